@@ -1,0 +1,409 @@
+//! Connection commands: PING, ECHO, QUIT, RESET, HELLO, AUTH, SELECT and
+//! CLIENT. They change only this client's session (and, for CLIENT KILL,
+//! ask the loop to disconnect others).
+
+use super::args::{is, parse_i64_opt};
+use super::table::{CommandSpec, Flags, NO_KEYS};
+use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
+use crate::protocol::Args;
+use crate::server::state::{Client, ReplyMode};
+
+const CONN: Flags = Flags::FAST.or(Flags::LOADING).or(Flags::STALE);
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("ping", -1, CONN.or(Flags::PUBSUB), NO_KEYS, ping),
+    CommandSpec::new("echo", 2, CONN, NO_KEYS, echo),
+    CommandSpec::new("quit", -1, CONN.or(Flags::NO_AUTH).or(Flags::PUBSUB), NO_KEYS, quit),
+    CommandSpec::new("reset", 1, CONN.or(Flags::NO_AUTH).or(Flags::PUBSUB), NO_KEYS, reset),
+    CommandSpec::new("hello", -1, CONN.or(Flags::NO_AUTH), NO_KEYS, hello),
+    CommandSpec::new("auth", -2, CONN.or(Flags::NO_AUTH), NO_KEYS, auth),
+    CommandSpec::new("select", 2, CONN, NO_KEYS, select),
+    CommandSpec::new("client", -2, Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client),
+];
+
+fn ping(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    match args.len() {
+        1 => ctx.out.simple("PONG"),
+        2 => ctx.out.bulk(args.get(1)),
+        _ => return Err(CmdError::Static("ERR wrong number of arguments for 'ping' command")),
+    }
+    Ok(())
+}
+
+fn echo(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    ctx.out.bulk(args.get(1));
+    Ok(())
+}
+
+fn quit(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    ctx.client().close_after_reply = true;
+    ctx.out.ok();
+    Ok(())
+}
+
+fn reset(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    let needs_auth = ctx.server.config.requirepass.is_some();
+    let client = ctx.client();
+    client.db = 0;
+    client.resp3 = false;
+    client.name.clear();
+    client.reply_mode = ReplyMode::On;
+    client.no_evict = false;
+    client.authenticated = !needs_auth;
+    ctx.db_index = 0;
+    ctx.out.resp3 = false;
+    ctx.out.simple("RESET");
+    Ok(())
+}
+
+/// Checks a password against `REQUIREPASS` for user `default`.
+fn check_password(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> CmdResult {
+    let ok = user == b"default"
+        && match &ctx.server.config.requirepass {
+            Some(expected) => expected.as_bytes() == password,
+            None => true,
+        };
+    if ok {
+        ctx.client().authenticated = true;
+        Ok(())
+    } else {
+        Err(CmdError::Static("WRONGPASS invalid username-password pair or user is disabled."))
+    }
+}
+
+fn auth(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if args.len() > 3 {
+        return Err(CmdError::Syntax);
+    }
+    if ctx.server.config.requirepass.is_none() && args.len() == 2 {
+        return Err(CmdError::Static(
+            "ERR AUTH <password> called without any password configured for the default user. \
+             Are you sure your configuration is correct?",
+        ));
+    }
+    let (user, password) = if args.len() == 3 { (args.get(1), args.get(2)) } else { (&b"default"[..], args.get(1)) };
+    check_password(ctx, user, password)?;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// True if `name` is acceptable for CLIENT SETNAME / HELLO SETNAME.
+fn valid_client_name(name: &[u8]) -> bool {
+    name.iter().all(|&c| (b'!'..=b'~').contains(&c))
+}
+
+const BAD_NAME: CmdError = CmdError::Static("ERR Client names cannot contain spaces, newlines or special characters.");
+
+fn hello(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let mut protocol = None;
+    if args.len() > 1 {
+        let version = parse_i64_opt(args.get(1))
+            .ok_or(CmdError::Static("ERR Protocol version is not an integer or out of range"))?;
+        if !(2..=3).contains(&version) {
+            return Err(CmdError::Static("NOPROTO unsupported protocol version"));
+        }
+        protocol = Some(version);
+    }
+    let mut credentials = None;
+    let mut name = None;
+    let mut i = 2;
+    while i < args.len() {
+        let opt = args.get(i);
+        if is(opt, "auth") && i + 2 < args.len() {
+            credentials = Some((args.get(i + 1), args.get(i + 2)));
+            i += 3;
+        } else if is(opt, "setname") && i + 1 < args.len() {
+            name = Some(args.get(i + 1));
+            i += 2;
+        } else {
+            return Err(CmdError::Owned(format!(
+                "ERR Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(opt)
+            )));
+        }
+    }
+    if let Some((user, password)) = credentials {
+        check_password(ctx, user, password)?;
+    }
+    if !ctx.client().authenticated {
+        return Err(CmdError::Static(
+            "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO <proto> AUTH \
+             <user> <pass> option can be used to authenticate the client and select the RESP protocol version at \
+             the same time",
+        ));
+    }
+    if let Some(name) = name {
+        if !valid_client_name(name) {
+            return Err(BAD_NAME);
+        }
+        ctx.client().name = name.to_vec();
+    }
+    if let Some(version) = protocol {
+        ctx.client().resp3 = version == 3;
+        ctx.out.resp3 = version == 3;
+    }
+    let (id, resp3) = {
+        let client = ctx.client();
+        (client.id, client.resp3)
+    };
+    ctx.out.map(7);
+    ctx.out.bulk(b"server");
+    ctx.out.bulk(b"redis");
+    ctx.out.bulk(b"version");
+    ctx.out.bulk(crate::REDIS_COMPAT_VERSION.as_bytes());
+    ctx.out.bulk(b"proto");
+    ctx.out.int(if resp3 { 3 } else { 2 });
+    ctx.out.bulk(b"id");
+    ctx.out.int(id as i64);
+    ctx.out.bulk(b"mode");
+    ctx.out.bulk(b"standalone");
+    ctx.out.bulk(b"role");
+    ctx.out.bulk(b"master");
+    ctx.out.bulk(b"modules");
+    ctx.out.array(0);
+    Ok(())
+}
+
+fn select(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let index = parse_i64_opt(args.get(1)).ok_or(CmdError::NotInteger)?;
+    if index < 0 || index as usize >= ctx.store.db_count() {
+        return Err(CmdError::Static("ERR DB index is out of range"));
+    }
+    ctx.client().db = index as usize;
+    ctx.db_index = index as usize;
+    ctx.out.ok();
+    Ok(())
+}
+
+/// One `CLIENT LIST` line for `client`.
+pub fn client_line(client: &Client, now_ms: i64) -> String {
+    format!(
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} \
+         qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} \
+         user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
+        client.id,
+        client.addr,
+        client.local_addr,
+        client.fd,
+        String::from_utf8_lossy(&client.name),
+        (now_ms - client.created_ms).max(0) / 1000,
+        (now_ms - client.last_command_ms).max(0) / 1000,
+        client.db,
+        client.query_buffer,
+        client.output_buffer,
+        client.query_buffer + client.output_buffer,
+        if client.last_command.is_empty() { "NULL" } else { client.last_command },
+        if client.resp3 { 3 } else { 2 },
+        String::from_utf8_lossy(&client.lib_name),
+        String::from_utf8_lossy(&client.lib_ver),
+    )
+}
+
+fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let sub = args.get(1);
+    let argc = args.len();
+    let lower = String::from_utf8_lossy(sub).to_ascii_lowercase();
+    match lower.as_str() {
+        "id" if argc == 2 => {
+            let id = ctx.client().id;
+            ctx.out.int(id as i64);
+        }
+        "setname" if argc == 3 => {
+            let name = args.get(2);
+            if !valid_client_name(name) {
+                return Err(BAD_NAME);
+            }
+            ctx.client().name = name.to_vec();
+            ctx.out.ok();
+        }
+        "getname" if argc == 2 => {
+            let name = ctx.client().name.clone();
+            if name.is_empty() {
+                ctx.out.null();
+            } else {
+                ctx.out.bulk(&name);
+            }
+        }
+        "info" if argc == 2 => {
+            let now = ctx.now_ms;
+            let line = client_line(ctx.client(), now);
+            ctx.out.verbatim(line.as_bytes());
+        }
+        "list" => client_list(ctx, args)?,
+        "kill" if argc >= 3 => client_kill(ctx, args)?,
+        "setinfo" if argc == 4 => {
+            let value = args.get(3);
+            if !valid_client_name(value) {
+                return Err(CmdError::Owned(format!(
+                    "ERR {} cannot contain spaces, newlines or special characters.",
+                    String::from_utf8_lossy(args.get(2)).to_ascii_lowercase()
+                )));
+            }
+            if is(args.get(2), "lib-name") {
+                ctx.client().lib_name = value.to_vec();
+            } else if is(args.get(2), "lib-ver") {
+                ctx.client().lib_ver = value.to_vec();
+            } else {
+                return Err(CmdError::Owned(format!(
+                    "ERR Unrecognized option '{}'",
+                    String::from_utf8_lossy(args.get(2))
+                )));
+            }
+            ctx.out.ok();
+        }
+        "no-evict" | "no-touch" if argc == 3 => {
+            let on = if is(args.get(2), "on") {
+                true
+            } else if is(args.get(2), "off") {
+                false
+            } else {
+                return Err(CmdError::Syntax);
+            };
+            if lower == "no-evict" {
+                ctx.client().no_evict = on;
+            }
+            ctx.out.ok();
+        }
+        "reply" if argc == 3 => {
+            let mode = args.get(2);
+            let client = ctx.client();
+            if is(mode, "on") {
+                client.reply_mode = ReplyMode::On;
+                ctx.out.ok();
+            } else if is(mode, "off") {
+                client.reply_mode = ReplyMode::Off;
+            } else if is(mode, "skip") {
+                if client.reply_mode == ReplyMode::On {
+                    client.reply_mode = ReplyMode::Skip;
+                }
+            } else {
+                return Err(CmdError::Syntax);
+            }
+        }
+        "help" if argc == 2 => {
+            let lines = [
+                "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GETNAME",
+                "ID",
+                "INFO",
+                "KILL <ip:port> | <option> <value> [...]",
+                "LIST [TYPE <type>] [ID <id> ...]",
+                "NO-EVICT (ON|OFF)",
+                "REPLY (ON|OFF|SKIP)",
+                "SETINFO <LIB-NAME|LIB-VER> <value>",
+                "SETNAME <name>",
+                "HELP",
+            ];
+            ctx.out.array(lines.len());
+            for line in lines {
+                ctx.out.simple(line);
+            }
+        }
+        "id" | "setname" | "getname" | "info" | "kill" | "setinfo" | "no-evict" | "no-touch" | "reply" | "help" => {
+            return Err(subcommand_arity("client", sub));
+        }
+        _ => return Err(unknown_subcommand("client", sub)),
+    }
+    Ok(())
+}
+
+fn client_list(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let mut ids: Option<Vec<u64>> = None;
+    let mut i = 2;
+    while i < args.len() {
+        if is(args.get(i), "type") && i + 1 < args.len() {
+            let t = args.get(i + 1);
+            if !["normal", "master", "replica", "slave", "pubsub"].iter().any(|k| is(t, k)) {
+                return Err(CmdError::Owned(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(t))));
+            }
+            if !is(t, "normal") {
+                ids = Some(Vec::new());
+            }
+            i += 2;
+        } else if is(args.get(i), "id") && i + 1 < args.len() {
+            let mut list = Vec::new();
+            for arg in args.iter().skip(i + 1) {
+                match parse_i64_opt(arg) {
+                    Some(id) if id > 0 => list.push(id as u64),
+                    _ => return Err(CmdError::Static("ERR Invalid client ID")),
+                }
+            }
+            ids = Some(list);
+            i = args.len();
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let now = ctx.now_ms;
+    let mut text = String::new();
+    for (_, client) in ctx.server.clients.iter() {
+        if ids.as_ref().is_none_or(|ids| ids.contains(&client.id)) {
+            text.push_str(&client_line(client, now));
+        }
+    }
+    ctx.out.verbatim(text.as_bytes());
+    Ok(())
+}
+
+fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let me = ctx.client_key;
+    if args.len() == 3 {
+        // Old form: CLIENT KILL ip:port.
+        let addr = String::from_utf8_lossy(args.get(2)).to_string();
+        let target = ctx.server.clients.iter().find(|(_, c)| c.addr == addr).map(|(k, _)| k);
+        let Some(key) = target else { return Err(CmdError::Static("ERR No such client")) };
+        ctx.server.clients[key].killed = true;
+        ctx.server.kill_pending = true;
+        ctx.out.ok();
+        return Ok(());
+    }
+    let mut id = None;
+    let mut addr = None;
+    let mut laddr = None;
+    let mut skip_me = true;
+    let mut i = 2;
+    while i + 1 < args.len() {
+        let (opt, value) = (args.get(i), args.get(i + 1));
+        if is(opt, "id") {
+            id = Some(
+                parse_i64_opt(value)
+                    .filter(|&n| n > 0)
+                    .ok_or(CmdError::Static("ERR client-id should be greater than 0"))? as u64,
+            );
+        } else if is(opt, "addr") {
+            addr = Some(String::from_utf8_lossy(value).to_string());
+        } else if is(opt, "laddr") {
+            laddr = Some(String::from_utf8_lossy(value).to_string());
+        } else if is(opt, "skipme") {
+            skip_me = if is(value, "yes") {
+                true
+            } else if is(value, "no") {
+                false
+            } else {
+                return Err(CmdError::Syntax);
+            };
+        } else if is(opt, "type") || is(opt, "user") || is(opt, "maxage") {
+            // Accepted; every client is a normal client of user default.
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    if i != args.len() {
+        return Err(CmdError::Syntax);
+    }
+    let mut killed = 0;
+    for (key, client) in ctx.server.clients.iter_mut() {
+        let matches = id.is_none_or(|id| client.id == id)
+            && addr.as_ref().is_none_or(|a| &client.addr == a)
+            && laddr.as_ref().is_none_or(|a| &client.local_addr == a)
+            && !(skip_me && key == me);
+        if matches {
+            client.killed = true;
+            killed += 1;
+        }
+    }
+    ctx.server.kill_pending |= killed > 0;
+    ctx.out.int(killed);
+    Ok(())
+}

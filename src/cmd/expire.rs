@@ -1,0 +1,136 @@
+//! Expiry commands: EXPIRE family (NX XX GT LT), TTL/PTTL,
+//! EXPIRETIME/PEXPIRETIME, PERSIST. Times are absolute Unix milliseconds
+//! inside the keyspace; relative arguments are converted here.
+
+use super::args::{is, parse_i64};
+use super::string::{to_expire_ms, TimeUnit};
+use super::table::{CommandSpec, Flags, KEY1};
+use super::{CmdError, CmdResult, Ctx};
+use crate::protocol::Args;
+
+const W: Flags = Flags::WRITE.or(Flags::FAST);
+const R: Flags = Flags::READONLY.or(Flags::FAST);
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("expire", -3, W, KEY1, expire),
+    CommandSpec::new("pexpire", -3, W, KEY1, pexpire),
+    CommandSpec::new("expireat", -3, W, KEY1, expireat),
+    CommandSpec::new("pexpireat", -3, W, KEY1, pexpireat),
+    CommandSpec::new("ttl", 2, R, KEY1, ttl),
+    CommandSpec::new("pttl", 2, R, KEY1, pttl),
+    CommandSpec::new("expiretime", 2, R, KEY1, expiretime),
+    CommandSpec::new("pexpiretime", 2, R, KEY1, pexpiretime),
+    CommandSpec::new("persist", 2, W, KEY1, persist),
+];
+
+fn expire_generic(ctx: &mut Ctx<'_>, args: Args<'_>, unit: TimeUnit, absolute: bool, command: &str) -> CmdResult {
+    let key = args.get(1);
+    let amount = parse_i64(args.get(2))?;
+    let (mut nx, mut xx, mut gt, mut lt) = (false, false, false, false);
+    for opt in args.iter().skip(3) {
+        if is(opt, "nx") {
+            nx = true;
+        } else if is(opt, "xx") {
+            xx = true;
+        } else if is(opt, "gt") {
+            gt = true;
+        } else if is(opt, "lt") {
+            lt = true;
+        } else {
+            return Err(CmdError::Owned(format!("ERR Unsupported option {}", String::from_utf8_lossy(opt))));
+        }
+    }
+    if nx && (xx || gt || lt) {
+        return Err(CmdError::Static("ERR NX and XX, GT or LT options at the same time are not compatible"));
+    }
+    if gt && lt {
+        return Err(CmdError::Static("ERR GT and LT options at the same time are not compatible"));
+    }
+    let now = ctx.now_ms;
+    let when = to_expire_ms(amount, unit, absolute, now)
+        .ok_or_else(|| CmdError::Owned(format!("ERR invalid expire time in '{command}' command")))?;
+    let db = ctx.store.db(ctx.db_index);
+    let Some(entry) = db.get(key, now) else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let current = entry.expire();
+    let refused = (nx && current.is_some())
+        || (xx && current.is_none())
+        || (gt && current.is_none_or(|c| when <= c))
+        || (lt && current.is_some_and(|c| when >= c));
+    if refused {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    if when <= now {
+        db.remove(key, now);
+    } else {
+        db.set_expire(key, Some(when), now);
+    }
+    ctx.out.int(1);
+    Ok(())
+}
+
+fn expire(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    expire_generic(ctx, args, TimeUnit::Seconds, false, "expire")
+}
+
+fn pexpire(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    expire_generic(ctx, args, TimeUnit::Millis, false, "pexpire")
+}
+
+fn expireat(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    expire_generic(ctx, args, TimeUnit::Seconds, true, "expireat")
+}
+
+fn pexpireat(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    expire_generic(ctx, args, TimeUnit::Millis, true, "pexpireat")
+}
+
+/// The expiry state of `key`: `Err(-2)` absent, `Err(-1)` no expiry,
+/// `Ok(t)` expires at `t`.
+fn expiry_of(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<i64, i64> {
+    let now = ctx.now_ms;
+    match ctx.store.db(ctx.db_index).get(key, now) {
+        None => Err(-2),
+        Some(entry) => entry.expire().ok_or(-1),
+    }
+}
+
+fn ttl(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let reply = expiry_of(ctx, args.get(1)).map_or_else(|code| code, |t| (t - now + 500) / 1000);
+    ctx.out.int(reply);
+    Ok(())
+}
+
+fn pttl(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let now = ctx.now_ms;
+    let reply = expiry_of(ctx, args.get(1)).map_or_else(|code| code, |t| t - now);
+    ctx.out.int(reply);
+    Ok(())
+}
+
+fn expiretime(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let reply = expiry_of(ctx, args.get(1)).map_or_else(|code| code, |t| t / 1000);
+    ctx.out.int(reply);
+    Ok(())
+}
+
+fn pexpiretime(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let reply = expiry_of(ctx, args.get(1)).unwrap_or_else(|code| code);
+    ctx.out.int(reply);
+    Ok(())
+}
+
+fn persist(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let (key, now) = (args.get(1), ctx.now_ms);
+    let db = ctx.store.db(ctx.db_index);
+    let had = db.get(key, now).is_some_and(|e| e.has_expire());
+    if had {
+        db.set_expire(key, None, now);
+    }
+    ctx.out.int(had as i64);
+    Ok(())
+}

@@ -1,0 +1,5 @@
+//! Hash commands.
+
+use super::table::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];

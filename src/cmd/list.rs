@@ -1,0 +1,5 @@
+//! List commands.
+
+use super::table::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];

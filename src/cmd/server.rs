@@ -1,0 +1,538 @@
+//! Server commands: INFO, CONFIG, COMMAND, TIME, LASTSAVE, SAVE/BGSAVE/
+//! BGREWRITEAOF, SHUTDOWN, DEBUG, MONITOR, SLOWLOG, FUNCTION.
+
+use super::args::{is, parse_f64, parse_i64, parse_i64_opt};
+use super::table::{all as all_commands, count as command_count, CommandSpec, Flags, NO_KEYS};
+use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
+use crate::protocol::Args;
+use crate::server::state::ShutdownRequest;
+use crate::store::glob::glob_match;
+use crate::store::{Ttl, Value};
+
+const ADMIN: Flags = Flags::ADMIN.or(Flags::NO_MULTI);
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("info", -1, Flags::LOADING.or(Flags::STALE), NO_KEYS, super::info::info),
+    CommandSpec::new("config", -2, ADMIN.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, config),
+    CommandSpec::new("command", -1, Flags::LOADING.or(Flags::STALE), NO_KEYS, command),
+    CommandSpec::new("time", 1, Flags::FAST.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, time),
+    CommandSpec::new("lastsave", 1, Flags::FAST.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, lastsave),
+    CommandSpec::new("save", 1, ADMIN, NO_KEYS, save),
+    CommandSpec::new("bgsave", -1, Flags::ADMIN, NO_KEYS, bgsave),
+    CommandSpec::new("bgrewriteaof", 1, Flags::ADMIN, NO_KEYS, bgrewriteaof),
+    CommandSpec::new("shutdown", -1, ADMIN.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, shutdown),
+    CommandSpec::new("debug", -2, ADMIN, NO_KEYS, debug),
+    CommandSpec::new("monitor", 1, ADMIN, NO_KEYS, monitor),
+    CommandSpec::new("slowlog", -2, Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, slowlog),
+    CommandSpec::new("function", -2, Flags::NONE, NO_KEYS, function),
+];
+
+fn write_help(ctx: &mut Ctx<'_>, lines: &[&str]) {
+    ctx.out.array(lines.len());
+    for line in lines {
+        ctx.out.simple(line);
+    }
+}
+
+fn config(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let sub = args.get(1);
+    if is(sub, "get") {
+        if args.len() < 3 {
+            return Err(subcommand_arity("config", sub));
+        }
+        let mut found: Vec<(String, String)> = Vec::new();
+        for pattern in args.iter().skip(2) {
+            let lower = pattern.to_ascii_lowercase();
+            for (name, value) in &ctx.server.params {
+                if glob_match(&lower, name.as_bytes()) && !found.iter().any(|(n, _)| n == name) {
+                    found.push((name.clone(), value.clone()));
+                }
+            }
+        }
+        ctx.out.map(found.len());
+        for (name, value) in found {
+            ctx.out.bulk(name.as_bytes());
+            ctx.out.bulk(value.as_bytes());
+        }
+    } else if is(sub, "set") {
+        if args.len() < 4 || args.len() % 2 != 0 {
+            return Err(subcommand_arity("config", sub));
+        }
+        let mut changes = Vec::new();
+        for pair in (2..args.len()).step_by(2) {
+            let name = String::from_utf8_lossy(args.get(pair)).to_ascii_lowercase();
+            let value = String::from_utf8_lossy(args.get(pair + 1)).to_string();
+            validate_param(ctx, &name, &value)?;
+            changes.push((name, value));
+        }
+        for (name, value) in changes {
+            apply_param(ctx, &name, &value);
+        }
+        ctx.out.ok();
+    } else if is(sub, "resetstat") {
+        if args.len() != 2 {
+            return Err(subcommand_arity("config", sub));
+        }
+        let stats = &mut ctx.server.stats;
+        stats.commands = 0;
+        stats.connections = 0;
+        stats.rejected_connections = 0;
+        stats.expired_keys = 0;
+        stats.keyspace_hits = 0;
+        stats.keyspace_misses = 0;
+        stats.net_input_bytes = 0;
+        stats.net_output_bytes = 0;
+        stats.per_command.iter_mut().for_each(|slot| *slot = (0, 0, 0));
+        ctx.out.ok();
+    } else if is(sub, "rewrite") {
+        return Err(CmdError::Static("ERR The server is running without a config file"));
+    } else if is(sub, "help") {
+        write_help(
+            ctx,
+            &[
+                "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GET <pattern>",
+                "SET <directive> <value>",
+                "RESETSTAT",
+                "HELP",
+            ],
+        );
+    } else {
+        return Err(unknown_subcommand("config", sub));
+    }
+    Ok(())
+}
+
+/// Parameters fixed at start (settable only by environment or flag).
+const IMMUTABLE: &[&str] =
+    &["port", "bind", "dir", "backup-path", "databases", "appendfilename", "cluster-enabled", "io-threads"];
+
+fn validate_param(ctx: &Ctx<'_>, name: &str, value: &str) -> CmdResult {
+    if ctx.server.param(name).is_none() {
+        return Err(CmdError::Owned(format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'")));
+    }
+    let failed =
+        |why: &str| CmdError::Owned(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"));
+    if IMMUTABLE.contains(&name) {
+        return Err(failed("can't set immutable config"));
+    }
+    let numeric = [
+        "backup-interval",
+        "backup-keep",
+        "maxclients",
+        "timeout",
+        "tcp-keepalive",
+        "hz",
+        "maxmemory",
+        "slowlog-log-slower-than",
+        "slowlog-max-len",
+        "proto-max-bulk-len",
+        "client-query-buffer-limit",
+        "list-max-listpack-size",
+        "list-max-ziplist-size",
+        "list-compress-depth",
+        "set-max-intset-entries",
+        "set-max-listpack-entries",
+        "set-max-listpack-value",
+        "zset-max-listpack-entries",
+        "zset-max-listpack-value",
+        "zset-max-ziplist-entries",
+        "zset-max-ziplist-value",
+        "hash-max-listpack-entries",
+        "hash-max-listpack-value",
+        "hash-max-ziplist-entries",
+        "hash-max-ziplist-value",
+    ];
+    if numeric.contains(&name) && parse_i64_opt(value.as_bytes()).is_none() {
+        return Err(failed("argument couldn't be parsed into an integer"));
+    }
+    match name {
+        "appendfsync" if crate::config::AppendFsync::parse(value).is_none() => {
+            Err(failed("argument(s) must be one of the following: always, everysec, no"))
+        }
+        "appendonly" if !["yes", "no"].contains(&value.to_ascii_lowercase().as_str()) => {
+            Err(failed("argument must be 'yes' or 'no'"))
+        }
+        "notify-keyspace-events" if !value.chars().all(|c| "gs$lzxeKEAtmdn".contains(c)) => {
+            Err(failed("Invalid event class character. Use 'Ag$lshzxeKEtmdn'."))
+        }
+        "loglevel"
+            if !["error", "warn", "warning", "info", "notice", "debug", "verbose", "trace"]
+                .contains(&value.to_ascii_lowercase().as_str()) =>
+        {
+            Err(failed("argument(s) must be one of the following: debug, verbose, notice, warning"))
+        }
+        _ => Ok(()),
+    }
+}
+
+fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
+    let number = parse_i64_opt(value.as_bytes()).unwrap_or(0);
+    match name {
+        "slowlog-log-slower-than" => ctx.server.stats.slowlog_threshold_us = number,
+        "slowlog-max-len" => {
+            ctx.server.stats.slowlog_max_len = number.max(0) as usize;
+            let len = ctx.server.stats.slowlog_max_len;
+            ctx.server.stats.slowlog.truncate(len);
+        }
+        "maxclients" => ctx.server.config.maxclients = number.max(1) as usize,
+        "requirepass" => ctx.server.config.requirepass = (!value.is_empty()).then(|| value.to_string()),
+        "appendfsync" => {
+            if let Some(mode) = crate::config::AppendFsync::parse(value) {
+                ctx.server.config.appendfsync = mode;
+            }
+        }
+        "backup-interval" => ctx.server.config.backup_interval = number.max(0) as u64,
+        "backup-keep" => ctx.server.config.backup_keep = number.max(1) as usize,
+        "loglevel" => {
+            if let Ok(config) =
+                crate::config::Config::from_sources(|n| (n == "LOG_LEVEL").then(|| value.to_string()), &[])
+            {
+                log::set_max_level(config.log_level);
+            }
+        }
+        _ => {}
+    }
+    let stored = if name == "notify-keyspace-events" { normalize_notify_flags(value) } else { value.to_string() };
+    ctx.server.set_param(name, stored);
+}
+
+/// Redis reports `notify-keyspace-events` with `A` expanded the way it
+/// prints it back; keep the classes as given, deduplicated.
+fn normalize_notify_flags(value: &str) -> String {
+    let mut out = String::new();
+    for c in value.chars() {
+        if !out.contains(c) {
+            out.push(c);
+        }
+    }
+    out
+}
+
+fn command_info(ctx: &mut Ctx<'_>, spec: &CommandSpec) {
+    ctx.out.array(10);
+    ctx.out.bulk(spec.name.as_bytes());
+    ctx.out.int(spec.arity as i64);
+    let flags = spec.flags.names();
+    ctx.out.set(flags.len());
+    for flag in flags {
+        ctx.out.simple(flag);
+    }
+    ctx.out.int(spec.first_key as i64);
+    ctx.out.int(spec.last_key as i64);
+    ctx.out.int(spec.step as i64);
+    ctx.out.set(0);
+    ctx.out.set(0);
+    ctx.out.array(0);
+    ctx.out.array(0);
+}
+
+fn command(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if args.len() == 1 {
+        let specs: Vec<&CommandSpec> = all_commands().collect();
+        ctx.out.array(specs.len());
+        for spec in specs {
+            command_info(ctx, spec);
+        }
+        return Ok(());
+    }
+    let sub = args.get(1);
+    if is(sub, "count") {
+        if args.len() != 2 {
+            return Err(subcommand_arity("command", sub));
+        }
+        ctx.out.int(command_count() as i64);
+    } else if is(sub, "info") {
+        let specs: Vec<Option<&CommandSpec>> = if args.len() == 2 {
+            all_commands().map(Some).collect()
+        } else {
+            args.iter().skip(2).map(super::lookup).collect()
+        };
+        ctx.out.array(specs.len());
+        for spec in specs {
+            match spec {
+                Some(spec) => command_info(ctx, spec),
+                None => ctx.out.null_array(),
+            }
+        }
+    } else if is(sub, "docs") {
+        let specs: Vec<&CommandSpec> = if args.len() == 2 {
+            all_commands().collect()
+        } else {
+            args.iter().skip(2).filter_map(super::lookup).collect()
+        };
+        ctx.out.map(specs.len());
+        for spec in specs {
+            ctx.out.bulk(spec.name.as_bytes());
+            ctx.out.map(3);
+            ctx.out.bulk(b"summary");
+            ctx.out.bulk(b"");
+            ctx.out.bulk(b"since");
+            ctx.out.bulk(b"1.0.0");
+            ctx.out.bulk(b"group");
+            ctx.out.bulk(b"generic");
+        }
+    } else if is(sub, "list") {
+        let mut names: Vec<&str> = all_commands().map(|s| s.name).collect();
+        if args.len() == 5 && is(args.get(2), "filterby") && is(args.get(3), "pattern") {
+            let pattern = args.get(4).to_ascii_lowercase();
+            names.retain(|n| glob_match(&pattern, n.as_bytes()));
+        } else if args.len() != 2 {
+            return Err(CmdError::Syntax);
+        }
+        names.sort_unstable();
+        ctx.out.array(names.len());
+        for name in names {
+            ctx.out.bulk(name.as_bytes());
+        }
+    } else if is(sub, "getkeys") {
+        if args.len() < 3 {
+            return Err(subcommand_arity("command", sub));
+        }
+        let target = args.tail(2);
+        let Some(spec) = super::lookup(target.get(0)) else {
+            return Err(CmdError::Static("ERR Invalid command specified"));
+        };
+        if !spec.arity_ok(target.len()) {
+            return Err(CmdError::Static("ERR Invalid number of arguments specified for command"));
+        }
+        if spec.first_key == 0 {
+            return Err(CmdError::Static("ERR The command has no key arguments"));
+        }
+        let last = if spec.last_key < 0 { target.len() as i32 + spec.last_key } else { spec.last_key };
+        let keys: Vec<&[u8]> =
+            (spec.first_key..=last).step_by(spec.step.max(1) as usize).map(|i| target.get(i as usize)).collect();
+        ctx.out.array(keys.len());
+        for key in keys {
+            ctx.out.bulk(key);
+        }
+    } else if is(sub, "help") {
+        write_help(
+            ctx,
+            &[
+                "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "(no subcommand)",
+                "COUNT",
+                "DOCS [<command-name> ...]",
+                "GETKEYS <full-command>",
+                "INFO [<command-name> ...]",
+                "LIST [FILTERBY PATTERN <pattern>]",
+                "HELP",
+            ],
+        );
+    } else {
+        return Err(unknown_subcommand("command", sub));
+    }
+    Ok(())
+}
+
+fn time(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+    ctx.out.array(2);
+    ctx.out.bulk(now.as_secs().to_string().as_bytes());
+    ctx.out.bulk(now.subsec_micros().to_string().as_bytes());
+    Ok(())
+}
+
+fn lastsave(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    ctx.out.int(ctx.server.last_save_s);
+    Ok(())
+}
+
+fn save(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    ctx.server.last_save_s = ctx.now_ms / 1000;
+    ctx.out.ok();
+    Ok(())
+}
+
+fn bgsave(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if args.len() > 2 || (args.len() == 2 && !is(args.get(1), "schedule")) {
+        return Err(CmdError::Syntax);
+    }
+    ctx.server.last_save_s = ctx.now_ms / 1000;
+    ctx.out.simple("Background saving started");
+    Ok(())
+}
+
+fn bgrewriteaof(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    ctx.out.simple("Background append only file rewriting started");
+    Ok(())
+}
+
+fn shutdown(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let mut save = None;
+    for opt in args.iter().skip(1) {
+        if is(opt, "nosave") && save.is_none() {
+            save = Some(false);
+        } else if is(opt, "save") && save.is_none() {
+            save = Some(true);
+        } else if is(opt, "now") || is(opt, "force") {
+        } else if is(opt, "abort") {
+            return Err(CmdError::Static("ERR No shutdown in progress."));
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    ctx.server.shutdown = Some(ShutdownRequest { save });
+    Ok(())
+}
+
+fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let sub = args.get(1);
+    if is(sub, "sleep") && args.len() == 3 {
+        let seconds = parse_f64(args.get(2)).filter(|s| *s >= 0.0).ok_or(CmdError::NotFloat)?;
+        std::thread::sleep(std::time::Duration::from_secs_f64(seconds.min(3600.0)));
+        ctx.out.ok();
+    } else if is(sub, "populate") && (3..=5).contains(&args.len()) {
+        let count = parse_i64(args.get(2))?;
+        if count < 0 {
+            return Err(CmdError::Static("ERR count must be positive"));
+        }
+        let prefix = if args.len() >= 4 { args.get(3) } else { b"key" };
+        let size = if args.len() == 5 { Some(parse_i64(args.get(4))?.max(0) as usize) } else { None };
+        let now = ctx.now_ms;
+        let db = ctx.store.db(ctx.db_index);
+        let mut key = Vec::new();
+        let mut value = Vec::new();
+        for i in 0..count {
+            key.clear();
+            key.extend_from_slice(prefix);
+            key.extend_from_slice(format!(":{i}").as_bytes());
+            if db.contains(&key, now) {
+                continue;
+            }
+            value.clear();
+            value.extend_from_slice(format!("value:{i}").as_bytes());
+            if let Some(size) = size {
+                value.resize(size, 0);
+            }
+            db.set(&key, Value::Str(&value), Ttl::Clear, now);
+        }
+        ctx.out.ok();
+    } else if is(sub, "set-active-expire") && args.len() == 3 {
+        ctx.server.active_expire = args.get(2) != b"0";
+        ctx.out.ok();
+    } else if is(sub, "object") && args.len() == 3 {
+        let now = ctx.now_ms;
+        let Some(entry) = ctx.store.db(ctx.db_index).get(args.get(2), now) else {
+            return Err(CmdError::NoSuchKey);
+        };
+        let text = format!(
+            "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:0 lru_seconds_idle:0",
+            entry.kind().type_name(),
+            entry.block_size()
+        );
+        ctx.out.simple(&text);
+    } else if is(sub, "help") {
+        write_help(
+            ctx,
+            &[
+                "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "OBJECT <key>",
+                "POPULATE <count> [<prefix>] [<size>]",
+                "SET-ACTIVE-EXPIRE <0|1>",
+                "SLEEP <seconds>",
+                "HELP",
+            ],
+        );
+    } else {
+        return Err(unknown_subcommand("debug", sub));
+    }
+    Ok(())
+}
+
+fn monitor(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    let key = ctx.client_key;
+    if !ctx.server.monitors.contains(&key) {
+        ctx.server.monitors.push(key);
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+fn slowlog(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let sub = args.get(1);
+    if is(sub, "get") && args.len() <= 3 {
+        let count = if args.len() == 3 {
+            let n = parse_i64(args.get(2))?;
+            if n < -1 {
+                return Err(CmdError::Static("ERR count should be greater than or equal to -1"));
+            }
+            if n == -1 {
+                usize::MAX
+            } else {
+                n as usize
+            }
+        } else {
+            10
+        };
+        let entries: Vec<_> = ctx.server.stats.slowlog.iter().take(count).cloned().collect();
+        ctx.out.array(entries.len());
+        for entry in entries {
+            ctx.out.array(6);
+            ctx.out.int(entry.id as i64);
+            ctx.out.int(entry.time_s);
+            ctx.out.int(entry.micros as i64);
+            ctx.out.array(entry.args.len());
+            for arg in &entry.args {
+                ctx.out.bulk(arg);
+            }
+            ctx.out.bulk(entry.client_addr.as_bytes());
+            ctx.out.bulk(&entry.client_name);
+        }
+    } else if is(sub, "len") && args.len() == 2 {
+        ctx.out.int(ctx.server.stats.slowlog.len() as i64);
+    } else if is(sub, "reset") && args.len() == 2 {
+        ctx.server.stats.slowlog.clear();
+        ctx.out.ok();
+    } else if is(sub, "help") && args.len() == 2 {
+        write_help(
+            ctx,
+            &[
+                "SLOWLOG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "GET [<count>]",
+                "LEN",
+                "RESET",
+                "HELP",
+            ],
+        );
+    } else if ["get", "len", "reset", "help"].iter().any(|s| is(sub, s)) {
+        return Err(subcommand_arity("slowlog", sub));
+    } else {
+        return Err(unknown_subcommand("slowlog", sub));
+    }
+    Ok(())
+}
+
+fn function(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let sub = args.get(1);
+    if is(sub, "list") {
+        ctx.out.array(0);
+    } else if is(sub, "flush") {
+        if args.len() > 3 || (args.len() == 3 && !is(args.get(2), "async") && !is(args.get(2), "sync")) {
+            return Err(CmdError::Syntax);
+        }
+        ctx.out.ok();
+    } else if is(sub, "stats") {
+        ctx.out.map(2);
+        ctx.out.bulk(b"running_script");
+        ctx.out.null();
+        ctx.out.bulk(b"engines");
+        ctx.out.map(0);
+    } else if is(sub, "help") {
+        write_help(
+            ctx,
+            &[
+                "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                "LIST",
+                "FLUSH [ASYNC|SYNC]",
+                "STATS",
+                "HELP",
+                "(Efis has no scripting yet: the function library is always empty.)",
+            ],
+        );
+    } else {
+        return Err(unknown_subcommand("function", sub));
+    }
+    Ok(())
+}

@@ -1,0 +1,5 @@
+//! Set commands.
+
+use super::table::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];

@@ -1,0 +1,5 @@
+//! Sorted-set commands.
+
+use super::table::CommandSpec;
+
+pub const COMMANDS: &[CommandSpec] = &[];

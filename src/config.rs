@@ -1,0 +1,283 @@
+//! Configuration: every setting with its environment variable, flag,
+//! default and validation. A flag wins over the environment; a bad value
+//! is a [`ConfigError`] that `main` reports in one line before exiting
+//! with code 2.
+
+use std::path::PathBuf;
+
+/// How the append-only file is synced to disk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AppendFsync {
+    Always,
+    EverySec,
+    No,
+}
+
+impl AppendFsync {
+    pub fn name(self) -> &'static str {
+        match self {
+            AppendFsync::Always => "always",
+            AppendFsync::EverySec => "everysec",
+            AppendFsync::No => "no",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AppendFsync> {
+        match text.to_ascii_lowercase().as_str() {
+            "always" => Some(AppendFsync::Always),
+            "everysec" => Some(AppendFsync::EverySec),
+            "no" => Some(AppendFsync::No),
+            _ => None,
+        }
+    }
+}
+
+/// The server's settings.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub port: u16,
+    pub bind: Vec<String>,
+    pub backup_path: PathBuf,
+    pub backup_interval: u64,
+    pub backup_keep: usize,
+    pub appendfsync: AppendFsync,
+    pub requirepass: Option<String>,
+    pub maxclients: usize,
+    pub databases: usize,
+    pub log_level: log::LevelFilter,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            port: 6379,
+            bind: vec!["127.0.0.1".to_string()],
+            backup_path: PathBuf::from("./data"),
+            backup_interval: 600,
+            backup_keep: 3,
+            appendfsync: AppendFsync::EverySec,
+            requirepass: None,
+            maxclients: 10000,
+            databases: 16,
+            log_level: log::LevelFilter::Info,
+        }
+    }
+}
+
+/// One setting's names and help text.
+pub struct Setting {
+    pub env: &'static str,
+    pub flag: &'static str,
+    pub default: &'static str,
+    pub help: &'static str,
+}
+
+/// Every setting, in `--help` order.
+pub const SETTINGS: &[Setting] = &[
+    Setting { env: "PORT", flag: "--port", default: "6379", help: "TCP port to listen on" },
+    Setting {
+        env: "BIND",
+        flag: "--bind",
+        default: "127.0.0.1",
+        help: "address(es) to listen on, comma or space separated",
+    },
+    Setting {
+        env: "BACKUP_PATH",
+        flag: "--backup-path",
+        default: "./data",
+        help: "directory for the append-only file and snapshots (created if missing)",
+    },
+    Setting {
+        env: "BACKUP_INTERVAL",
+        flag: "--backup-interval",
+        default: "600",
+        help: "seconds between compactions into a snapshot; 0 = never on a timer",
+    },
+    Setting { env: "BACKUP_KEEP", flag: "--backup-keep", default: "3", help: "number of snapshots kept" },
+    Setting {
+        env: "APPENDFSYNC",
+        flag: "--appendfsync",
+        default: "everysec",
+        help: "always (fsync before replying), everysec, or no",
+    },
+    Setting {
+        env: "REQUIREPASS",
+        flag: "--requirepass",
+        default: "(none)",
+        help: "password clients must give with AUTH or HELLO AUTH",
+    },
+    Setting { env: "MAXCLIENTS", flag: "--maxclients", default: "10000", help: "maximum number of connected clients" },
+    Setting { env: "DATABASES", flag: "--databases", default: "16", help: "number of logical databases" },
+    Setting { env: "LOG_LEVEL", flag: "--log-level", default: "info", help: "error, warn, info, debug or trace" },
+];
+
+/// A setting with a value that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError(pub String);
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+fn invalid(setting: &Setting, value: &str, why: &str) -> ConfigError {
+    ConfigError(format!("invalid {} ({}) value '{}': {}", setting.env, setting.flag, value, why))
+}
+
+impl Config {
+    /// Builds the configuration from the environment and command-line
+    /// flags (`--port 7000` or `--port=7000`); flags win.
+    pub fn from_sources(env: impl Fn(&str) -> Option<String>, flags: &[String]) -> Result<Config, ConfigError> {
+        let mut values: Vec<Option<String>> = SETTINGS.iter().map(|s| env(s.env)).collect();
+        let mut i = 0;
+        while i < flags.len() {
+            let arg = &flags[i];
+            let (name, inline_value) = match arg.split_once('=') {
+                Some((n, v)) => (n, Some(v.to_string())),
+                None => (arg.as_str(), None),
+            };
+            let Some(index) = SETTINGS.iter().position(|s| s.flag == name) else {
+                return Err(ConfigError(format!("unknown option '{arg}' (see --help)")));
+            };
+            let value = match inline_value {
+                Some(v) => v,
+                None => {
+                    i += 1;
+                    flags.get(i).cloned().ok_or_else(|| ConfigError(format!("option {name} needs a value")))?
+                }
+            };
+            values[index] = Some(value);
+            i += 1;
+        }
+        let mut config = Config::default();
+        for (setting, value) in SETTINGS.iter().zip(values) {
+            if let Some(value) = value {
+                config.apply(setting, &value)?;
+            }
+        }
+        Ok(config)
+    }
+
+    fn apply(&mut self, setting: &Setting, value: &str) -> Result<(), ConfigError> {
+        let number = |max: u64| -> Result<u64, ConfigError> {
+            let n: u64 = value.trim().parse().map_err(|_| invalid(setting, value, "not a number"))?;
+            if n > max {
+                return Err(invalid(setting, value, &format!("must be at most {max}")));
+            }
+            Ok(n)
+        };
+        match setting.env {
+            "PORT" => {
+                let port = number(65535)?;
+                if port == 0 {
+                    return Err(invalid(setting, value, "must be between 1 and 65535"));
+                }
+                self.port = port as u16;
+            }
+            "BIND" => {
+                let addresses: Vec<String> =
+                    value.split([',', ' ']).filter(|s| !s.is_empty()).map(str::to_string).collect();
+                if addresses.is_empty() {
+                    return Err(invalid(setting, value, "no address given"));
+                }
+                for address in &addresses {
+                    if address.parse::<std::net::IpAddr>().is_err() && address != "localhost" {
+                        return Err(invalid(setting, value, "not an IP address"));
+                    }
+                }
+                self.bind = addresses;
+            }
+            "BACKUP_PATH" => {
+                if value.is_empty() {
+                    return Err(invalid(setting, value, "empty path"));
+                }
+                self.backup_path = PathBuf::from(value);
+            }
+            "BACKUP_INTERVAL" => self.backup_interval = number(u32::MAX as u64)?,
+            "BACKUP_KEEP" => {
+                let keep = number(10_000)?;
+                if keep == 0 {
+                    return Err(invalid(setting, value, "must be at least 1"));
+                }
+                self.backup_keep = keep as usize;
+            }
+            "APPENDFSYNC" => {
+                self.appendfsync = AppendFsync::parse(value)
+                    .ok_or_else(|| invalid(setting, value, "expected always, everysec or no"))?
+            }
+            "REQUIREPASS" => self.requirepass = (!value.is_empty()).then(|| value.to_string()),
+            "MAXCLIENTS" => {
+                let n = number(1_000_000)?;
+                if n == 0 {
+                    return Err(invalid(setting, value, "must be at least 1"));
+                }
+                self.maxclients = n as usize;
+            }
+            "DATABASES" => {
+                let n = number(1_000_000)?;
+                if n == 0 {
+                    return Err(invalid(setting, value, "must be at least 1"));
+                }
+                self.databases = n as usize;
+            }
+            "LOG_LEVEL" => {
+                self.log_level = match value.to_ascii_lowercase().as_str() {
+                    "error" => log::LevelFilter::Error,
+                    "warn" | "warning" => log::LevelFilter::Warn,
+                    "info" | "notice" => log::LevelFilter::Info,
+                    "debug" | "verbose" => log::LevelFilter::Debug,
+                    "trace" => log::LevelFilter::Trace,
+                    _ => return Err(invalid(setting, value, "expected error, warn, info, debug or trace")),
+                }
+            }
+            other => unreachable!("setting {other} has no parser"),
+        }
+        Ok(())
+    }
+
+    /// The `--help` text.
+    pub fn help() -> String {
+        let mut text = format!(
+            "efis {} - an in-memory data store that speaks the Redis protocol\n\n\
+             Usage: efis [OPTIONS]            run the server\n\
+             \x20      efis ping [--host H] [--port P]   check that a server answers PONG\n\
+             \x20      efis --help | --version\n\n\
+             Settings (environment variable, flag, default); a flag wins over the environment:\n",
+            env!("CARGO_PKG_VERSION")
+        );
+        for s in SETTINGS {
+            text.push_str(&format!("  {:<16} {:<18} {:<10} {}\n", s.env, s.flag, s.default, s.help));
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(env: &[(&str, &str)], flags: &[&str]) -> Result<Config, ConfigError> {
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let flags: Vec<String> = flags.iter().map(|s| s.to_string()).collect();
+        Config::from_sources(|name| env.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()), &flags)
+    }
+
+    #[test]
+    fn flags_win_over_env() {
+        let c = parse(&[("PORT", "7000")], &["--port", "7001"]).unwrap();
+        assert_eq!(c.port, 7001);
+        let c = parse(&[("PORT", "7000")], &["--port=7002"]).unwrap();
+        assert_eq!(c.port, 7002);
+        assert_eq!(parse(&[("PORT", "7000")], &[]).unwrap().port, 7000);
+    }
+
+    #[test]
+    fn bad_values_name_the_setting() {
+        let e = parse(&[("PORT", "99999")], &[]).unwrap_err();
+        assert!(e.0.contains("PORT") && e.0.contains("99999"), "{e}");
+        assert!(parse(&[("BACKUP_INTERVAL", "abc")], &[]).unwrap_err().0.contains("BACKUP_INTERVAL"));
+        assert!(parse(&[], &["--appendfsync", "sometimes"]).is_err());
+        assert!(parse(&[], &["--nope"]).is_err());
+    }
+}

@@ -1,0 +1,138 @@
+//! The `efis` binary: parses settings, sets up logging and signals, and
+//! runs the server; `efis ping` is the health probe.
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use efis::config::{Config, ConfigError};
+use efis::server::Server;
+use log::{error, info};
+
+#[global_allocator]
+static ALLOCATOR: efis::memory::CountingAllocator = efis::memory::CountingAllocator;
+
+/// Exit code for a bad setting.
+const EXIT_BAD_CONFIG: u8 = 2;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("--help") | Some("-h") | Some("help") => {
+            print!("{}", Config::help());
+            ExitCode::SUCCESS
+        }
+        Some("--version") | Some("-V") | Some("version") => {
+            println!("efis {}", env!("CARGO_PKG_VERSION"));
+            ExitCode::SUCCESS
+        }
+        Some("ping") => ping(&args[1..]),
+        _ => serve(&args),
+    }
+}
+
+fn bad_config(e: &ConfigError) -> ExitCode {
+    eprintln!("efis: {e}");
+    ExitCode::from(EXIT_BAD_CONFIG)
+}
+
+fn serve(args: &[String]) -> ExitCode {
+    let config = match Config::from_sources(|name| std::env::var(name).ok(), args) {
+        Ok(config) => config,
+        Err(e) => return bad_config(&e),
+    };
+    if let Err(e) = prepare_backup_path(&config) {
+        return bad_config(&e);
+    }
+    let _ = simplelog::WriteLogger::init(config.log_level, log_config(), std::io::stderr());
+    let mut server = match Server::bind(config.clone()) {
+        Ok(server) => server,
+        Err(e) => {
+            error!("{e}");
+            eprintln!("efis: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        if let Err(e) = signal_hook::flag::register(signal, server.stop_flag()) {
+            error!("cannot install signal handler: {e}");
+            return ExitCode::from(1);
+        }
+    }
+    info!(
+        "efis {} started: pid {}, listening on {} port {}, data in {}",
+        env!("CARGO_PKG_VERSION"),
+        std::process::id(),
+        config.bind.join(","),
+        server.port(),
+        config.backup_path.display()
+    );
+    match server.run() {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            error!("event loop failed: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn log_config() -> simplelog::Config {
+    simplelog::ConfigBuilder::new()
+        .set_target_level(simplelog::LevelFilter::Off)
+        .set_thread_level(simplelog::LevelFilter::Off)
+        .build()
+}
+
+/// Creates `BACKUP_PATH` if missing and checks that it is writable.
+fn prepare_backup_path(config: &Config) -> Result<(), ConfigError> {
+    let path = &config.backup_path;
+    let fail =
+        |why: String| ConfigError(format!("invalid BACKUP_PATH (--backup-path) value '{}': {why}", path.display()));
+    std::fs::create_dir_all(path).map_err(|e| fail(e.to_string()))?;
+    let probe = path.join(format!(".efis-write-test-{}", std::process::id()));
+    std::fs::write(&probe, b"").map_err(|e| fail(format!("not writable: {e}")))?;
+    let _ = std::fs::remove_file(&probe);
+    Ok(())
+}
+
+/// `efis ping [--host H] [--port P]`: exits 0 if the server answers PONG.
+fn ping(args: &[String]) -> ExitCode {
+    let mut host =
+        std::env::var("BIND").ok().filter(|h| h != "0.0.0.0" && !h.contains(',')).unwrap_or_else(|| "127.0.0.1".into());
+    let mut port = std::env::var("PORT").ok().and_then(|p| p.parse::<u16>().ok()).unwrap_or(6379);
+    let mut i = 0;
+    while i < args.len() {
+        match (args[i].as_str(), args.get(i + 1)) {
+            ("--host", Some(h)) => host = h.clone(),
+            ("--port", Some(p)) => match p.parse() {
+                Ok(p) => port = p,
+                Err(_) => return bad_config(&ConfigError(format!("invalid --port value '{p}'"))),
+            },
+            (other, _) => return bad_config(&ConfigError(format!("unknown ping option '{other}'"))),
+        }
+        i += 2;
+    }
+    let answer = (|| -> std::io::Result<Vec<u8>> {
+        let mut stream = TcpStream::connect((host.as_str(), port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(3)))?;
+        stream.write_all(b"PING\r\n")?;
+        let mut buf = [0u8; 64];
+        let n = stream.read(&mut buf)?;
+        Ok(buf[..n].to_vec())
+    })();
+    match answer {
+        Ok(reply) if reply.starts_with(b"+PONG") => {
+            println!("PONG");
+            ExitCode::SUCCESS
+        }
+        Ok(reply) => {
+            eprintln!("efis ping: unexpected reply {:?}", String::from_utf8_lossy(&reply));
+            ExitCode::from(1)
+        }
+        Err(e) => {
+            eprintln!("efis ping: {host}:{port}: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,138 @@
+//! One client connection's I/O state: the socket, the read buffer with its
+//! incremental parser, and the output buffer. The session state commands
+//! see lives in `state::Client` under the same slab key.
+
+use std::io::{self, Read, Write};
+
+use mio::net::TcpStream;
+
+use crate::protocol::Parser;
+
+/// Smallest free space offered to each `read` call.
+const READ_CHUNK: usize = 16 * 1024;
+/// Largest read buffer kept around while idle.
+const IDLE_READ_BUFFER: usize = 64 * 1024;
+/// Largest output buffer kept around once drained.
+const IDLE_WRITE_BUFFER: usize = 64 * 1024;
+
+/// What a read attempt found.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ReadOutcome {
+    /// New bytes are in the buffer; the socket may have more.
+    More,
+    /// New bytes (possibly none) and the socket is drained for now.
+    Drained,
+    /// The peer closed its side.
+    Closed,
+}
+
+pub struct Conn {
+    pub stream: TcpStream,
+    /// Read buffer; only `rbuf[..rlen]` holds data (the rest is zeroed
+    /// spare room, so reads need no unsafe code).
+    pub rbuf: Vec<u8>,
+    pub rlen: usize,
+    pub parser: Parser,
+    /// Replies not yet written; `wbuf[wpos..]` is pending.
+    pub wbuf: Vec<u8>,
+    pub wpos: usize,
+    /// Close once the pending output is written (protocol error, QUIT, EOF).
+    pub closing: bool,
+    /// Reading stopped because the client does not read its replies.
+    pub read_paused: bool,
+    /// The peer half-closed: no more input will come.
+    pub eof: bool,
+}
+
+impl Conn {
+    pub fn new(stream: TcpStream) -> Conn {
+        Conn {
+            stream,
+            rbuf: Vec::new(),
+            rlen: 0,
+            parser: Parser::new(),
+            wbuf: Vec::new(),
+            wpos: 0,
+            closing: false,
+            read_paused: false,
+            eof: false,
+        }
+    }
+
+    /// Bytes of replies waiting to be written.
+    #[inline]
+    pub fn pending_output(&self) -> usize {
+        self.wbuf.len() - self.wpos
+    }
+
+    /// One `read` call into the buffer's spare room.
+    pub fn read_once(&mut self) -> io::Result<(ReadOutcome, usize)> {
+        let wanted = self.parser.bytes_wanted(self.rlen).max(READ_CHUNK);
+        if self.rbuf.len() - self.rlen < READ_CHUNK {
+            // Grow to fit a large bulk string being received in one step,
+            // but never by more than 64 MiB at a time.
+            let grow = wanted.min(64 * 1024 * 1024).max(READ_CHUNK);
+            self.rbuf.resize(self.rlen + grow, 0);
+        }
+        loop {
+            match self.stream.read(&mut self.rbuf[self.rlen..]) {
+                Ok(0) => return Ok((ReadOutcome::Closed, 0)),
+                Ok(n) => {
+                    let room = self.rbuf.len() - self.rlen;
+                    self.rlen += n;
+                    // A short read means the socket had no more for now;
+                    // with edge-triggered readiness, later data raises a
+                    // new event.
+                    let outcome = if n < room { ReadOutcome::Drained } else { ReadOutcome::More };
+                    return Ok((outcome, n));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok((ReadOutcome::Drained, 0)),
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Drops the bytes the parser no longer needs from the read buffer.
+    pub fn compact_input(&mut self) {
+        let done = self.parser.consumed();
+        if done == 0 {
+            return;
+        }
+        self.rbuf.copy_within(done..self.rlen, 0);
+        self.rlen -= done;
+        self.parser.shift(done);
+        if self.rlen == 0 && self.rbuf.len() > IDLE_READ_BUFFER {
+            self.rbuf = Vec::new();
+        }
+    }
+
+    /// Writes as much pending output as the socket takes. Returns the
+    /// bytes written.
+    pub fn flush(&mut self) -> io::Result<usize> {
+        let mut written = 0;
+        while self.wpos < self.wbuf.len() {
+            match self.stream.write(&self.wbuf[self.wpos..]) {
+                Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+                Ok(n) => {
+                    self.wpos += n;
+                    written += n;
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(e),
+            }
+        }
+        if self.wpos == self.wbuf.len() {
+            self.wbuf.clear();
+            self.wpos = 0;
+            if self.wbuf.capacity() > IDLE_WRITE_BUFFER {
+                self.wbuf = Vec::new();
+            }
+        } else if self.wpos > 1024 * 1024 && self.wpos * 2 > self.wbuf.len() {
+            self.wbuf.drain(..self.wpos);
+            self.wpos = 0;
+        }
+        Ok(written)
+    }
+}

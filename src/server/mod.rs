@@ -1,0 +1,440 @@
+//! The event loop: one thread, one `mio` poll, every connection in a
+//! `slab`. It accepts clients, reads and parses their commands, runs them
+//! against the keyspace, writes the replies in as few `write` calls as
+//! possible, runs timers (active expiry), and stops on a signal or
+//! `SHUTDOWN`.
+//!
+//! Readiness is edge-triggered and sockets are registered once for both
+//! reading and writing, so steady-state serving costs no `epoll_ctl` calls:
+//! a connection reads until the socket is drained (a short read), runs
+//! every complete command, then writes. A client whose unsent output
+//! passes [`OUTPUT_PAUSE_LIMIT`] is not read from until it catches up.
+
+pub mod conn;
+pub mod state;
+
+use std::io::{self, Write};
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use log::{debug, info, warn};
+use mio::net::TcpListener;
+use mio::{Events, Interest, Poll, Token};
+use slab::Slab;
+
+use crate::cmd::{self, Ctx};
+use crate::config::Config;
+use crate::protocol::Reply;
+use crate::store::Keyspace;
+use conn::{Conn, ReadOutcome};
+use state::{Client, ReplyMode, ServerState};
+
+/// Stop reading from a client while this much output is unsent.
+pub const OUTPUT_PAUSE_LIMIT: usize = 8 * 1024 * 1024;
+/// Largest read buffer (Redis's `client-query-buffer-limit`).
+pub const QUERY_BUFFER_LIMIT: usize = 1024 * 1024 * 1024;
+/// Interval of the timer tick (active expiry and housekeeping).
+const TICK: Duration = Duration::from_millis(100);
+/// Time budget of one active expiry run.
+const EXPIRE_BUDGET: Duration = Duration::from_millis(1);
+/// Listener tokens count down from here; connections use slab keys.
+const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
+
+/// Current Unix time in milliseconds.
+pub fn unix_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
+}
+
+/// The server: listeners, connections, keyspace and shared state.
+pub struct Server {
+    poll: Poll,
+    listeners: Vec<TcpListener>,
+    conns: Slab<Conn>,
+    store: Keyspace,
+    state: ServerState,
+    stop: Arc<AtomicBool>,
+    now_ms: i64,
+}
+
+impl Server {
+    /// Binds the listeners. Fails with a readable message.
+    pub fn bind(config: Config) -> io::Result<Server> {
+        let poll = Poll::new()?;
+        let mut listeners = Vec::new();
+        for host in &config.bind {
+            let addresses: Vec<SocketAddr> = (host.as_str(), config.port).to_socket_addrs()?.collect();
+            let Some(address) = addresses.first() else {
+                return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("cannot resolve {host}")));
+            };
+            let mut listener = TcpListener::bind(*address)
+                .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {address}: {e}")))?;
+            let token = Token(LISTENER_TOKEN_BASE - listeners.len());
+            poll.registry().register(&mut listener, token, Interest::READABLE)?;
+            listeners.push(listener);
+        }
+        let now_ms = unix_ms();
+        let mut state = ServerState::new(config.clone(), now_ms);
+        if let Some(listener) = listeners.first() {
+            state.port = listener.local_addr()?.port();
+        }
+        Ok(Server {
+            poll,
+            listeners,
+            conns: Slab::new(),
+            store: Keyspace::new(config.databases),
+            state,
+            stop: Arc::new(AtomicBool::new(false)),
+            now_ms,
+        })
+    }
+
+    /// The flag that signal handlers set to stop the loop.
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        self.stop.clone()
+    }
+
+    /// The port the first listener is bound to.
+    pub fn port(&self) -> u16 {
+        self.state.port
+    }
+
+    /// Runs until a signal or `SHUTDOWN`.
+    pub fn run(&mut self) -> io::Result<()> {
+        let mut events = Events::with_capacity(1024);
+        let mut next_tick = Instant::now() + TICK;
+        loop {
+            let timeout = next_tick.saturating_duration_since(Instant::now());
+            match self.poll.poll(&mut events, Some(timeout)) {
+                Ok(()) => {}
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+            self.now_ms = unix_ms();
+            for event in events.iter() {
+                let token = event.token().0;
+                if token > LISTENER_TOKEN_BASE - self.listeners.len() && token <= LISTENER_TOKEN_BASE {
+                    self.accept(LISTENER_TOKEN_BASE - token);
+                    continue;
+                }
+                if !self.conns.contains(token) {
+                    continue;
+                }
+                if event.is_writable() && self.conns[token].pending_output() > 0 {
+                    self.on_writable(token);
+                }
+                if (event.is_readable() || event.is_read_closed() || event.is_error()) && self.conns.contains(token) {
+                    self.on_readable(token);
+                }
+            }
+            if Instant::now() >= next_tick {
+                self.tick();
+                next_tick = Instant::now() + TICK;
+            }
+            if self.state.kill_pending {
+                self.close_killed();
+            }
+            if self.stop.load(Ordering::Relaxed) || self.state.shutdown.is_some() {
+                break;
+            }
+        }
+        self.shutdown();
+        Ok(())
+    }
+
+    fn accept(&mut self, index: usize) {
+        loop {
+            let (mut stream, peer) = match self.listeners[index].accept() {
+                Ok(pair) => pair,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    warn!("accept failed: {e}");
+                    return;
+                }
+            };
+            self.state.stats.connections += 1;
+            if self.conns.len() >= self.state.config.maxclients {
+                self.state.stats.rejected_connections += 1;
+                debug!("rejected client {peer}: max number of clients reached");
+                let _ = stream.write(b"-ERR max number of clients reached\r\n");
+                continue;
+            }
+            let _ = stream.set_nodelay(true);
+            let entry = self.conns.vacant_entry();
+            let key = entry.key();
+            if let Err(e) =
+                self.poll.registry().register(&mut stream, Token(key), Interest::READABLE | Interest::WRITABLE)
+            {
+                warn!("cannot register client {peer}: {e}");
+                continue;
+            }
+            let local = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
+            #[cfg(unix)]
+            let fd = std::os::unix::io::AsRawFd::as_raw_fd(&stream);
+            #[cfg(not(unix))]
+            let fd = -1;
+            entry.insert(Conn::new(stream));
+            let client = Client {
+                id: self.state.next_client_id,
+                addr: peer.to_string(),
+                local_addr: local,
+                fd,
+                authenticated: self.state.config.requirepass.is_none(),
+                created_ms: self.now_ms,
+                last_command_ms: self.now_ms,
+                ..Client::default()
+            };
+            self.state.next_client_id += 1;
+            let client_key = self.state.clients.insert(client);
+            debug_assert_eq!(client_key, key, "connection and session slabs move in step");
+            debug!("accepted client {peer} as id {}", self.state.next_client_id - 1);
+        }
+    }
+
+    fn on_readable(&mut self, key: usize) {
+        loop {
+            let conn = &mut self.conns[key];
+            if conn.read_paused || conn.closing {
+                return;
+            }
+            let outcome = match conn.read_once() {
+                Ok((outcome, n)) => {
+                    self.state.stats.net_input_bytes += n as u64;
+                    outcome
+                }
+                Err(e) => {
+                    debug!("read error on client {key}: {e}");
+                    self.close(key);
+                    return;
+                }
+            };
+            if outcome == ReadOutcome::Closed {
+                self.conns[key].eof = true;
+            }
+            self.process_input(key);
+            if !self.conns.contains(key) {
+                return;
+            }
+            let conn = &mut self.conns[key];
+            if conn.rlen > QUERY_BUFFER_LIMIT {
+                self.protocol_error(key, "query buffer exceeded 1 GiB");
+            }
+            if !self.write_out(key) {
+                return;
+            }
+            let conn = &self.conns[key];
+            if conn.eof && !conn.closing {
+                self.close(key);
+                return;
+            }
+            if outcome != ReadOutcome::More {
+                return;
+            }
+        }
+    }
+
+    fn on_writable(&mut self, key: usize) {
+        if !self.write_out(key) {
+            return;
+        }
+        let conn = &mut self.conns[key];
+        if conn.read_paused && conn.pending_output() < OUTPUT_PAUSE_LIMIT / 2 {
+            conn.read_paused = false;
+            // Commands may be waiting in the buffer, and with edge-triggered
+            // readiness the socket will not announce data it already had.
+            self.process_input(key);
+            if self.conns.contains(key) && self.write_out(key) {
+                self.on_readable(key);
+            }
+        }
+    }
+
+    /// Writes pending output; closes the connection when it is done with or
+    /// broken. Returns false if the connection is gone.
+    fn write_out(&mut self, key: usize) -> bool {
+        let conn = &mut self.conns[key];
+        match conn.flush() {
+            Ok(n) => self.state.stats.net_output_bytes += n as u64,
+            Err(e) => {
+                debug!("write error on client {key}: {e}");
+                self.close(key);
+                return false;
+            }
+        }
+        let conn = &self.conns[key];
+        if conn.closing && conn.pending_output() == 0 {
+            self.close(key);
+            return false;
+        }
+        true
+    }
+
+    /// Runs every complete command in the read buffer.
+    fn process_input(&mut self, key: usize) {
+        let Server { conns, store, state, now_ms, .. } = self;
+        let conn = &mut conns[key];
+        let mut error = None;
+        while !conn.closing {
+            if conn.pending_output() > OUTPUT_PAUSE_LIMIT {
+                conn.read_paused = true;
+                break;
+            }
+            match conn.parser.next(&conn.rbuf[..conn.rlen]) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    error = Some(e.0);
+                    break;
+                }
+            }
+            let args = conn.parser.args(&conn.rbuf);
+            let client = &mut state.clients[key];
+            let resp3 = client.resp3;
+            let db_index = client.db;
+            let reply_mode = client.reply_mode;
+            if reply_mode == ReplyMode::Skip {
+                client.reply_mode = ReplyMode::Skipping;
+            }
+            client.last_command_ms = *now_ms;
+            let mark = conn.wbuf.len();
+            let mut ctx = Ctx {
+                store,
+                server: state,
+                client_key: key,
+                db_index,
+                out: Reply::new(&mut conn.wbuf, resp3),
+                now_ms: *now_ms,
+            };
+            cmd::execute(&mut ctx, args);
+            if !ctx.server.monitors.is_empty() {
+                monitor_line(ctx.server, key, db_index, args, *now_ms);
+            }
+            let client = &mut state.clients[key];
+            let suppress = match reply_mode {
+                ReplyMode::Off => client.reply_mode != ReplyMode::On,
+                ReplyMode::Skip => true,
+                _ => false,
+            };
+            if suppress {
+                conn.wbuf.truncate(mark);
+            }
+            if client.reply_mode == ReplyMode::Skipping {
+                client.reply_mode = ReplyMode::On;
+            }
+            if client.close_after_reply {
+                conn.closing = true;
+            }
+            let mut expired = 0;
+            store.drain_expired(|_, _| expired += 1);
+            state.stats.expired_keys += expired;
+        }
+        conn.compact_input();
+        let client = &mut state.clients[key];
+        client.query_buffer = conn.rlen;
+        client.output_buffer = conn.pending_output();
+        if let Some(text) = error {
+            self.protocol_error(key, &text);
+        }
+        if !self.state.monitor_feed.is_empty() {
+            self.feed_monitors();
+        }
+    }
+
+    /// Replies `-ERR Protocol error: ...` and closes after writing it.
+    fn protocol_error(&mut self, key: usize, text: &str) {
+        let conn = &mut self.conns[key];
+        debug!("protocol error from client {}: {text}", self.state.clients[key].addr);
+        Reply::new(&mut conn.wbuf, false).error(&format!("ERR Protocol error: {text}"));
+        conn.closing = true;
+        conn.rlen = 0;
+        conn.parser = crate::protocol::Parser::new();
+    }
+
+    fn feed_monitors(&mut self) {
+        let feed = std::mem::take(&mut self.state.monitor_feed);
+        let monitors = self.state.monitors.clone();
+        for key in monitors {
+            if let Some(conn) = self.conns.get_mut(key) {
+                conn.wbuf.extend_from_slice(&feed);
+                self.write_out(key);
+            }
+        }
+    }
+
+    fn close(&mut self, key: usize) {
+        if !self.conns.contains(key) {
+            return;
+        }
+        let mut conn = self.conns.remove(key);
+        let _ = self.poll.registry().deregister(&mut conn.stream);
+        let client = self.state.clients.remove(key);
+        self.state.monitors.retain(|&k| k != key);
+        debug!("closed client {} ({})", client.id, client.addr);
+    }
+
+    fn close_killed(&mut self) {
+        self.state.kill_pending = false;
+        let killed: Vec<usize> = self.state.clients.iter().filter(|(_, c)| c.killed).map(|(k, _)| k).collect();
+        for key in killed {
+            self.close(key);
+        }
+    }
+
+    /// Timer work: active expiry within its time budget.
+    fn tick(&mut self) {
+        self.now_ms = unix_ms();
+        if self.state.active_expire {
+            let started = Instant::now();
+            let total: usize = (0..self.store.db_count()).map(|i| self.store.db_ref(i).len()).sum();
+            let mut examined = 0;
+            while examined <= total * 2 && started.elapsed() < EXPIRE_BUDGET {
+                let removed = self.store.sweep_expired(self.now_ms, 2048);
+                examined += 2048;
+                if removed == 0 && examined > total {
+                    break;
+                }
+            }
+            let mut expired = 0;
+            self.store.drain_expired(|_, _| expired += 1);
+            self.state.stats.expired_keys += expired;
+        }
+    }
+
+    fn shutdown(&mut self) {
+        info!("shutting down: {} clients connected", self.conns.len());
+        let keys: Vec<usize> = self.conns.iter().map(|(k, _)| k).collect();
+        for key in keys {
+            let _ = self.conns[key].flush();
+            self.close(key);
+        }
+        info!("bye");
+    }
+}
+
+/// Appends a `MONITOR` line for a command to the shared feed.
+fn monitor_line(state: &mut ServerState, key: usize, db: usize, args: crate::protocol::Args<'_>, now_ms: i64) {
+    if state.monitors.contains(&key) {
+        return;
+    }
+    let addr = state.clients.get(key).map(|c| c.addr.clone()).unwrap_or_default();
+    let mut line = format!("+{}.{:06} [{} {}]", now_ms / 1000, (now_ms % 1000) * 1000, db, addr);
+    for arg in args.iter() {
+        line.push_str(" \"");
+        for &b in arg {
+            match b {
+                b'"' => line.push_str("\\\""),
+                b'\\' => line.push_str("\\\\"),
+                b'\n' => line.push_str("\\n"),
+                b'\r' => line.push_str("\\r"),
+                b'\t' => line.push_str("\\t"),
+                0x20..=0x7e => line.push(b as char),
+                _ => line.push_str(&format!("\\x{b:02x}")),
+            }
+        }
+        line.push('"');
+    }
+    line.push_str("\r\n");
+    state.monitor_feed.extend_from_slice(line.as_bytes());
+}

@@ -1,0 +1,332 @@
+//! The keyspace: logical databases of packed entries, expiry, and the
+//! value types. Nothing here knows about sockets or the wire protocol.
+//!
+//! * [`entry`]: one heap block per key (key, expiry, short value inline).
+//! * [`table`]: the open-addressing hash table of entries, with the
+//!   hash-ordered cursor that `SCAN` uses.
+//! * [`Db`]: one logical database: lookups with lazy expiry, writes, the
+//!   active expiry sweep.
+//! * [`Keyspace`]: the numbered databases (`SELECT`, `SWAPDB`, `MOVE`).
+//! * `list`, `set`, `zset`, `hash_type`: the collection value types.
+
+pub mod entry;
+pub mod glob;
+pub mod hash;
+pub mod hash_type;
+pub mod list;
+pub mod set;
+pub mod table;
+pub mod types;
+pub mod zset;
+
+pub use entry::{Entry, Kind, Value, ValueMut, ValueRef};
+pub use table::Table;
+
+/// One logical database.
+#[derive(Default)]
+pub struct Db {
+    table: Table,
+    /// Keys that carry an expiry time.
+    volatile: usize,
+    /// Where the active expiry sweep resumes.
+    sweep_slot: usize,
+    /// Keys removed because they expired, for the caller to log and
+    /// announce (drained with [`Keyspace::drain_expired`]).
+    expired: Vec<Vec<u8>>,
+}
+
+/// What to do with an existing expiry time when a key is overwritten.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ttl {
+    /// Drop any expiry (plain `SET`).
+    Clear,
+    /// Keep the old key's expiry (`SET ... KEEPTTL`, in-place updates).
+    Keep,
+    /// Expire at this absolute Unix time in milliseconds.
+    At(i64),
+}
+
+impl Db {
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    /// Keys with an expiry time.
+    pub fn volatile_len(&self) -> usize {
+        self.volatile
+    }
+
+    /// The slot of a live `key`; an expired key is removed on the way.
+    #[inline]
+    fn find_live(&mut self, key: &[u8], now_ms: i64) -> Option<usize> {
+        let slot = self.table.find(key)?;
+        if self.table.slot_expires(slot) && self.table.at(slot).expire().is_some_and(|t| t <= now_ms) {
+            self.remove_expired_at(slot);
+            return None;
+        }
+        Some(slot)
+    }
+
+    fn remove_expired_at(&mut self, slot: usize) {
+        let entry = self.table.remove_at(slot);
+        self.volatile -= 1;
+        self.expired.push(entry.key().to_vec());
+    }
+
+    /// The live entry under `key`.
+    #[inline]
+    pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
+        let slot = self.find_live(key, now_ms)?;
+        Some(self.table.at(slot))
+    }
+
+    /// The live entry under `key`, for in-place changes of boxed values.
+    #[inline]
+    pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
+        let slot = self.find_live(key, now_ms)?;
+        Some(self.table.at_mut(slot))
+    }
+
+    pub fn contains(&mut self, key: &[u8], now_ms: i64) -> bool {
+        self.find_live(key, now_ms).is_some()
+    }
+
+    /// Stores `value` under `key`, replacing any old value.
+    pub fn set(&mut self, key: &[u8], value: Value<'_>, ttl: Ttl, now_ms: i64) {
+        match self.find_live(key, now_ms) {
+            Some(slot) => {
+                let old_expire = self.table.at(slot).expire();
+                let expire = match ttl {
+                    Ttl::Clear => None,
+                    Ttl::Keep => old_expire,
+                    Ttl::At(t) => Some(t),
+                };
+                self.volatile = self.volatile + expire.is_some() as usize - old_expire.is_some() as usize;
+                self.table.replace_at(slot, Entry::new(key, value, expire));
+            }
+            None => {
+                let expire = match ttl {
+                    Ttl::At(t) => Some(t),
+                    _ => None,
+                };
+                self.volatile += expire.is_some() as usize;
+                self.table.insert_new(Entry::new(key, value, expire));
+            }
+        }
+    }
+
+    /// Inserts a whole entry (from `RENAME`, `MOVE`, loading), replacing
+    /// any entry with the same key.
+    pub fn put_entry(&mut self, entry: Entry, now_ms: i64) {
+        let volatile = entry.has_expire() as usize;
+        match self.find_live(entry.key(), now_ms) {
+            Some(slot) => {
+                let old = self.table.replace_at(slot, entry);
+                self.volatile -= old.has_expire() as usize;
+            }
+            None => {
+                self.table.insert_new(entry);
+            }
+        }
+        self.volatile += volatile;
+    }
+
+    /// Removes and returns the live entry under `key`.
+    pub fn remove(&mut self, key: &[u8], now_ms: i64) -> Option<Entry> {
+        let slot = self.find_live(key, now_ms)?;
+        let entry = self.table.remove_at(slot);
+        self.volatile -= entry.has_expire() as usize;
+        Some(entry)
+    }
+
+    /// Sets or clears the expiry of a live key. Returns false if absent.
+    pub fn set_expire(&mut self, key: &[u8], expire_ms: Option<i64>, now_ms: i64) -> bool {
+        let Some(slot) = self.find_live(key, now_ms) else { return false };
+        let had = self.table.at(slot).has_expire();
+        self.table.update_at(slot, |e| e.with_expire(expire_ms));
+        self.volatile = self.volatile + expire_ms.is_some() as usize - had as usize;
+        true
+    }
+
+    /// Removes every key.
+    pub fn clear(&mut self) {
+        self.table.clear();
+        self.volatile = 0;
+        self.sweep_slot = 0;
+    }
+
+    /// Every entry (including expired ones not yet reclaimed).
+    pub fn iter(&self) -> impl Iterator<Item = &Entry> {
+        self.table.iter()
+    }
+
+    /// One `SCAN` step, see [`Table::scan`].
+    pub fn scan<'a>(&'a self, cursor: u64, count: usize, f: impl FnMut(&'a Entry)) -> u64 {
+        self.table.scan(cursor, count, f)
+    }
+
+    /// A random live key.
+    pub fn random_key(&mut self, random: u64, now_ms: i64) -> Option<Vec<u8>> {
+        // A few tries, so that mostly-expired tables still answer.
+        for attempt in 0..100u64 {
+            let start =
+                (random.wrapping_add(attempt.wrapping_mul(0x9e37_79b9)) % self.table.capacity().max(1) as u64) as usize;
+            let slot = self.table.occupied_from(start)?;
+            let entry = self.table.at(slot);
+            if entry.expire().is_none_or(|t| t > now_ms) {
+                return Some(entry.key().to_vec());
+            }
+            self.remove_expired_at(slot);
+        }
+        None
+    }
+
+    /// Active expiry: examines up to `max_slots` slots from where the last
+    /// sweep stopped and removes expired keys. Returns the number removed.
+    pub fn sweep_expired(&mut self, now_ms: i64, max_slots: usize) -> usize {
+        if self.volatile == 0 || self.table.is_empty() {
+            return 0;
+        }
+        let mut removed = 0;
+        let mut slot = self.sweep_slot.min(self.table.capacity());
+        for _ in 0..max_slots {
+            if slot >= self.table.capacity() {
+                slot = 0;
+            }
+            if self.table.slot_expires(slot) && self.table.at(slot).expire().is_some_and(|t| t <= now_ms) {
+                // Removal may shift a later entry into this slot: look at
+                // the same slot again.
+                self.remove_expired_at(slot);
+                removed += 1;
+                if self.volatile == 0 {
+                    break;
+                }
+                continue;
+            }
+            slot += 1;
+        }
+        self.sweep_slot = slot;
+        removed
+    }
+
+    /// Bytes of keyspace bookkeeping (table arrays), for `INFO memory`.
+    pub fn overhead_bytes(&self) -> usize {
+        self.table.overhead_bytes()
+    }
+}
+
+/// The numbered logical databases.
+pub struct Keyspace {
+    dbs: Vec<Db>,
+}
+
+impl Keyspace {
+    pub fn new(databases: usize) -> Keyspace {
+        Keyspace { dbs: (0..databases).map(|_| Db::default()).collect() }
+    }
+
+    pub fn db_count(&self) -> usize {
+        self.dbs.len()
+    }
+
+    #[inline]
+    pub fn db(&mut self, index: usize) -> &mut Db {
+        &mut self.dbs[index]
+    }
+
+    pub fn db_ref(&self, index: usize) -> &Db {
+        &self.dbs[index]
+    }
+
+    /// Two distinct databases at once (`MOVE`, `COPY ... DB`).
+    pub fn two_dbs(&mut self, a: usize, b: usize) -> (&mut Db, &mut Db) {
+        assert_ne!(a, b);
+        if a < b {
+            let (left, right) = self.dbs.split_at_mut(b);
+            (&mut left[a], &mut right[0])
+        } else {
+            let (left, right) = self.dbs.split_at_mut(a);
+            (&mut right[0], &mut left[b])
+        }
+    }
+
+    pub fn swap(&mut self, a: usize, b: usize) {
+        self.dbs.swap(a, b);
+    }
+
+    pub fn flush_all(&mut self) {
+        for db in &mut self.dbs {
+            db.clear();
+        }
+    }
+
+    pub fn total_keys(&self) -> usize {
+        self.dbs.iter().map(Db::len).sum()
+    }
+
+    /// Calls `f(db, key)` for every key removed by expiry since the last
+    /// call.
+    #[inline]
+    pub fn drain_expired(&mut self, mut f: impl FnMut(usize, Vec<u8>)) {
+        for (index, db) in self.dbs.iter_mut().enumerate() {
+            if !db.expired.is_empty() {
+                for key in db.expired.drain(..) {
+                    f(index, key);
+                }
+            }
+        }
+    }
+
+    /// Runs the active expiry sweep over every database, examining at most
+    /// `budget_slots` slots in all. Returns the number of keys removed.
+    pub fn sweep_expired(&mut self, now_ms: i64, budget_slots: usize) -> usize {
+        let volatile_dbs = self.dbs.iter().filter(|d| d.volatile > 0).count().max(1);
+        let per_db = budget_slots / volatile_dbs;
+        self.dbs.iter_mut().filter(|d| d.volatile > 0).map(|d| d.sweep_expired(now_ms, per_db)).sum()
+    }
+
+    pub fn overhead_bytes(&self) -> usize {
+        self.dbs.iter().map(Db::overhead_bytes).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lazy_and_active_expiry() {
+        let mut db = Db::default();
+        db.set(b"a", Value::Str(b"1"), Ttl::At(100), 0);
+        db.set(b"b", Value::Str(b"2"), Ttl::Clear, 0);
+        db.set(b"c", Value::Str(b"3"), Ttl::At(100), 0);
+        assert_eq!(db.volatile_len(), 2);
+        assert!(db.get(b"a", 99).is_some());
+        assert!(db.get(b"a", 100).is_none());
+        assert_eq!(db.volatile_len(), 1);
+        assert_eq!(db.sweep_expired(200, 1000), 1);
+        assert_eq!(db.len(), 1);
+        assert_eq!(db.volatile_len(), 0);
+        assert_eq!(db.expired.len(), 2);
+    }
+
+    #[test]
+    fn ttl_keep_and_clear() {
+        let mut db = Db::default();
+        db.set(b"a", Value::Str(b"1"), Ttl::At(100), 0);
+        db.set(b"a", Value::Str(b"2"), Ttl::Keep, 0);
+        assert_eq!(db.get(b"a", 0).unwrap().expire(), Some(100));
+        db.set(b"a", Value::Str(b"3"), Ttl::Clear, 0);
+        assert_eq!(db.get(b"a", 0).unwrap().expire(), None);
+        assert_eq!(db.volatile_len(), 0);
+        assert!(db.set_expire(b"a", Some(50), 0));
+        assert_eq!(db.volatile_len(), 1);
+        let e = db.remove(b"a", 0).unwrap();
+        assert_eq!(e.expire(), Some(50));
+        assert_eq!(db.volatile_len(), 0);
+    }
+}

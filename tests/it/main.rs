@@ -1,0 +1,21 @@
+//! Efis integration tests: one test binary, one module per area.
+//!
+//! Every test starts the real `efis` binary on a free port (see `common`)
+//! and talks to it over a real socket, with the `redis` client crate or
+//! with raw bytes.
+
+mod common;
+
+mod clients;
+mod connection;
+mod expire;
+mod hashes;
+mod keys;
+mod lists;
+mod model_lists_hashes;
+mod model_sets_zsets;
+mod protocol;
+mod server;
+mod sets;
+mod strings;
+mod zsets;
