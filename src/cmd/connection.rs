@@ -18,7 +18,13 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("hello", -1, CONN.or(Flags::NO_AUTH), NO_KEYS, hello),
     CommandSpec::new("auth", -2, CONN.or(Flags::NO_AUTH), NO_KEYS, auth),
     CommandSpec::new("select", 2, CONN, NO_KEYS, select),
-    CommandSpec::new("client", -2, Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client),
+    CommandSpec::new(
+        "client",
+        -2,
+        Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE).or(Flags::SUBCOMMANDS),
+        NO_KEYS,
+        client,
+    ),
 ];
 
 fn ping(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
@@ -192,7 +198,13 @@ pub fn client_line(client: &Client, now_ms: i64) -> String {
         client.query_buffer,
         client.output_buffer,
         client.query_buffer + client.output_buffer,
-        if client.last_command.is_empty() { "NULL" } else { client.last_command },
+        if client.last_command.is_empty() {
+            "NULL".to_string()
+        } else if client.last_subcommand.is_empty() {
+            client.last_command.to_string()
+        } else {
+            format!("{}|{}", client.last_command, client.last_subcommand)
+        },
         if client.resp3 { 3 } else { 2 },
         String::from_utf8_lossy(&client.lib_name),
         String::from_utf8_lossy(&client.lib_ver),

@@ -113,7 +113,7 @@ fn pttl(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 fn expiretime(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    let reply = expiry_of(ctx, args.get(1)).map_or_else(|code| code, |t| t / 1000);
+    let reply = expiry_of(ctx, args.get(1)).map_or_else(|code| code, |t| (t + 500) / 1000);
     ctx.out.int(reply);
     Ok(())
 }

@@ -28,7 +28,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("flushdb", -1, W, NO_KEYS, flushdb),
     CommandSpec::new("flushall", -1, W, NO_KEYS, flushall),
     CommandSpec::new("swapdb", 3, W.or(Flags::FAST), NO_KEYS, swapdb),
-    CommandSpec::new("object", -2, R, (2, 2, 1), object),
+    CommandSpec::new("object", -2, R.or(Flags::SUBCOMMANDS), (2, 2, 1), object),
     CommandSpec::new("touch", -2, R.or(Flags::FAST), (1, -1, 1), touch),
 ];
 

@@ -1,5 +1,566 @@
-//! List commands.
+//! List commands: LPUSH, RPUSH, LPUSHX, RPUSHX, LPOP, RPOP, LLEN, LRANGE,
+//! LINDEX, LSET, LREM, LTRIM, LINSERT, LPOS, LMOVE, RPOPLPUSH, LMPOP.
+//!
+//! Arguments, replies, error texts and the order in which errors are
+//! detected follow Redis 7.0 (`t_list.c`): for example `LRANGE` parses its
+//! indexes before looking at the key, while `LINDEX` and `LSET` look at the
+//! key first. The list itself lives in `store::list`.
+//!
+//! The keyspace operations the blocking commands (BLPOP, BRPOP, BLMOVE,
+//! BRPOPLPUSH, BLMPOP) also need are plain public functions here —
+//! [`push_to`], [`pop_from`], [`move_element`] — so that a blocking
+//! implementation can serve a woken client with exactly the code the
+//! non-blocking commands use.
 
-use super::table::CommandSpec;
+use super::args::{is, parse_i64, parse_i64_opt};
+use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
+use super::{CmdError, CmdResult, Ctx};
+use crate::protocol::{Args, Reply};
+use crate::store::list::{End, List};
+use crate::store::{Db, Ttl, Value, ValueMut, ValueRef};
 
-pub const COMMANDS: &[CommandSpec] = &[];
+const W: Flags = Flags::WRITE.or(Flags::DENYOOM);
+const R: Flags = Flags::READONLY;
+const F: Flags = Flags::FAST;
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("lpush", -3, W.or(F), KEY1, lpush),
+    CommandSpec::new("rpush", -3, W.or(F), KEY1, rpush),
+    CommandSpec::new("lpushx", -3, W.or(F), KEY1, lpushx),
+    CommandSpec::new("rpushx", -3, W.or(F), KEY1, rpushx),
+    CommandSpec::new("lpop", -2, Flags::WRITE.or(F), KEY1, lpop),
+    CommandSpec::new("rpop", -2, Flags::WRITE.or(F), KEY1, rpop),
+    CommandSpec::new("llen", 2, R.or(F), KEY1, llen),
+    CommandSpec::new("lrange", 4, R, KEY1, lrange),
+    CommandSpec::new("lindex", 3, R, KEY1, lindex),
+    CommandSpec::new("lset", 4, W, KEY1, lset),
+    CommandSpec::new("lrem", 4, Flags::WRITE, KEY1, lrem),
+    CommandSpec::new("ltrim", 4, Flags::WRITE, KEY1, ltrim),
+    CommandSpec::new("linsert", 5, W, KEY1, linsert),
+    CommandSpec::new("lpos", -3, R, KEY1, lpos),
+    CommandSpec::new("lmove", 5, W, (1, 2, 1), lmove),
+    CommandSpec::new("rpoplpush", 3, W, (1, 2, 1), rpoplpush),
+    // Like Redis, LMPOP declares no fixed key positions: its keys follow
+    // `numkeys`.
+    CommandSpec::new("lmpop", -4, Flags::WRITE, NO_KEYS, lmpop),
+];
+
+const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
+
+// ---------------------------------------------------------------------------
+// Keyspace operations, shared with the blocking commands.
+
+/// The list under `key`: `None` if absent, `WrongType` if another type.
+pub fn list_ref<'a>(db: &'a mut Db, key: &[u8], now_ms: i64) -> Result<Option<&'a List>, CmdError> {
+    match db.get(key, now_ms) {
+        None => Ok(None),
+        Some(entry) => match entry.value() {
+            ValueRef::List(list) => Ok(Some(list)),
+            _ => Err(CmdError::WrongType),
+        },
+    }
+}
+
+/// The list under `key`, for changing it in place.
+pub fn list_mut<'a>(db: &'a mut Db, key: &[u8], now_ms: i64) -> Result<Option<&'a mut List>, CmdError> {
+    match db.get_mut(key, now_ms) {
+        None => Ok(None),
+        Some(entry) => match entry.value_mut() {
+            ValueMut::List(list) => Ok(Some(list)),
+            _ => Err(CmdError::WrongType),
+        },
+    }
+}
+
+/// Deletes `key` if its list is empty: an empty list never exists.
+fn remove_if_empty(db: &mut Db, key: &[u8], now_ms: i64) {
+    if matches!(list_ref(db, key, now_ms), Ok(Some(list)) if list.is_empty()) {
+        db.remove(key, now_ms);
+    }
+}
+
+/// Pushes `elements` one by one at `end` of the list under `key` (so
+/// `LPUSH k a b` leaves `b a`), creating the list unless `only_existing`.
+/// Returns the new length (0 when the key is absent and not created).
+pub fn push_to<'e>(
+    db: &mut Db,
+    key: &[u8],
+    end: End,
+    elements: impl IntoIterator<Item = &'e [u8]>,
+    only_existing: bool,
+    now_ms: i64,
+) -> Result<usize, CmdError> {
+    if let Some(list) = list_mut(db, key, now_ms)? {
+        for element in elements {
+            list.push(end, element);
+        }
+        return Ok(list.len());
+    }
+    if only_existing {
+        return Ok(0);
+    }
+    let mut list = List::new();
+    for element in elements {
+        list.push(end, element);
+    }
+    let len = list.len();
+    if len > 0 {
+        db.set(key, Value::List(Box::new(list)), Ttl::Clear, now_ms);
+    }
+    Ok(len)
+}
+
+/// Pops up to `count` elements from `end` of the list under `key`.
+/// `emit` sees the elements that are about to be popped, in pop order and
+/// borrowed in place (so a reply is written without copying them); then
+/// they are removed, and the key too if the list is left empty. Returns
+/// `Ok(None)` when there is no such key.
+pub fn pop_from<T>(
+    db: &mut Db,
+    key: &[u8],
+    end: End,
+    count: usize,
+    now_ms: i64,
+    emit: impl FnOnce(std::iter::Take<crate::store::list::EndIter<'_>>) -> T,
+) -> Result<Option<T>, CmdError> {
+    let Some(list) = list_mut(db, key, now_ms)? else { return Ok(None) };
+    let result = emit(list.iter_from_end(end).take(count));
+    list.remove_end(end, count);
+    let empty = list.is_empty();
+    if empty {
+        db.remove(key, now_ms);
+    }
+    Ok(Some(result))
+}
+
+/// Moves the element at `from` of `source` to `to` of `destination`
+/// (LMOVE, RPOPLPUSH, and their blocking forms) and returns it;
+/// `Ok(None)` when `source` does not exist. A destination of another type
+/// is an error and changes nothing. With `source == destination` the
+/// list rotates.
+pub fn move_element(
+    db: &mut Db,
+    source: &[u8],
+    destination: &[u8],
+    from: End,
+    to: End,
+    now_ms: i64,
+) -> Result<Option<Vec<u8>>, CmdError> {
+    if source == destination {
+        let Some(list) = list_mut(db, source, now_ms)? else { return Ok(None) };
+        let Some(element) = list.pop(from) else { return Ok(None) };
+        list.push(to, &element);
+        return Ok(Some(element));
+    }
+    if list_ref(db, source, now_ms)?.is_none() {
+        return Ok(None);
+    }
+    list_ref(db, destination, now_ms)?;
+    let Some(element) = list_mut(db, source, now_ms)?.and_then(|list| list.pop(from)) else { return Ok(None) };
+    remove_if_empty(db, source, now_ms);
+    push_to(db, destination, to, [&element[..]], false, now_ms)?;
+    Ok(Some(element))
+}
+
+// ---------------------------------------------------------------------------
+// Argument helpers.
+
+/// `LEFT` or `RIGHT`, case-insensitively.
+fn parse_end(arg: &[u8]) -> Result<End, CmdError> {
+    if is(arg, "left") {
+        Ok(End::Left)
+    } else if is(arg, "right") {
+        Ok(End::Right)
+    } else {
+        Err(CmdError::Syntax)
+    }
+}
+
+/// A count that must be a non-negative integer; anything else, including
+/// text, is answered with `error` (Redis's `getPositiveLongFromObject`).
+fn parse_non_negative(arg: &[u8], error: &'static str) -> Result<usize, CmdError> {
+    match parse_i64_opt(arg) {
+        Some(n) if n >= 0 => Ok(usize::try_from(n).unwrap_or(usize::MAX)),
+        _ => Err(CmdError::Static(error)),
+    }
+}
+
+/// Redis's list range arithmetic (LRANGE, LTRIM): negative indexes count
+/// from the tail, the range is clamped to the list. `None` when empty.
+fn clamp_range(start: i64, stop: i64, len: usize) -> Option<(usize, usize)> {
+    let len = i64::try_from(len).unwrap_or(i64::MAX);
+    let start = if start < 0 { len.saturating_add(start).max(0) } else { start };
+    let stop = if stop < 0 { len.saturating_add(stop) } else { stop };
+    if start > stop || start >= len {
+        return None;
+    }
+    let stop = stop.min(len - 1);
+    Some((start as usize, stop as usize))
+}
+
+/// A possibly negative index into a list of `len` elements.
+fn resolve_index(index: i64, len: usize) -> Option<usize> {
+    let len = i64::try_from(len).unwrap_or(i64::MAX);
+    let index = if index < 0 { len.saturating_add(index) } else { index };
+    (0..len).contains(&index).then_some(index as usize)
+}
+
+/// Writes popped elements as an array.
+fn write_elements<'e>(out: &mut Reply<'_>, elements: impl ExactSizeIterator<Item = &'e [u8]>) {
+    out.array(elements.len());
+    for element in elements {
+        out.bulk(element);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Handlers.
+
+fn push_command(ctx: &mut Ctx<'_>, args: Args<'_>, end: End, only_existing: bool) -> CmdResult {
+    let db = ctx.store.db(ctx.db_index);
+    let len = push_to(db, args.get(1), end, args.iter().skip(2), only_existing, ctx.now_ms)?;
+    ctx.out.int(len as i64);
+    Ok(())
+}
+
+fn lpush(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    push_command(ctx, args, End::Left, false)
+}
+
+fn rpush(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    push_command(ctx, args, End::Right, false)
+}
+
+fn lpushx(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    push_command(ctx, args, End::Left, true)
+}
+
+fn rpushx(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    push_command(ctx, args, End::Right, true)
+}
+
+/// `LPOP key [count]` / `RPOP key [count]`: without a count a bulk string
+/// (or null); with one an array (null array for a missing key, empty
+/// array for count 0).
+fn pop_command(ctx: &mut Ctx<'_>, args: Args<'_>, end: End) -> CmdResult {
+    if args.len() > 3 {
+        let name = if end == End::Left { "lpop" } else { "rpop" };
+        return Err(CmdError::Owned(format!("ERR wrong number of arguments for '{name}' command")));
+    }
+    let count = if args.len() == 3 { Some(parse_non_negative(args.get(2), NOT_POSITIVE)?) } else { None };
+    let (key, now) = (args.get(1), ctx.now_ms);
+    let db = ctx.store.db(ctx.db_index);
+    let out = &mut ctx.out;
+    match count {
+        None => {
+            let popped = pop_from(db, key, end, 1, now, |mut elements| match elements.next() {
+                Some(element) => out.bulk(element),
+                None => out.null(),
+            })?;
+            if popped.is_none() {
+                out.null();
+            }
+        }
+        Some(0) => match list_ref(db, key, now)? {
+            Some(_) => out.array(0),
+            None => out.null_array(),
+        },
+        Some(count) => {
+            let popped = pop_from(db, key, end, count, now, |elements| write_elements(out, elements))?;
+            if popped.is_none() {
+                out.null_array();
+            }
+        }
+    }
+    Ok(())
+}
+
+fn lpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    pop_command(ctx, args, End::Left)
+}
+
+fn rpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    pop_command(ctx, args, End::Right)
+}
+
+fn llen(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.store.db(ctx.db_index);
+    let len = list_ref(db, args.get(1), ctx.now_ms)?.map_or(0, List::len);
+    ctx.out.int(len as i64);
+    Ok(())
+}
+
+fn lrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let start = parse_i64(args.get(2))?;
+    let stop = parse_i64(args.get(3))?;
+    let db = ctx.store.db(ctx.db_index);
+    let Some(list) = list_ref(db, args.get(1), ctx.now_ms)? else {
+        ctx.out.array(0);
+        return Ok(());
+    };
+    match clamp_range(start, stop, list.len()) {
+        Some((first, last)) => write_elements(&mut ctx.out, list.iter_from(first).take(last - first + 1)),
+        None => ctx.out.array(0),
+    }
+    Ok(())
+}
+
+fn lindex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.store.db(ctx.db_index);
+    let Some(list) = list_ref(db, args.get(1), ctx.now_ms)? else {
+        ctx.out.null();
+        return Ok(());
+    };
+    let index = parse_i64(args.get(2))?;
+    match resolve_index(index, list.len()).and_then(|i| list.get(i)) {
+        Some(element) => ctx.out.bulk(element),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+fn lset(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.store.db(ctx.db_index);
+    let list = list_mut(db, args.get(1), ctx.now_ms)?.ok_or(CmdError::NoSuchKey)?;
+    let index = parse_i64(args.get(2))?;
+    let index = resolve_index(index, list.len()).ok_or(CmdError::Static("ERR index out of range"))?;
+    list.set(index, args.get(3));
+    ctx.out.ok();
+    Ok(())
+}
+
+/// `LREM key count element`: count > 0 removes from the head, < 0 from
+/// the tail, 0 every match.
+fn lrem(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let count = parse_i64(args.get(2))?;
+    let (key, now) = (args.get(1), ctx.now_ms);
+    let db = ctx.store.db(ctx.db_index);
+    let Some(list) = list_mut(db, key, now)? else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let from = if count < 0 { End::Right } else { End::Left };
+    let limit = usize::try_from(count.unsigned_abs()).unwrap_or(usize::MAX);
+    let removed = list.remove_matches(args.get(3), limit, from);
+    remove_if_empty(db, key, now);
+    ctx.out.int(removed as i64);
+    Ok(())
+}
+
+fn ltrim(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let start = parse_i64(args.get(2))?;
+    let stop = parse_i64(args.get(3))?;
+    let (key, now) = (args.get(1), ctx.now_ms);
+    let db = ctx.store.db(ctx.db_index);
+    if let Some(list) = list_mut(db, key, now)? {
+        let len = list.len();
+        match clamp_range(start, stop, len) {
+            Some((first, last)) => {
+                list.remove_end(End::Right, len - 1 - last);
+                list.remove_end(End::Left, first);
+            }
+            None => {
+                db.remove(key, now);
+            }
+        }
+    }
+    ctx.out.ok();
+    Ok(())
+}
+
+fn linsert(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let after = match args.get(2) {
+        w if is(w, "after") => true,
+        w if is(w, "before") => false,
+        _ => return Err(CmdError::Syntax),
+    };
+    let db = ctx.store.db(ctx.db_index);
+    let Some(list) = list_mut(db, args.get(1), ctx.now_ms)? else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    if list.insert_by_pivot(args.get(3), args.get(4), after) {
+        ctx.out.int(list.len() as i64);
+    } else {
+        ctx.out.int(-1);
+    }
+    Ok(())
+}
+
+/// `LPOS key element [RANK rank] [COUNT num-matches] [MAXLEN len]`.
+fn lpos(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let mut rank: i64 = 1;
+    let mut count: Option<usize> = None;
+    let mut max_len: usize = 0;
+    let mut i = 3;
+    while i < args.len() {
+        let (option, has_value) = (args.get(i), i + 1 < args.len());
+        if is(option, "rank") && has_value {
+            rank = parse_i64(args.get(i + 1))?;
+            if rank == 0 {
+                return Err(CmdError::Static(
+                    "ERR RANK can't be zero: use 1 to start from the first match, 2 from the second ... \
+                     or use negative to start from the end of the list",
+                ));
+            }
+        } else if is(option, "count") && has_value {
+            count = Some(parse_non_negative(args.get(i + 1), "ERR COUNT can't be negative")?);
+        } else if is(option, "maxlen") && has_value {
+            max_len = parse_non_negative(args.get(i + 1), "ERR MAXLEN can't be negative")?;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    let from = if rank < 0 { End::Right } else { End::Left };
+    // Matches to pass over before reporting. Redis 7.0 negates the rank
+    // with signed overflow, so `RANK -9223372036854775808` reports the
+    // first match from the tail; keep that.
+    let skip = if rank == i64::MIN { 0 } else { rank.unsigned_abs() - 1 };
+    let db = ctx.store.db(ctx.db_index);
+    let Some(list) = list_ref(db, args.get(1), ctx.now_ms)? else {
+        match count {
+            Some(_) => ctx.out.array(0),
+            None => ctx.out.null(),
+        }
+        return Ok(());
+    };
+    let (element, len) = (args.get(2), list.len());
+    let scanned = if max_len == 0 { len } else { max_len.min(len) };
+    let wanted = match count {
+        None | Some(0) => usize::MAX,
+        Some(n) => n,
+    };
+    let mut seen: u64 = 0;
+    let mut found: Vec<usize> = Vec::new();
+    for (step, candidate) in list.iter_from_end(from).take(scanned).enumerate() {
+        if candidate != element {
+            continue;
+        }
+        seen += 1;
+        if seen > skip {
+            found.push(if from == End::Left { step } else { len - 1 - step });
+            if count.is_none() || found.len() >= wanted {
+                break;
+            }
+        }
+    }
+    match count {
+        Some(_) => {
+            ctx.out.array(found.len());
+            for index in found {
+                ctx.out.int(index as i64);
+            }
+        }
+        None => match found.first() {
+            Some(&index) => ctx.out.int(index as i64),
+            None => ctx.out.null(),
+        },
+    }
+    Ok(())
+}
+
+fn move_command(ctx: &mut Ctx<'_>, args: Args<'_>, from: End, to: End) -> CmdResult {
+    let db = ctx.store.db(ctx.db_index);
+    match move_element(db, args.get(1), args.get(2), from, to, ctx.now_ms)? {
+        Some(element) => ctx.out.bulk(&element),
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+fn lmove(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let from = parse_end(args.get(3))?;
+    let to = parse_end(args.get(4))?;
+    move_command(ctx, args, from, to)
+}
+
+fn rpoplpush(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    move_command(ctx, args, End::Right, End::Left)
+}
+
+/// The parsed arguments of `LMPOP`/`BLMPOP` from `numkeys` on.
+pub struct MultiPop<'a> {
+    args: Args<'a>,
+    /// Index of the first key in `args`.
+    first_key: usize,
+    numkeys: usize,
+    pub end: End,
+    pub count: usize,
+}
+
+impl<'a> MultiPop<'a> {
+    /// The keys, in the order given.
+    pub fn keys(&self) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let args = self.args;
+        (self.first_key..self.first_key + self.numkeys).map(move |i| args.get(i))
+    }
+}
+
+/// Parses `numkeys key [key ...] LEFT|RIGHT [COUNT count]` from
+/// `args[from..]`, with Redis's error texts.
+pub fn parse_multi_pop(args: Args<'_>, from: usize) -> Result<MultiPop<'_>, CmdError> {
+    let numkeys = match parse_i64_opt(args.get(from)) {
+        Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
+        _ => return Err(CmdError::Static("ERR numkeys should be greater than 0")),
+    };
+    let end_at = numkeys.checked_add(from + 1).filter(|&at| at < args.len()).ok_or(CmdError::Syntax)?;
+    let end = parse_end(args.get(end_at))?;
+    let mut count = None;
+    let mut i = end_at + 1;
+    while i < args.len() {
+        if count.is_none() && is(args.get(i), "count") && i + 1 < args.len() {
+            count = Some(match parse_i64_opt(args.get(i + 1)) {
+                Some(n) if n > 0 => usize::try_from(n).unwrap_or(usize::MAX),
+                _ => return Err(CmdError::Static("ERR count should be greater than 0")),
+            });
+            i += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    Ok(MultiPop { args, first_key: from + 1, numkeys, end, count: count.unwrap_or(1) })
+}
+
+/// `LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count]`: pops from the
+/// first non-empty list and answers `[key, [elements]]` (a null array
+/// when every list is empty).
+fn lmpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let request = parse_multi_pop(args, 1)?;
+    let now = ctx.now_ms;
+    let db = ctx.store.db(ctx.db_index);
+    for key in request.keys() {
+        let out = &mut ctx.out;
+        let popped = pop_from(db, key, request.end, request.count, now, |elements| {
+            out.array(2);
+            out.bulk(key);
+            write_elements(out, elements);
+        })?;
+        if popped.is_some() {
+            return Ok(());
+        }
+    }
+    ctx.out.null_array();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_as_redis() {
+        assert_eq!(clamp_range(0, -1, 3), Some((0, 2)));
+        assert_eq!(clamp_range(-100, 100, 3), Some((0, 2)));
+        assert_eq!(clamp_range(2, 1, 3), None);
+        assert_eq!(clamp_range(3, 5, 3), None);
+        assert_eq!(clamp_range(-1, -1, 3), Some((2, 2)));
+        assert_eq!(clamp_range(0, -4, 3), None);
+        assert_eq!(clamp_range(i64::MIN, i64::MAX, 3), Some((0, 2)));
+        assert_eq!(clamp_range(0, 0, 0), None);
+        assert_eq!(resolve_index(-1, 3), Some(2));
+        assert_eq!(resolve_index(-4, 3), None);
+        assert_eq!(resolve_index(3, 3), None);
+        assert_eq!(resolve_index(i64::MIN, 3), None);
+    }
+}

@@ -11,6 +11,7 @@
 
 pub mod args;
 mod connection;
+mod decimal;
 mod expire;
 mod hash;
 mod info;
@@ -99,6 +100,13 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
     if !ctx.client().authenticated && !spec.flags.contains(Flags::NO_AUTH) {
         ctx.out.error("NOAUTH Authentication required.");
         return;
+    }
+    let client = ctx.client();
+    client.last_command = spec.name;
+    if spec.flags.contains(Flags::SUBCOMMANDS) && args.len() > 1 {
+        client.last_subcommand = String::from_utf8_lossy(args.get(1)).to_ascii_lowercase();
+    } else if !client.last_subcommand.is_empty() {
+        client.last_subcommand.clear();
     }
     let started = std::time::Instant::now();
     if let Err(err) = (spec.handler)(ctx, args) {

@@ -13,18 +13,24 @@ const ADMIN: Flags = Flags::ADMIN.or(Flags::NO_MULTI);
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("info", -1, Flags::LOADING.or(Flags::STALE), NO_KEYS, super::info::info),
-    CommandSpec::new("config", -2, ADMIN.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, config),
-    CommandSpec::new("command", -1, Flags::LOADING.or(Flags::STALE), NO_KEYS, command),
+    CommandSpec::new("config", -2, ADMIN.or(Flags::LOADING).or(Flags::STALE).or(Flags::SUBCOMMANDS), NO_KEYS, config),
+    CommandSpec::new("command", -1, Flags::LOADING.or(Flags::STALE).or(Flags::SUBCOMMANDS), NO_KEYS, command),
     CommandSpec::new("time", 1, Flags::FAST.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, time),
     CommandSpec::new("lastsave", 1, Flags::FAST.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, lastsave),
     CommandSpec::new("save", 1, ADMIN, NO_KEYS, save),
     CommandSpec::new("bgsave", -1, Flags::ADMIN, NO_KEYS, bgsave),
     CommandSpec::new("bgrewriteaof", 1, Flags::ADMIN, NO_KEYS, bgrewriteaof),
     CommandSpec::new("shutdown", -1, ADMIN.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, shutdown),
-    CommandSpec::new("debug", -2, ADMIN, NO_KEYS, debug),
+    CommandSpec::new("debug", -2, ADMIN.or(Flags::SUBCOMMANDS), NO_KEYS, debug),
     CommandSpec::new("monitor", 1, ADMIN, NO_KEYS, monitor),
-    CommandSpec::new("slowlog", -2, Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, slowlog),
-    CommandSpec::new("function", -2, Flags::NONE, NO_KEYS, function),
+    CommandSpec::new(
+        "slowlog",
+        -2,
+        Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE).or(Flags::SUBCOMMANDS),
+        NO_KEYS,
+        slowlog,
+    ),
+    CommandSpec::new("function", -2, Flags::NONE.or(Flags::SUBCOMMANDS), NO_KEYS, function),
 ];
 
 fn write_help(ctx: &mut Ctx<'_>, lines: &[&str]) {
@@ -55,7 +61,7 @@ fn config(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             ctx.out.bulk(value.as_bytes());
         }
     } else if is(sub, "set") {
-        if args.len() < 4 || args.len() % 2 != 0 {
+        if args.len() < 4 || !args.len().is_multiple_of(2) {
             return Err(subcommand_arity("config", sub));
         }
         let mut changes = Vec::new();
@@ -194,7 +200,31 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
         _ => {}
     }
     let stored = if name == "notify-keyspace-events" { normalize_notify_flags(value) } else { value.to_string() };
+    if let Some(alias) = param_alias(name) {
+        ctx.server.set_param(alias, stored.clone());
+    }
     ctx.server.set_param(name, stored);
+}
+
+/// Redis 7 renamed the `ziplist` encoding parameters to `listpack`; both
+/// names stay valid and denote one setting.
+fn param_alias(name: &str) -> Option<&'static str> {
+    const PAIRS: &[(&str, &str)] = &[
+        ("list-max-ziplist-size", "list-max-listpack-size"),
+        ("zset-max-ziplist-entries", "zset-max-listpack-entries"),
+        ("zset-max-ziplist-value", "zset-max-listpack-value"),
+        ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
+        ("hash-max-ziplist-value", "hash-max-listpack-value"),
+    ];
+    PAIRS.iter().find_map(|&(a, b)| {
+        if a == name {
+            Some(b)
+        } else if b == name {
+            Some(a)
+        } else {
+            None
+        }
+    })
 }
 
 /// Redis reports `notify-keyspace-events` with `A` expanded the way it

@@ -94,6 +94,9 @@ fn set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let (key, value) = (args.get(1), args.get(2));
     let (mut nx, mut xx, mut get, mut keep_ttl) = (false, false, false, false);
     let mut expire: Option<i64> = None;
+    // Which of EX/PX/EXAT/PXAT was given: repeating the same one is
+    // allowed (the last wins), mixing them is a syntax error.
+    let mut expire_kind: Option<&str> = None;
     let mut i = 3;
     while i < args.len() {
         let opt = args.get(i);
@@ -110,9 +113,11 @@ fn set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             get = true;
         } else if is(opt, "keepttl") && expire.is_none() {
             keep_ttl = true;
-        } else if let (Some((_, unit, absolute)), true, false, true) =
-            (expiry_kind, has_next, keep_ttl, expire.is_none())
-        {
+        } else if let (Some((name, unit, absolute)), true, false) = (expiry_kind, has_next, keep_ttl) {
+            if expire_kind.is_some_and(|k| k != name) {
+                return Err(CmdError::Syntax);
+            }
+            expire_kind = Some(name);
             i += 1;
             expire = Some(positive_expire(args.get(i), unit, absolute, ctx.now_ms, "set")?);
         } else {
@@ -192,14 +197,20 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let (key, now) = (args.get(1), ctx.now_ms);
     // None: leave the TTL; Some(None): PERSIST; Some(Some(t)): expire at t.
     let mut change: Option<Option<i64>> = None;
+    // The option given first: only it may be repeated (the last wins).
+    let mut chosen: Option<Vec<u8>> = None;
     let mut i = 2;
     while i < args.len() {
         let opt = args.get(i);
         let unit = if is(opt, "ex") || is(opt, "exat") { TimeUnit::Seconds } else { TimeUnit::Millis };
-        if is(opt, "persist") && change.is_none() {
+        let same_as_chosen = chosen.as_ref().is_none_or(|c| c.eq_ignore_ascii_case(opt));
+        if same_as_chosen {
+            chosen = Some(opt.to_vec());
+        }
+        if is(opt, "persist") && same_as_chosen {
             change = Some(None);
         } else if (is(opt, "ex") || is(opt, "px") || is(opt, "exat") || is(opt, "pxat"))
-            && change.is_none()
+            && same_as_chosen
             && i + 1 < args.len()
         {
             let absolute = opt.len() == 4;
@@ -259,7 +270,7 @@ fn psetex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 fn check_pairs(args: Args<'_>, command: &str) -> CmdResult {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(CmdError::Owned(format!("ERR wrong number of arguments for '{command}' command")));
     }
     Ok(())
@@ -450,30 +461,28 @@ fn decrby(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     add_integer(ctx, args.get(1), -delta)
 }
 
-/// Formats a float result of `INCRBYFLOAT`/`HINCRBYFLOAT` as Redis stores
-/// it: plain decimal, no exponent, shortest text that reads back exactly.
-pub fn format_float_value(value: f64) -> String {
-    let text = format!("{value}");
-    if text == "-0" {
-        "0".to_string()
-    } else {
-        text
+/// The new text of a float counter: `current` (absent = 0) plus `delta`,
+/// as Redis computes and prints it (`INCRBYFLOAT`, `HINCRBYFLOAT`). The
+/// caller maps a bad current value to its own error text.
+pub fn incr_float_text(current: Option<&[u8]>, delta: &[u8]) -> Result<String, CmdError> {
+    let delta_value = parse_f64(delta).ok_or(CmdError::NotFloat)?;
+    let current_text = current.unwrap_or(b"0");
+    let current_value = parse_f64(current_text).ok_or(CmdError::NotFloat)?;
+    let overflow = CmdError::Static("ERR increment would produce NaN or Infinity");
+    if !(current_value + delta_value).is_finite() {
+        return Err(overflow);
+    }
+    match super::decimal::add_texts(current_text, delta) {
+        Some(text) => Ok(text),
+        // Spellings the exact adder does not read (hex floats): binary sum.
+        None => Ok(format!("{}", current_value + delta_value)),
     }
 }
 
 fn incrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let (key, now) = (args.get(1), ctx.now_ms);
-    let delta = parse_f64(args.get(2)).ok_or(CmdError::NotFloat)?;
     let db = ctx.store.db(ctx.db_index);
-    let current = match string_of(db, key, now)? {
-        None => 0.0,
-        Some(text) => parse_f64(text).ok_or(CmdError::NotFloat)?,
-    };
-    let result = current + delta;
-    if !result.is_finite() {
-        return Err(CmdError::Static("ERR increment would produce NaN or Infinity"));
-    }
-    let text = format_float_value(result);
+    let text = incr_float_text(string_of(db, key, now)?, args.get(2))?;
     db.set(key, Value::Str(text.as_bytes()), Ttl::Keep, now);
     ctx.out.bulk(text.as_bytes());
     Ok(())

@@ -35,6 +35,8 @@ impl Flags {
     pub const RANDOM: Flags = Flags(1 << 9);
     pub const LOADING: Flags = Flags(1 << 10);
     pub const STALE: Flags = Flags(1 << 11);
+    /// A container of subcommands (`CLIENT`, `CONFIG`...).
+    pub const SUBCOMMANDS: Flags = Flags(1 << 12);
 
     pub const fn or(self, other: Flags) -> Flags {
         Flags(self.0 | other.0)

@@ -179,58 +179,56 @@ pub fn format_i64(value: i64, buf: &mut [u8; 20]) -> &[u8] {
     &buf[i..]
 }
 
-/// Formats a double as Redis does for scores and float replies: `inf`,
-/// `-inf`, integers without a fraction, otherwise the shortest text that
-/// reads back as the same value (at most 17 significant digits). Returns
-/// the length written to `out`.
+/// Formats a double as Redis 7.0 does for scores and double replies: C's
+/// `%.17g` (17 significant digits, trailing zeros removed, exponent form
+/// below 1e-4 and from 1e17), `inf` and `-inf`. Returns the length
+/// written to `out`.
 pub fn format_double(value: f64, out: &mut [u8; 64]) -> usize {
     use std::io::Write;
     let mut cursor = std::io::Cursor::new(&mut out[..]);
     if value.is_nan() {
         let _ = write!(cursor, "nan");
-    } else if value.is_infinite() {
-        let _ = write!(cursor, "{}", if value > 0.0 { "inf" } else { "-inf" });
-    } else if value == value.trunc() && value.abs() < 1e17 {
-        // Whole numbers print without a fraction (and `-0` as `-0`).
-        if value == 0.0 && value.is_sign_negative() {
-            let _ = write!(cursor, "-0");
-        } else {
-            let _ = write!(cursor, "{}", value as i64);
-        }
-    } else {
-        // Rust's `{}` prints the shortest round-tripping form, but never in
-        // exponent notation; Redis (`%.17g`) switches to `e` notation for
-        // very large or small magnitudes.
-        let exponent = value.abs().log10().floor() as i32;
-        if !(-5..17).contains(&exponent) {
-            let _ = write!(cursor, "{:e}", value);
-            let len = cursor.position() as usize;
-            return fix_exponent(out, len);
-        }
-        let _ = write!(cursor, "{}", value);
+        return cursor.position() as usize;
     }
-    cursor.position() as usize
+    if value.is_infinite() {
+        let _ = write!(cursor, "{}", if value > 0.0 { "inf" } else { "-inf" });
+        return cursor.position() as usize;
+    }
+    // 17 significant digits in exponent form tells the decimal exponent
+    // after rounding, which decides between the two `%g` styles.
+    let _ = write!(cursor, "{value:.16e}");
+    let len = cursor.position() as usize;
+    let e = out[..len].iter().position(|&c| c == b'e').unwrap_or(len);
+    let exponent: i32 = std::str::from_utf8(&out[e + 1..len]).ok().and_then(|s| s.parse().ok()).unwrap_or(0);
+    if !(-4..17).contains(&exponent) {
+        // Exponent style: mantissa without trailing zeros, `e±XX`.
+        let mut mantissa = out[..e].to_vec();
+        trim_fraction(&mut mantissa);
+        let mut text = mantissa;
+        text.extend_from_slice(format!("e{}{:02}", if exponent < 0 { '-' } else { '+' }, exponent.abs()).as_bytes());
+        out[..text.len()].copy_from_slice(&text);
+        return text.len();
+    }
+    let decimals = (16 - exponent) as usize;
+    let mut cursor = std::io::Cursor::new(&mut out[..]);
+    let _ = write!(cursor, "{value:.decimals$}");
+    let len = cursor.position() as usize;
+    let mut text = out[..len].to_vec();
+    trim_fraction(&mut text);
+    out[..text.len()].copy_from_slice(&text);
+    text.len()
 }
 
-/// Rust writes `1e20` / `1.5e-7`; C's `%g` writes `1e+20` / `1.5e-07`.
-fn fix_exponent(out: &mut [u8; 64], len: usize) -> usize {
-    let text = out[..len].to_vec();
-    let Some(e) = text.iter().position(|&c| c == b'e') else { return len };
-    let (mantissa, exponent) = text.split_at(e);
-    let exponent = &exponent[1..];
-    let (sign, digits) = match exponent.first() {
-        Some(b'-') => (b'-', &exponent[1..]),
-        _ => (b'+', exponent),
-    };
-    let mut fixed = mantissa.to_vec();
-    fixed.push(b'e');
-    fixed.push(sign);
-    if digits.len() < 2 {
-        fixed.push(b'0');
+/// Drops trailing zeros after a decimal point, and the point itself.
+fn trim_fraction(text: &mut Vec<u8>) {
+    if text.contains(&b'.') {
+        while text.last() == Some(&b'0') {
+            text.pop();
+        }
+        if text.last() == Some(&b'.') {
+            text.pop();
+        }
     }
-    fixed.extend_from_slice(digits);
-    out[..fixed.len()].copy_from_slice(&fixed);
-    fixed.len()
 }
 
 #[cfg(test)]
@@ -250,8 +248,13 @@ mod tests {
         assert_eq!(show(f64::INFINITY), "inf");
         assert_eq!(show(f64::NEG_INFINITY), "-inf");
         assert_eq!(show(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(show(0.1), "0.10000000000000001");
+        assert_eq!(show(-0.0), "-0");
+        assert_eq!(show(123456789012345678.0), "1.2345678901234568e+17");
+        assert_eq!(show(0.0001), "0.0001");
+        assert_eq!(show(0.00001), "1.0000000000000001e-05");
         assert_eq!(show(1e20), "1e+20");
-        assert_eq!(show(1.5e-7), "1.5e-07");
+        assert_eq!(show(1.5e-7), "1.4999999999999999e-07");
     }
 
     #[test]

@@ -42,6 +42,8 @@ pub struct Conn {
     pub read_paused: bool,
     /// The peer half-closed: no more input will come.
     pub eof: bool,
+    /// Listed in the loop's queue of connections to write.
+    pub write_queued: bool,
 }
 
 impl Conn {
@@ -56,6 +58,7 @@ impl Conn {
             closing: false,
             read_paused: false,
             eof: false,
+            write_queued: false,
         }
     }
 
@@ -71,7 +74,7 @@ impl Conn {
         if self.rbuf.len() - self.rlen < READ_CHUNK {
             // Grow to fit a large bulk string being received in one step,
             // but never by more than 64 MiB at a time.
-            let grow = wanted.min(64 * 1024 * 1024).max(READ_CHUNK);
+            let grow = wanted.clamp(READ_CHUNK, 64 * 1024 * 1024);
             self.rbuf.resize(self.rlen + grow, 0);
         }
         loop {

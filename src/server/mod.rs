@@ -56,6 +56,8 @@ pub struct Server {
     state: ServerState,
     stop: Arc<AtomicBool>,
     now_ms: i64,
+    /// Connections with replies to write at the end of this poll round.
+    write_queue: Vec<usize>,
 }
 
 impl Server {
@@ -87,6 +89,7 @@ impl Server {
             state,
             stop: Arc::new(AtomicBool::new(false)),
             now_ms,
+            write_queue: Vec::new(),
         })
     }
 
@@ -125,9 +128,10 @@ impl Server {
                     self.on_writable(token);
                 }
                 if (event.is_readable() || event.is_read_closed() || event.is_error()) && self.conns.contains(token) {
-                    self.on_readable(token);
+                    self.on_readable(token, event.is_read_closed());
                 }
             }
+            self.flush_queued_writes();
             if Instant::now() >= next_tick {
                 self.tick();
                 next_tick = Instant::now() + TICK;
@@ -193,7 +197,9 @@ impl Server {
         }
     }
 
-    fn on_readable(&mut self, key: usize) {
+    /// Reads and serves a client. `peer_closed`: the peer's end-of-stream
+    /// has arrived, so read on past short reads until it is seen.
+    fn on_readable(&mut self, key: usize, peer_closed: bool) {
         loop {
             let conn = &mut self.conns[key];
             if conn.read_paused || conn.closing {
@@ -221,6 +227,16 @@ impl Server {
             if conn.rlen > QUERY_BUFFER_LIMIT {
                 self.protocol_error(key, "query buffer exceeded 1 GiB");
             }
+            let conn = &mut self.conns[key];
+            if outcome == ReadOutcome::Drained && !peer_closed && !conn.closing {
+                // The common case: replies go out after this poll round's
+                // events are all handled, like Redis's before-sleep write.
+                if !conn.write_queued && conn.pending_output() > 0 {
+                    conn.write_queued = true;
+                    self.write_queue.push(key);
+                }
+                return;
+            }
             if !self.write_out(key) {
                 return;
             }
@@ -229,7 +245,7 @@ impl Server {
                 self.close(key);
                 return;
             }
-            if outcome != ReadOutcome::More {
+            if outcome == ReadOutcome::Drained && !peer_closed {
                 return;
             }
         }
@@ -246,9 +262,21 @@ impl Server {
             // readiness the socket will not announce data it already had.
             self.process_input(key);
             if self.conns.contains(key) && self.write_out(key) {
-                self.on_readable(key);
+                self.on_readable(key, false);
             }
         }
+    }
+
+    fn flush_queued_writes(&mut self) {
+        let mut queue = std::mem::take(&mut self.write_queue);
+        for &key in &queue {
+            if let Some(conn) = self.conns.get_mut(key) {
+                conn.write_queued = false;
+                self.write_out(key);
+            }
+        }
+        queue.clear();
+        self.write_queue = queue;
     }
 
     /// Writes pending output; closes the connection when it is done with or
@@ -307,7 +335,14 @@ impl Server {
                 out: Reply::new(&mut conn.wbuf, resp3),
                 now_ms: *now_ms,
             };
-            cmd::execute(&mut ctx, args);
+            // A bug in one handler must not take the server down: the
+            // client gets an error and everyone else carries on.
+            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cmd::execute(&mut ctx, args)));
+            if outcome.is_err() {
+                let name = String::from_utf8_lossy(args.get(0)).to_string();
+                log::error!("command '{name}' failed with an internal error; the server carries on");
+                ctx.out.error(&format!("ERR internal error while running '{name}'"));
+            }
             if !ctx.server.monitors.is_empty() {
                 monitor_line(ctx.server, key, db_index, args, *now_ms);
             }

@@ -40,6 +40,8 @@ pub struct Client {
     pub created_ms: i64,
     pub last_command_ms: i64,
     pub last_command: &'static str,
+    /// Subcommand of the last command, for containers like `CLIENT`.
+    pub last_subcommand: String,
     pub reply_mode: ReplyMode,
     /// Close the connection once pending replies are written (`QUIT`).
     pub close_after_reply: bool,

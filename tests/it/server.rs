@@ -249,7 +249,7 @@ fn config_get(c: &mut redis::Connection, patterns: &[&str]) -> Vec<(String, Stri
     let mut args = vec!["CONFIG", "GET"];
     args.extend_from_slice(patterns);
     let flat = array(ok_cmd(c, &args));
-    assert!(flat.len() % 2 == 0, "CONFIG GET answers name/value pairs: {flat:?}");
+    assert!(flat.len().is_multiple_of(2), "CONFIG GET answers name/value pairs: {flat:?}");
     flat.chunks(2).map(|p| (text(&p[0]), text(&p[1]))).collect()
 }
 
