@@ -12,6 +12,8 @@
 //!   arguments into keyspace operations and replies.
 //! * [`server`]: the single-threaded `mio` event loop, connections, and
 //!   the state handlers share with it.
+//! * [`pubsub`]: channel and pattern subscriptions, message delivery,
+//!   keyspace notifications.
 //! * [`memory`]: heap accounting for `INFO memory`.
 //!
 //! # Invariants
@@ -27,6 +29,7 @@ pub mod cmd;
 pub mod config;
 pub mod memory;
 pub mod protocol;
+pub mod pubsub;
 pub mod server;
 pub mod store;
 

@@ -6,7 +6,8 @@ use super::args::{is, parse_i64_opt};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
-use crate::server::state::{Client, ReplyMode};
+use crate::pubsub::Kind as PubSubKind;
+use crate::server::state::{ReplyMode, ServerState};
 
 const CONN: Flags = Flags::FAST.or(Flags::LOADING).or(Flags::STALE);
 
@@ -181,10 +182,31 @@ fn select(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     Ok(())
 }
 
-/// One `CLIENT LIST` line for `client`.
-pub fn client_line(client: &Client, now_ms: i64) -> String {
+/// One `CLIENT LIST` line for the client under `key`.
+pub fn client_line(server: &ServerState, key: usize, now_ms: i64) -> String {
+    let client = &server.clients[key];
+    let channels = server.pubsub.subscriptions_of(key, PubSubKind::Channel).len();
+    let patterns = server.pubsub.subscriptions_of(key, PubSubKind::Pattern).len();
+    let mut flags = String::new();
+    if client.blocked {
+        flags.push('b');
+    }
+    if client.multi.is_some() {
+        flags.push('x');
+    }
+    if channels + patterns > 0 {
+        flags.push('P');
+    }
+    if client.dirty_cas {
+        flags.push('d');
+    }
+    if flags.is_empty() {
+        flags.push('N');
+    }
+    let multi = client.multi.as_ref().map_or(-1, |m| m.commands.len() as i64);
     format!(
-        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf={} \
+        "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={channels} psub={patterns} \
+         ssub=0 multi={multi} qbuf={} \
          qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} \
          user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
         client.id,
@@ -238,7 +260,7 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
         "info" if argc == 2 => {
             let now = ctx.now_ms;
-            let line = client_line(ctx.client(), now);
+            let line = client_line(ctx.server, ctx.client_key, now);
             ctx.out.verbatim(line.as_bytes());
         }
         "list" => client_list(ctx, args)?,
@@ -348,9 +370,9 @@ fn client_list(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     }
     let now = ctx.now_ms;
     let mut text = String::new();
-    for (_, client) in ctx.server.clients.iter() {
+    for (key, client) in ctx.server.clients.iter() {
         if ids.as_ref().is_none_or(|ids| ids.contains(&client.id)) {
-            text.push_str(&client_line(client, now));
+            text.push_str(&client_line(ctx.server, key, now));
         }
     }
     ctx.out.verbatim(text.as_bytes());

@@ -7,6 +7,7 @@ use super::string::{to_expire_ms, TimeUnit};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
+use crate::pubsub::GENERIC;
 
 const W: Flags = Flags::WRITE.or(Flags::FAST);
 const R: Flags = Flags::READONLY.or(Flags::FAST);
@@ -65,8 +66,10 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: Args<'_>, unit: TimeUnit, absolute: b
     }
     if when <= now {
         db.remove(key, now);
+        ctx.notify(GENERIC, "del", key);
     } else {
         db.set_expire(key, Some(when), now);
+        ctx.notify(GENERIC, "expire", key);
     }
     ctx.out.int(1);
     Ok(())
@@ -130,6 +133,7 @@ fn persist(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let had = db.get(key, now).is_some_and(|e| e.has_expire());
     if had {
         db.set_expire(key, None, now);
+        ctx.notify(GENERIC, "persist", key);
     }
     ctx.out.int(had as i64);
     Ok(())

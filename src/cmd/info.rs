@@ -7,7 +7,8 @@ use super::{CmdResult, Ctx};
 use crate::memory;
 use crate::protocol::Args;
 
-const DEFAULT_SECTIONS: &[&str] = &[
+/// Every section, in the order Redis prints them.
+const SECTIONS: &[&str] = &[
     "server",
     "clients",
     "memory",
@@ -17,36 +18,25 @@ const DEFAULT_SECTIONS: &[&str] = &[
     "cpu",
     "modules",
     "errorstats",
+    "commandstats",
     "cluster",
     "keyspace",
 ];
 
+/// Sections left out of a plain `INFO`.
+const NOT_DEFAULT: &[&str] = &["commandstats"];
+
 pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let mut wanted: Vec<String> =
         args.iter().skip(1).map(|a| String::from_utf8_lossy(a).to_ascii_lowercase()).collect();
-    if wanted.is_empty() || wanted.iter().any(|w| w == "default") {
-        wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
-    }
-    if wanted.iter().any(|w| w == "all" || w == "everything") {
-        wanted.extend(DEFAULT_SECTIONS.iter().map(|s| s.to_string()));
-        wanted.push("commandstats".to_string());
+    let everything = wanted.iter().any(|w| w == "all" || w == "everything");
+    if everything || wanted.is_empty() || wanted.iter().any(|w| w == "default") {
+        let extra = SECTIONS.iter().filter(|s| everything || !NOT_DEFAULT.contains(s));
+        wanted.extend(extra.map(|s| s.to_string()));
     }
     let mut text = String::new();
-    let order = [
-        "server",
-        "clients",
-        "memory",
-        "persistence",
-        "stats",
-        "replication",
-        "cpu",
-        "modules",
-        "errorstats",
-        "commandstats",
-        "cluster",
-        "keyspace",
-    ];
-    for section in order {
+
+    for &section in SECTIONS {
         if wanted.iter().any(|w| w == section) {
             if !text.is_empty() {
                 text.push_str("\r\n");
@@ -165,8 +155,8 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "evicted_keys", 0);
             field(text, "keyspace_hits", s.keyspace_hits);
             field(text, "keyspace_misses", s.keyspace_misses);
-            field(text, "pubsub_channels", 0);
-            field(text, "pubsub_patterns", 0);
+            field(text, "pubsub_channels", server.pubsub.channel_names(None).len());
+            field(text, "pubsub_patterns", server.pubsub.pattern_count());
             field(text, "total_error_replies", 0);
         }
         "replication" => {

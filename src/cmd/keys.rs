@@ -5,6 +5,7 @@ use super::args::{is, parse_i64, parse_i64_opt};
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
+use crate::pubsub::GENERIC;
 use crate::store::glob::glob_match;
 use crate::store::{Entry, Kind, ValueRef};
 
@@ -34,9 +35,14 @@ pub const COMMANDS: &[CommandSpec] = &[
 
 fn del(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let db = ctx.store.db(ctx.db_index);
-    let removed = args.iter().skip(1).filter(|key| db.remove(key, now).is_some()).count();
-    ctx.out.int(removed as i64);
+    let mut removed = 0;
+    for key in args.iter().skip(1) {
+        if ctx.store.db(ctx.db_index).remove(key, now).is_some() {
+            removed += 1;
+            ctx.notify(GENERIC, "del", key);
+        }
+    }
+    ctx.out.int(removed);
     Ok(())
 }
 
@@ -86,7 +92,10 @@ pub struct ScanOptions<'a> {
 
 /// Parses a SCAN-family cursor (an unsigned 64-bit number).
 pub fn parse_cursor(text: &[u8]) -> Result<u64, CmdError> {
-    std::str::from_utf8(text).ok().and_then(|s| s.parse::<u64>().ok()).ok_or(CmdError::Static("ERR invalid cursor"))
+    // Like C's `strtoul`, a negative cursor wraps around.
+    let text = std::str::from_utf8(text).ok();
+    text.and_then(|s| s.parse::<u64>().ok().or_else(|| s.parse::<i64>().ok().map(|n| n as u64)))
+        .ok_or(CmdError::Static("ERR invalid cursor"))
 }
 
 /// Parses `[MATCH pattern] [COUNT n]` (and `[TYPE t]` when allowed) from
@@ -167,6 +176,8 @@ fn rename_with(ctx: &mut Ctx<'_>, args: Args<'_>, only_if_new: bool) -> CmdResul
     let entry = db.remove(from, now).expect("checked above");
     let expire = entry.expire();
     db.put_entry(entry.rebuild(to, expire), now);
+    ctx.notify(GENERIC, "rename_from", from);
+    ctx.notify(GENERIC, "rename_to", to);
     if only_if_new {
         ctx.out.int(1);
     } else {
@@ -226,6 +237,7 @@ fn copy(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         target.remove(to, now);
     }
     target.put_entry(Entry::new(to, value, expire), now);
+    ctx.notify_in(target_db, GENERIC, "copy_to", to);
     ctx.out.int(1);
     Ok(())
 }
@@ -243,6 +255,8 @@ fn move_(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     }
     let entry = source.remove(key, now).expect("checked above");
     dest.put_entry(entry, now);
+    ctx.notify(GENERIC, "move_from", key);
+    ctx.notify_in(target, GENERIC, "move_to", key);
     ctx.out.int(1);
     Ok(())
 }
@@ -274,6 +288,7 @@ fn check_flush_mode(args: Args<'_>) -> CmdResult {
 
 fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     check_flush_mode(args)?;
+    ctx.flushing_db(ctx.db_index);
     ctx.store.db(ctx.db_index).clear();
     ctx.out.ok();
     Ok(())
@@ -281,6 +296,9 @@ fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 
 fn flushall(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     check_flush_mode(args)?;
+    for db in 0..ctx.store.db_count() {
+        ctx.flushing_db(db);
+    }
     ctx.store.flush_all();
     ctx.out.ok();
     Ok(())
@@ -294,6 +312,7 @@ fn swapdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Err(CmdError::Static("ERR DB index is out of range"));
     }
     ctx.store.swap(first as usize, second as usize);
+    ctx.swapped_dbs(first as usize, second as usize);
     ctx.out.ok();
     Ok(())
 }

@@ -6,6 +6,9 @@
 //! indexes before looking at the key, while `LINDEX` and `LSET` look at the
 //! key first. The list itself lives in `store::list`.
 //!
+//! Every change is announced with [`Ctx::notify`] using Redis's event
+//! names (`lpush`, `rpop`, `linsert`..., and `del` when a list empties).
+//!
 //! The keyspace operations the blocking commands (BLPOP, BRPOP, BLMOVE,
 //! BRPOPLPUSH, BLMPOP) also need are plain public functions here —
 //! [`push_to`], [`pop_from`], [`move_element`] — so that a blocking
@@ -16,6 +19,7 @@ use super::args::{is, parse_i64, parse_i64_opt};
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
+use crate::pubsub::{GENERIC, LIST};
 use crate::store::list::{End, List};
 use crate::store::{Db, Ttl, Value, ValueMut, ValueRef};
 
@@ -213,13 +217,39 @@ fn write_elements<'e>(out: &mut Reply<'_>, elements: impl ExactSizeIterator<Item
     }
 }
 
+/// Redis's event name for a push or a pop at `end`.
+fn event_name(end: End, push: bool) -> &'static str {
+    match (end, push) {
+        (End::Left, true) => "lpush",
+        (End::Right, true) => "rpush",
+        (End::Left, false) => "lpop",
+        (End::Right, false) => "rpop",
+    }
+}
+
+/// Announces a removal from the list under `key`: `event`, then `del` if
+/// the removal emptied (and so deleted) the list.
+fn notify_removed(ctx: &mut Ctx<'_>, event: &str, key: &[u8]) {
+    ctx.notify(LIST, event, key);
+    if !ctx.server.key_events_idle() {
+        let now = ctx.now_ms;
+        if !ctx.db().contains(key, now) {
+            ctx.notify(GENERIC, "del", key);
+        }
+    }
+}
+
 // ---------------------------------------------------------------------------
 // Handlers.
 
 fn push_command(ctx: &mut Ctx<'_>, args: Args<'_>, end: End, only_existing: bool) -> CmdResult {
+    let key = args.get(1);
     let db = ctx.store.db(ctx.db_index);
-    let len = push_to(db, args.get(1), end, args.iter().skip(2), only_existing, ctx.now_ms)?;
+    let len = push_to(db, key, end, args.iter().skip(2), only_existing, ctx.now_ms)?;
     ctx.out.int(len as i64);
+    if len > 0 {
+        ctx.notify(LIST, event_name(end, true), key);
+    }
     Ok(())
 }
 
@@ -251,26 +281,22 @@ fn pop_command(ctx: &mut Ctx<'_>, args: Args<'_>, end: End) -> CmdResult {
     let (key, now) = (args.get(1), ctx.now_ms);
     let db = ctx.store.db(ctx.db_index);
     let out = &mut ctx.out;
-    match count {
-        None => {
-            let popped = pop_from(db, key, end, 1, now, |mut elements| match elements.next() {
-                Some(element) => out.bulk(element),
-                None => out.null(),
-            })?;
-            if popped.is_none() {
-                out.null();
+    let popped = match count {
+        None => pop_from(db, key, end, 1, now, |mut elements| out.bulk(elements.next().unwrap_or_default()))?,
+        Some(0) => {
+            // Nothing is popped, so nothing is announced.
+            match list_ref(db, key, now)? {
+                Some(_) => out.array(0),
+                None => out.null_array(),
             }
+            return Ok(());
         }
-        Some(0) => match list_ref(db, key, now)? {
-            Some(_) => out.array(0),
-            None => out.null_array(),
-        },
-        Some(count) => {
-            let popped = pop_from(db, key, end, count, now, |elements| write_elements(out, elements))?;
-            if popped.is_none() {
-                out.null_array();
-            }
-        }
+        Some(count) => pop_from(db, key, end, count, now, |elements| write_elements(out, elements))?,
+    };
+    match (popped, count) {
+        (Some(()), _) => notify_removed(ctx, event_name(end, false), key),
+        (None, None) => ctx.out.null(),
+        (None, Some(_)) => ctx.out.null_array(),
     }
     Ok(())
 }
@@ -320,12 +346,14 @@ fn lindex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 fn lset(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let key = args.get(1);
     let db = ctx.store.db(ctx.db_index);
-    let list = list_mut(db, args.get(1), ctx.now_ms)?.ok_or(CmdError::NoSuchKey)?;
+    let list = list_mut(db, key, ctx.now_ms)?.ok_or(CmdError::NoSuchKey)?;
     let index = parse_i64(args.get(2))?;
     let index = resolve_index(index, list.len()).ok_or(CmdError::Static("ERR index out of range"))?;
     list.set(index, args.get(3));
     ctx.out.ok();
+    ctx.notify(LIST, "lset", key);
     Ok(())
 }
 
@@ -344,6 +372,9 @@ fn lrem(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let removed = list.remove_matches(args.get(3), limit, from);
     remove_if_empty(db, key, now);
     ctx.out.int(removed as i64);
+    if removed > 0 {
+        notify_removed(ctx, "lrem", key);
+    }
     Ok(())
 }
 
@@ -352,19 +383,23 @@ fn ltrim(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let stop = parse_i64(args.get(3))?;
     let (key, now) = (args.get(1), ctx.now_ms);
     let db = ctx.store.db(ctx.db_index);
-    if let Some(list) = list_mut(db, key, now)? {
-        let len = list.len();
-        match clamp_range(start, stop, len) {
-            Some((first, last)) => {
-                list.remove_end(End::Right, len - 1 - last);
-                list.remove_end(End::Left, first);
-            }
-            None => {
-                db.remove(key, now);
-            }
+    let Some(list) = list_mut(db, key, now)? else {
+        ctx.out.ok();
+        return Ok(());
+    };
+    let len = list.len();
+    match clamp_range(start, stop, len) {
+        Some((first, last)) => {
+            list.remove_end(End::Right, len - 1 - last);
+            list.remove_end(End::Left, first);
+        }
+        None => {
+            db.remove(key, now);
         }
     }
     ctx.out.ok();
+    // Redis announces `ltrim` even when nothing was trimmed.
+    notify_removed(ctx, "ltrim", key);
     Ok(())
 }
 
@@ -374,13 +409,15 @@ fn linsert(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         w if is(w, "before") => false,
         _ => return Err(CmdError::Syntax),
     };
+    let key = args.get(1);
     let db = ctx.store.db(ctx.db_index);
-    let Some(list) = list_mut(db, args.get(1), ctx.now_ms)? else {
+    let Some(list) = list_mut(db, key, ctx.now_ms)? else {
         ctx.out.int(0);
         return Ok(());
     };
     if list.insert_by_pivot(args.get(3), args.get(4), after) {
         ctx.out.int(list.len() as i64);
+        ctx.notify(LIST, "linsert", key);
     } else {
         ctx.out.int(-1);
     }
@@ -461,9 +498,16 @@ fn lpos(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 fn move_command(ctx: &mut Ctx<'_>, args: Args<'_>, from: End, to: End) -> CmdResult {
+    let (source, destination) = (args.get(1), args.get(2));
     let db = ctx.store.db(ctx.db_index);
-    match move_element(db, args.get(1), args.get(2), from, to, ctx.now_ms)? {
-        Some(element) => ctx.out.bulk(&element),
+    match move_element(db, source, destination, from, to, ctx.now_ms)? {
+        Some(element) => {
+            ctx.out.bulk(&element);
+            // Redis's order: the push, the pop, then `del` of an emptied
+            // source.
+            ctx.notify(LIST, event_name(to, true), destination);
+            notify_removed(ctx, event_name(from, false), source);
+        }
         None => ctx.out.null(),
     }
     Ok(())
@@ -528,8 +572,8 @@ pub fn parse_multi_pop(args: Args<'_>, from: usize) -> Result<MultiPop<'_>, CmdE
 fn lmpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let request = parse_multi_pop(args, 1)?;
     let now = ctx.now_ms;
-    let db = ctx.store.db(ctx.db_index);
     for key in request.keys() {
+        let db = ctx.store.db(ctx.db_index);
         let out = &mut ctx.out;
         let popped = pop_from(db, key, request.end, request.count, now, |elements| {
             out.array(2);
@@ -537,6 +581,7 @@ fn lmpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             write_elements(out, elements);
         })?;
         if popped.is_some() {
+            notify_removed(ctx, event_name(request.end, false), key);
             return Ok(());
         }
     }

@@ -8,8 +8,15 @@
 //! and written by the dispatcher, so `?` works throughout. Handlers never
 //! touch sockets: anything that concerns other connections (killing a
 //! client, shutting down) is requested through `ServerState`.
+//!
+//! Besides arity and authentication, dispatch applies the session modes
+//! of Redis: inside `MULTI` commands are queued (see `transaction`), and
+//! a RESP2 client with subscriptions may only run the pub/sub commands.
+//! A handler that changes a key calls [`Ctx::notify`] once per change
+//! (see `crate::pubsub` for what that does).
 
 pub mod args;
+mod blocking;
 mod connection;
 mod decimal;
 mod expire;
@@ -17,13 +24,16 @@ mod hash;
 mod info;
 mod keys;
 mod list;
+mod pubsub;
 mod server;
 mod set;
 mod string;
 pub mod table;
+mod transaction;
 mod zset;
 
 use crate::protocol::{Args, Reply};
+use crate::pubsub::Own;
 use crate::server::state::{Client, ServerState};
 use crate::store::{Db, Keyspace};
 
@@ -70,6 +80,50 @@ pub struct Ctx<'a> {
     pub out: Reply<'a>,
     /// The command's notion of "now", Unix milliseconds.
     pub now_ms: i64,
+    /// How the command runs: as sent, inside `EXEC`, or re-run for a
+    /// blocked client whose key became ready.
+    pub mode: Mode,
+    /// Set by a blocking command re-run in [`Mode::Wake`] that still found
+    /// nothing: the client stays blocked, and nothing was replied.
+    pub unserved: bool,
+}
+
+/// How a command is being run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Sent by the client just now.
+    Normal,
+    /// Queued earlier and run by `EXEC`: blocking commands do not block.
+    Exec,
+    /// A blocked client's command, re-run because a key became ready.
+    Wake,
+}
+
+/// A command's arguments copied out of the read buffer: a command queued
+/// by `MULTI`, or held by a blocked client.
+#[derive(Debug, Clone, Default)]
+pub struct OwnedArgs {
+    data: Vec<u8>,
+    spans: Vec<(usize, usize)>,
+}
+
+impl OwnedArgs {
+    pub fn new(args: Args<'_>) -> OwnedArgs {
+        let mut owned = OwnedArgs {
+            data: Vec::with_capacity(args.iter().map(<[u8]>::len).sum()),
+            spans: Vec::with_capacity(args.len()),
+        };
+        for arg in args.iter() {
+            let start = owned.data.len();
+            owned.data.extend_from_slice(arg);
+            owned.spans.push((start, owned.data.len()));
+        }
+        owned
+    }
+
+    pub fn args(&self) -> Args<'_> {
+        Args::new(&self.data, &self.spans)
+    }
 }
 
 impl Ctx<'_> {
@@ -84,6 +138,71 @@ impl Ctx<'_> {
     pub fn client(&mut self) -> &mut Client {
         &mut self.server.clients[self.client_key]
     }
+
+    /// The hook for every change to a key in the selected database: call
+    /// it once per change, after the change, with the notification class
+    /// (`crate::pubsub::LIST`...) and Redis's event name (`"lpush"`). It
+    /// publishes the keyspace notification, invalidates `WATCH`es and
+    /// wakes clients blocked on the key; with nobody subscribed, watching
+    /// or blocked it is a single branch.
+    #[inline]
+    pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        if !self.server.key_events_idle() {
+            self.key_event(self.db_index, class, event, key);
+        }
+    }
+
+    /// [`Ctx::notify`] for a key in database `db` (`MOVE`, `COPY ... DB`).
+    #[inline]
+    pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
+        if !self.server.key_events_idle() {
+            self.key_event(db, class, event, key);
+        }
+    }
+
+    #[inline(never)]
+    fn key_event(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
+        let mut own = Own { key: self.client_key, buf: &mut *self.out.buf };
+        self.server.key_event(db, class, event, key, &mut own);
+    }
+
+    /// Call before `FLUSHDB`/`FLUSHALL` empties database `db`: its watched
+    /// keys that exist are touched (Redis's `touchAllWatchedKeysInDb`).
+    pub fn flushing_db(&mut self, db: usize) {
+        if !self.server.watches.any() {
+            return;
+        }
+        let now = self.now_ms;
+        let watched: Vec<Vec<u8>> = self.server.watches.keys_in(db).map(|(k, _)| k.to_vec()).collect();
+        for key in watched {
+            if self.store.db(db).contains(&key, now) {
+                self.server.touch_watched(db, &key);
+            }
+        }
+    }
+
+    /// Call after `SWAPDB a b`: watched keys of either database that exist
+    /// in either are touched, and keys blocked clients wait on that now
+    /// exist are made ready.
+    pub fn swapped_dbs(&mut self, a: usize, b: usize) {
+        let now = self.now_ms;
+        if self.server.watches.any() {
+            for (db, other) in [(a, b), (b, a)] {
+                let watched: Vec<Vec<u8>> = self.server.watches.keys_in(db).map(|(k, _)| k.to_vec()).collect();
+                for key in watched {
+                    if self.store.db(db).contains(&key, now) || self.store.db(other).contains(&key, now) {
+                        self.server.touch_watched(db, &key);
+                    }
+                }
+            }
+        }
+        if self.server.blocking.any() {
+            for db in [a, b] {
+                let store = &mut *self.store;
+                self.server.blocking.signal_existing(db, |key| store.db(db).contains(key, now));
+            }
+        }
+    }
 }
 
 /// Looks up, checks and runs one command, writing its reply.
@@ -91,15 +210,33 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let name = args.get(0);
     let Some(spec) = lookup(name) else {
         unknown_command(ctx, args);
+        transaction::flag_failed(ctx);
         return;
     };
     if !spec.arity_ok(args.len()) {
         ctx.out.error(&format!("ERR wrong number of arguments for '{}' command", spec.name));
+        transaction::flag_failed(ctx);
         return;
     }
-    if !ctx.client().authenticated && !spec.flags.contains(Flags::NO_AUTH) {
+    let client = &ctx.server.clients[ctx.client_key];
+    if !client.authenticated && !spec.flags.contains(Flags::NO_AUTH) {
         ctx.out.error("NOAUTH Authentication required.");
+        transaction::flag_failed(ctx);
         return;
+    }
+    // One test for the common case: no subscriptions, transaction or
+    // watches, so no session mode applies.
+    if client.subscriptions != 0 || client.multi.is_some() || !client.watched.is_empty() {
+        let (subscribed_resp2, queueing) = (client.subscriptions > 0 && !client.resp3, client.multi.is_some());
+        if subscribed_resp2 && pubsub::subscribed_mode(ctx, spec, args) {
+            return;
+        }
+        if queueing && transaction::queue(ctx, spec, args) {
+            return;
+        }
+        if spec.name == "reset" {
+            ctx.server.clear_session_state(ctx.client_key);
+        }
     }
     let client = ctx.client();
     client.last_command = spec.name;
@@ -112,7 +249,60 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
     if let Err(err) = (spec.handler)(ctx, args) {
         ctx.out.error(err.text());
     }
+    if spec.is_write() && ctx.server.blocking.any() {
+        signal_command_keys(ctx, spec, args);
+    }
     ctx.server.stats.record_command(spec, started.elapsed(), args, ctx.now_ms);
+}
+
+/// Marks the keys a write command names as ready for blocked clients:
+/// the safety net under `Ctx::notify` (a key that did not really change
+/// costs the waiters one look).
+fn signal_command_keys(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
+    if spec.first_key <= 0 || spec.step <= 0 {
+        return;
+    }
+    let last = if spec.last_key < 0 { args.len() as i32 + spec.last_key } else { spec.last_key };
+    let mut i = spec.first_key;
+    while i <= last && (i as usize) < args.len() {
+        ctx.server.blocking.signal(ctx.db_index, args.get(i as usize));
+        i += spec.step;
+    }
+}
+
+/// Runs a blocked client's command again because a key it waits on was
+/// written. Returns false if it still finds nothing (it stays blocked,
+/// nothing was replied).
+pub fn rerun_blocked(ctx: &mut Ctx<'_>, args: Args<'_>) -> bool {
+    let Some(spec) = lookup(args.get(0)) else { return true };
+    ctx.mode = Mode::Wake;
+    ctx.unserved = false;
+    if let Err(err) = (spec.handler)(ctx, args) {
+        ctx.out.error(err.text());
+    }
+    if ctx.unserved {
+        return false;
+    }
+    if ctx.server.blocking.any() {
+        signal_command_keys(ctx, spec, args);
+    }
+    true
+}
+
+/// Announces the keys the keyspace removed because they expired (Redis's
+/// `expired` event, which also touches `WATCH`es) and counts them. `own`
+/// is the client whose command found them, if any.
+pub fn expired_events(store: &mut Keyspace, server: &mut ServerState, own: &mut Own<'_>) {
+    let mut expired = 0;
+    if server.key_events_idle() {
+        store.drain_expired(|_, _| expired += 1);
+    } else {
+        store.drain_expired(|db, key| {
+            expired += 1;
+            server.key_event(db, crate::pubsub::EXPIRED, "expired", &key, own);
+        });
+    }
+    server.stats.expired_keys += expired;
 }
 
 fn unknown_command(ctx: &mut Ctx<'_>, args: Args<'_>) {

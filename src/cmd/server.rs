@@ -9,7 +9,7 @@ use crate::server::state::ShutdownRequest;
 use crate::store::glob::glob_match;
 use crate::store::{Ttl, Value};
 
-const ADMIN: Flags = Flags::ADMIN.or(Flags::NO_MULTI);
+const ADMIN: Flags = Flags::ADMIN;
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("info", -1, Flags::LOADING.or(Flags::STALE), NO_KEYS, super::info::info),
@@ -17,10 +17,10 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("command", -1, Flags::LOADING.or(Flags::STALE).or(Flags::SUBCOMMANDS), NO_KEYS, command),
     CommandSpec::new("time", 1, Flags::FAST.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, time),
     CommandSpec::new("lastsave", 1, Flags::FAST.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, lastsave),
-    CommandSpec::new("save", 1, ADMIN, NO_KEYS, save),
+    CommandSpec::new("save", 1, ADMIN.or(Flags::NO_MULTI), NO_KEYS, save),
     CommandSpec::new("bgsave", -1, Flags::ADMIN, NO_KEYS, bgsave),
     CommandSpec::new("bgrewriteaof", 1, Flags::ADMIN, NO_KEYS, bgrewriteaof),
-    CommandSpec::new("shutdown", -1, ADMIN.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, shutdown),
+    CommandSpec::new("shutdown", -1, ADMIN.or(Flags::NO_MULTI).or(Flags::LOADING).or(Flags::STALE), NO_KEYS, shutdown),
     CommandSpec::new("debug", -2, ADMIN.or(Flags::SUBCOMMANDS), NO_KEYS, debug),
     CommandSpec::new("monitor", 1, ADMIN, NO_KEYS, monitor),
     CommandSpec::new(
@@ -159,7 +159,7 @@ fn validate_param(ctx: &Ctx<'_>, name: &str, value: &str) -> CmdResult {
         "appendonly" if !["yes", "no"].contains(&value.to_ascii_lowercase().as_str()) => {
             Err(failed("argument must be 'yes' or 'no'"))
         }
-        "notify-keyspace-events" if !value.chars().all(|c| "gs$lzxeKEAtmdn".contains(c)) => {
+        "notify-keyspace-events" if crate::pubsub::parse_flags(value).is_none() => {
             Err(failed("Invalid event class character. Use 'Ag$lshzxeKEtmdn'."))
         }
         "loglevel"
@@ -199,7 +199,10 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
         }
         _ => {}
     }
-    let stored = if name == "notify-keyspace-events" { normalize_notify_flags(value) } else { value.to_string() };
+    let stored = match crate::pubsub::parse_flags(value) {
+        Some(flags) if name == "notify-keyspace-events" => crate::pubsub::flags_to_string(flags),
+        _ => value.to_string(),
+    };
     if let Some(alias) = param_alias(name) {
         ctx.server.set_param(alias, stored.clone());
     }
@@ -225,18 +228,6 @@ fn param_alias(name: &str) -> Option<&'static str> {
             None
         }
     })
-}
-
-/// Redis reports `notify-keyspace-events` with `A` expanded the way it
-/// prints it back; keep the classes as given, deduplicated.
-fn normalize_notify_flags(value: &str) -> String {
-    let mut out = String::new();
-    for c in value.chars() {
-        if !out.contains(c) {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn command_info(ctx: &mut Ctx<'_>, spec: &CommandSpec) {

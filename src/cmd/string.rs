@@ -8,6 +8,7 @@ use super::args::{is, parse_f64, parse_i64};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
+use crate::pubsub::{GENERIC, STRING};
 use crate::store::{Db, Ttl, Value, ValueMut, ValueRef};
 
 /// Largest string value (Redis's `proto-max-bulk-len`).
@@ -127,14 +128,15 @@ fn set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     }
     let now = ctx.now_ms;
     let db = ctx.store.db(ctx.db_index);
-    let old = string_of(db, key, now)?;
-    let exists = old.is_some();
-    if get {
-        match old {
-            Some(v) => ctx.out.bulk(v),
-            None => ctx.out.null(),
-        }
-    }
+    // Only `GET` cares about the old value's type: a plain SET replaces a
+    // value of any type.
+    let exists = if get {
+        let old = string_of(db, key, now)?;
+        ctx.out.bulk_or_null(old);
+        old.is_some()
+    } else {
+        db.contains(key, now)
+    };
     if (nx && exists) || (xx && !exists) {
         if !get {
             ctx.out.null();
@@ -147,6 +149,10 @@ fn set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         (None, false) => Ttl::Clear,
     };
     db.set(key, Value::Str(value), ttl, now);
+    ctx.notify(STRING, "set", key);
+    if expire.is_some() {
+        ctx.notify(GENERIC, "expire", key);
+    }
     if !get {
         ctx.out.ok();
     }
@@ -171,11 +177,9 @@ fn get(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn getset(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let (key, now) = (args.get(1), ctx.now_ms);
     let db = ctx.store.db(ctx.db_index);
-    match string_of(db, key, now)? {
-        Some(v) => ctx.out.bulk(v),
-        None => ctx.out.null(),
-    }
+    ctx.out.bulk_or_null(string_of(db, key, now)?);
     db.set(key, Value::Str(args.get(2)), Ttl::Clear, now);
+    ctx.notify(STRING, "set", key);
     Ok(())
 }
 
@@ -190,6 +194,7 @@ fn getdel(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
     }
     db.remove(key, now);
+    ctx.notify(GENERIC, "del", key);
     Ok(())
 }
 
@@ -233,9 +238,11 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         None => {}
         Some(Some(t)) if t <= now => {
             db.remove(key, now);
+            ctx.notify(GENERIC, "del", key);
         }
         Some(expire) => {
             db.set_expire(key, expire, now);
+            ctx.notify(GENERIC, if expire.is_some() { "expire" } else { "persist" }, key);
         }
     }
     Ok(())
@@ -248,6 +255,7 @@ fn setnx(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ctx.out.int(0);
     } else {
         db.set(key, Value::Str(args.get(2)), Ttl::Clear, now);
+        ctx.notify(STRING, "set", key);
         ctx.out.int(1);
     }
     Ok(())
@@ -257,6 +265,8 @@ fn setex_with(ctx: &mut Ctx<'_>, args: Args<'_>, unit: TimeUnit, command: &str) 
     let expire = positive_expire(args.get(2), unit, false, ctx.now_ms, command)?;
     let now = ctx.now_ms;
     ctx.store.db(ctx.db_index).set(args.get(1), Value::Str(args.get(3)), Ttl::At(expire), now);
+    ctx.notify(STRING, "set", args.get(1));
+    ctx.notify(GENERIC, "expire", args.get(1));
     ctx.out.ok();
     Ok(())
 }
@@ -279,9 +289,9 @@ fn check_pairs(args: Args<'_>, command: &str) -> CmdResult {
 fn mset(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     check_pairs(args, "mset")?;
     let now = ctx.now_ms;
-    let db = ctx.store.db(ctx.db_index);
     for pair in (1..args.len()).step_by(2) {
-        db.set(args.get(pair), Value::Str(args.get(pair + 1)), Ttl::Clear, now);
+        ctx.store.db(ctx.db_index).set(args.get(pair), Value::Str(args.get(pair + 1)), Ttl::Clear, now);
+        ctx.notify(STRING, "set", args.get(pair));
     }
     ctx.out.ok();
     Ok(())
@@ -296,7 +306,8 @@ fn msetnx(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Ok(());
     }
     for pair in (1..args.len()).step_by(2) {
-        db.set(args.get(pair), Value::Str(args.get(pair + 1)), Ttl::Clear, now);
+        ctx.store.db(ctx.db_index).set(args.get(pair), Value::Str(args.get(pair + 1)), Ttl::Clear, now);
+        ctx.notify(STRING, "set", args.get(pair));
     }
     ctx.out.int(1);
     Ok(())
@@ -357,6 +368,7 @@ fn append(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Err(too_long());
     }
     let len = edit_string(db, key, now, |v| v.extend_from_slice(suffix))?;
+    ctx.notify(STRING, "append", key);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -420,6 +432,7 @@ fn setrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
         v[offset..end].copy_from_slice(patch);
     })?;
+    ctx.notify(STRING, "setrange", key);
     ctx.out.int(len as i64);
     Ok(())
 }
@@ -436,6 +449,7 @@ fn add_integer(ctx: &mut Ctx<'_>, key: &[u8], delta: i64) -> CmdResult {
     let mut digits = [0u8; 20];
     let text = crate::protocol::format_i64(result, &mut digits);
     db.set(key, Value::Str(text), Ttl::Keep, now);
+    ctx.notify(STRING, "incrby", key);
     ctx.out.int(result);
     Ok(())
 }
@@ -469,13 +483,14 @@ pub fn incr_float_text(current: Option<&[u8]>, delta: &[u8]) -> Result<String, C
     let current_text = current.unwrap_or(b"0");
     let current_value = parse_f64(current_text).ok_or(CmdError::NotFloat)?;
     let overflow = CmdError::Static("ERR increment would produce NaN or Infinity");
-    if !(current_value + delta_value).is_finite() {
+    if !current_value.is_finite() || !delta_value.is_finite() {
         return Err(overflow);
     }
+    // Sums past `f64` range are still fine in Redis's `long double`; the
+    // exact adder refuses only those past `long double` range.
     match super::decimal::add_texts(current_text, delta) {
         Some(text) => Ok(text),
-        // Spellings the exact adder does not read (hex floats): binary sum.
-        None => Ok(format!("{}", current_value + delta_value)),
+        None => Err(overflow),
     }
 }
 
@@ -484,6 +499,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let db = ctx.store.db(ctx.db_index);
     let text = incr_float_text(string_of(db, key, now)?, args.get(2))?;
     db.set(key, Value::Str(text.as_bytes()), Ttl::Keep, now);
+    ctx.notify(STRING, "incrbyfloat", key);
     ctx.out.bulk(text.as_bytes());
     Ok(())
 }

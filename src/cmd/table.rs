@@ -127,6 +127,9 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::zset::COMMANDS,
         super::connection::COMMANDS,
         super::server::COMMANDS,
+        super::pubsub::COMMANDS,
+        super::transaction::COMMANDS,
+        super::blocking::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -53,6 +53,15 @@ impl<'a> Reply<'a> {
         self.buf.extend_from_slice(b"\r\n");
     }
 
+    /// A bulk string, or the null bulk string for `None`.
+    #[inline]
+    pub fn bulk_or_null(&mut self, data: Option<&[u8]>) {
+        match data {
+            Some(data) => self.bulk(data),
+            None => self.null(),
+        }
+    }
+
     /// A bulk string holding a decimal integer (`INCRBYFLOAT`-style replies,
     /// `CONFIG GET` values).
     pub fn bulk_int(&mut self, value: i64) {

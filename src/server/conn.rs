@@ -44,6 +44,11 @@ pub struct Conn {
     pub eof: bool,
     /// Listed in the loop's queue of connections to write.
     pub write_queued: bool,
+    /// The parser's last answer was a command (its argument spans still
+    /// point into `rbuf`): compacting must wait for the next answer.
+    pub holds_command: bool,
+    /// Since when a pub/sub client's unsent output is over the soft limit.
+    pub soft_limit_since: Option<std::time::Instant>,
 }
 
 impl Conn {
@@ -59,6 +64,8 @@ impl Conn {
             read_paused: false,
             eof: false,
             write_queued: false,
+            holds_command: false,
+            soft_limit_since: None,
         }
     }
 

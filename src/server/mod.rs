@@ -10,8 +10,10 @@
 //! every complete command, then writes. A client whose unsent output
 //! passes [`OUTPUT_PAUSE_LIMIT`] is not read from until it catches up.
 
+pub mod blocking;
 pub mod conn;
 pub mod state;
+pub mod watch;
 
 use std::io::{self, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -24,9 +26,10 @@ use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 
-use crate::cmd::{self, Ctx};
+use crate::cmd::{self, Ctx, Mode};
 use crate::config::Config;
 use crate::protocol::Reply;
+use crate::pubsub::Own;
 use crate::store::Keyspace;
 use conn::{Conn, ReadOutcome};
 use state::{Client, ReplyMode, ServerState};
@@ -39,6 +42,11 @@ pub const QUERY_BUFFER_LIMIT: usize = 1024 * 1024 * 1024;
 const TICK: Duration = Duration::from_millis(100);
 /// Time budget of one active expiry run.
 const EXPIRE_BUDGET: Duration = Duration::from_millis(1);
+/// Unsent output at which a pub/sub client is disconnected at once.
+pub const PUBSUB_HARD_LIMIT: usize = 32 * 1024 * 1024;
+/// Unsent output a pub/sub client may keep for [`PUBSUB_SOFT_SECONDS`].
+pub const PUBSUB_SOFT_LIMIT: usize = 8 * 1024 * 1024;
+pub const PUBSUB_SOFT_SECONDS: Duration = Duration::from_secs(60);
 /// Listener tokens count down from here; connections use slab keys.
 const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
 
@@ -58,6 +66,8 @@ pub struct Server {
     now_ms: i64,
     /// Connections with replies to write at the end of this poll round.
     write_queue: Vec<usize>,
+    /// Clients just unblocked whose buffered commands still have to run.
+    resume: Vec<usize>,
 }
 
 impl Server {
@@ -90,6 +100,7 @@ impl Server {
             stop: Arc::new(AtomicBool::new(false)),
             now_ms,
             write_queue: Vec::new(),
+            resume: Vec::new(),
         })
     }
 
@@ -108,7 +119,7 @@ impl Server {
         let mut events = Events::with_capacity(1024);
         let mut next_tick = Instant::now() + TICK;
         loop {
-            let timeout = next_tick.saturating_duration_since(Instant::now());
+            let timeout = self.poll_timeout(next_tick);
             match self.poll.poll(&mut events, Some(timeout)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -131,11 +142,15 @@ impl Server {
                     self.on_readable(token, event.is_read_closed());
                 }
             }
-            self.flush_queued_writes();
+            if self.state.blocking.next_deadline().is_some_and(|d| d <= unix_ms()) {
+                self.expire_blocked();
+            }
             if Instant::now() >= next_tick {
                 self.tick();
                 next_tick = Instant::now() + TICK;
             }
+            self.resume_unblocked();
+            self.flush_queued_writes();
             if self.state.kill_pending {
                 self.close_killed();
             }
@@ -299,19 +314,28 @@ impl Server {
         true
     }
 
-    /// Runs every complete command in the read buffer.
+    /// Runs every complete command in the read buffer (until the client
+    /// blocks), then delivers what those commands published and serves
+    /// the blocked clients whose keys they wrote.
     fn process_input(&mut self, key: usize) {
-        let Server { conns, store, state, now_ms, .. } = self;
-        let conn = &mut conns[key];
+        let Server { conns, store, state, now_ms, write_queue, resume, .. } = self;
         let mut error = None;
-        while !conn.closing {
+        let mut blocked = state.clients[key].blocked;
+        loop {
+            let conn = &mut conns[key];
+            if conn.closing || blocked {
+                break;
+            }
             if conn.pending_output() > OUTPUT_PAUSE_LIMIT {
                 conn.read_paused = true;
                 break;
             }
             match conn.parser.next(&conn.rbuf[..conn.rlen]) {
-                Ok(true) => {}
-                Ok(false) => break,
+                Ok(true) => conn.holds_command = true,
+                Ok(false) => {
+                    conn.holds_command = false;
+                    break;
+                }
                 Err(e) => {
                     error = Some(e.0);
                     break;
@@ -334,6 +358,8 @@ impl Server {
                 db_index,
                 out: Reply::new(&mut conn.wbuf, resp3),
                 now_ms: *now_ms,
+                mode: Mode::Normal,
+                unserved: false,
             };
             // A bug in one handler must not take the server down: the
             // client gets an error and everyone else carries on.
@@ -361,12 +387,24 @@ impl Server {
             if client.close_after_reply {
                 conn.closing = true;
             }
-            let mut expired = 0;
-            store.drain_expired(|_, _| expired += 1);
-            state.stats.expired_keys += expired;
+            blocked = client.blocked;
+            cmd::expired_events(store, state, &mut Own { key, buf: &mut conn.wbuf });
+            if !state.pubsub.outbox.is_empty() {
+                deliver_outbox(conns, state, write_queue);
+            }
+            if state.blocking.has_ready() {
+                serve_ready(conns, store, state, *now_ms, write_queue, resume);
+            }
         }
-        conn.compact_input();
+        let conn = &mut conns[key];
         let client = &mut state.clients[key];
+        // While the parser still points into the last command it returned
+        // (the loop stopped before asking for the next one: QUIT, a client
+        // that blocked or must pause), the buffer is compacted later; after
+        // a protocol error it is dropped instead.
+        if !conn.holds_command && error.is_none() {
+            conn.compact_input();
+        }
         client.query_buffer = conn.rlen;
         client.output_buffer = conn.pending_output();
         if let Some(text) = error {
@@ -374,6 +412,45 @@ impl Server {
         }
         if !self.state.monitor_feed.is_empty() {
             self.feed_monitors();
+        }
+    }
+
+    /// Answers the blocked clients whose deadline has passed with a null
+    /// array and lets them carry on with their pipelined commands.
+    fn expire_blocked(&mut self) {
+        let now = unix_ms();
+        for key in self.state.blocking.timed_out(now) {
+            self.state.unblock(key);
+            if let Some(conn) = self.conns.get_mut(key) {
+                let resp3 = self.state.clients[key].resp3;
+                Reply::new(&mut conn.wbuf, resp3).null_array();
+                queue_write(&mut self.conns, &mut self.write_queue, key);
+                self.resume.push(key);
+            }
+        }
+    }
+
+    /// Runs the input that unblocked clients received while they waited.
+    fn resume_unblocked(&mut self) {
+        while !self.resume.is_empty() {
+            let keys = std::mem::take(&mut self.resume);
+            for key in keys {
+                if !self.conns.contains(key) || self.state.clients[key].blocked || self.conns[key].rlen == 0 {
+                    continue;
+                }
+                self.process_input(key);
+                queue_write(&mut self.conns, &mut self.write_queue, key);
+            }
+        }
+    }
+
+    /// How long the loop may sleep: until the next tick or the nearest
+    /// deadline of a blocked client.
+    fn poll_timeout(&self, next_tick: Instant) -> Duration {
+        let tick = next_tick.saturating_duration_since(Instant::now());
+        match self.state.blocking.next_deadline() {
+            Some(deadline) => tick.min(Duration::from_millis((deadline - unix_ms()).max(0) as u64)),
+            None => tick,
         }
     }
 
@@ -385,6 +462,7 @@ impl Server {
         conn.closing = true;
         conn.rlen = 0;
         conn.parser = crate::protocol::Parser::new();
+        conn.holds_command = false;
     }
 
     fn feed_monitors(&mut self) {
@@ -404,6 +482,7 @@ impl Server {
         }
         let mut conn = self.conns.remove(key);
         let _ = self.poll.registry().deregister(&mut conn.stream);
+        self.state.clear_session_state(key);
         let client = self.state.clients.remove(key);
         self.state.monitors.retain(|&k| k != key);
         debug!("closed client {} ({})", client.id, client.addr);
@@ -431,9 +510,15 @@ impl Server {
                     break;
                 }
             }
-            let mut expired = 0;
-            self.store.drain_expired(|_, _| expired += 1);
-            self.state.stats.expired_keys += expired;
+            let mut nobody = Vec::new();
+            cmd::expired_events(&mut self.store, &mut self.state, &mut Own { key: usize::MAX, buf: &mut nobody });
+            if !self.state.pubsub.outbox.is_empty() {
+                deliver_outbox(&mut self.conns, &mut self.state, &mut self.write_queue);
+            }
+            if self.state.blocking.has_ready() {
+                let Server { conns, store, state, now_ms, write_queue, resume, .. } = self;
+                serve_ready(conns, store, state, *now_ms, write_queue, resume);
+            }
         }
     }
 
@@ -445,6 +530,110 @@ impl Server {
             self.close(key);
         }
         info!("bye");
+    }
+}
+
+/// Queues a connection for the end-of-round write if it has output.
+fn queue_write(conns: &mut Slab<Conn>, write_queue: &mut Vec<usize>, key: usize) {
+    if let Some(conn) = conns.get_mut(key) {
+        if !conn.write_queued && conn.pending_output() > 0 {
+            conn.write_queued = true;
+            write_queue.push(key);
+        }
+    }
+}
+
+/// Moves published messages into their receivers' output buffers. A
+/// subscriber whose unsent output passes [`PUBSUB_HARD_LIMIT`], or stays
+/// over [`PUBSUB_SOFT_LIMIT`] for [`PUBSUB_SOFT_SECONDS`], is disconnected
+/// (Redis's `client-output-buffer-limit pubsub`): it does not send, so
+/// pausing its reads would not slow it down.
+fn deliver_outbox(conns: &mut Slab<Conn>, state: &mut ServerState, write_queue: &mut Vec<usize>) {
+    let mut outbox = std::mem::take(&mut state.pubsub.outbox);
+    for &(client, start, end) in &outbox.messages {
+        let Some(conn) = conns.get_mut(client) else { continue };
+        if conn.closing {
+            continue;
+        }
+        conn.wbuf.extend_from_slice(&outbox.data[start..end]);
+        let pending = conn.pending_output();
+        let over_soft = if pending > PUBSUB_SOFT_LIMIT {
+            let since = *conn.soft_limit_since.get_or_insert_with(Instant::now);
+            since.elapsed() >= PUBSUB_SOFT_SECONDS
+        } else {
+            conn.soft_limit_since = None;
+            false
+        };
+        if pending > PUBSUB_HARD_LIMIT || over_soft {
+            let session = &mut state.clients[client];
+            warn!(
+                "client id={} addr={} closed for overcoming of output buffer limits ({pending} bytes pending)",
+                session.id, session.addr
+            );
+            conn.closing = true;
+            conn.wbuf = Vec::new();
+            conn.wpos = 0;
+            session.killed = true;
+            state.kill_pending = true;
+            continue;
+        }
+        queue_write(conns, write_queue, client);
+    }
+    outbox.clear();
+    state.pubsub.outbox = outbox;
+}
+
+/// Re-runs the commands of clients blocked on keys that were written,
+/// oldest waiter first, until each key runs dry. Serving one may make
+/// other keys ready (`BLMOVE` into a key someone waits on): repeat until
+/// nothing is ready.
+fn serve_ready(
+    conns: &mut Slab<Conn>,
+    store: &mut Keyspace,
+    state: &mut ServerState,
+    now_ms: i64,
+    write_queue: &mut Vec<usize>,
+    resume: &mut Vec<usize>,
+) {
+    while state.blocking.has_ready() {
+        for (db, key) in state.blocking.take_ready() {
+            for waiter in state.blocking.waiters_of(db, &key) {
+                if !store.db(db).contains(&key, now_ms) {
+                    break;
+                }
+                let Some(blocked) = state.blocking.get(waiter) else { continue };
+                let (command, db_index) = (blocked.command.clone(), blocked.db);
+                let Some(conn) = conns.get_mut(waiter) else { continue };
+                let resp3 = state.clients[waiter].resp3;
+                let mut ctx = Ctx {
+                    store,
+                    server: state,
+                    client_key: waiter,
+                    db_index,
+                    out: Reply::new(&mut conn.wbuf, resp3),
+                    now_ms,
+                    mode: Mode::Wake,
+                    unserved: false,
+                };
+                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    cmd::rerun_blocked(&mut ctx, command.args())
+                }));
+                let served = outcome.unwrap_or_else(|_| {
+                    log::error!("a blocked command failed with an internal error; the server carries on");
+                    ctx.out.error("ERR internal error while serving a blocked command");
+                    true
+                });
+                cmd::expired_events(store, state, &mut Own { key: waiter, buf: &mut conn.wbuf });
+                if served {
+                    state.unblock(waiter);
+                    queue_write(conns, write_queue, waiter);
+                    resume.push(waiter);
+                }
+                if !state.pubsub.outbox.is_empty() {
+                    deliver_outbox(conns, state, write_queue);
+                }
+            }
+        }
     }
 }
 

@@ -8,9 +8,12 @@ use std::time::{Duration, Instant};
 
 use slab::Slab;
 
-use crate::cmd::CommandSpec;
+use crate::cmd::{CommandSpec, OwnedArgs};
 use crate::config::Config;
 use crate::protocol::Args;
+use crate::pubsub::{Own, PubSub};
+use crate::server::blocking::Blocking;
+use crate::server::watch::Watches;
 
 /// `CLIENT REPLY` mode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -51,6 +54,25 @@ pub struct Client {
     /// Read and write buffer sizes, refreshed by the loop for `CLIENT LIST`.
     pub query_buffer: usize,
     pub output_buffer: usize,
+    /// Inside `MULTI`: the queued commands.
+    pub multi: Option<Multi>,
+    /// `WATCH`ed keys: database, key, and whether it existed then.
+    pub watched: Vec<(usize, Vec<u8>, bool)>,
+    /// A watched key changed: the next `EXEC` fails.
+    pub dirty_cas: bool,
+    /// Channels plus patterns subscribed to; RESP2 clients with any are
+    /// in subscribed mode.
+    pub subscriptions: usize,
+    /// Waiting in a blocking command (see `server::blocking`).
+    pub blocked: bool,
+}
+
+/// A transaction being queued between `MULTI` and `EXEC`.
+#[derive(Debug, Default)]
+pub struct Multi {
+    pub commands: Vec<OwnedArgs>,
+    /// A command was refused while queueing: `EXEC` answers `EXECABORT`.
+    pub failed: bool,
 }
 
 /// A request to stop the server (`SHUTDOWN`, signals).
@@ -145,6 +167,13 @@ pub struct ServerState {
     pub kill_pending: bool,
     /// `MONITOR` lines not yet sent to the monitors.
     pub monitor_feed: Vec<u8>,
+    /// Channel and pattern subscriptions, keyspace notification classes,
+    /// messages for other connections.
+    pub pubsub: PubSub,
+    /// Clients blocked in BLPOP & co.
+    pub blocking: Blocking,
+    /// `WATCH`ed keys.
+    pub watches: Watches,
 }
 
 impl ServerState {
@@ -167,8 +196,14 @@ impl ServerState {
             monitors: Vec::new(),
             kill_pending: false,
             monitor_feed: Vec::new(),
+            pubsub: PubSub::default(),
+            blocking: Blocking::default(),
+            watches: Watches::default(),
         };
         state.port = state.config.port;
+        let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();
+        let normalized = crate::pubsub::parse_flags(&flags).map(crate::pubsub::flags_to_string).unwrap_or(flags);
+        state.set_param("notify-keyspace-events", normalized);
         state
     }
 
@@ -188,9 +223,82 @@ impl ServerState {
 
     /// Sets a known parameter; the caller validated the value.
     pub fn set_param(&mut self, name: &str, value: String) {
+        if name == "notify-keyspace-events" {
+            if let Some(flags) = crate::pubsub::parse_flags(&value) {
+                self.pubsub.flags = flags;
+            }
+        }
         match self.params.iter_mut().find(|(n, _)| n == name) {
             Some(slot) => slot.1 = value,
             None => self.params.push((name.to_string(), value)),
+        }
+    }
+}
+
+impl ServerState {
+    /// True when no client subscribes, watches or blocks: key events then
+    /// need no work at all.
+    #[inline]
+    pub fn key_events_idle(&self) -> bool {
+        !self.pubsub.active() && !self.watches.any() && !self.blocking.any()
+    }
+
+    /// A key changed (or expired): marks it for `WATCH`, wakes clients
+    /// blocked on it, and publishes the keyspace notification. `own` is
+    /// the client running the command, whose messages go straight into
+    /// its output buffer.
+    pub fn key_event(&mut self, db: usize, class: u32, event: &str, key: &[u8], own: &mut Own<'_>) {
+        if self.watches.any() {
+            self.touch_watched(db, key);
+        }
+        if self.blocking.any() {
+            self.blocking.signal(db, key);
+        }
+        if self.pubsub.active() {
+            let clients = &self.clients;
+            let resp3_of = |c: usize| clients.get(c).is_some_and(|c| c.resp3);
+            self.pubsub.notify_keyspace(class, event, key, db, resp3_of, own);
+        }
+    }
+
+    /// Marks the clients watching `key` in `db` dirty.
+    pub fn touch_watched(&mut self, db: usize, key: &[u8]) {
+        for &watcher in self.watches.watchers(db, key) {
+            if let Some(client) = self.clients.get_mut(watcher) {
+                client.dirty_cas = true;
+            }
+        }
+    }
+
+    /// Forgets every key `client` watches.
+    pub fn unwatch_all(&mut self, client: usize) {
+        let Some(session) = self.clients.get_mut(client) else { return };
+        let watched = std::mem::take(&mut session.watched);
+        session.dirty_cas = false;
+        for (db, key, _) in watched {
+            self.watches.unwatch(db, &key, client);
+        }
+    }
+
+    /// Takes `client` out of the blocked registry.
+    pub fn unblock(&mut self, client: usize) -> Option<crate::server::blocking::Blocked> {
+        let blocked = self.blocking.unblock(client);
+        if let Some(session) = self.clients.get_mut(client) {
+            session.blocked = false;
+        }
+        self.blocked_clients = self.blocking.len();
+        blocked
+    }
+
+    /// Drops the transaction, watches, subscriptions and blocked state of
+    /// `client` (disconnect, `RESET`).
+    pub fn clear_session_state(&mut self, client: usize) {
+        self.unwatch_all(client);
+        self.unblock(client);
+        self.pubsub.remove_client(client);
+        if let Some(session) = self.clients.get_mut(client) {
+            session.multi = None;
+            session.subscriptions = 0;
         }
     }
 }

@@ -36,7 +36,7 @@ use super::table::Table;
 
 /// Redis's default `hash-max-listpack-entries`: up to this many fields
 /// Redis 7.0 keeps a hash as a listpack.
-const LISTPACK_MAX_ENTRIES: usize = 128;
+const LISTPACK_MAX_ENTRIES: usize = 512;
 /// Redis's default `hash-max-listpack-value`.
 const LISTPACK_MAX_VALUE: usize = 64;
 
@@ -245,9 +245,12 @@ mod tests {
         h.insert(b"long", &[b'x'; 65]);
         assert_eq!(h.encoding_name(), "hashtable");
         h.remove(b"long");
-        for i in 0..129 {
+        // With "f", 512 fields: Redis's default limit.
+        for i in 0..511 {
             h.insert(&field(i), b"v");
         }
+        assert_eq!(h.encoding_name(), "listpack");
+        h.insert(b"one more", b"v");
         assert_eq!(h.encoding_name(), "hashtable");
     }
 

@@ -358,11 +358,6 @@ impl List {
         "quicklist"
     }
 
-    /// Heap bytes held by the list (node buffers and the node deque).
-    pub fn heap_bytes(&self) -> usize {
-        self.nodes.capacity() * std::mem::size_of::<Node>() + self.nodes.iter().map(|n| n.buf.len()).sum::<usize>()
-    }
-
     /// The element at `end`.
     pub fn peek(&self, end: End) -> Option<&[u8]> {
         match end {

@@ -6,6 +6,7 @@
 
 mod common;
 
+mod blocking;
 mod clients;
 mod connection;
 mod expire;
@@ -14,8 +15,11 @@ mod keys;
 mod lists;
 mod model_lists_hashes;
 mod model_sets_zsets;
+mod notifications;
 mod protocol;
+mod pubsub;
 mod server;
 mod sets;
 mod strings;
+mod transactions;
 mod zsets;

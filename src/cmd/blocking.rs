@@ -1,0 +1,284 @@
+//! Blocking pops: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
+//! BZPOPMAX.
+//!
+//! Each handler first tries exactly what its non-blocking twin does, with
+//! the keyspace helpers of `cmd::list` (and the sorted-set pop below). If
+//! every key is empty it either blocks the client (`Mode::Normal`: the
+//! command is registered in `server::blocking` and the loop stops reading
+//! from the client), answers null at once (`Mode::Exec`, as Redis does
+//! inside `MULTI`), or reports that it is still unserved (`Mode::Wake`:
+//! the loop re-ran it because a key it waits on was written, and it
+//! stays in line). A timeout is answered by the loop with a null array.
+
+use super::args::{is, parse_f64};
+use super::list::{list_ref, move_element, parse_multi_pop, pop_from};
+use super::table::{CommandSpec, Flags, NO_KEYS};
+use super::{CmdError, CmdResult, Ctx, Mode, OwnedArgs};
+use crate::protocol::Args;
+use crate::pubsub::{GENERIC, LIST, ZSET};
+use crate::server::blocking::Blocked;
+use crate::store::list::End;
+use crate::store::{Db, ValueMut, ValueRef};
+
+const B: Flags = Flags::WRITE.or(Flags::BLOCKING);
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("blpop", -3, B, (1, -2, 1), blpop),
+    CommandSpec::new("brpop", -3, B, (1, -2, 1), brpop),
+    CommandSpec::new("blmove", 6, B.or(Flags::DENYOOM), (1, 2, 1), blmove),
+    CommandSpec::new("brpoplpush", 4, B.or(Flags::DENYOOM), (1, 2, 1), brpoplpush),
+    CommandSpec::new("blmpop", -5, B, NO_KEYS, blmpop),
+    CommandSpec::new("bzpopmin", -3, B.or(Flags::FAST), (1, -2, 1), bzpopmin),
+    CommandSpec::new("bzpopmax", -3, B.or(Flags::FAST), (1, -2, 1), bzpopmax),
+];
+
+/// Parses a timeout in seconds (fractions allowed) as Redis does: whole
+/// milliseconds, truncated; `None` (0) waits forever.
+fn parse_timeout(arg: &[u8]) -> Result<Option<i64>, CmdError> {
+    let seconds = parse_f64(arg).ok_or(CmdError::Static("ERR timeout is not a float or out of range"))?;
+    let ms = seconds * 1000.0;
+    // Redis's conversion makes an out-of-range value negative.
+    if !(0.0..9.2e18).contains(&ms) {
+        return Err(CmdError::Static("ERR timeout is negative"));
+    }
+    let ms = ms as i64;
+    Ok((ms > 0).then_some(ms))
+}
+
+fn parse_end(arg: &[u8]) -> Result<End, CmdError> {
+    if is(arg, "left") {
+        Ok(End::Left)
+    } else if is(arg, "right") {
+        Ok(End::Right)
+    } else {
+        Err(CmdError::Syntax)
+    }
+}
+
+fn end_name(end: End, pop: bool) -> &'static str {
+    match (end, pop) {
+        (End::Left, true) => "lpop",
+        (End::Right, true) => "rpop",
+        (End::Left, false) => "lpush",
+        (End::Right, false) => "rpush",
+    }
+}
+
+/// What to answer when nothing can be popped and the command may not
+/// block.
+#[derive(Clone, Copy)]
+enum Empty {
+    NullArray,
+    NullBulk,
+}
+
+/// Nothing to pop from any key: block, answer null, or stay in line.
+fn nothing_yet(ctx: &mut Ctx<'_>, args: Args<'_>, keys: Vec<Vec<u8>>, timeout: Option<i64>, empty: Empty) {
+    match ctx.mode {
+        Mode::Normal => {
+            let blocked = Blocked {
+                db: ctx.db_index,
+                keys,
+                deadline: timeout.map(|ms| ctx.now_ms.saturating_add(ms)),
+                command: OwnedArgs::new(args),
+            };
+            ctx.server.blocking.block(ctx.client_key, blocked);
+            ctx.client().blocked = true;
+            ctx.server.blocked_clients = ctx.server.blocking.len();
+        }
+        Mode::Exec => match empty {
+            Empty::NullArray => ctx.out.null_array(),
+            Empty::NullBulk => ctx.out.null(),
+        },
+        Mode::Wake => ctx.unserved = true,
+    }
+}
+
+/// True if `key` can be served: a non-empty list. A key of another type
+/// is an error, except for a woken client, which keeps waiting (Redis
+/// 7.0 serves a woken client only from a key of the type it waits for).
+fn has_list(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<bool, CmdError> {
+    let (now, waking) = (ctx.now_ms, ctx.mode == Mode::Wake);
+    match list_ref(ctx.db(), key, now) {
+        Ok(found) => Ok(found.is_some_and(|list| !list.is_empty())),
+        Err(_) if waking => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// After popping from `key`: the pop event, and `del` if it emptied it.
+fn popped(ctx: &mut Ctx<'_>, class: u32, event: &str, key: &[u8]) {
+    ctx.notify(class, event, key);
+    let now = ctx.now_ms;
+    if !ctx.db().contains(key, now) {
+        ctx.notify(GENERIC, "del", key);
+    }
+}
+
+fn key_list(args: Args<'_>, range: std::ops::Range<usize>) -> Vec<Vec<u8>> {
+    range.map(|i| args.get(i).to_vec()).collect()
+}
+
+/// `BLPOP`/`BRPOP key [key ...] timeout`: `[key, element]`.
+fn blocking_pop(ctx: &mut Ctx<'_>, args: Args<'_>, end: End) -> CmdResult {
+    let last = args.len() - 1;
+    let timeout = parse_timeout(args.get(last))?;
+    for key in args.iter().take(last).skip(1) {
+        if !has_list(ctx, key)? {
+            continue;
+        }
+        let now = ctx.now_ms;
+        let db = ctx.store.db(ctx.db_index);
+        let out = &mut ctx.out;
+        pop_from(db, key, end, 1, now, |mut elements| {
+            out.array(2);
+            out.bulk(key);
+            out.bulk(elements.next().unwrap_or_default());
+        })?;
+        popped(ctx, LIST, end_name(end, true), key);
+        return Ok(());
+    }
+    nothing_yet(ctx, args, key_list(args, 1..last), timeout, Empty::NullArray);
+    Ok(())
+}
+
+fn blpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    blocking_pop(ctx, args, End::Left)
+}
+
+fn brpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    blocking_pop(ctx, args, End::Right)
+}
+
+/// `BLMOVE`/`BRPOPLPUSH`: the moved element.
+fn blocking_move(ctx: &mut Ctx<'_>, args: Args<'_>, from: End, to: End, timeout: Option<i64>) -> CmdResult {
+    let (source, destination) = (args.get(1), args.get(2));
+    if !has_list(ctx, source)? {
+        nothing_yet(ctx, args, vec![source.to_vec()], timeout, Empty::NullBulk);
+        return Ok(());
+    }
+    let now = ctx.now_ms;
+    let db = ctx.store.db(ctx.db_index);
+    match move_element(db, source, destination, from, to, now)? {
+        Some(element) => {
+            ctx.out.bulk(&element);
+            ctx.notify(LIST, end_name(to, false), destination);
+            popped(ctx, LIST, end_name(from, true), source);
+        }
+        None => ctx.out.null(),
+    }
+    Ok(())
+}
+
+fn blmove(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let from = parse_end(args.get(3))?;
+    let to = parse_end(args.get(4))?;
+    let timeout = parse_timeout(args.get(5))?;
+    blocking_move(ctx, args, from, to, timeout)
+}
+
+fn brpoplpush(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let timeout = parse_timeout(args.get(3))?;
+    blocking_move(ctx, args, End::Right, End::Left, timeout)
+}
+
+/// `BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count]`:
+/// `[key, [elements]]`.
+fn blmpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let timeout = parse_timeout(args.get(1))?;
+    let request = parse_multi_pop(args, 2)?;
+    for key in request.keys() {
+        if !has_list(ctx, key)? {
+            continue;
+        }
+        let now = ctx.now_ms;
+        let db = ctx.store.db(ctx.db_index);
+        let out = &mut ctx.out;
+        pop_from(db, key, request.end, request.count, now, |elements| {
+            out.array(2);
+            out.bulk(key);
+            out.array(elements.len());
+            for element in elements {
+                out.bulk(element);
+            }
+        })?;
+        popped(ctx, LIST, end_name(request.end, true), key);
+        return Ok(());
+    }
+    let keys: Vec<Vec<u8>> = request.keys().map(<[u8]>::to_vec).collect();
+    nothing_yet(ctx, args, keys, timeout, Empty::NullArray);
+    Ok(())
+}
+
+/// A sorted-set member with its score.
+type Scored = (Box<[u8]>, f64);
+
+/// Pops the member with the lowest (`max` false) or highest score from
+/// the sorted set under `key`, deleting the key when it empties.
+///
+/// If `cmd::zset` grows a shared pop helper (as `cmd::list` has), this
+/// should call it instead.
+fn zset_pop(db: &mut Db, key: &[u8], max: bool, now_ms: i64) -> Result<Option<Scored>, CmdError> {
+    let Some(entry) = db.get_mut(key, now_ms) else { return Ok(None) };
+    let ValueMut::ZSet(zset) = entry.value_mut() else { return Err(CmdError::WrongType) };
+    let popped = zset.pop(1, max).pop();
+    if zset.is_empty() {
+        db.remove(key, now_ms);
+    }
+    Ok(popped)
+}
+
+/// True if `key` holds a non-empty sorted set (see [`has_list`]).
+fn has_zset(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<bool, CmdError> {
+    let (now, waking) = (ctx.now_ms, ctx.mode == Mode::Wake);
+    match ctx.db().get(key, now).map(|entry| entry.value()) {
+        None => Ok(false),
+        Some(ValueRef::ZSet(zset)) => Ok(!zset.is_empty()),
+        Some(_) if waking => Ok(false),
+        Some(_) => Err(CmdError::WrongType),
+    }
+}
+
+/// `BZPOPMIN`/`BZPOPMAX key [key ...] timeout`: `[key, member, score]`.
+fn blocking_zpop(ctx: &mut Ctx<'_>, args: Args<'_>, max: bool) -> CmdResult {
+    let last = args.len() - 1;
+    let timeout = parse_timeout(args.get(last))?;
+    for key in args.iter().take(last).skip(1) {
+        if !has_zset(ctx, key)? {
+            continue;
+        }
+        let now = ctx.now_ms;
+        let Some((member, score)) = zset_pop(ctx.db(), key, max, now)? else { continue };
+        ctx.out.array(3);
+        ctx.out.bulk(key);
+        ctx.out.bulk(&member);
+        ctx.out.double(score);
+        popped(ctx, ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
+        return Ok(());
+    }
+    nothing_yet(ctx, args, key_list(args, 1..last), timeout, Empty::NullArray);
+    Ok(())
+}
+
+fn bzpopmin(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    blocking_zpop(ctx, args, false)
+}
+
+fn bzpopmax(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    blocking_zpop(ctx, args, true)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timeouts_as_redis() {
+        assert_eq!(parse_timeout(b"0"), Ok(None));
+        assert_eq!(parse_timeout(b"1.5"), Ok(Some(1500)));
+        assert_eq!(parse_timeout(b"0.0001"), Ok(None));
+        assert_eq!(parse_timeout(b"-1"), Err(CmdError::Static("ERR timeout is negative")));
+        assert_eq!(parse_timeout(b"inf"), Err(CmdError::Static("ERR timeout is negative")));
+        assert_eq!(parse_timeout(b"1x"), Err(CmdError::Static("ERR timeout is not a float or out of range")));
+    }
+}

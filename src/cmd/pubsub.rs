@@ -1,0 +1,170 @@
+//! Pub/sub commands: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE,
+//! PUBLISH, PUBSUB, and the rules of RESP2 subscribed mode. The registry
+//! and message delivery live in `crate::pubsub`.
+
+use super::args::is;
+use super::table::{CommandSpec, Flags, NO_KEYS};
+use super::{subcommand_arity, unknown_subcommand, CmdResult, Ctx, Mode};
+use crate::protocol::Args;
+use crate::pubsub::{Kind, Own};
+
+const SUB: Flags = Flags::PUBSUB.or(Flags::LOADING).or(Flags::STALE);
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("subscribe", -2, SUB, NO_KEYS, subscribe),
+    CommandSpec::new("unsubscribe", -1, SUB, NO_KEYS, unsubscribe),
+    CommandSpec::new("psubscribe", -2, SUB, NO_KEYS, psubscribe),
+    CommandSpec::new("punsubscribe", -1, SUB, NO_KEYS, punsubscribe),
+    // PUBLISH and PUBSUB carry Redis's `pubsub` flag there, but are not
+    // allowed in subscribed mode, which is what the flag means here.
+    CommandSpec::new("publish", 3, Flags::LOADING.or(Flags::STALE).or(Flags::FAST), NO_KEYS, publish),
+    CommandSpec::new("pubsub", -2, Flags::LOADING.or(Flags::STALE).or(Flags::SUBCOMMANDS), NO_KEYS, pubsub),
+];
+
+/// Dispatch for a RESP2 client with subscriptions: `PING` answers in the
+/// pub/sub shape, and only the pub/sub commands (plus `QUIT`, `RESET`)
+/// run. Returns true if the command was answered here.
+pub fn subscribed_mode(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) -> bool {
+    if spec.name == "ping" && args.len() <= 2 {
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out.bulk(if args.len() == 2 { args.get(1) } else { b"" });
+        return true;
+    }
+    if ctx.mode != Mode::Normal || spec.flags.contains(Flags::PUBSUB) {
+        return false;
+    }
+    ctx.out.error(&format!(
+        "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this \
+         context",
+        spec.name
+    ));
+    super::transaction::flag_failed(ctx);
+    true
+}
+
+/// One (un)subscription confirmation: `[verb, name, count]` as a push.
+fn confirm(ctx: &mut Ctx<'_>, verb: &[u8], name: Option<&[u8]>, count: usize) {
+    ctx.out.push(3);
+    ctx.out.bulk(verb);
+    match name {
+        Some(name) => ctx.out.bulk(name),
+        None => ctx.out.null(),
+    }
+    ctx.out.int(count as i64);
+}
+
+fn subscribe_to(ctx: &mut Ctx<'_>, args: Args<'_>, kind: Kind, verb: &[u8]) -> CmdResult {
+    let me = ctx.client_key;
+    for name in args.iter().skip(1) {
+        ctx.server.pubsub.subscribe(me, kind, name);
+        let count = ctx.server.pubsub.count_of(me);
+        ctx.client().subscriptions = count;
+        confirm(ctx, verb, Some(name), count);
+    }
+    Ok(())
+}
+
+fn unsubscribe_from(ctx: &mut Ctx<'_>, args: Args<'_>, kind: Kind, verb: &[u8]) -> CmdResult {
+    let me = ctx.client_key;
+    let names: Vec<Vec<u8>> = if args.len() == 1 {
+        ctx.server.pubsub.subscriptions_of(me, kind)
+    } else {
+        args.iter().skip(1).map(<[u8]>::to_vec).collect()
+    };
+    if names.is_empty() {
+        let count = ctx.server.pubsub.count_of(me);
+        confirm(ctx, verb, None, count);
+        return Ok(());
+    }
+    for name in names {
+        ctx.server.pubsub.unsubscribe(me, kind, &name);
+        let count = ctx.server.pubsub.count_of(me);
+        ctx.client().subscriptions = count;
+        confirm(ctx, verb, Some(&name), count);
+    }
+    Ok(())
+}
+
+fn subscribe(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    subscribe_to(ctx, args, Kind::Channel, b"subscribe")
+}
+
+fn psubscribe(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    subscribe_to(ctx, args, Kind::Pattern, b"psubscribe")
+}
+
+fn unsubscribe(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    unsubscribe_from(ctx, args, Kind::Channel, b"unsubscribe")
+}
+
+fn punsubscribe(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    unsubscribe_from(ctx, args, Kind::Pattern, b"punsubscribe")
+}
+
+fn publish(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let receivers = if ctx.server.pubsub.active() {
+        let clients = &ctx.server.clients;
+        let resp3_of = |c: usize| clients.get(c).is_some_and(|c| c.resp3);
+        let mut own = Own { key: ctx.client_key, buf: &mut *ctx.out.buf };
+        ctx.server.pubsub.publish(args.get(1), args.get(2), resp3_of, &mut own)
+    } else {
+        0
+    };
+    ctx.out.int(receivers as i64);
+    Ok(())
+}
+
+fn pubsub(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let sub = args.get(1);
+    let argc = args.len();
+    if (is(sub, "channels") || is(sub, "shardchannels")) && argc <= 3 {
+        let pattern = (argc == 3).then(|| args.get(2));
+        let names: Vec<Vec<u8>> = if is(sub, "channels") {
+            ctx.server.pubsub.channel_names(pattern).into_iter().map(<[u8]>::to_vec).collect()
+        } else {
+            Vec::new()
+        };
+        ctx.out.array(names.len());
+        for name in names {
+            ctx.out.bulk(&name);
+        }
+    } else if is(sub, "numsub") || is(sub, "shardnumsub") {
+        let shard = is(sub, "shardnumsub");
+        ctx.out.array((argc - 2) * 2);
+        for channel in args.iter().skip(2) {
+            let count = if shard { 0 } else { ctx.server.pubsub.channel_subscribers(channel) };
+            ctx.out.bulk(channel);
+            ctx.out.int(count as i64);
+        }
+    } else if is(sub, "numpat") && argc == 2 {
+        let count = ctx.server.pubsub.pattern_count();
+        ctx.out.int(count as i64);
+    } else if is(sub, "help") && argc == 2 {
+        let lines = [
+            "PUBSUB <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+            "SHARDCHANNELS [<pattern>]",
+            "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+            "SHARDNUMSUB [<shardchannel> ...]",
+            "    Return the number of subscribers for the specified shard level channel(s)",
+            "HELP",
+            "    Print this help.",
+        ];
+        ctx.out.array(lines.len());
+        for line in lines {
+            ctx.out.simple(line);
+        }
+    } else if ["channels", "shardchannels", "numpat", "help"].iter().any(|s| is(sub, s)) {
+        return Err(subcommand_arity("pubsub", sub));
+    } else {
+        return Err(unknown_subcommand("pubsub", sub));
+    }
+    Ok(())
+}
