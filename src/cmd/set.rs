@@ -1,5 +1,495 @@
-//! Set commands.
+//! Set commands: SADD, SREM, SMEMBERS, SISMEMBER, SMISMEMBER, SCARD, SPOP,
+//! SRANDMEMBER, SMOVE, SINTER, SUNION, SDIFF, SINTERSTORE, SUNIONSTORE,
+//! SDIFFSTORE, SINTERCARD and SSCAN, with Redis 7.0's arguments, replies
+//! and errors.
+//!
+//! The value type is [`crate::store::set::Set`]. Sets never exist empty:
+//! removing the last member deletes the key, and a `*STORE` with an empty
+//! result deletes the destination. Multi-key commands check the type of
+//! every key before doing anything, as Redis does.
+//!
+//! Complexities (n the set's size, m members named or returned, N the
+//! total size of the input sets) are listed on each handler.
 
-use super::table::CommandSpec;
+use super::args::{is, parse_i64, parse_i64_opt};
+use super::keys::{parse_cursor, parse_scan_options, write_scan_reply};
+use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
+use super::{CmdError, CmdResult, Ctx};
+use crate::protocol::Args;
+use crate::pubsub::{GENERIC, SET};
+use crate::store::glob::glob_match;
+use crate::store::set::Set;
+use crate::store::{Db, Ttl, Value, ValueMut, ValueRef};
 
-pub const COMMANDS: &[CommandSpec] = &[];
+const W: Flags = Flags::WRITE;
+const R: Flags = Flags::READONLY;
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("sadd", -3, W.or(Flags::DENYOOM).or(Flags::FAST), KEY1, sadd),
+    CommandSpec::new("srem", -3, W.or(Flags::FAST), KEY1, srem),
+    CommandSpec::new("smembers", 2, R, KEY1, smembers),
+    CommandSpec::new("sismember", 3, R.or(Flags::FAST), KEY1, sismember),
+    CommandSpec::new("smismember", -3, R.or(Flags::FAST), KEY1, smismember),
+    CommandSpec::new("scard", 2, R.or(Flags::FAST), KEY1, scard),
+    CommandSpec::new("spop", -2, W.or(Flags::FAST).or(Flags::RANDOM), KEY1, spop),
+    CommandSpec::new("srandmember", -2, R.or(Flags::RANDOM), KEY1, srandmember),
+    CommandSpec::new("smove", 4, W.or(Flags::FAST), (1, 2, 1), smove),
+    CommandSpec::new("sinter", -2, R, (1, -1, 1), sinter),
+    CommandSpec::new("sunion", -2, R, (1, -1, 1), sunion),
+    CommandSpec::new("sdiff", -2, R, (1, -1, 1), sdiff),
+    CommandSpec::new("sinterstore", -3, W.or(Flags::DENYOOM), (1, -1, 1), sinterstore),
+    CommandSpec::new("sunionstore", -3, W.or(Flags::DENYOOM), (1, -1, 1), sunionstore),
+    CommandSpec::new("sdiffstore", -3, W.or(Flags::DENYOOM), (1, -1, 1), sdiffstore),
+    CommandSpec::new("sintercard", -3, R, NO_KEYS, sintercard),
+    CommandSpec::new("sscan", -3, R, KEY1, sscan),
+];
+
+/// Most members a negative `SRANDMEMBER`/`ZRANDMEMBER` count may ask for.
+/// Redis has no limit and builds the whole reply in memory, so a count
+/// such as -9223372036854775807 exhausts the machine; Efis refuses counts
+/// whose reply could not be held anyway.
+pub const MAX_RANDOM_REPEATS: u64 = 1 << 24;
+
+/// The error for a negative random count beyond [`MAX_RANDOM_REPEATS`].
+pub fn too_many_repeats() -> CmdError {
+    CmdError::Static("ERR value is out of range, a negative count may ask for at most 16777216 members")
+}
+
+/// `SRANDMEMBER`'s and `ZRANDMEMBER`'s count: any i64 but the lowest.
+pub fn parse_random_count(arg: &[u8]) -> Result<i64, CmdError> {
+    match parse_i64(arg)? {
+        i64::MIN => Err(CmdError::Static(
+            "ERR value is out of range, value must between -9223372036854775807 and 9223372036854775807",
+        )),
+        n => Ok(n),
+    }
+}
+
+/// `SPOP`'s and `ZPOPMIN`'s count: a non-negative integer; anything else
+/// is Redis's "must be positive" error.
+pub fn parse_pop_count(arg: &[u8]) -> Result<usize, CmdError> {
+    parse_i64_opt(arg)
+        .and_then(|n| usize::try_from(n).ok())
+        .ok_or(CmdError::Static("ERR value is out of range, must be positive"))
+}
+
+/// The set under `key`: `None` if there is no such key, `WrongType` if
+/// the key holds another type.
+pub fn set_ref<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a Set>, CmdError> {
+    match db.get(key, now) {
+        None => Ok(None),
+        Some(entry) => match entry.value() {
+            ValueRef::Set(set) => Ok(Some(set)),
+            _ => Err(CmdError::WrongType),
+        },
+    }
+}
+
+/// [`set_ref`] for changing the set in place.
+pub fn set_mut<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a mut Set>, CmdError> {
+    match db.get_mut(key, now) {
+        None => Ok(None),
+        Some(entry) => match entry.value_mut() {
+            ValueMut::Set(set) => Ok(Some(set)),
+            _ => Err(CmdError::WrongType),
+        },
+    }
+}
+
+/// The sets under `keys`, `None` for missing keys. Every key is looked up
+/// (expiring it if due) and type-checked before any is read.
+fn load_sets<'a>(db: &'a mut Db, keys: &[&[u8]], now: i64) -> Result<Vec<Option<&'a Set>>, CmdError> {
+    for key in keys {
+        set_ref(db, key, now)?;
+    }
+    let db: &'a Db = db;
+    Ok(keys
+        .iter()
+        .map(|key| match db.peek(key, now).map(|e| e.value()) {
+            Some(ValueRef::Set(set)) => Some(set),
+            _ => None,
+        })
+        .collect())
+}
+
+/// SADD key member [member ...]: O(m).
+fn sadd(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let (key, now) = (args.get(1), ctx.now_ms);
+    let db = ctx.store.db(ctx.db_index);
+    let added = match set_mut(db, key, now)? {
+        Some(set) => args.iter().skip(2).filter(|m| set.insert(m)).count(),
+        None => {
+            let set = Set::from_members(args.iter().skip(2));
+            let added = set.len();
+            db.set(key, Value::Set(Box::new(set)), Ttl::Clear, now);
+            added
+        }
+    };
+    ctx.out.int(added as i64);
+    if added > 0 {
+        ctx.notify(SET, "sadd", key);
+    }
+    Ok(())
+}
+
+/// SREM key member [member ...]: O(m).
+fn srem(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let (key, now) = (args.get(1), ctx.now_ms);
+    let db = ctx.store.db(ctx.db_index);
+    let Some(set) = set_mut(db, key, now)? else {
+        ctx.out.int(0);
+        return Ok(());
+    };
+    let removed = args.iter().skip(2).filter(|m| set.remove(m)).count();
+    let emptied = set.is_empty();
+    if emptied {
+        db.remove(key, now);
+    }
+    ctx.out.int(removed as i64);
+    if removed > 0 {
+        ctx.notify(SET, "srem", key);
+        if emptied {
+            ctx.notify(GENERIC, "del", key);
+        }
+    }
+    Ok(())
+}
+
+/// SMEMBERS key: O(n). A RESP3 set.
+fn smembers(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.store.db(ctx.db_index);
+    match set_ref(db, args.get(1), ctx.now_ms)? {
+        None => ctx.out.set(0),
+        Some(set) => {
+            ctx.out.set(set.len());
+            for member in set.iter() {
+                ctx.out.bulk(member);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// SISMEMBER key member: O(1).
+fn sismember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.store.db(ctx.db_index);
+    let found = set_ref(db, args.get(1), ctx.now_ms)?.is_some_and(|set| set.contains(args.get(2)));
+    ctx.out.int(found as i64);
+    Ok(())
+}
+
+/// SMISMEMBER key member [member ...]: O(m).
+fn smismember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.store.db(ctx.db_index);
+    let set = set_ref(db, args.get(1), ctx.now_ms)?;
+    ctx.out.array(args.len() - 2);
+    for member in args.iter().skip(2) {
+        ctx.out.int(set.is_some_and(|s| s.contains(member)) as i64);
+    }
+    Ok(())
+}
+
+/// SCARD key: O(1).
+fn scard(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let db = ctx.store.db(ctx.db_index);
+    let len = set_ref(db, args.get(1), ctx.now_ms)?.map_or(0, Set::len);
+    ctx.out.int(len as i64);
+    Ok(())
+}
+
+/// SPOP key [count]: O(1) without a count, O(count) with one.
+fn spop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let (key, now) = (args.get(1), ctx.now_ms);
+    let count = match args.len() {
+        2 => None,
+        3 => Some(parse_pop_count(args.get(2))?),
+        _ => return Err(CmdError::Syntax),
+    };
+    let db = ctx.store.db(ctx.db_index);
+    let Some(set) = set_mut(db, key, now)? else {
+        match count {
+            None => ctx.out.null(),
+            Some(_) => ctx.out.set(0),
+        }
+        return Ok(());
+    };
+    let emptied = match count {
+        None => {
+            let member = set.pop_random(ctx.server.random()).unwrap_or_default();
+            ctx.out.bulk(&member);
+            set.is_empty()
+        }
+        Some(0) => {
+            ctx.out.set(0);
+            return Ok(());
+        }
+        Some(count) if count >= set.len() => {
+            ctx.out.set(set.len());
+            for member in set.iter() {
+                ctx.out.bulk(member);
+            }
+            true
+        }
+        Some(count) => {
+            ctx.out.set(count);
+            for _ in 0..count {
+                let member = set.pop_random(ctx.server.random()).unwrap_or_default();
+                ctx.out.bulk(&member);
+            }
+            false
+        }
+    };
+    if emptied {
+        db.remove(key, now);
+    }
+    ctx.notify(SET, "spop", key);
+    if emptied {
+        ctx.notify(GENERIC, "del", key);
+    }
+    Ok(())
+}
+
+/// SRANDMEMBER key [count]: O(1) without a count, O(|count|) with one.
+fn srandmember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let count = match args.len() {
+        2 => None,
+        3 => Some(parse_random_count(args.get(2))?),
+        _ => return Err(CmdError::Syntax),
+    };
+    let db = ctx.store.db(ctx.db_index);
+    let set = set_ref(db, args.get(1), ctx.now_ms)?;
+    let random = &mut ctx.server;
+    match (set, count) {
+        (None, None) => ctx.out.null(),
+        (Some(set), None) => ctx.out.bulk(set.random_member(random.random()).unwrap_or_default()),
+        (None, Some(_)) | (_, Some(0)) => ctx.out.array(0),
+        (Some(set), Some(count)) if count < 0 => {
+            let repeats = count.unsigned_abs();
+            if repeats > MAX_RANDOM_REPEATS {
+                return Err(too_many_repeats());
+            }
+            ctx.out.array(repeats as usize);
+            for _ in 0..repeats {
+                ctx.out.bulk(set.random_member(random.random()).unwrap_or_default());
+            }
+        }
+        (Some(set), Some(count)) => {
+            let count = usize::try_from(count).unwrap_or(usize::MAX);
+            let picked = set.random_distinct(count, || random.random());
+            ctx.out.array(picked.len());
+            for member in picked {
+                ctx.out.bulk(member);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// SMOVE source destination member: O(1).
+fn smove(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let (source, destination, member, now) = (args.get(1), args.get(2), args.get(3), ctx.now_ms);
+    let db = ctx.store.db(ctx.db_index);
+    if set_ref(db, source, now)?.is_none() {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    set_ref(db, destination, now)?;
+    if source == destination {
+        let found = set_ref(db, source, now)?.is_some_and(|s| s.contains(member));
+        ctx.out.int(found as i64);
+        return Ok(());
+    }
+    let Some(from) = set_mut(db, source, now)? else { return Ok(()) };
+    if !from.remove(member) {
+        ctx.out.int(0);
+        return Ok(());
+    }
+    let emptied = from.is_empty();
+    if emptied {
+        db.remove(source, now);
+    }
+    let added = match set_mut(db, destination, now)? {
+        Some(to) => to.insert(member),
+        None => {
+            db.set(destination, Value::Set(Box::new(Set::from_members([member]))), Ttl::Clear, now);
+            true
+        }
+    };
+    ctx.out.int(1);
+    ctx.notify(SET, "srem", source);
+    if emptied {
+        ctx.notify(GENERIC, "del", source);
+    }
+    if added {
+        ctx.notify(SET, "sadd", destination);
+    }
+    Ok(())
+}
+
+/// The set algebra operations.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SetOp {
+    Inter,
+    Union,
+    Diff,
+}
+
+/// The members of the intersection, union or difference of `sets` (the
+/// first minus all others for `Diff`), `None` standing for an empty set.
+/// For k sets: intersection walks the smallest set and probes the others,
+/// O(n_min * k); union is O(N), N the total size; difference walks the
+/// first set and probes the others, O(n_first * k).
+fn combine<'a>(sets: &[Option<&'a Set>], op: SetOp) -> Vec<&'a [u8]> {
+    match op {
+        SetOp::Inter => {
+            let Some(mut present) = sets.iter().copied().collect::<Option<Vec<&Set>>>() else { return Vec::new() };
+            present.sort_by_key(|s| s.len());
+            let (smallest, others) = present.split_first().expect("at least one key");
+            smallest.iter().filter(|m| others.iter().all(|s| s.contains(m))).collect()
+        }
+        SetOp::Union => {
+            // Sized for every input member: they arrive in hash order.
+            let mut seen = Set::with_capacity(sets.iter().flatten().map(|s| s.len()).sum());
+            let mut out = Vec::new();
+            for set in sets.iter().flatten() {
+                for member in set.iter() {
+                    if seen.insert(member) {
+                        out.push(member);
+                    }
+                }
+            }
+            out
+        }
+        SetOp::Diff => {
+            let Some(Some(first)) = sets.first() else { return Vec::new() };
+            let others: Vec<&Set> = sets[1..].iter().flatten().copied().collect();
+            first.iter().filter(|m| !others.iter().any(|s| s.contains(m))).collect()
+        }
+    }
+}
+
+/// SINTER/SUNION/SDIFF key [key ...]: a RESP3 set.
+fn set_op_reply(ctx: &mut Ctx<'_>, args: Args<'_>, op: SetOp) -> CmdResult {
+    let db = ctx.store.db(ctx.db_index);
+    let keys: Vec<&[u8]> = args.iter().skip(1).collect();
+    let sets = load_sets(db, &keys, ctx.now_ms)?;
+    let members = combine(&sets, op);
+    ctx.out.set(members.len());
+    for member in members {
+        ctx.out.bulk(member);
+    }
+    Ok(())
+}
+
+/// SINTERSTORE/SUNIONSTORE/SDIFFSTORE destination key [key ...]: the
+/// result replaces the destination (whatever its type); an empty result
+/// deletes it.
+fn set_op_store(ctx: &mut Ctx<'_>, args: Args<'_>, op: SetOp, event: &str) -> CmdResult {
+    let (destination, now) = (args.get(1), ctx.now_ms);
+    let db = ctx.store.db(ctx.db_index);
+    let keys: Vec<&[u8]> = args.iter().skip(2).collect();
+    let sets = load_sets(db, &keys, now)?;
+    let result = Set::from_members(combine(&sets, op));
+    let len = result.len();
+    if len == 0 {
+        let existed = db.remove(destination, now).is_some();
+        ctx.out.int(0);
+        if existed {
+            ctx.notify(GENERIC, "del", destination);
+        }
+    } else {
+        db.set(destination, Value::Set(Box::new(result)), Ttl::Clear, now);
+        ctx.out.int(len as i64);
+        ctx.notify(SET, event, destination);
+    }
+    Ok(())
+}
+
+/// SINTER key [key ...]: O(N*k), N the smallest set's size, k the keys.
+fn sinter(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    set_op_reply(ctx, args, SetOp::Inter)
+}
+
+/// SUNION key [key ...]: O(N), N the total size of the sets.
+fn sunion(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    set_op_reply(ctx, args, SetOp::Union)
+}
+
+/// SDIFF key [key ...]: O(n * k), n the first set's size, k the keys.
+fn sdiff(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    set_op_reply(ctx, args, SetOp::Diff)
+}
+
+fn sinterstore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    set_op_store(ctx, args, SetOp::Inter, "sinterstore")
+}
+
+fn sunionstore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    set_op_store(ctx, args, SetOp::Union, "sunionstore")
+}
+
+fn sdiffstore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    set_op_store(ctx, args, SetOp::Diff, "sdiffstore")
+}
+
+/// SINTERCARD numkeys key [key ...] [LIMIT limit]: O(N*k) like SINTER,
+/// stopping early at the limit.
+fn sintercard(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let numkeys = parse_i64_opt(args.get(1))
+        .filter(|&n| n >= 1)
+        .ok_or(CmdError::Static("ERR numkeys should be greater than 0"))?;
+    let numkeys = usize::try_from(numkeys).unwrap_or(usize::MAX);
+    if numkeys > args.len() - 2 {
+        return Err(CmdError::Static("ERR Number of keys can't be greater than number of args"));
+    }
+    let mut limit = 0usize;
+    let mut i = 2 + numkeys;
+    while i < args.len() {
+        if is(args.get(i), "limit") && i + 1 < args.len() {
+            limit = parse_i64_opt(args.get(i + 1))
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or(CmdError::Static("ERR LIMIT can't be negative"))?;
+            i += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let db = ctx.store.db(ctx.db_index);
+    let keys: Vec<&[u8]> = args.iter().skip(2).take(numkeys).collect();
+    let sets = load_sets(db, &keys, ctx.now_ms)?;
+    let count = match sets.iter().copied().collect::<Option<Vec<&Set>>>() {
+        None => 0,
+        Some(mut present) => {
+            present.sort_by_key(|s| s.len());
+            let (smallest, others) = present.split_first().expect("numkeys >= 1");
+            let common = smallest.iter().filter(|m| others.iter().all(|s| s.contains(m)));
+            if limit > 0 {
+                common.take(limit).count()
+            } else {
+                common.count()
+            }
+        }
+    };
+    ctx.out.int(count as i64);
+    Ok(())
+}
+
+/// SSCAN key cursor [MATCH pattern] [COUNT count]: O(count) a call, O(n)
+/// for a whole scan; every member present for the whole scan is returned.
+fn sscan(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let cursor = parse_cursor(args.get(2))?;
+    let db = ctx.store.db(ctx.db_index);
+    let Some(set) = set_ref(db, args.get(1), ctx.now_ms)? else {
+        write_scan_reply(&mut ctx.out, 0, &[]);
+        return Ok(());
+    };
+    let options = parse_scan_options(args, 3, false)?;
+    let mut found = Vec::new();
+    let next = set.scan(cursor, options.count, |member| {
+        if options.pattern.is_none_or(|p| glob_match(p, member)) {
+            found.push(member);
+        }
+    });
+    write_scan_reply(&mut ctx.out, next, &found);
+    Ok(())
+}

@@ -91,6 +91,20 @@ impl Db {
         Some(self.table.at_mut(slot))
     }
 
+    /// The live entry under `key`, read-only: an expired entry reads as
+    /// absent but is left for [`Db::get`] or the sweep to reclaim. For
+    /// commands that read several keys' values at once (`SINTER`,
+    /// `ZUNION`...).
+    #[inline]
+    pub fn peek(&self, key: &[u8], now_ms: i64) -> Option<&Entry> {
+        let slot = self.table.find(key)?;
+        let entry = self.table.at(slot);
+        if self.table.slot_expires(slot) && entry.expire().is_some_and(|t| t <= now_ms) {
+            return None;
+        }
+        Some(entry)
+    }
+
     pub fn contains(&mut self, key: &[u8], now_ms: i64) -> bool {
         self.find_live(key, now_ms).is_some()
     }

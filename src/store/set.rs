@@ -41,11 +41,19 @@ impl Set {
 
     /// A set holding `members` (duplicates are collapsed).
     pub fn from_members<'a>(members: impl IntoIterator<Item = &'a [u8]>) -> Set {
-        let mut set = Set::new();
+        let members = members.into_iter();
+        let mut set = Set::with_capacity(members.size_hint().0);
         for member in members {
             set.insert(member);
         }
         set
+    }
+
+    /// An empty set with room for `len` members before its table grows.
+    /// Needed when filling it from another set's (hash-ordered) iteration:
+    /// see [`Table::with_capacity`].
+    pub fn with_capacity(len: usize) -> Set {
+        Set { members: Table::with_capacity(len) }
     }
 
     pub fn len(&self) -> usize {
@@ -177,7 +185,11 @@ fn is_integer(text: &[u8]) -> bool {
 
 impl Clone for Set {
     fn clone(&self) -> Set {
-        Set::from_members(self.iter())
+        let mut copy = Set::with_capacity(self.len());
+        for member in self.iter() {
+            copy.members.insert_new(Entry::new(member, Value::Str(b""), None));
+        }
+        copy
     }
 }
 

@@ -15,7 +15,9 @@
 //! tombstones), so lookups never slow down after many deletes.
 
 use super::entry::Entry;
-use super::hash::hash_bytes;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use super::hash::{hash_bytes, hash_with_seed};
 
 const OCCUPIED: u8 = 0x80;
 const EXPIRES: u8 = 0x40;
@@ -38,12 +40,33 @@ fn first_hash_of(slot: usize, capacity: usize) -> u128 {
     ((slot as u128) << 64).div_ceil(capacity as u128)
 }
 
+/// A probe run this long on insertion makes the table grow early (see
+/// [`Table::insert_new`]).
+const LONG_PROBE: usize = 64;
+
+/// A fresh hash seed for each table. Slots are in hash order, so one
+/// table's iteration order (what `KEYS`, `SCAN` or `SMEMBERS` return)
+/// must mean nothing to another table: re-inserting those keys elsewhere
+/// in that order would otherwise pile them into one long probe run.
+fn next_table_seed() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    hash_bytes(&COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes())
+}
+
 /// An open-addressing table of packed entries keyed by their own keys.
-#[derive(Default)]
 pub struct Table {
     ctrl: Vec<u8>,
     slots: Vec<Option<Entry>>,
     len: usize,
+    /// This table's hash seed; it never changes while the table has
+    /// entries, so `SCAN` cursors stay valid.
+    seed: u64,
+}
+
+impl Default for Table {
+    fn default() -> Table {
+        Table { ctrl: Vec::new(), slots: Vec::new(), len: 0, seed: next_table_seed() }
+    }
 }
 
 impl Table {
@@ -51,8 +74,28 @@ impl Table {
         Table::default()
     }
 
+    #[inline]
+    fn hash(&self, key: &[u8]) -> u64 {
+        hash_with_seed(self.seed, key)
+    }
+
     pub fn len(&self) -> usize {
         self.len
+    }
+
+    /// An empty table with room for `len` entries before it first grows.
+    ///
+    /// Use it when filling a table in another table's iteration order,
+    /// which is hash order: a table growing along the way would crowd
+    /// those first entries, all of low hash, into the front of a small
+    /// table (one long probe run, quadratic time). Sized up front, the
+    /// entries spread over the whole table as they arrive.
+    pub fn with_capacity(len: usize) -> Table {
+        let mut table = Table::new();
+        if len > 0 {
+            table.resize((len.saturating_mul(5) / 4 + 1).max(MIN_CAPACITY));
+        }
+        table
     }
 
     pub fn is_empty(&self) -> bool {
@@ -74,7 +117,7 @@ impl Table {
         if self.len == 0 {
             return None;
         }
-        let hash = hash_bytes(key);
+        let hash = self.hash(key);
         let tag = tag_of(hash);
         let capacity = self.slots.len();
         let mut i = home(hash, capacity);
@@ -132,29 +175,45 @@ impl Table {
     }
 
     /// Inserts an entry whose key is not in the table; returns its slot.
+    ///
+    /// Besides growing at 80% load, the table grows early (up to 8 slots
+    /// per entry) when an insertion meets a very long probe run: keys
+    /// arriving in this table's own hash order (deleted and re-added in
+    /// `SCAN` order, say) crowd the front of a small table, and growing
+    /// spreads them out, which keeps every insertion cheap.
     pub fn insert_new(&mut self, entry: Entry) -> usize {
         debug_assert!(self.find(entry.key()).is_none());
         if (self.len + 1) * 5 > self.slots.len() * 4 {
             let target = (self.slots.len() * 3 / 2).max(MIN_CAPACITY);
             self.resize(target);
         }
-        let hash = hash_bytes(entry.key());
+        let hash = self.hash(entry.key());
         self.len += 1;
-        self.place(hash, entry)
+        let (slot, distance) = self.place(hash, entry);
+        if distance > LONG_PROBE && self.slots.len() < self.len.saturating_mul(8) {
+            let key = self.at(slot).key().to_vec();
+            self.resize(self.slots.len() * 2);
+            return self.find(&key).expect("the entry just inserted");
+        }
+        slot
     }
 
-    fn place(&mut self, hash: u64, entry: Entry) -> usize {
+    /// Puts an entry in the first free slot from its home; returns the
+    /// slot and how far it is from home.
+    fn place(&mut self, hash: u64, entry: Entry) -> (usize, usize) {
         let capacity = self.slots.len();
         let mut i = home(hash, capacity);
+        let mut distance = 0;
         while self.ctrl[i] != 0 {
             i += 1;
+            distance += 1;
             if i == capacity {
                 i = 0;
             }
         }
         self.ctrl[i] = tag_of(hash) | if entry.has_expire() { EXPIRES } else { 0 };
         self.slots[i] = Some(entry);
-        i
+        (i, distance)
     }
 
     /// Removes and returns the entry in `slot`, shifting later entries of
@@ -174,7 +233,7 @@ impl Table {
             if self.ctrl[j] == 0 {
                 break;
             }
-            let entry_home = home(hash_bytes(self.at(j).key()), capacity);
+            let entry_home = home(self.hash(self.at(j).key()), capacity);
             // The entry at `j` may fill the hole unless its home lies in the
             // cyclic range (hole, j].
             let stays =
@@ -198,7 +257,7 @@ impl Table {
         self.slots = Vec::with_capacity(capacity);
         self.slots.resize_with(capacity, || None);
         for entry in old.into_iter().flatten() {
-            let hash = hash_bytes(entry.key());
+            let hash = self.hash(entry.key());
             self.place(hash, entry);
         }
     }
@@ -252,7 +311,7 @@ impl Table {
                 }
             } else {
                 seen += 1;
-                found.push((hash_bytes(self.at(i).key()), i));
+                found.push((self.hash(self.at(i).key()), i));
             }
             i += 1;
             if i == capacity {
@@ -306,6 +365,31 @@ mod tests {
         for i in 0..10_000 {
             assert_eq!(t.find(&key(i)).is_some(), i % 2 == 1, "{i}");
         }
+    }
+
+    #[test]
+    fn insertion_in_hash_order_stays_correct() {
+        // Another table's iteration order, and this table's own order after
+        // deleting everything but one key: both used to form one long run.
+        let mut source = Table::new();
+        for i in 0..20_000 {
+            source.insert_new(Entry::new(&key(i), Value::Str(b"v"), None));
+        }
+        let ordered: Vec<Vec<u8>> = source.iter().map(|e| e.key().to_vec()).collect();
+        let mut copy = Table::new();
+        for k in &ordered {
+            copy.insert_new(Entry::new(k, Value::Str(b"v"), None));
+        }
+        assert_eq!(copy.len(), 20_000);
+        for k in &ordered[1..] {
+            let slot = source.find(k).unwrap();
+            source.remove_at(slot);
+        }
+        for k in &ordered[1..] {
+            source.insert_new(Entry::new(k, Value::Str(b"v"), None));
+        }
+        assert!(ordered.iter().all(|k| source.find(k).is_some() && copy.find(k).is_some()));
+        assert!(source.capacity() <= 8 * source.len() + MIN_CAPACITY);
     }
 
     #[test]

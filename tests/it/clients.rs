@@ -222,3 +222,22 @@ fn redis_py_8_default_resp3_and_resp2() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Runs a shell command line and returns its standard output.
+fn shell_output(line: &str) -> String {
+    let output = Command::new("sh").arg("-c").arg(line).stdin(Stdio::null()).output().expect("sh runs");
+    assert!(output.status.success(), "`{line}` failed: {}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// The README's two ways in: `redis-cli -p PORT` and plain `nc`.
+#[test]
+fn redis_cli_and_nc_as_a_person_uses_them() {
+    let s = Server::start();
+    let port = s.port;
+    assert_eq!(shell_output(&format!("redis-cli -p {port} SET greeting 'hello world'")), "OK\n");
+    assert_eq!(shell_output(&format!("redis-cli -p {port} GET greeting")), "hello world\n");
+    assert_eq!(shell_output(&format!("redis-cli -p {port} INCR visits")), "1\n");
+    let typed = shell_output(&format!("printf 'SET a 1\\nGET a\\n' | nc -q1 127.0.0.1 {port}"));
+    assert_eq!(typed, "+OK\r\n$1\r\n1\r\n");
+}
