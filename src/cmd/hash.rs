@@ -16,7 +16,7 @@ use crate::protocol::Args;
 use crate::pubsub::{GENERIC, HASH};
 use crate::store::glob::glob_match;
 use crate::store::hash_type::Hash;
-use crate::store::{Db, Ttl, Value, ValueMut, ValueRef};
+use crate::store::{Db, Ttl, Value};
 
 const W: Flags = Flags::WRITE.or(Flags::DENYOOM);
 const R: Flags = Flags::READONLY;
@@ -50,24 +50,12 @@ pub const MAX_RANDOM_REPLY: u64 = 1 << 24;
 
 /// The hash under `key`: `None` if absent, `WrongType` if another type.
 pub fn hash_ref<'a>(db: &'a mut Db, key: &[u8], now_ms: i64) -> Result<Option<&'a Hash>, CmdError> {
-    match db.get(key, now_ms) {
-        None => Ok(None),
-        Some(entry) => match entry.value() {
-            ValueRef::Hash(hash) => Ok(Some(hash)),
-            _ => Err(CmdError::WrongType),
-        },
-    }
+    Ok(db.get_as(key, now_ms)?)
 }
 
 /// The hash under `key`, for changing it in place.
 pub fn hash_mut<'a>(db: &'a mut Db, key: &[u8], now_ms: i64) -> Result<Option<&'a mut Hash>, CmdError> {
-    match db.get_mut(key, now_ms) {
-        None => Ok(None),
-        Some(entry) => match entry.value_mut() {
-            ValueMut::Hash(hash) => Ok(Some(hash)),
-            _ => Err(CmdError::WrongType),
-        },
-    }
+    Ok(db.get_mut_as(key, now_ms)?)
 }
 
 /// The hash under `key`, created empty if absent. The caller must leave at

@@ -21,7 +21,7 @@ use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
 use crate::pubsub::{GENERIC, LIST};
 use crate::store::list::{End, List};
-use crate::store::{Db, Ttl, Value, ValueMut, ValueRef};
+use crate::store::{Db, Ttl, Value};
 
 const W: Flags = Flags::WRITE.or(Flags::DENYOOM);
 const R: Flags = Flags::READONLY;
@@ -56,24 +56,12 @@ const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";
 
 /// The list under `key`: `None` if absent, `WrongType` if another type.
 pub fn list_ref<'a>(db: &'a mut Db, key: &[u8], now_ms: i64) -> Result<Option<&'a List>, CmdError> {
-    match db.get(key, now_ms) {
-        None => Ok(None),
-        Some(entry) => match entry.value() {
-            ValueRef::List(list) => Ok(Some(list)),
-            _ => Err(CmdError::WrongType),
-        },
-    }
+    Ok(db.get_as(key, now_ms)?)
 }
 
 /// The list under `key`, for changing it in place.
 pub fn list_mut<'a>(db: &'a mut Db, key: &[u8], now_ms: i64) -> Result<Option<&'a mut List>, CmdError> {
-    match db.get_mut(key, now_ms) {
-        None => Ok(None),
-        Some(entry) => match entry.value_mut() {
-            ValueMut::List(list) => Ok(Some(list)),
-            _ => Err(CmdError::WrongType),
-        },
-    }
+    Ok(db.get_mut_as(key, now_ms)?)
 }
 
 /// Deletes `key` if its list is empty: an empty list never exists.

@@ -67,6 +67,12 @@ impl CmdError {
     }
 }
 
+impl From<crate::store::types::WrongKind> for CmdError {
+    fn from(_: crate::store::types::WrongKind) -> CmdError {
+        CmdError::WrongType
+    }
+}
+
 pub type CmdResult = Result<(), CmdError>;
 
 /// Everything a handler may touch.

@@ -19,7 +19,7 @@ use crate::protocol::Args;
 use crate::pubsub::{GENERIC, SET};
 use crate::store::glob::glob_match;
 use crate::store::set::Set;
-use crate::store::{Db, Ttl, Value, ValueMut, ValueRef};
+use crate::store::{Db, Ttl, Value, ValueRef};
 
 const W: Flags = Flags::WRITE;
 const R: Flags = Flags::READONLY;
@@ -76,24 +76,12 @@ pub fn parse_pop_count(arg: &[u8]) -> Result<usize, CmdError> {
 /// The set under `key`: `None` if there is no such key, `WrongType` if
 /// the key holds another type.
 pub fn set_ref<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a Set>, CmdError> {
-    match db.get(key, now) {
-        None => Ok(None),
-        Some(entry) => match entry.value() {
-            ValueRef::Set(set) => Ok(Some(set)),
-            _ => Err(CmdError::WrongType),
-        },
-    }
+    Ok(db.get_as(key, now)?)
 }
 
 /// [`set_ref`] for changing the set in place.
 pub fn set_mut<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a mut Set>, CmdError> {
-    match db.get_mut(key, now) {
-        None => Ok(None),
-        Some(entry) => match entry.value_mut() {
-            ValueMut::Set(set) => Ok(Some(set)),
-            _ => Err(CmdError::WrongType),
-        },
-    }
+    Ok(db.get_mut_as(key, now)?)
 }
 
 /// The sets under `keys`, `None` for missing keys. Every key is looked up

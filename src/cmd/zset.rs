@@ -35,7 +35,7 @@ use crate::pubsub::{GENERIC, ZSET};
 use crate::store::glob::glob_match;
 use crate::store::set::Set;
 use crate::store::zset::{LexBound, ScoreBound, ZSet};
-use crate::store::{Db, Kind, Ttl, Value, ValueMut, ValueRef};
+use crate::store::{Db, Kind, Ttl, Value, ValueRef};
 
 const W: Flags = Flags::WRITE;
 const R: Flags = Flags::READONLY;
@@ -86,24 +86,12 @@ const NOT_LEX_RANGE: CmdError = CmdError::Static("ERR min or max not valid strin
 /// The sorted set under `key`: `None` if there is no such key,
 /// `WrongType` if the key holds another type.
 pub fn zset_ref<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a ZSet>, CmdError> {
-    match db.get(key, now) {
-        None => Ok(None),
-        Some(entry) => match entry.value() {
-            ValueRef::ZSet(zset) => Ok(Some(zset)),
-            _ => Err(CmdError::WrongType),
-        },
-    }
+    Ok(db.get_as(key, now)?)
 }
 
 /// [`zset_ref`] for changing the sorted set in place.
 pub fn zset_mut<'a>(db: &'a mut Db, key: &[u8], now: i64) -> Result<Option<&'a mut ZSet>, CmdError> {
-    match db.get_mut(key, now) {
-        None => Ok(None),
-        Some(entry) => match entry.value_mut() {
-            ValueMut::ZSet(zset) => Ok(Some(zset)),
-            _ => Err(CmdError::WrongType),
-        },
-    }
+    Ok(db.get_mut_as(key, now)?)
 }
 
 /// True if `text` spells an infinity (`inf`, `+Infinity`...).
