@@ -10,8 +10,8 @@
 //! the loop re-ran it because a key it waits on was written, and it
 //! stays in line). A timeout is answered by the loop with a null array.
 
-use super::args::{is, parse_f64};
-use super::list::{list_ref, move_element, parse_multi_pop, pop_from};
+use super::args::parse_f64;
+use super::list::{list_ref, move_element, parse_end, parse_multi_pop, pop_from};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx, Mode, OwnedArgs};
 use crate::protocol::Args;
@@ -43,16 +43,6 @@ fn parse_timeout(arg: &[u8]) -> Result<Option<i64>, CmdError> {
     }
     let ms = ms as i64;
     Ok((ms > 0).then_some(ms))
-}
-
-fn parse_end(arg: &[u8]) -> Result<End, CmdError> {
-    if is(arg, "left") {
-        Ok(End::Left)
-    } else if is(arg, "right") {
-        Ok(End::Right)
-    } else {
-        Err(CmdError::Syntax)
-    }
 }
 
 fn end_name(end: End, pop: bool) -> &'static str {

@@ -158,7 +158,7 @@ pub fn move_element(
 // Argument helpers.
 
 /// `LEFT` or `RIGHT`, case-insensitively.
-fn parse_end(arg: &[u8]) -> Result<End, CmdError> {
+pub fn parse_end(arg: &[u8]) -> Result<End, CmdError> {
     if is(arg, "left") {
         Ok(End::Left)
     } else if is(arg, "right") {
