@@ -24,10 +24,9 @@ run *ARGS:
 bench *ARGS:
     python3 tests/bench/bench.py "$@"
 
-# Fuzz the protocol parser and commands (not yet available)
-fuzz:
-    @echo "just fuzz: not yet available" >&2
-    @exit 1
+# Fuzz one target for SECONDS (needs `cargo install cargo-fuzz`); targets: resp, inline. e.g. just fuzz resp 600
+fuzz TARGET SECONDS="60":
+    cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$1" -- -max_total_time="$2"
 
 # Build the container image (not yet available)
 build-image:
@@ -49,7 +48,16 @@ release:
     @echo "just release: not yet available" >&2
     @exit 1
 
-# Install Efis as a system service (not yet available)
+# Install Efis as a systemd service: binary to /usr/local/bin, .deploy/efis.service to /etc/systemd/system
 install-service:
-    @echo "just install-service: not yet available" >&2
-    @exit 1
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --release
+    sudo=""
+    if [[ "$(id -u)" != 0 ]]; then sudo="sudo"; fi
+    $sudo install -D -m 0755 target/release/efis /usr/local/bin/efis
+    $sudo install -D -m 0644 .deploy/efis.service /etc/systemd/system/efis.service
+    $sudo systemctl daemon-reload
+    echo "Installed efis.service. Start it now and at every boot with:"
+    echo "    sudo systemctl enable --now efis"
+    echo "Logs: journalctl -u efis"

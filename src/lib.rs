@@ -15,6 +15,7 @@
 //! * [`pubsub`]: channel and pattern subscriptions, message delivery,
 //!   keyspace notifications.
 //! * [`memory`]: heap accounting for `INFO memory`.
+//! * [`systemd`]: `READY=1` / `STOPPING=1` notifications to `$NOTIFY_SOCKET`.
 //!
 //! # Invariants
 //!
@@ -32,6 +33,7 @@ pub mod protocol;
 pub mod pubsub;
 pub mod server;
 pub mod store;
+pub mod systemd;
 
 /// The Redis version whose behaviour Efis follows; reported as
 /// `redis_version` so that clients enable the matching features.

@@ -1,5 +1,6 @@
-//! The `efis` binary: parses settings, sets up logging and signals, and
-//! runs the server; `efis ping` is the health probe.
+//! The `efis` binary: parses settings, sets up logging (journal-aware) and
+//! signals, runs the server and tells systemd when it is ready; `efis ping`
+//! is the health probe.
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -45,7 +46,9 @@ fn serve(args: &[String]) -> ExitCode {
     if let Err(e) = prepare_backup_path(&config) {
         return bad_config(&e);
     }
-    let _ = simplelog::WriteLogger::init(config.log_level, log_config(), std::io::stderr());
+    // Under systemd the journal stamps every line itself.
+    let journal = std::env::var_os("JOURNAL_STREAM").is_some_and(|v| !v.is_empty());
+    let _ = simplelog::WriteLogger::init(config.log_level, log_config(journal), std::io::stderr());
     let mut server = match Server::bind(config.clone()) {
         Ok(server) => server,
         Err(e) => {
@@ -68,6 +71,7 @@ fn serve(args: &[String]) -> ExitCode {
         server.port(),
         config.backup_path.display()
     );
+    efis::systemd::notify_ready();
     match server.run() {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -77,11 +81,15 @@ fn serve(args: &[String]) -> ExitCode {
     }
 }
 
-fn log_config() -> simplelog::Config {
-    simplelog::ConfigBuilder::new()
-        .set_target_level(simplelog::LevelFilter::Off)
-        .set_thread_level(simplelog::LevelFilter::Off)
-        .build()
+/// Log line format; without the time when the journal (`JOURNAL_STREAM`)
+/// adds its own.
+fn log_config(journal: bool) -> simplelog::Config {
+    let mut builder = simplelog::ConfigBuilder::new();
+    builder.set_target_level(simplelog::LevelFilter::Off).set_thread_level(simplelog::LevelFilter::Off);
+    if journal {
+        builder.set_time_level(simplelog::LevelFilter::Off);
+    }
+    builder.build()
 }
 
 /// Creates `BACKUP_PATH` if missing and checks that it is writable.

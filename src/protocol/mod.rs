@@ -6,6 +6,7 @@
 
 mod parser;
 mod reply;
+pub mod selfcheck;
 
 pub use parser::{Args, Parser, ProtocolError, MAX_BULK_LEN, MAX_INLINE_LEN, MAX_MULTIBULK_LEN};
 pub use reply::{format_double, format_i64, Reply};

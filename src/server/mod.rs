@@ -40,6 +40,9 @@ pub const OUTPUT_PAUSE_LIMIT: usize = 8 * 1024 * 1024;
 pub const QUERY_BUFFER_LIMIT: usize = 1024 * 1024 * 1024;
 /// Interval of the timer tick (active expiry and housekeeping).
 const TICK: Duration = Duration::from_millis(100);
+/// How long the loop keeps polling without sleeping after it served
+/// something.
+const BUSY_POLL: Duration = Duration::from_micros(50);
 /// Time budget of one active expiry run.
 const EXPIRE_BUDGET: Duration = Duration::from_millis(1);
 /// Unsent output at which a pub/sub client is disconnected at once.
@@ -118,14 +121,24 @@ impl Server {
     pub fn run(&mut self) -> io::Result<()> {
         let mut events = Events::with_capacity(1024);
         let mut next_tick = Instant::now() + TICK;
+        let mut spin_until: Option<Instant> = None;
         loop {
-            let timeout = self.poll_timeout(next_tick);
+            // Right after serving requests, look for more without sleeping
+            // for a few microseconds: under load the next request is
+            // usually that close, and a sleep-and-wake costs more.
+            let timeout = match spin_until {
+                Some(until) if Instant::now() < until => Duration::ZERO,
+                _ => self.poll_timeout(next_tick),
+            };
             match self.poll.poll(&mut events, Some(timeout)) {
                 Ok(()) => {}
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 Err(e) => return Err(e),
             }
             self.now_ms = unix_ms();
+            if !events.is_empty() {
+                spin_until = Some(Instant::now() + BUSY_POLL);
+            }
             for event in events.iter() {
                 let token = event.token().0;
                 if token > LISTENER_TOKEN_BASE - self.listeners.len() && token <= LISTENER_TOKEN_BASE {
@@ -523,6 +536,7 @@ impl Server {
     }
 
     fn shutdown(&mut self) {
+        crate::systemd::notify_stopping();
         info!("shutting down: {} clients connected", self.conns.len());
         let keys: Vec<usize> = self.conns.iter().map(|(k, _)| k).collect();
         for key in keys {
