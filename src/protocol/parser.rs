@@ -296,12 +296,14 @@ fn parse_length(text: &[u8]) -> Option<i64> {
 
 /// Splits an inline line into arguments with Redis's quoting rules:
 /// `"..."` understands `\n \r \t \b \a \" \\ \xHH`, `'...'` only `\'`; a
-/// closing quote must be followed by a space or the end of the line.
+/// closing quote must be followed by a space or the end of the line. As
+/// in Redis, a NUL byte ends the line.
 fn split_inline(line: &[u8], out: &mut Vec<u8>, spans: &mut Vec<(usize, usize)>) -> Result<(), ProtocolError> {
+    let line = &line[..memchr(0, line).unwrap_or(line.len())];
     let unbalanced = || ProtocolError::new("unbalanced quotes in request");
     let mut i = 0;
     loop {
-        while i < line.len() && line[i].is_ascii_whitespace() {
+        while i < line.len() && is_c_space(line[i]) {
             i += 1;
         }
         if i >= line.len() {
@@ -327,7 +329,7 @@ fn split_inline(line: &[u8], out: &mut Vec<u8>, spans: &mut Vec<(usize, usize)>)
                     });
                     i += 2;
                 } else if c == b'"' {
-                    if line.get(i + 1).is_some_and(|c| !c.is_ascii_whitespace()) {
+                    if line.get(i + 1).is_some_and(|&c| !is_c_space(c)) {
                         return Err(unbalanced());
                     }
                     i += 1;
@@ -342,7 +344,7 @@ fn split_inline(line: &[u8], out: &mut Vec<u8>, spans: &mut Vec<(usize, usize)>)
                     out.push(b'\'');
                     i += 2;
                 } else if c == b'\'' {
-                    if line.get(i + 1).is_some_and(|c| !c.is_ascii_whitespace()) {
+                    if line.get(i + 1).is_some_and(|&c| !is_c_space(c)) {
                         return Err(unbalanced());
                     }
                     i += 1;
@@ -354,7 +356,7 @@ fn split_inline(line: &[u8], out: &mut Vec<u8>, spans: &mut Vec<(usize, usize)>)
             } else {
                 match line.get(i) {
                     None => break,
-                    Some(c) if c.is_ascii_whitespace() => break,
+                    Some(&c) if ends_unquoted(c) => break,
                     Some(b'"') => in_double = true,
                     Some(b'\'') => in_single = true,
                     Some(&c) => out.push(c),
@@ -364,6 +366,17 @@ fn split_inline(line: &[u8], out: &mut Vec<u8>, spans: &mut Vec<(usize, usize)>)
         }
         spans.push((start, out.len()));
     }
+}
+
+/// C's `isspace`: what separates inline arguments.
+fn is_c_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
+/// What ends an unquoted inline argument (a vertical tab or form feed
+/// inside one is kept, as Redis keeps it).
+fn ends_unquoted(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | b'\r')
 }
 
 fn is_hex_pair(a: u8, b: u8) -> bool {
@@ -426,6 +439,10 @@ mod tests {
         assert_eq!(got[0], vec![b"set".to_vec(), b"a b".to_vec(), b"c d".to_vec(), b"A\n".to_vec(), b"x".to_vec()]);
         assert!(parse_all(b"set \"a\n").is_err());
         assert!(parse_all(b"set \"a\"b\n").is_err());
+        // Vertical tab and form feed separate arguments only where they
+        // lead; inside an argument they are kept. NUL ends the line.
+        let got = parse_all(b"ECHO \x0bx a\x0cb c\0d\n").unwrap();
+        assert_eq!(got[0], vec![b"ECHO".to_vec(), b"x".to_vec(), b"a\x0cb".to_vec(), b"c".to_vec()]);
     }
 
     #[test]

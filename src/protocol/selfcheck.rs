@@ -194,10 +194,15 @@ pub fn check_inline(data: &[u8]) {
 }
 
 /// The arguments of a line with no quote characters (backslashes are then
-/// literal): the runs between ASCII whitespace. `None` if it has quotes.
+/// literal), split by Redis's rules. `None` if it has quotes.
 fn split_unquoted(line: &[u8]) -> Option<Vec<Vec<u8>>> {
     if line.iter().any(|&c| c == b'"' || c == b'\'') {
         return None;
     }
-    Some(line.split(|c| c.is_ascii_whitespace()).filter(|a| !a.is_empty()).map(|a| a.to_vec()).collect())
+    // Redis's rules: a NUL ends the line; space, tab, CR and LF end an
+    // argument; vertical tab and form feed are skipped only before one.
+    let line = &line[..line.iter().position(|&c| c == 0).unwrap_or(line.len())];
+    let pieces = line.split(|&c| matches!(c, b' ' | b'\t' | b'\n' | b'\r'));
+    let trimmed = pieces.map(|p| &p[p.iter().position(|&c| c != 0x0b && c != 0x0c).unwrap_or(p.len())..]);
+    Some(trimmed.filter(|a| !a.is_empty()).map(|a| a.to_vec()).collect())
 }
