@@ -29,6 +29,7 @@
 pub mod cmd;
 pub mod config;
 pub mod memory;
+pub mod persist;
 pub mod protocol;
 pub mod pubsub;
 pub mod server;

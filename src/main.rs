@@ -29,6 +29,8 @@ fn main() -> ExitCode {
             ExitCode::SUCCESS
         }
         Some("ping") => ping(&args[1..]),
+        Some("check") => check(&args[1..]),
+        Some("backup") => backup(&args[1..]),
         _ => serve(&args),
     }
 }
@@ -57,6 +59,11 @@ fn serve(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    if let Err(e) = server.recover() {
+        error!("cannot start: {e}");
+        eprintln!("efis: cannot start: {e}");
+        return ExitCode::from(1);
+    }
     for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
         if let Err(e) = signal_hook::flag::register(signal, server.stop_flag()) {
             error!("cannot install signal handler: {e}");
@@ -102,6 +109,27 @@ fn prepare_backup_path(config: &Config) -> Result<(), ConfigError> {
     std::fs::write(&probe, b"").map_err(|e| fail(format!("not writable: {e}")))?;
     let _ = std::fs::remove_file(&probe);
     Ok(())
+}
+
+/// `efis check [--repair] PATH...`: verifies log and snapshot files (or
+/// every one in a directory); exit 0 if all are good (or repaired).
+fn check(args: &[String]) -> ExitCode {
+    let repair = args.iter().any(|a| a == "--repair");
+    let paths: Vec<std::path::PathBuf> = args.iter().filter(|a| *a != "--repair").map(Into::into).collect();
+    if paths.is_empty() || paths.iter().any(|p| p.to_string_lossy().starts_with("--")) {
+        eprintln!("usage: efis check [--repair] PATH...");
+        return ExitCode::from(EXIT_BAD_CONFIG);
+    }
+    let code = efis::persist::load::check(&paths, repair, &mut std::io::stdout());
+    ExitCode::from(code as u8)
+}
+
+/// `efis backup --host H --port P [--password X] --dir D [--every S] [--keep N]`.
+fn backup(args: &[String]) -> ExitCode {
+    match efis::persist::backup::BackupOptions::parse(args) {
+        Ok(options) => ExitCode::from(efis::persist::backup::run(&options) as u8),
+        Err(e) => bad_config(&ConfigError(e)),
+    }
 }
 
 /// `efis ping [--host H] [--port P]`: exits 0 if the server answers PONG.

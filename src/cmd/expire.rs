@@ -67,9 +67,12 @@ fn expire_generic(ctx: &mut Ctx<'_>, args: Args<'_>, unit: TimeUnit, absolute: b
     if when <= now {
         db.remove(key, now);
         ctx.notify(GENERIC, "del", key);
+        ctx.log_as(&[b"DEL", key]);
     } else {
         db.set_expire(key, Some(when), now);
         ctx.notify(GENERIC, "expire", key);
+        let mut digits = [0u8; 20];
+        ctx.log_as(&[b"PEXPIREAT", key, crate::protocol::format_i64(when, &mut digits)]);
     }
     ctx.out.int(1);
     Ok(())

@@ -246,6 +246,7 @@ fn hincrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     hash.insert(field, text.as_bytes());
     ctx.out.bulk(text.as_bytes());
     ctx.notify(HASH, "hincrbyfloat", args.get(1));
+    ctx.log_as(&[b"HSET", args.get(1), field, text.as_bytes()]);
     Ok(())
 }
 

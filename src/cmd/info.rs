@@ -125,22 +125,31 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
         }
         "persistence" => {
             text.push_str("# Persistence\r\n");
+            let p = &server.persist;
+            let status = |ok: bool| if ok { "ok" } else { "err" };
             field(text, "loading", 0);
             field(text, "async_loading", 0);
             field(text, "current_cow_peak", 0);
-            field(text, "rdb_changes_since_last_save", 0);
-            field(text, "rdb_bgsave_in_progress", 0);
-            field(text, "rdb_last_save_time", server.last_save_s);
-            field(text, "rdb_last_bgsave_status", "ok");
-            field(text, "rdb_last_bgsave_time_sec", -1);
-            field(text, "rdb_current_bgsave_time_sec", -1);
+            field(text, "rdb_changes_since_last_save", p.dirty);
+            field(text, "rdb_bgsave_in_progress", i32::from(p.in_progress()));
+            field(text, "rdb_last_save_time", p.last_save_s);
+            field(text, "rdb_last_bgsave_status", status(p.last_save_ok));
+            field(text, "rdb_last_bgsave_time_sec", p.last_save_duration_s);
+            field(text, "rdb_current_bgsave_time_sec", p.current_duration_s());
+            field(text, "rdb_last_snapshot_bytes", p.last_save_bytes);
             field(text, "aof_enabled", 1);
-            field(text, "aof_rewrite_in_progress", 0);
-            field(text, "aof_rewrite_scheduled", 0);
-            field(text, "aof_last_rewrite_time_sec", -1);
-            field(text, "aof_current_rewrite_time_sec", -1);
-            field(text, "aof_last_bgrewrite_status", "ok");
-            field(text, "aof_last_write_status", "ok");
+            field(text, "aof_rewrite_in_progress", i32::from(p.in_progress()));
+            field(text, "aof_rewrite_scheduled", i32::from(p.requested));
+            field(text, "aof_last_rewrite_time_sec", p.last_save_duration_s);
+            field(text, "aof_current_rewrite_time_sec", p.current_duration_s());
+            field(text, "aof_last_bgrewrite_status", status(p.last_save_ok));
+            field(text, "aof_last_write_status", status(p.aof.error.is_none()));
+            field(text, "aof_last_fsync_status", status(!p.aof.sync_failing()));
+            field(text, "aof_fsync", p.aof.policy().name());
+            field(text, "aof_current_size", p.aof.file_size);
+            field(text, "aof_current_generation", p.aof.generation());
+            field(text, "aof_buffer_length", p.aof.pending());
+            field(text, "backup_path", p.dir().display());
         }
         "stats" => {
             let s = &server.stats;

@@ -153,6 +153,7 @@ impl Ctx<'_> {
     /// or blocked it is a single branch.
     #[inline]
     pub fn notify(&mut self, class: u32, event: &str, key: &[u8]) {
+        self.server.persist.dirty += 1;
         if !self.server.key_events_idle() {
             self.key_event(self.db_index, class, event, key);
         }
@@ -161,6 +162,7 @@ impl Ctx<'_> {
     /// [`Ctx::notify`] for a key in database `db` (`MOVE`, `COPY ... DB`).
     #[inline]
     pub fn notify_in(&mut self, db: usize, class: u32, event: &str, key: &[u8]) {
+        self.server.persist.dirty += 1;
         if !self.server.key_events_idle() {
             self.key_event(db, class, event, key);
         }
@@ -172,9 +174,32 @@ impl Ctx<'_> {
         self.server.key_event(db, class, event, key, &mut own);
     }
 
+    /// Logs `args` to the append-only file in place of the command being
+    /// run, which would not replay to the same state (`SPOP` logs the
+    /// `SREM` of what it popped, a relative expiry its absolute time). May
+    /// be called several times; keys that expired while the command ran
+    /// are logged first.
+    pub fn log_as(&mut self, args: &[&[u8]]) {
+        expired_events(
+            self.store,
+            self.server,
+            &mut Own { key: self.client_key, buf: &mut *self.out.buf },
+            self.now_ms,
+        );
+        self.server.persist.aof.rewrites += 1;
+        self.server.persist.aof.command(self.now_ms, self.db_index, args.iter().copied());
+    }
+
+    /// Counts a change that sends no keyspace notification (`FLUSHDB`,
+    /// `SWAPDB`), so that it is logged.
+    pub fn changed(&mut self) {
+        self.server.persist.dirty += 1;
+    }
+
     /// Call before `FLUSHDB`/`FLUSHALL` empties database `db`: its watched
     /// keys that exist are touched (Redis's `touchAllWatchedKeysInDb`).
     pub fn flushing_db(&mut self, db: usize) {
+        self.changed();
         if !self.server.watches.any() {
             return;
         }
@@ -191,6 +216,7 @@ impl Ctx<'_> {
     /// in either are touched, and keys blocked clients wait on that now
     /// exist are made ready.
     pub fn swapped_dbs(&mut self, a: usize, b: usize) {
+        self.changed();
         let now = self.now_ms;
         if self.server.watches.any() {
             for (db, other) in [(a, b), (b, a)] {
@@ -251,14 +277,38 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
     } else if !client.last_subcommand.is_empty() {
         client.last_subcommand.clear();
     }
+    if spec.is_write() {
+        if let Some(e) = &ctx.server.persist.aof.error {
+            let text = format!("MISCONF Errors writing to the AOF file: {e}");
+            ctx.out.error(&text);
+            transaction::flag_failed(ctx);
+            return;
+        }
+    }
     let started = std::time::Instant::now();
+    let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
+    ctx.server.persist.aof.enter();
     if let Err(err) = (spec.handler)(ctx, args) {
         ctx.out.error(err.text());
     }
+    if ctx.server.persist.dirty != dirty {
+        log_change(ctx, spec, args, rewrites, db_index);
+    }
+    ctx.server.persist.aof.leave();
     if spec.is_write() && ctx.server.blocking.any() {
         signal_command_keys(ctx, spec, args);
     }
     ctx.server.stats.record_command(spec, started.elapsed(), args, ctx.now_ms);
+}
+
+/// Appends a command that changed data to the log, after the keys that
+/// expired while it ran, unless its handler logged a rewrite instead.
+#[inline(never)]
+fn log_change(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>, rewrites: u64, db_index: usize) {
+    expired_events(ctx.store, ctx.server, &mut Own { key: ctx.client_key, buf: &mut *ctx.out.buf }, ctx.now_ms);
+    if spec.is_write() && ctx.server.persist.aof.rewrites == rewrites {
+        ctx.server.persist.aof.command(ctx.now_ms, db_index, args.iter());
+    }
 }
 
 /// Marks the keys a write command names as ready for blocked clients:
@@ -283,9 +333,15 @@ pub fn rerun_blocked(ctx: &mut Ctx<'_>, args: Args<'_>) -> bool {
     let Some(spec) = lookup(args.get(0)) else { return true };
     ctx.mode = Mode::Wake;
     ctx.unserved = false;
+    let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
+    ctx.server.persist.aof.enter();
     if let Err(err) = (spec.handler)(ctx, args) {
         ctx.out.error(err.text());
     }
+    if ctx.server.persist.dirty != dirty {
+        log_change(ctx, spec, args, rewrites, db_index);
+    }
+    ctx.server.persist.aof.leave();
     if ctx.unserved {
         return false;
     }
@@ -295,19 +351,18 @@ pub fn rerun_blocked(ctx: &mut Ctx<'_>, args: Args<'_>) -> bool {
     true
 }
 
-/// Announces the keys the keyspace removed because they expired (Redis's
-/// `expired` event, which also touches `WATCH`es) and counts them. `own`
-/// is the client whose command found them, if any.
-pub fn expired_events(store: &mut Keyspace, server: &mut ServerState, own: &mut Own<'_>) {
+/// Logs a `DEL` for each key the keyspace removed because it expired,
+/// announces it (Redis's `expired` event, which also touches `WATCH`es)
+/// and counts them. `own` is the client whose command found them, if any.
+pub fn expired_events(store: &mut Keyspace, server: &mut ServerState, own: &mut Own<'_>, now_ms: i64) {
     let mut expired = 0;
-    if server.key_events_idle() {
-        store.drain_expired(|_, _| expired += 1);
-    } else {
-        store.drain_expired(|db, key| {
-            expired += 1;
+    store.drain_expired(|db, key| {
+        expired += 1;
+        server.persist.aof.command(now_ms, db, [&b"DEL"[..], &key].into_iter());
+        if !server.key_events_idle() {
             server.key_event(db, crate::pubsub::EXPIRED, "expired", &key, own);
-        });
-    }
+        }
+    });
     server.stats.expired_keys += expired;
 }
 

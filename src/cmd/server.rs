@@ -20,6 +20,7 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("save", 1, ADMIN.or(Flags::NO_MULTI), NO_KEYS, save),
     CommandSpec::new("bgsave", -1, Flags::ADMIN, NO_KEYS, bgsave),
     CommandSpec::new("bgrewriteaof", 1, Flags::ADMIN, NO_KEYS, bgrewriteaof),
+    CommandSpec::new("sync", 1, ADMIN.or(Flags::NO_MULTI), NO_KEYS, sync),
     CommandSpec::new("shutdown", -1, ADMIN.or(Flags::NO_MULTI).or(Flags::LOADING).or(Flags::STALE), NO_KEYS, shutdown),
     CommandSpec::new("debug", -2, ADMIN.or(Flags::SUBCOMMANDS), NO_KEYS, debug),
     CommandSpec::new("monitor", 1, ADMIN, NO_KEYS, monitor),
@@ -356,27 +357,74 @@ fn time(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 }
 
 fn lastsave(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
-    ctx.out.int(ctx.server.last_save_s);
+    ctx.out.int(ctx.server.persist.last_save_s);
     Ok(())
 }
 
+/// `SAVE`: a snapshot written by the loop itself, as Redis does (it
+/// blocks every client while it runs).
 fn save(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
-    ctx.server.last_save_s = ctx.now_ms / 1000;
-    ctx.out.ok();
-    Ok(())
+    if ctx.server.persist.in_progress() {
+        return Err(CmdError::Static("ERR Background save already in progress"));
+    }
+    let now = ctx.now_ms;
+    match ctx.server.persist.save_now(ctx.store, now) {
+        Ok(()) => {
+            ctx.out.ok();
+            Ok(())
+        }
+        Err(why) => Err(CmdError::Owned(format!("ERR snapshot failed: {why}"))),
+    }
 }
 
+/// `BGSAVE [SCHEDULE]`: the loop starts a snapshot process once this
+/// command (and any transaction around it) is done.
 fn bgsave(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    if args.len() > 2 || (args.len() == 2 && !is(args.get(1), "schedule")) {
-        return Err(CmdError::Syntax);
+    let schedule = match args.len() {
+        1 => false,
+        2 if is(args.get(1), "schedule") => true,
+        _ => return Err(CmdError::Syntax),
+    };
+    let persist = &mut ctx.server.persist;
+    if persist.in_progress() {
+        if !schedule {
+            return Err(CmdError::Static("ERR Background save already in progress"));
+        }
+        persist.requested = true;
+        ctx.out.simple("Background saving scheduled");
+        return Ok(());
     }
-    ctx.server.last_save_s = ctx.now_ms / 1000;
+    persist.requested = true;
     ctx.out.simple("Background saving started");
     Ok(())
 }
 
+/// `BGREWRITEAOF`: compaction is the rewrite (a snapshot and a new log).
 fn bgrewriteaof(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
-    ctx.out.simple("Background append only file rewriting started");
+    let persist = &mut ctx.server.persist;
+    persist.requested = true;
+    if persist.in_progress() {
+        ctx.out.simple("Background append only file rewriting scheduled");
+    } else {
+        ctx.out.simple("Background append only file rewriting started");
+    }
+    Ok(())
+}
+
+/// `SYNC`: answers with a fresh snapshot file as one bulk string, once
+/// it is written (what `efis backup` uses). The client waits meanwhile;
+/// everyone else is served.
+fn sync(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    let id = ctx.client().id;
+    let key = ctx.client_key;
+    let persist = &mut ctx.server.persist;
+    persist.waiters.push((key, id));
+    // A snapshot already running started before this request, but it is
+    // consistent all the same: the waiter gets that one.
+    if !persist.in_progress() {
+        persist.requested = true;
+    }
+    ctx.client().blocked = true;
     Ok(())
 }
 
@@ -429,6 +477,10 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             }
             db.set(&key, Value::Str(&value), Ttl::Clear, now);
         }
+        // Not a write command, so it logs itself (it replays the same).
+        ctx.changed();
+        let logged: Vec<&[u8]> = args.iter().collect();
+        ctx.log_as(&logged);
         ctx.out.ok();
     } else if is(sub, "set-active-expire") && args.len() == 3 {
         ctx.server.active_expire = args.get(2) != b"0";

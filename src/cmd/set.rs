@@ -201,10 +201,13 @@ fn spop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
         return Ok(());
     };
+    // What was popped, for the log: `SREM` of those members, or `DEL`.
+    let mut popped: Vec<Vec<u8>> = Vec::new();
     let emptied = match count {
         None => {
             let member = set.pop_random(ctx.server.random()).unwrap_or_default();
             ctx.out.bulk(&member);
+            popped.push(member);
             set.is_empty()
         }
         Some(0) => {
@@ -223,12 +226,20 @@ fn spop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             for _ in 0..count {
                 let member = set.pop_random(ctx.server.random()).unwrap_or_default();
                 ctx.out.bulk(&member);
+                popped.push(member);
             }
             false
         }
     };
     if emptied {
         db.remove(key, now);
+    }
+    if emptied && popped.len() != 1 {
+        ctx.log_as(&[b"DEL", key]);
+    } else {
+        let mut srem: Vec<&[u8]> = vec![b"SREM", key];
+        srem.extend(popped.iter().map(Vec::as_slice));
+        ctx.log_as(&srem);
     }
     ctx.notify(SET, "spop", key);
     if emptied {

@@ -7,7 +7,7 @@
 use super::args::{is, parse_f64, parse_i64};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
-use crate::protocol::Args;
+use crate::protocol::{format_i64, Args};
 use crate::pubsub::{GENERIC, STRING};
 use crate::store::{Db, Ttl, Value, ValueMut, ValueRef};
 
@@ -150,8 +150,10 @@ fn set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     };
     db.set(key, Value::Str(value), ttl, now);
     ctx.notify(STRING, "set", key);
-    if expire.is_some() {
+    if let Some(at) = expire {
         ctx.notify(GENERIC, "expire", key);
+        let mut digits = [0u8; 20];
+        ctx.log_as(&[b"SET", key, value, b"PXAT", format_i64(at, &mut digits)]);
     }
     if !get {
         ctx.out.ok();
@@ -239,10 +241,16 @@ fn getex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         Some(Some(t)) if t <= now => {
             db.remove(key, now);
             ctx.notify(GENERIC, "del", key);
+            ctx.log_as(&[b"DEL", key]);
         }
         Some(expire) => {
             db.set_expire(key, expire, now);
             ctx.notify(GENERIC, if expire.is_some() { "expire" } else { "persist" }, key);
+            let mut digits = [0u8; 20];
+            match expire {
+                Some(at) => ctx.log_as(&[b"PEXPIREAT", key, format_i64(at, &mut digits)]),
+                None => ctx.log_as(&[b"PERSIST", key]),
+            }
         }
     }
     Ok(())
@@ -267,6 +275,8 @@ fn setex_with(ctx: &mut Ctx<'_>, args: Args<'_>, unit: TimeUnit, command: &str) 
     ctx.store.db(ctx.db_index).set(args.get(1), Value::Str(args.get(3)), Ttl::At(expire), now);
     ctx.notify(STRING, "set", args.get(1));
     ctx.notify(GENERIC, "expire", args.get(1));
+    let mut digits = [0u8; 20];
+    ctx.log_as(&[b"SET", args.get(1), args.get(3), b"PXAT", format_i64(expire, &mut digits)]);
     ctx.out.ok();
     Ok(())
 }
@@ -500,6 +510,7 @@ fn incrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let text = incr_float_text(string_of(db, key, now)?, args.get(2))?;
     db.set(key, Value::Str(text.as_bytes()), Ttl::Keep, now);
     ctx.notify(STRING, "incrbyfloat", key);
+    ctx.log_as(&[b"SET", key, text.as_bytes(), b"KEEPTTL"]);
     ctx.out.bulk(text.as_bytes());
     Ok(())
 }

@@ -125,7 +125,7 @@ fn watch(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         // A key this lookup found expired is announced before the watch
         // starts, so that its removal does not count as a change.
         let mut own = Own { key: me, buf: &mut *ctx.out.buf };
-        super::expired_events(ctx.store, ctx.server, &mut own);
+        super::expired_events(ctx.store, ctx.server, &mut own, ctx.now_ms);
         ctx.server.watches.watch(db, key, me);
         ctx.client().watched.push((db, key.to_vec(), existed));
     }

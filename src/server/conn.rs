@@ -49,6 +49,9 @@ pub struct Conn {
     pub holds_command: bool,
     /// Since when a pub/sub client's unsent output is over the soft limit.
     pub soft_limit_since: Option<std::time::Instant>,
+    /// The log offset that must be durable before this connection's
+    /// output may be sent (its last change's record).
+    pub aof_hold: u64,
 }
 
 impl Conn {
@@ -66,6 +69,7 @@ impl Conn {
             write_queued: false,
             holds_command: false,
             soft_limit_since: None,
+            aof_hold: 0,
         }
     }
 

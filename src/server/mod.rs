@@ -12,6 +12,7 @@
 
 pub mod blocking;
 pub mod conn;
+pub mod local;
 pub mod state;
 pub mod watch;
 
@@ -71,6 +72,8 @@ pub struct Server {
     write_queue: Vec<usize>,
     /// Clients just unblocked whose buffered commands still have to run.
     resume: Vec<usize>,
+    /// Connections whose replies wait for the log to accept their records.
+    held: Vec<usize>,
 }
 
 impl Server {
@@ -104,7 +107,48 @@ impl Server {
             now_ms,
             write_queue: Vec::new(),
             resume: Vec::new(),
+            held: Vec::new(),
         })
+    }
+
+    /// Loads `BACKUP_PATH` (newest snapshot, then the logs after it) and
+    /// opens a new log generation. Fails on a damaged file, naming it.
+    pub fn recover(&mut self) -> Result<(), String> {
+        let started = Instant::now();
+        let dir = self.state.config.backup_path.clone();
+        let mut replay = local::Replay::new(&mut self.store, &mut self.state);
+        let result = crate::persist::load::recover(&dir, &mut |time_ms, db, args| replay.run(time_ms, db, args));
+        let errors = replay.finish();
+        let recovered = result.map_err(|e| {
+            format!(
+                "{e}. The files were left as they are; `efis check {}` describes the damage and \
+                 `efis check --repair {}` cuts the file at its last good record, keeping a copy of what it cuts",
+                e.file.display(),
+                e.file.display()
+            )
+        })?;
+        if errors > 0 {
+            warn!("{errors} replayed commands answered with an error (see above)");
+        }
+        let keys = self.store.total_keys();
+        if recovered.snapshot.is_some() || recovered.logs > 0 {
+            info!(
+                "recovered {keys} keys in {:.3} s: {} from snapshot {}, then {} commands from {} log files",
+                started.elapsed().as_secs_f64(),
+                recovered.snapshot_keys,
+                recovered.snapshot.as_ref().map_or("(none)".into(), |p| p.display().to_string()),
+                recovered.commands,
+                recovered.logs
+            );
+        }
+        self.state.persist.dirty = if recovered.commands > 0 { recovered.commands } else { 0 };
+        let now = unix_ms();
+        self.state
+            .persist
+            .aof
+            .open(recovered.next_generation, now)
+            .map_err(|e| format!("cannot create the append-only file in {}: {e}", dir.display()))?;
+        Ok(())
     }
 
     /// The flag that signal handlers set to stop the loop.
@@ -163,6 +207,9 @@ impl Server {
                 next_tick = Instant::now() + TICK;
             }
             self.resume_unblocked();
+            if self.state.persist.requested {
+                self.start_compaction();
+            }
             self.flush_queued_writes();
             if self.state.kill_pending {
                 self.close_killed();
@@ -296,6 +343,9 @@ impl Server {
     }
 
     fn flush_queued_writes(&mut self) {
+        // One write (and with `always` one fsync) for every record of this
+        // round, before any of their replies goes out.
+        self.state.persist.aof.flush();
         let mut queue = std::mem::take(&mut self.write_queue);
         for &key in &queue {
             if let Some(conn) = self.conns.get_mut(key) {
@@ -311,6 +361,13 @@ impl Server {
     /// broken. Returns false if the connection is gone.
     fn write_out(&mut self, key: usize) -> bool {
         let conn = &mut self.conns[key];
+        if conn.aof_hold > self.state.persist.aof.durable && !self.state.persist.aof.flush() {
+            // Not one reply before its change is in the log.
+            if !self.held.contains(&key) {
+                self.held.push(key);
+            }
+            return true;
+        }
         match conn.flush() {
             Ok(n) => self.state.stats.net_output_bytes += n as u64,
             Err(e) => {
@@ -364,6 +421,7 @@ impl Server {
             }
             client.last_command_ms = *now_ms;
             let mark = conn.wbuf.len();
+            let logged_before = state.persist.aof.appended;
             let mut ctx = Ctx {
                 store,
                 server: state,
@@ -401,7 +459,10 @@ impl Server {
                 conn.closing = true;
             }
             blocked = client.blocked;
-            cmd::expired_events(store, state, &mut Own { key, buf: &mut conn.wbuf });
+            cmd::expired_events(store, state, &mut Own { key, buf: &mut conn.wbuf }, *now_ms);
+            if state.persist.aof.appended != logged_before {
+                conn.aof_hold = state.persist.aof.appended;
+            }
             if !state.pubsub.outbox.is_empty() {
                 deliver_outbox(conns, state, write_queue);
             }
@@ -509,9 +570,62 @@ impl Server {
         }
     }
 
+    /// Starts a background snapshot (timer, `BGSAVE`, `SYNC`).
+    fn start_compaction(&mut self) {
+        if let Err(why) = self.state.persist.start_compaction(&self.store, self.now_ms) {
+            warn!("cannot start a snapshot: {why}");
+            self.state.persist.last_save_ok = false;
+            self.answer_snapshot_waiters(Err(why));
+        }
+    }
+
+    /// Persistence housekeeping: a finished snapshot child, the timer, and
+    /// retrying a failing log (releasing the replies it held).
+    fn persistence_tick(&mut self) {
+        if let Some(finished) = self.state.persist.poll() {
+            self.answer_snapshot_waiters(finished.result);
+        }
+        if self.state.persist.due() {
+            self.start_compaction();
+        }
+        if self.state.persist.aof.error.is_some() || self.state.persist.aof.pending() > 0 {
+            self.state.persist.aof.flush();
+        }
+        if !self.held.is_empty() && self.state.persist.aof.error.is_none() {
+            for key in std::mem::take(&mut self.held) {
+                queue_write(&mut self.conns, &mut self.write_queue, key);
+            }
+        }
+    }
+
+    /// Answers the `SYNC` clients: the snapshot file as one bulk string,
+    /// or an error.
+    fn answer_snapshot_waiters(&mut self, result: Result<std::path::PathBuf, String>) {
+        if self.state.persist.waiters.is_empty() {
+            return;
+        }
+        let contents =
+            result.and_then(|path| std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display())));
+        for (key, id) in std::mem::take(&mut self.state.persist.waiters) {
+            if !self.conns.contains(key) || self.state.clients[key].id != id {
+                continue;
+            }
+            let conn = &mut self.conns[key];
+            let mut reply = Reply::new(&mut conn.wbuf, false);
+            match &contents {
+                Ok(bytes) => reply.bulk(bytes),
+                Err(why) => reply.error(&format!("ERR snapshot failed: {why}")),
+            }
+            self.state.clients[key].blocked = false;
+            queue_write(&mut self.conns, &mut self.write_queue, key);
+            self.resume.push(key);
+        }
+    }
+
     /// Timer work: active expiry within its time budget.
     fn tick(&mut self) {
         self.now_ms = unix_ms();
+        self.persistence_tick();
         if self.state.active_expire {
             let started = Instant::now();
             let total: usize = (0..self.store.db_count()).map(|i| self.store.db_ref(i).len()).sum();
@@ -524,7 +638,12 @@ impl Server {
                 }
             }
             let mut nobody = Vec::new();
-            cmd::expired_events(&mut self.store, &mut self.state, &mut Own { key: usize::MAX, buf: &mut nobody });
+            cmd::expired_events(
+                &mut self.store,
+                &mut self.state,
+                &mut Own { key: usize::MAX, buf: &mut nobody },
+                self.now_ms,
+            );
             if !self.state.pubsub.outbox.is_empty() {
                 deliver_outbox(&mut self.conns, &mut self.state, &mut self.write_queue);
             }
@@ -538,6 +657,20 @@ impl Server {
     fn shutdown(&mut self) {
         crate::systemd::notify_stopping();
         info!("shutting down: {} clients connected", self.conns.len());
+        let persist = &mut self.state.persist;
+        if !persist.aof.flush_and_sync() {
+            warn!("the append-only file could not be flushed before exit");
+        }
+        let save = self.state.shutdown.as_ref().and_then(|s| s.save) != Some(false);
+        if save {
+            match persist.save_now(&self.store, unix_ms()) {
+                Ok(()) => {}
+                Err(why) => warn!("final snapshot failed: {why}; the log holds every change"),
+            }
+        } else {
+            persist.abort_running();
+        }
+        persist.aof.close();
         let keys: Vec<usize> = self.conns.iter().map(|(k, _)| k).collect();
         for key in keys {
             let _ = self.conns[key].flush();
@@ -637,7 +770,9 @@ fn serve_ready(
                     ctx.out.error("ERR internal error while serving a blocked command");
                     true
                 });
-                cmd::expired_events(store, state, &mut Own { key: waiter, buf: &mut conn.wbuf });
+                cmd::expired_events(store, state, &mut Own { key: waiter, buf: &mut conn.wbuf }, now_ms);
+                // The waiter's reply and the writer's both wait for the log.
+                conn.aof_hold = state.persist.aof.appended;
                 if served {
                     state.unblock(waiter);
                     queue_write(conns, write_queue, waiter);

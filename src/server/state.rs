@@ -3,6 +3,7 @@
 //! requests from handlers to the loop (kill a client, shut down). No
 //! sockets here: the loop owns those.
 
+use crate::persist::Persistence;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -151,8 +152,8 @@ pub struct ServerState {
     pub stats: Stats,
     pub started: Instant,
     pub started_ms: i64,
-    /// Unix seconds of the last successful save.
-    pub last_save_s: i64,
+    /// The append-only log, snapshots and their status.
+    pub persist: Persistence,
     pub shutdown: Option<ShutdownRequest>,
     /// A random state for `RANDOMKEY` and friends.
     pub random_state: u64,
@@ -179,6 +180,7 @@ pub struct ServerState {
 impl ServerState {
     pub fn new(config: Config, now_ms: i64) -> ServerState {
         let params = default_params(&config);
+        let persist = Persistence::new(&config, now_ms);
         let mut state = ServerState {
             config,
             params,
@@ -187,7 +189,7 @@ impl ServerState {
             stats: Stats { slowlog_threshold_us: 10_000, slowlog_max_len: 128, ..Stats::default() },
             started: Instant::now(),
             started_ms: now_ms,
-            last_save_s: now_ms / 1000,
+            persist,
             shutdown: None,
             random_state: (now_ms as u64) ^ 0x2545_f491_4f6c_dd1d ^ std::process::id() as u64,
             blocked_clients: 0,

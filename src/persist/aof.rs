@@ -1,0 +1,326 @@
+//! The append-only log as the loop writes it: records gather in a buffer
+//! while commands run, and the whole buffer goes to the file in one
+//! `write` before any reply of that round is sent (with `always`, one
+//! `fdatasync` too: a group commit). With `everysec` a helper thread
+//! fsyncs the file once a second; it only ever touches its own handle of
+//! the file.
+//!
+//! Offsets here are logical: `appended` counts every byte ever buffered,
+//! `durable` every byte written (and, with `always`, synced). A
+//! connection whose last command logged up to offset `n` may be answered
+//! once `durable >= n`. A failed write keeps the unwritten bytes, marks
+//! the log as failing (write commands then get `-MISCONF`), and is tried
+//! again by the loop until the disk takes it.
+
+use std::fs::File;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::mpsc::{self, RecvTimeoutError, Sender};
+use std::sync::Arc;
+use std::time::Duration;
+
+use log::{error, info, warn};
+
+use super::format::{encode_header, FrameBuilder, AOF_MAGIC, KIND_COMMANDS};
+use crate::config::AppendFsync;
+
+/// File name of log generation `generation`.
+pub fn aof_name(generation: u64) -> String {
+    format!("appendonly-{generation:010}.aof")
+}
+
+/// Messages to the `everysec` fsync thread.
+enum SyncMessage {
+    /// From now on, sync this file (after a last sync of the old one) and
+    /// the directory that holds it.
+    Switch(File, PathBuf),
+    Stop,
+}
+
+/// The log the loop appends to.
+pub struct AppendLog {
+    policy: AppendFsync,
+    dir: PathBuf,
+    file: Option<File>,
+    generation: u64,
+    /// Records not yet written; `buf[written..]` is pending.
+    buf: Vec<u8>,
+    written: usize,
+    /// Start of the open frame in `buf`.
+    frame: Option<usize>,
+    /// Nesting of commands (`EXEC` runs commands inside a command): the
+    /// frame closes when the outermost one ends, so a transaction is one
+    /// frame, all in or all out.
+    depth: u32,
+    /// Commands a handler logged in place of the one it ran.
+    pub rewrites: u64,
+    pub appended: u64,
+    pub durable: u64,
+    /// The last write error, while writes are failing.
+    pub error: Option<String>,
+    /// Replaying at start-up: nothing is logged.
+    pub loading: bool,
+    /// The directory entry of a new file still has to be synced.
+    dir_sync_pending: bool,
+    /// Size of the current file, for `INFO`.
+    pub file_size: u64,
+    /// Bytes the `everysec` thread has to sync, and its failure flag.
+    unsynced: Arc<AtomicU64>,
+    sync_failed: Arc<AtomicBool>,
+    sync_thread: Option<(Sender<SyncMessage>, std::thread::JoinHandle<()>)>,
+}
+
+impl AppendLog {
+    /// A log that writes nowhere until [`AppendLog::open`].
+    pub fn new(policy: AppendFsync, dir: &Path) -> AppendLog {
+        AppendLog {
+            policy,
+            dir: dir.to_path_buf(),
+            file: None,
+            generation: 0,
+            buf: Vec::with_capacity(64 * 1024),
+            written: 0,
+            frame: None,
+            depth: 0,
+            rewrites: 0,
+            appended: 0,
+            durable: 0,
+            error: None,
+            loading: false,
+            dir_sync_pending: false,
+            file_size: 0,
+            unsynced: Arc::new(AtomicU64::new(0)),
+            sync_failed: Arc::new(AtomicBool::new(false)),
+            sync_thread: None,
+        }
+    }
+
+    pub fn policy(&self) -> AppendFsync {
+        self.policy
+    }
+
+    pub fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Starts log generation `generation` in a new file (with its header
+    /// written) and makes it the current one. The previous file must have
+    /// been flushed. On error the current file stays as it was.
+    pub fn open(&mut self, generation: u64, now_ms: i64) -> io::Result<()> {
+        let path = self.dir.join(aof_name(generation));
+        let mut file = File::options().create(true).append(true).open(&path)?;
+        let header = encode_header(AOF_MAGIC, generation, now_ms);
+        file.write_all(&header)?;
+        if self.policy != AppendFsync::No {
+            file.sync_data()?;
+        }
+        self.generation = generation;
+        self.file_size = header.len() as u64;
+        if self.policy == AppendFsync::EverySec {
+            let handle = file.try_clone()?;
+            let dir = self.dir.clone();
+            self.sync_thread().send(SyncMessage::Switch(handle, dir)).ok();
+        } else {
+            self.dir_sync_pending = self.policy == AppendFsync::Always;
+        }
+        self.file = Some(file);
+        Ok(())
+    }
+
+    /// The `everysec` fsync thread, started on first use.
+    fn sync_thread(&mut self) -> &Sender<SyncMessage> {
+        if self.sync_thread.is_none() {
+            let (sender, receiver) = mpsc::channel::<SyncMessage>();
+            let unsynced = self.unsynced.clone();
+            let failed = self.sync_failed.clone();
+            let handle = std::thread::Builder::new()
+                .name("efis-fsync".into())
+                .spawn(move || {
+                    let mut current: Option<File> = None;
+                    let sync = |file: &Option<File>| {
+                        if let Some(file) = file {
+                            let pending = unsynced.swap(0, Ordering::AcqRel);
+                            if pending > 0 {
+                                if let Err(e) = file.sync_data() {
+                                    error!("fsync of the append-only file failed: {e}");
+                                    failed.store(true, Ordering::Release);
+                                    unsynced.fetch_add(pending, Ordering::AcqRel);
+                                } else {
+                                    failed.store(false, Ordering::Release);
+                                }
+                            }
+                        }
+                    };
+                    loop {
+                        match receiver.recv_timeout(Duration::from_secs(1)) {
+                            Ok(SyncMessage::Switch(file, dir)) => {
+                                if let Some(old) = &current {
+                                    let _ = old.sync_data();
+                                }
+                                current = Some(file);
+                                let _ = super::sync_dir(&dir);
+                            }
+                            Ok(SyncMessage::Stop) | Err(RecvTimeoutError::Disconnected) => {
+                                sync(&current);
+                                return;
+                            }
+                            Err(RecvTimeoutError::Timeout) => sync(&current),
+                        }
+                    }
+                })
+                .expect("cannot start the fsync thread");
+            self.sync_thread = Some((sender, handle));
+        }
+        &self.sync_thread.as_ref().expect("started above").0
+    }
+
+    /// True while the `everysec` thread's last fsync failed.
+    pub fn sync_failing(&self) -> bool {
+        self.sync_failed.load(Ordering::Acquire)
+    }
+
+    /// A command starts: its records (and those of the commands it runs)
+    /// go into one frame.
+    #[inline]
+    pub fn enter(&mut self) {
+        self.depth += 1;
+    }
+
+    /// A command ends; the outermost one closes the frame.
+    #[inline]
+    pub fn leave(&mut self) {
+        self.depth -= 1;
+        if self.depth == 0 {
+            self.leave_frame();
+        }
+    }
+
+    /// Logs one command run against database `db` at `now_ms`.
+    #[inline]
+    pub fn command<'a>(&mut self, now_ms: i64, db: usize, args: impl ExactSizeIterator<Item = &'a [u8]>) {
+        if self.loading {
+            return;
+        }
+        let start = match self.frame {
+            Some(start) => start,
+            None => {
+                let start = FrameBuilder::begin(&mut self.buf, KIND_COMMANDS, now_ms);
+                self.frame = Some(start);
+                start
+            }
+        };
+        FrameBuilder::command(&mut self.buf, start, db, args);
+        if self.depth == 0 {
+            // Logged outside any command (expiry in the timer).
+            self.leave_frame();
+        }
+    }
+
+    fn leave_frame(&mut self) {
+        if let Some(start) = self.frame.take() {
+            FrameBuilder::end(&mut self.buf, start);
+            self.appended += (self.buf.len() - start) as u64;
+        }
+    }
+
+    /// Bytes buffered and not yet written.
+    pub fn pending(&self) -> usize {
+        self.buf.len() - self.written
+    }
+
+    /// Writes the buffered records (and syncs them with `always`). Returns
+    /// false if they are not all durable, the log now failing.
+    pub fn flush(&mut self) -> bool {
+        let complete = self.frame.unwrap_or(self.buf.len());
+        if self.written == complete && self.error.is_none() {
+            return true;
+        }
+        let Some(file) = self.file.as_mut() else {
+            // Not opened (start-up replay): nothing to write to.
+            return true;
+        };
+        while self.written < complete {
+            match file.write(&self.buf[self.written..complete]) {
+                Ok(0) => return self.failed(io::Error::new(io::ErrorKind::WriteZero, "the disk accepted nothing")),
+                Ok(n) => {
+                    self.written += n;
+                    self.file_size += n as u64;
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return self.failed(e),
+            }
+        }
+        match self.policy {
+            AppendFsync::Always => {
+                if let Err(e) = file.sync_data() {
+                    return self.failed(e);
+                }
+                if self.dir_sync_pending {
+                    if let Err(e) = super::sync_dir(&self.dir) {
+                        return self.failed(e);
+                    }
+                    self.dir_sync_pending = false;
+                }
+            }
+            AppendFsync::EverySec => {
+                self.unsynced.fetch_add(1, Ordering::AcqRel);
+            }
+            AppendFsync::No => {}
+        }
+        self.durable = self.appended;
+        self.buf.drain(..complete);
+        self.written = 0;
+        if let Some(start) = self.frame.as_mut() {
+            *start -= complete;
+        }
+        if self.buf.is_empty() && self.buf.capacity() > 16 * 1024 * 1024 {
+            self.buf = Vec::with_capacity(64 * 1024);
+        }
+        if self.error.is_some() {
+            info!("the append-only file accepts writes again; write commands are served");
+            self.error = None;
+        }
+        true
+    }
+
+    fn failed(&mut self, e: io::Error) -> bool {
+        if self.error.is_none() {
+            error!(
+                "writing the append-only file {} failed: {e}; write commands are refused until the disk accepts writes again",
+                aof_name(self.generation)
+            );
+        }
+        self.error = Some(e.to_string());
+        false
+    }
+
+    /// Flushes and syncs whatever the policy, for shutdown and rotation.
+    pub fn flush_and_sync(&mut self) -> bool {
+        if !self.flush() {
+            return false;
+        }
+        if let Some(file) = &self.file {
+            if let Err(e) = file.sync_data() {
+                warn!("fsync of the append-only file failed: {e}");
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Stops the fsync thread after a last sync.
+    pub fn close(&mut self) {
+        if let Some((sender, handle)) = self.sync_thread.take() {
+            let _ = sender.send(SyncMessage::Stop);
+            let _ = handle.join();
+        }
+        self.file = None;
+    }
+}
+
+impl Drop for AppendLog {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

@@ -1,0 +1,115 @@
+//! The copy-on-write child process that writes a snapshot while the loop
+//! keeps serving: `fork`, `waitpid` and `_exit` from the C library that
+//! the standard library already links (declared here, the only foreign
+//! calls in Efis).
+//!
+//! The child sees the keyspace frozen at the moment of the fork, writes
+//! it out, reports one line ("ok BYTES KEYS" or "err WHY") on a socket
+//! pair and leaves with `_exit`, running no destructor of the parent's
+//! state.
+
+use std::io::{self, Read, Write};
+use std::os::unix::net::UnixStream;
+
+extern "C" {
+    fn fork() -> i32;
+    fn waitpid(pid: i32, status: *mut i32, options: i32) -> i32;
+    fn _exit(code: i32) -> !;
+    fn kill(pid: i32, signal: i32) -> i32;
+}
+
+const WNOHANG: i32 = 1;
+const SIGKILL: i32 = 9;
+
+/// A running child and the parent's end of its report channel.
+pub struct Child {
+    pub pid: i32,
+    report: UnixStream,
+}
+
+/// How a child ended.
+#[derive(Debug)]
+pub enum Outcome {
+    /// Its report line.
+    Done(String),
+    Failed(String),
+}
+
+/// Forks; the child runs `work` and exits with its report. Returns the
+/// child in the parent.
+pub fn spawn(work: impl FnOnce() -> Result<String, String>) -> io::Result<Child> {
+    let (parent_end, mut child_end) = UnixStream::pair()?;
+    // SAFETY: the child only runs `work` (which reads memory it now owns
+    // a private copy of, and writes files) and then `_exit`s; glibc makes
+    // malloc usable after fork, and the loop has no other thread holding
+    // locks the child needs (the fsync thread takes none of them).
+    let pid = unsafe { fork() };
+    if pid < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    if pid == 0 {
+        drop(parent_end);
+        let (line, code) = match work() {
+            Ok(report) => (format!("ok {report}"), 0),
+            Err(why) => (format!("err {why}"), 1),
+        };
+        let _ = child_end.write_all(line.as_bytes());
+        drop(child_end);
+        // SAFETY: ends the child without unwinding or running the
+        // parent's destructors.
+        unsafe { _exit(code) }
+    }
+    drop(child_end);
+    parent_end.set_nonblocking(true)?;
+    Ok(Child { pid, report: parent_end })
+}
+
+impl Child {
+    /// The outcome if the child has exited, without waiting.
+    pub fn try_finish(&mut self) -> Option<Outcome> {
+        let mut status = 0;
+        // SAFETY: plain system call on our own child's pid.
+        let done = unsafe { waitpid(self.pid, &mut status, WNOHANG) };
+        if done == 0 {
+            return None;
+        }
+        Some(self.outcome(done, status))
+    }
+
+    /// Waits for the child to exit.
+    pub fn finish(mut self) -> Outcome {
+        let mut status = 0;
+        loop {
+            // SAFETY: as above.
+            let done = unsafe { waitpid(self.pid, &mut status, 0) };
+            if done >= 0 || io::Error::last_os_error().kind() != io::ErrorKind::Interrupted {
+                return self.outcome(done, status);
+            }
+        }
+    }
+
+    /// Kills the child and reaps it.
+    pub fn abort(self) {
+        // SAFETY: signals our own child.
+        unsafe { kill(self.pid, SIGKILL) };
+        let _ = self.finish();
+    }
+
+    fn outcome(&mut self, done: i32, status: i32) -> Outcome {
+        if done < 0 {
+            return Outcome::Failed(format!("waitpid failed: {}", io::Error::last_os_error()));
+        }
+        let _ = self.report.set_nonblocking(false);
+        let _ = self.report.set_read_timeout(Some(std::time::Duration::from_secs(1)));
+        let mut line = String::new();
+        let _ = (&self.report).take(64 * 1024).read_to_string(&mut line);
+        let exited_ok = status & 0x7f == 0 && (status >> 8) & 0xff == 0;
+        match line.strip_prefix("ok ") {
+            Some(report) if exited_ok => Outcome::Done(report.to_string()),
+            _ => match line.strip_prefix("err ") {
+                Some(why) => Outcome::Failed(why.to_string()),
+                None => Outcome::Failed(format!("the snapshot process ended abnormally (status {status})")),
+            },
+        }
+    }
+}

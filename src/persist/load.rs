@@ -1,0 +1,428 @@
+//! Start-up recovery and `efis check`: finding the newest snapshot and the
+//! logs after it, verifying every frame, replaying the commands, and
+//! deciding what a bad frame means.
+//!
+//! * A torn final record of the newest log (the file ends inside it, or
+//!   its checksum fails and nothing follows) is what a crash leaves: it is
+//!   cut off with a warning, and a copy of the cut bytes is kept next to
+//!   the log as `NAME.cut-OFFSET`.
+//! * Anything else that is damaged (a bad checksum with data after it, a
+//!   broken header, a snapshot without its end record, a format version
+//!   from a newer efis) stops start-up with the file and offset named,
+//!   and nothing is changed on disk.
+
+use std::fs::File;
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use log::{info, warn};
+
+use super::format::{
+    decode_header, decode_payload, FrameBuilder, FrameError, FrameReader, Header, Payload, AOF_MAGIC, HEADER_LEN,
+    SNAPSHOT_MAGIC,
+};
+use crate::protocol::Args;
+
+/// Why start-up (or a check) refused a file.
+#[derive(Debug)]
+pub struct LoadError {
+    pub file: PathBuf,
+    pub offset: u64,
+    pub reason: String,
+}
+
+impl std::fmt::Display for LoadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {} at byte {}", self.file.display(), self.reason, self.offset)
+    }
+}
+
+/// Which of the two file kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Log,
+    Snapshot,
+}
+
+impl FileKind {
+    /// By file name: `*.snap` or `*.aof`.
+    pub fn of(path: &Path) -> Option<FileKind> {
+        match path.extension().and_then(|e| e.to_str()) {
+            Some("snap") => Some(FileKind::Snapshot),
+            Some("aof") => Some(FileKind::Log),
+            _ => None,
+        }
+    }
+
+    fn magic(self) -> &'static [u8; 8] {
+        match self {
+            FileKind::Log => AOF_MAGIC,
+            FileKind::Snapshot => SNAPSHOT_MAGIC,
+        }
+    }
+}
+
+/// What reading one file found.
+#[derive(Debug, Default)]
+pub struct FileReport {
+    pub header: Option<Header>,
+    pub frames: u64,
+    pub commands: u64,
+    /// Keys, from a snapshot's end record.
+    pub keys: u64,
+    /// Offset after the last good frame.
+    pub good_len: u64,
+    pub len: u64,
+    /// A torn tail at this offset (the file is otherwise good).
+    pub torn: Option<(u64, &'static str)>,
+}
+
+/// The callback that replays one command: `(time_ms, db, args)`.
+pub type Apply<'f> = dyn FnMut(i64, usize, Args<'_>) -> Result<(), String> + 'f;
+
+/// Reads a whole file, checking every frame and handing each command to
+/// `apply`. A torn tail is reported, not an error; the caller decides.
+pub fn read_file(path: &Path, kind: FileKind, apply: &mut Apply<'_>) -> Result<FileReport, LoadError> {
+    let fail = |offset: u64, reason: String| LoadError { file: path.to_path_buf(), offset, reason };
+    let file = File::open(path).map_err(|e| fail(0, format!("cannot open: {e}")))?;
+    let len = file.metadata().map_err(|e| fail(0, format!("cannot stat: {e}")))?.len();
+    read_from(BufReader::with_capacity(1 << 20, file), len, kind, apply)
+        .map_err(|(offset, reason)| fail(offset, reason))
+}
+
+/// [`read_file`] over any reader of a file `len` bytes long (fuzzing uses
+/// a byte slice). Errors are `(offset, reason)`.
+pub fn read_from(
+    mut input: impl Read,
+    len: u64,
+    kind: FileKind,
+    apply: &mut Apply<'_>,
+) -> Result<FileReport, (u64, String)> {
+    let mut report = FileReport { len, ..FileReport::default() };
+    if len < HEADER_LEN as u64 {
+        if kind == FileKind::Log {
+            report.torn = Some((0, "the file ends inside its header"));
+            return Ok(report);
+        }
+        return Err((0, "the file is shorter than its header".into()));
+    }
+    let mut header = [0u8; HEADER_LEN];
+    input.read_exact(&mut header).map_err(|e| (0, format!("read error: {e}")))?;
+    let header = decode_header(kind.magic(), &header).map_err(|e| (0, e.to_string()))?;
+    report.header = Some(header);
+    report.good_len = HEADER_LEN as u64;
+    let mut reader = FrameReader::new(input, HEADER_LEN as u64, len);
+    let mut ended = false;
+    loop {
+        let offset = reader.offset();
+        let payload = match reader.next_frame() {
+            Ok(Some(payload)) => payload,
+            Ok(None) => break,
+            Err(FrameError::Torn { offset, reason }) if kind == FileKind::Log => {
+                report.torn = Some((offset, reason));
+                break;
+            }
+            Err(FrameError::Torn { offset, reason }) => {
+                return Err((offset, format!("damaged snapshot: {reason}")));
+            }
+            Err(FrameError::Corrupt { offset, reason }) => return Err((offset, reason.to_string())),
+            Err(FrameError::Io(e)) => return Err((offset, format!("read error: {e}"))),
+        };
+        if ended {
+            return Err((offset, "data after the end record".into()));
+        }
+        match decode_payload(payload).map_err(|why| (offset, why.to_string()))? {
+            Payload::Commands { time_ms, commands } => {
+                for (db, spans) in &commands {
+                    apply(time_ms, *db, Args::new(payload, spans)).map_err(|why| (offset, why))?;
+                }
+                report.commands += commands.len() as u64;
+            }
+            Payload::End { keys, .. } if kind == FileKind::Snapshot => {
+                report.keys = keys;
+                ended = true;
+            }
+            Payload::End { .. } => return Err((offset, "an end record inside a log".into())),
+        }
+        report.frames += 1;
+        report.good_len = reader.offset();
+    }
+    if kind == FileKind::Snapshot && !ended {
+        return Err((report.good_len, "the snapshot ends without its end record".into()));
+    }
+    Ok(report)
+}
+
+/// What start-up loaded.
+#[derive(Debug, Default)]
+pub struct Recovered {
+    pub snapshot: Option<PathBuf>,
+    pub snapshot_keys: u64,
+    pub logs: usize,
+    pub commands: u64,
+    /// The generation the next log file gets.
+    pub next_generation: u64,
+}
+
+/// The files in a data directory.
+#[derive(Debug, Default)]
+pub struct DirListing {
+    /// `(header, path)`, headers read; damaged headers are errors.
+    pub snapshots: Vec<(Header, PathBuf)>,
+    /// `(generation, path)` of `appendonly-N.aof`, ascending.
+    pub logs: Vec<(u64, PathBuf)>,
+}
+
+/// Lists the snapshots (reading their headers) and logs in `dir`.
+pub fn list_dir(dir: &Path) -> Result<DirListing, LoadError> {
+    let fail = |file: &Path, offset, reason: String| LoadError { file: file.to_path_buf(), offset, reason };
+    let mut listing = DirListing::default();
+    let entries = std::fs::read_dir(dir).map_err(|e| fail(dir, 0, format!("cannot list: {e}")))?;
+    for entry in entries {
+        let path = entry.map_err(|e| fail(dir, 0, format!("cannot list: {e}")))?.path();
+        let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
+        if !path.is_file() {
+            continue;
+        }
+        match FileKind::of(&path) {
+            Some(FileKind::Snapshot) => {
+                let mut header = [0u8; HEADER_LEN];
+                let read = File::open(&path).and_then(|mut f| f.read_exact(&mut header));
+                if let Err(e) = read {
+                    let reason = if e.kind() == io::ErrorKind::UnexpectedEof {
+                        "the file is shorter than its header".to_string()
+                    } else {
+                        format!("cannot read: {e}")
+                    };
+                    return Err(fail(&path, 0, reason));
+                }
+                let header = decode_header(SNAPSHOT_MAGIC, &header).map_err(|e| fail(&path, 0, e.to_string()))?;
+                listing.snapshots.push((header, path));
+            }
+            Some(FileKind::Log) => {
+                let generation = name
+                    .strip_prefix("appendonly-")
+                    .and_then(|n| n.strip_suffix(".aof"))
+                    .and_then(|n| n.parse::<u64>().ok());
+                match generation {
+                    Some(generation) => listing.logs.push((generation, path)),
+                    None => warn!("ignoring {}: not a log file name efis writes", path.display()),
+                }
+            }
+            None => {}
+        }
+    }
+    listing.snapshots.sort_by(|a, b| (a.0.generation, a.0.time_ms, &a.1).cmp(&(b.0.generation, b.0.time_ms, &b.1)));
+    listing.logs.sort();
+    Ok(listing)
+}
+
+/// Loads `dir`: the newest snapshot, then every log from its generation
+/// on. A torn tail of the newest log is cut off (see the module docs).
+pub fn recover(dir: &Path, apply: &mut Apply<'_>) -> Result<Recovered, LoadError> {
+    let listing = list_dir(dir)?;
+    let mut recovered = Recovered::default();
+    let mut first_log = 0;
+    let mut max_generation = 0;
+    if let Some((header, path)) = listing.snapshots.last() {
+        let report = read_file(path, FileKind::Snapshot, apply)?;
+        info!("loaded snapshot {} ({} keys, {} bytes)", path.display(), report.keys, report.len);
+        recovered.snapshot = Some(path.clone());
+        recovered.snapshot_keys = report.keys;
+        first_log = header.generation;
+        max_generation = header.generation;
+    }
+    let logs: Vec<&(u64, PathBuf)> = listing.logs.iter().filter(|(g, _)| *g >= first_log).collect();
+    for (i, (generation, path)) in logs.iter().enumerate() {
+        let last = i + 1 == logs.len();
+        let report = read_file(path, FileKind::Log, apply)?;
+        if let Some(header) = report.header {
+            if header.generation != *generation {
+                return Err(LoadError {
+                    file: path.clone(),
+                    offset: 0,
+                    reason: format!("the header says generation {}, the name {generation}", header.generation),
+                });
+            }
+        }
+        if let Some((offset, reason)) = report.torn {
+            if !last {
+                return Err(LoadError {
+                    file: path.clone(),
+                    offset,
+                    reason: format!("{reason}, and newer logs follow"),
+                });
+            }
+            let kept = cut_tail(path, offset).map_err(|e| LoadError {
+                file: path.clone(),
+                offset,
+                reason: format!("cannot cut off the torn final record: {e}"),
+            })?;
+            warn!(
+                "{}: cut off an incomplete final record at byte {offset} ({reason}); the {} bytes cut are kept in {}",
+                path.display(),
+                report.len - offset,
+                kept.display()
+            );
+        }
+        recovered.logs += 1;
+        recovered.commands += report.commands;
+        max_generation = max_generation.max(*generation);
+    }
+    if let Some((generation, _)) = listing.logs.last() {
+        max_generation = max_generation.max(*generation);
+    }
+    recovered.next_generation = max_generation + 1;
+    Ok(recovered)
+}
+
+/// Truncates `path` at `offset`, first copying the bytes cut to
+/// `PATH.cut-OFFSET`. Returns the copy's path.
+pub fn cut_tail(path: &Path, offset: u64) -> io::Result<PathBuf> {
+    let mut file = File::options().read(true).write(true).open(path)?;
+    let copy_path = PathBuf::from(format!("{}.cut-{offset}", path.display()));
+    file.seek(SeekFrom::Start(offset))?;
+    let mut tail = Vec::new();
+    file.read_to_end(&mut tail)?;
+    let mut copy = File::create(&copy_path)?;
+    copy.write_all(&tail)?;
+    copy.sync_all()?;
+    file.set_len(offset)?;
+    file.sync_all()?;
+    if let Some(dir) = path.parent() {
+        let _ = super::sync_dir(dir);
+    }
+    Ok(copy_path)
+}
+
+/// `efis check [--repair] PATH...`: verifies files (or every file of a
+/// directory); with `repair`, cuts a damaged file at its last good record
+/// (a snapshot also gets a new end record). Returns the exit code.
+pub fn check(paths: &[PathBuf], repair: bool, out: &mut impl Write) -> i32 {
+    let mut files = Vec::new();
+    for path in paths {
+        if path.is_dir() {
+            match std::fs::read_dir(path) {
+                Ok(entries) => {
+                    let mut found: Vec<PathBuf> = entries
+                        .filter_map(|e| e.ok().map(|e| e.path()))
+                        .filter(|p| FileKind::of(p).is_some())
+                        .collect();
+                    found.sort();
+                    files.extend(found);
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "{}: cannot list: {e}", path.display());
+                    return 1;
+                }
+            }
+        } else {
+            files.push(path.clone());
+        }
+    }
+    let mut code = 0;
+    for path in files {
+        let Some(kind) = FileKind::of(&path) else {
+            let _ = writeln!(out, "{}: not an efis file (expected *.aof or *.snap)", path.display());
+            code = 1;
+            continue;
+        };
+        let mut verify = |_: i64, _: usize, _: Args<'_>| Ok(());
+        match read_file(&path, kind, &mut verify) {
+            Ok(report) => match report.torn {
+                None => {
+                    let what = match kind {
+                        FileKind::Snapshot => format!("{} keys", report.keys),
+                        FileKind::Log => format!("{} commands", report.commands),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "{}: ok, {} records, {what}, {} bytes",
+                        path.display(),
+                        report.frames,
+                        report.len
+                    );
+                }
+                Some((offset, reason)) => {
+                    let _ = writeln!(out, "{}: incomplete final record at byte {offset} ({reason})", path.display());
+                    code = code.max(repair_or_report(&path, kind, offset, repair, out));
+                }
+            },
+            Err(e) => {
+                let _ = writeln!(out, "{}: {} at byte {}", path.display(), e.reason, e.offset);
+                let good = last_good_offset(&path, kind);
+                code = code.max(repair_or_report(&path, kind, good, repair, out));
+            }
+        }
+    }
+    code
+}
+
+/// The offset after the last frame that reads well.
+fn last_good_offset(path: &Path, kind: FileKind) -> u64 {
+    let Ok(file) = File::open(path) else { return 0 };
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    let mut input = BufReader::new(file);
+    let mut header = [0u8; HEADER_LEN];
+    if len < HEADER_LEN as u64
+        || input.read_exact(&mut header).is_err()
+        || decode_header(kind.magic(), &header).is_err()
+    {
+        return 0;
+    }
+    let mut reader = FrameReader::new(input, HEADER_LEN as u64, len);
+    let mut good = HEADER_LEN as u64;
+    while let Ok(Some(payload)) = reader.next_frame() {
+        match decode_payload(payload) {
+            Ok(Payload::Commands { .. }) => good = reader.offset(),
+            _ => break,
+        }
+    }
+    good
+}
+
+fn repair_or_report(path: &Path, kind: FileKind, offset: u64, repair: bool, out: &mut impl Write) -> i32 {
+    if !repair {
+        let _ = writeln!(
+            out,
+            "{}: left as it is; `efis check --repair {}` cuts it at byte {offset}, keeping a copy of what is cut",
+            path.display(),
+            path.display()
+        );
+        return 1;
+    }
+    if offset < HEADER_LEN as u64 {
+        let _ = writeln!(
+            out,
+            "{}: the header itself is damaged; nothing to keep, the file is left as it is",
+            path.display()
+        );
+        return 1;
+    }
+    match cut_tail(path, offset) {
+        Ok(copy) => {
+            if kind == FileKind::Snapshot {
+                if let Err(e) = close_snapshot(path) {
+                    let _ = writeln!(out, "{}: cut, but the end record could not be written: {e}", path.display());
+                    return 1;
+                }
+            }
+            let _ = writeln!(out, "{}: cut at byte {offset}; the bytes cut are in {}", path.display(), copy.display());
+            0
+        }
+        Err(e) => {
+            let _ = writeln!(out, "{}: cannot repair: {e}", path.display());
+            1
+        }
+    }
+}
+
+/// Appends an end record to a snapshot cut short by a repair (its key
+/// count 0: unknown).
+fn close_snapshot(path: &Path) -> io::Result<()> {
+    let mut buf = Vec::new();
+    FrameBuilder::end_of_snapshot(&mut buf, crate::server::unix_ms(), 0);
+    let mut file = File::options().append(true).open(path)?;
+    file.write_all(&buf)?;
+    file.sync_all()
+}

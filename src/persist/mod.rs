@@ -1,0 +1,257 @@
+//! Durability: the append-only log, snapshots, compaction, start-up
+//! recovery, `efis check` and `efis backup`.
+//!
+//! * [`format`]: file headers and checksummed frames (shared by both
+//!   file kinds).
+//! * [`aof`]: the log the loop appends every change to, group commit and
+//!   the `everysec` fsync thread.
+//! * [`snapshot`]: the keyspace written as commands that rebuild it.
+//! * [`child`]: the copy-on-write child process that writes a snapshot
+//!   while the loop serves.
+//! * [`load`]: recovery at start-up and `efis check`.
+//! * [`backup`]: `efis backup`, which pulls snapshots over the network.
+//!
+//! Files in `BACKUP_PATH`: `appendonly-G.aof` (log generation `G`) and
+//! `snapshot-G.snap` (the state before log generation `G`). Compaction
+//! starts log `G+1`, then writes `snapshot-(G+1).snap` from a child
+//! process; once that file is synced and renamed, logs older than `G+1`
+//! are deleted, and snapshots beyond `BACKUP_KEEP`.
+
+pub mod aof;
+pub mod backup;
+pub mod child;
+pub mod format;
+pub mod load;
+pub mod snapshot;
+
+use std::io;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use log::{info, warn};
+
+use crate::config::Config;
+use crate::store::Keyspace;
+use aof::AppendLog;
+use child::{Child, Outcome};
+use snapshot::snapshot_name;
+
+/// Syncs a directory, so that a file created or renamed in it stays.
+pub fn sync_dir(dir: &Path) -> io::Result<()> {
+    std::fs::File::open(dir)?.sync_all()
+}
+
+/// A snapshot being written by a child process.
+struct Running {
+    child: Child,
+    generation: u64,
+    started: Instant,
+}
+
+/// How the last compaction ended, for the loop to answer waiting `SYNC`
+/// clients.
+#[derive(Debug, Clone)]
+pub struct Finished {
+    /// The snapshot file on success, the reason otherwise.
+    pub result: Result<PathBuf, String>,
+}
+
+/// The persistence state the loop and the commands share.
+pub struct Persistence {
+    pub aof: AppendLog,
+    dir: PathBuf,
+    interval: Duration,
+    keep: usize,
+    /// Changes since the last snapshot.
+    pub dirty: u64,
+    /// Changes counted when the running snapshot started.
+    dirty_at_start: u64,
+    pub last_save_s: i64,
+    pub last_save_ok: bool,
+    pub last_save_duration_s: i64,
+    pub last_save_bytes: u64,
+    running: Option<Running>,
+    /// `BGSAVE`/`BGREWRITEAOF`/`SYNC` asked for a compaction; the loop
+    /// starts it between commands.
+    pub requested: bool,
+    /// `SYNC` clients waiting for the next snapshot: `(connection, client id)`.
+    pub waiters: Vec<(usize, u64)>,
+    next_due: Instant,
+    /// Set when persistence is switched off (in-process fuzzing).
+    pub disabled: bool,
+}
+
+impl Persistence {
+    pub fn new(config: &Config, now_ms: i64) -> Persistence {
+        let interval = Duration::from_secs(config.backup_interval);
+        Persistence {
+            aof: AppendLog::new(config.appendfsync, &config.backup_path),
+            dir: config.backup_path.clone(),
+            interval,
+            keep: config.backup_keep.max(1),
+            dirty: 0,
+            dirty_at_start: 0,
+            last_save_s: now_ms / 1000,
+            last_save_ok: true,
+            last_save_duration_s: -1,
+            last_save_bytes: 0,
+            running: None,
+            requested: false,
+            waiters: Vec::new(),
+            next_due: Instant::now() + interval,
+            disabled: false,
+        }
+    }
+
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    pub fn in_progress(&self) -> bool {
+        self.running.is_some()
+    }
+
+    /// Seconds the running snapshot has taken so far, or -1.
+    pub fn current_duration_s(&self) -> i64 {
+        self.running.as_ref().map_or(-1, |r| r.started.elapsed().as_secs() as i64)
+    }
+
+    /// Whether the timer asks for a compaction now.
+    pub fn due(&self) -> bool {
+        !self.interval.is_zero() && Instant::now() >= self.next_due && self.dirty > 0 && self.running.is_none()
+    }
+
+    /// Starts a new log generation (the old one flushed first), so that
+    /// the snapshot about to be written is where the new log begins.
+    fn rotate(&mut self, now_ms: i64) -> Result<u64, String> {
+        if let Some(e) = &self.aof.error {
+            return Err(format!("the append-only file is failing ({e})"));
+        }
+        if !self.aof.flush_and_sync() {
+            return Err("cannot flush the append-only file".into());
+        }
+        let generation = self.aof.generation() + 1;
+        self.aof.open(generation, now_ms).map_err(|e| format!("cannot create {}: {e}", aof::aof_name(generation)))?;
+        Ok(generation)
+    }
+
+    /// Starts a compaction in the background: a new log, and a child
+    /// process writing the snapshot. Called by the loop between commands.
+    pub fn start_compaction(&mut self, store: &Keyspace, now_ms: i64) -> Result<(), String> {
+        self.requested = false;
+        self.next_due = Instant::now() + self.interval;
+        if self.running.is_some() {
+            return Err("a snapshot is already being written".into());
+        }
+        let started = Instant::now();
+        let generation = self.rotate(now_ms)?;
+        let dir = self.dir.clone();
+        let child = child::spawn(|| {
+            snapshot::write_file(store, &dir, &snapshot_name(generation), generation, now_ms)
+                .map(|w| format!("{} {}", w.bytes, w.keys))
+                .map_err(|e| e.to_string())
+        })
+        .map_err(|e| format!("cannot fork: {e}"))?;
+        info!(
+            "snapshot {} started by process {} ({} keys; the loop paused {:.1} ms)",
+            snapshot_name(generation),
+            child.pid,
+            store.total_keys(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        self.dirty_at_start = self.dirty;
+        self.running = Some(Running { child, generation, started });
+        Ok(())
+    }
+
+    /// Checks on the child; returns how it ended once it has.
+    pub fn poll(&mut self) -> Option<Finished> {
+        let running = self.running.as_mut()?;
+        let outcome = running.child.try_finish()?;
+        let running = self.running.take().expect("checked above");
+        Some(self.finished(running.generation, running.started, outcome))
+    }
+
+    fn finished(&mut self, generation: u64, started: Instant, outcome: Outcome) -> Finished {
+        let seconds = started.elapsed().as_secs_f64();
+        self.last_save_duration_s = seconds.round() as i64;
+        match outcome {
+            Outcome::Done(report) => {
+                let mut parts = report.split_whitespace().map(|p| p.parse::<u64>().unwrap_or(0));
+                let (bytes, keys) = (parts.next().unwrap_or(0), parts.next().unwrap_or(0));
+                info!(
+                    "snapshot {} finished: {keys} keys, {bytes} bytes in {:.3} s",
+                    snapshot_name(generation),
+                    seconds
+                );
+                self.dirty = self.dirty.saturating_sub(self.dirty_at_start);
+                self.last_save_s = crate::server::unix_ms() / 1000;
+                self.last_save_ok = true;
+                self.last_save_bytes = bytes;
+                self.drop_old_files(generation);
+                Finished { result: Ok(self.dir.join(snapshot_name(generation))) }
+            }
+            Outcome::Failed(why) => {
+                warn!("snapshot {} failed: {why}; the log is kept", snapshot_name(generation));
+                self.last_save_ok = false;
+                Finished { result: Err(why) }
+            }
+        }
+    }
+
+    /// Writes a snapshot now, in this process (`SAVE`, shutdown). A
+    /// running child is stopped first.
+    pub fn save_now(&mut self, store: &Keyspace, now_ms: i64) -> Result<(), String> {
+        if let Some(running) = self.running.take() {
+            running.child.abort();
+            let _ = std::fs::remove_file(self.dir.join(format!("{}.tmp", snapshot_name(running.generation))));
+        }
+        self.requested = false;
+        let started = Instant::now();
+        let generation = self.rotate(now_ms)?;
+        self.dirty_at_start = self.dirty;
+        let result = snapshot::write_file(store, &self.dir, &snapshot_name(generation), generation, now_ms)
+            .map(|w| format!("{} {}", w.bytes, w.keys))
+            .map_err(|e| e.to_string());
+        let outcome = match result {
+            Ok(report) => Outcome::Done(report),
+            Err(why) => Outcome::Failed(why),
+        };
+        self.next_due = Instant::now() + self.interval;
+        self.finished(generation, started, outcome).result.map(|_| ())
+    }
+
+    /// After `snapshot-G.snap` is safe: logs before `G` go, and snapshots
+    /// beyond `BACKUP_KEEP`.
+    fn drop_old_files(&mut self, generation: u64) {
+        let Ok(listing) = load::list_dir(&self.dir) else { return };
+        for (log_generation, path) in &listing.logs {
+            if *log_generation < generation {
+                if let Err(e) = std::fs::remove_file(path) {
+                    warn!("cannot delete {}: {e}", path.display());
+                }
+            }
+        }
+        let ours: Vec<&PathBuf> = listing
+            .snapshots
+            .iter()
+            .map(|(_, p)| p)
+            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("snapshot-")))
+            .collect();
+        if ours.len() > self.keep {
+            for path in &ours[..ours.len() - self.keep] {
+                if let Err(e) = std::fs::remove_file(path) {
+                    warn!("cannot delete {}: {e}", path.display());
+                }
+            }
+        }
+    }
+
+    /// Stops a running child (shutdown without saving).
+    pub fn abort_running(&mut self) {
+        if let Some(running) = self.running.take() {
+            running.child.abort();
+            let _ = std::fs::remove_file(self.dir.join(format!("{}.tmp", snapshot_name(running.generation))));
+        }
+    }
+}

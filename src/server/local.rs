@@ -1,0 +1,81 @@
+//! Running commands in-process, without a connection: replaying the
+//! snapshot and the log at start-up, and the `commands` fuzz target. The
+//! commands go through the same dispatch as a client's, with a session of
+//! their own, at the time their record says.
+
+use log::warn;
+
+use crate::cmd::{self, Ctx, Mode};
+use crate::protocol::{Args, Reply};
+use crate::pubsub::Own;
+use crate::server::state::{Client, ServerState};
+use crate::store::Keyspace;
+
+/// A session that replays commands into a keyspace.
+pub struct Replay<'a> {
+    store: &'a mut Keyspace,
+    state: &'a mut ServerState,
+    client: usize,
+    out: Vec<u8>,
+    errors: u64,
+}
+
+impl<'a> Replay<'a> {
+    /// Opens the session; nothing it runs is logged again.
+    pub fn new(store: &'a mut Keyspace, state: &'a mut ServerState) -> Replay<'a> {
+        let client = state.clients.insert(Client { authenticated: true, ..Client::default() });
+        state.persist.aof.loading = true;
+        Replay { store, state, client, out: Vec::new(), errors: 0 }
+    }
+
+    /// Runs one command against database `db` as if at `time_ms`. The
+    /// reply is dropped; an error reply is counted and logged.
+    pub fn run(&mut self, time_ms: i64, db: usize, args: Args<'_>) -> Result<(), String> {
+        if db >= self.store.db_count() {
+            return Err(format!("a command for database {db}, but DATABASES is {}", self.store.db_count()));
+        }
+        self.run_into(time_ms, db, args);
+        if self.out.first() == Some(&b'-') {
+            self.errors += 1;
+            if self.errors <= 10 {
+                let name = String::from_utf8_lossy(args.get(0));
+                let text = String::from_utf8_lossy(&self.out);
+                warn!("replaying '{name}' answered {}", text.trim_end());
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one command and leaves its reply in [`Replay::reply`].
+    pub fn run_into(&mut self, time_ms: i64, db: usize, args: Args<'_>) {
+        self.out.clear();
+        let mut ctx = Ctx {
+            store: self.store,
+            server: self.state,
+            client_key: self.client,
+            db_index: db,
+            out: Reply::new(&mut self.out, false),
+            now_ms: time_ms,
+            mode: Mode::Exec,
+            unserved: false,
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cmd::execute(&mut ctx, args)));
+        if outcome.is_err() {
+            ctx.out.error("ERR internal error");
+        }
+        let mut sink = Vec::new();
+        cmd::expired_events(self.store, self.state, &mut Own { key: usize::MAX, buf: &mut sink }, time_ms);
+    }
+
+    /// The reply of the last command.
+    pub fn reply(&self) -> &[u8] {
+        &self.out
+    }
+
+    /// Closes the session; returns how many commands answered an error.
+    pub fn finish(self) -> u64 {
+        self.state.clients.remove(self.client);
+        self.state.persist.aof.loading = false;
+        self.errors
+    }
+}
