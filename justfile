@@ -1,8 +1,14 @@
-# Efis task runner. Install `just` once per machine with `cargo install just`;
+# Efis task runner. Install `just` once per machine with `cargo install just`
+# (or `python3 -m pip install rust-just`, a prebuilt binary);
 # `just --list` shows every recipe with the comment above it.
 
 # Hand recipe arguments over as they were typed ("$@"), spaces and all.
 set positional-arguments
+
+# The package version from Cargo.toml (the image tag).
+version := `sed -n '/^\[package\]/,/^\[/s/^version *= *"\([^"]*\)".*/\1/p' Cargo.toml`
+# The target of the static build that goes into the image.
+static_target := "x86_64-unknown-linux-gnu"
 
 # Show the recipes
 default:
@@ -24,29 +30,74 @@ run *ARGS:
 bench *ARGS:
     python3 tests/bench/bench.py "$@"
 
-# Fuzz one target for SECONDS (needs `cargo install cargo-fuzz`); targets: resp, inline. e.g. just fuzz resp 600
+# Fuzz one target for SECONDS (needs `cargo install cargo-fuzz`); targets: resp, inline, aof_load, snapshot_load, commands. e.g. just fuzz resp 600
 fuzz TARGET SECONDS="60":
     cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$1" -- -max_total_time="$2"
 
-# Build the container image (not yet available)
+# Build the static binary and the FROM scratch image, tagged efis:<version> and efis:latest
 build-image:
-    @echo "just build-image: not yet available" >&2
-    @exit 1
+    #!/usr/bin/env bash
+    set -euo pipefail
+    # glibc, linked statically (the image has no libc); no debug info, no symbols.
+    RUSTFLAGS="-C target-feature=+crt-static" \
+    CARGO_PROFILE_RELEASE_DEBUG=0 CARGO_PROFILE_RELEASE_STRIP=symbols \
+        cargo build --release --target {{static_target}}
+    docker build --build-arg VERSION={{version}} -t efis:{{version}} -t efis:latest .
+    docker images efis:{{version}}
 
-# Run the container image (not yet available)
+# Start the image detached as container `efis` with volume `efis-data` on /data; passes PORT, REQUIREPASS, BACKUP_INTERVAL, ... when set
 run-image:
-    @echo "just run-image: not yet available" >&2
-    @exit 1
+    #!/usr/bin/env bash
+    set -euo pipefail
+    port="${PORT:-6379}"
+    # Settings handed to the container when set here (by name: values such
+    # as REQUIREPASS stay off the command line). BIND is not: the image
+    # listens on 0.0.0.0 inside the container.
+    env=()
+    for name in PORT BACKUP_PATH BACKUP_INTERVAL BACKUP_KEEP APPENDFSYNC REQUIREPASS MAXCLIENTS DATABASES LOG_LEVEL; do
+        if [[ -n "${!name:-}" ]]; then env+=(-e "$name"); fi
+    done
+    # Published on the host's loopback only, unless PUBLISH_HOST says otherwise
+    # (PUBLISH_HOST=0.0.0.0 for every interface: set REQUIREPASS then).
+    docker run --detach --name "${EFIS_CONTAINER:-efis}" --restart unless-stopped \
+        --stop-timeout 300 \
+        --publish "${PUBLISH_HOST:-127.0.0.1}:$port:$port" \
+        --volume "${EFIS_VOLUME:-efis-data}:/data" \
+        "${env[@]}" "${EFIS_IMAGE:-efis:latest}"
 
-# Run the server with backups to a mounted volume (not yet available)
+# Take a verified snapshot backup of a running server every 600 s into BACKUP_DIR (default ./backups); reads HOST, PORT, REQUIREPASS
 run-backup:
-    @echo "just run-backup: not yet available" >&2
-    @exit 1
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build --release
+    # `efis backup` reads REQUIREPASS from the environment itself, which
+    # keeps the password out of the process list (same as --password).
+    exec target/release/efis backup --host "${HOST:-127.0.0.1}" --port "${PORT:-6379}" \
+        --dir "${BACKUP_DIR:-./backups}" --every "${BACKUP_EVERY:-600}"
 
-# Cut a release: version, changelog, tag (not yet available)
+# Build the image, tag it <version> and latest in $DOCKER_REPO and push both; DRY_RUN=1 only prints the commands
 release:
-    @echo "just release: not yet available" >&2
-    @exit 1
+    #!/usr/bin/env bash
+    set -euo pipefail
+    repo="${DOCKER_REPO:-}"
+    if [[ -z "$repo" ]]; then
+        echo "just release: set DOCKER_REPO to the image repository, e.g. DOCKER_REPO=registry.example/efis just release" >&2
+        exit 2
+    fi
+    run() {
+        if [[ "${DRY_RUN:-0}" != 0 ]]; then
+            line=$(printf '%q ' "$@")
+            echo "${line% }"
+        else
+            echo "+ $*"
+            "$@"
+        fi
+    }
+    run just build-image
+    run docker tag efis:{{version}} "$repo:{{version}}"
+    run docker tag efis:{{version}} "$repo:latest"
+    run docker push "$repo:{{version}}"
+    run docker push "$repo:latest"
 
 # Install Efis as a systemd service: binary to /usr/local/bin, .deploy/efis.service to /etc/systemd/system
 install-service:

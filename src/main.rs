@@ -132,7 +132,8 @@ fn backup(args: &[String]) -> ExitCode {
     }
 }
 
-/// `efis ping [--host H] [--port P]`: exits 0 if the server answers PONG.
+/// `efis ping [--host H] [--port P]`: exits 0 if the server answers PONG
+/// (authenticating with `REQUIREPASS` when it is set).
 fn ping(args: &[String]) -> ExitCode {
     let mut host =
         std::env::var("BIND").ok().filter(|h| h != "0.0.0.0" && !h.contains(',')).unwrap_or_else(|| "127.0.0.1".into());
@@ -152,10 +153,34 @@ fn ping(args: &[String]) -> ExitCode {
     let answer = (|| -> std::io::Result<Vec<u8>> {
         let mut stream = TcpStream::connect((host.as_str(), port))?;
         stream.set_read_timeout(Some(Duration::from_secs(3)))?;
-        stream.write_all(b"PING\r\n")?;
-        let mut buf = [0u8; 64];
-        let n = stream.read(&mut buf)?;
-        Ok(buf[..n].to_vec())
+        // The server's own REQUIREPASS (the container's health check runs
+        // with the server's environment): authenticate first.
+        let mut request = Vec::new();
+        if let Some(password) = std::env::var("REQUIREPASS").ok().filter(|p| !p.is_empty()) {
+            request.extend_from_slice(format!("*2\r\n$4\r\nAUTH\r\n${}\r\n", password.len()).as_bytes());
+            request.extend_from_slice(password.as_bytes());
+            request.extend_from_slice(b"\r\n");
+        }
+        request.extend_from_slice(b"PING\r\n");
+        stream.write_all(&request)?;
+        let mut reply = Vec::new();
+        let mut buf = [0u8; 256];
+        // Read until the PING's answer (the last line) has arrived.
+        let wanted_lines = if request.starts_with(b"*2") { 2 } else { 1 };
+        while reply.iter().filter(|&&b| b == b'\n').count() < wanted_lines {
+            let n = stream.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            reply.extend_from_slice(&buf[..n]);
+        }
+        if wanted_lines == 2 {
+            match reply.iter().position(|&b| b == b'\n') {
+                Some(end) if reply.starts_with(b"+OK") => reply.drain(..=end),
+                _ => reply.drain(..0),
+            };
+        }
+        Ok(reply)
     })();
     match answer {
         Ok(reply) if reply.starts_with(b"+PONG") => {

@@ -187,10 +187,17 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
         "appendfsync" => {
             if let Some(mode) = crate::config::AppendFsync::parse(value) {
                 ctx.server.config.appendfsync = mode;
+                ctx.server.persist.aof.set_policy(mode);
             }
         }
-        "backup-interval" => ctx.server.config.backup_interval = number.max(0) as u64,
-        "backup-keep" => ctx.server.config.backup_keep = number.max(1) as usize,
+        "backup-interval" => {
+            ctx.server.config.backup_interval = number.max(0) as u64;
+            ctx.server.persist.set_interval(number.max(0) as u64);
+        }
+        "backup-keep" => {
+            ctx.server.config.backup_keep = number.max(1) as usize;
+            ctx.server.persist.keep = number.max(1) as usize;
+        }
         "loglevel" => {
             if let Ok(config) =
                 crate::config::Config::from_sources(|n| (n == "LOG_LEVEL").then(|| value.to_string()), &[])

@@ -100,6 +100,24 @@ impl AppendLog {
         self.policy
     }
 
+    /// `CONFIG SET appendfsync`: takes effect from the next write.
+    pub fn set_policy(&mut self, policy: AppendFsync) {
+        if policy == self.policy {
+            return;
+        }
+        if policy == AppendFsync::EverySec {
+            if let Some(handle) = self.file.as_ref().and_then(|f| f.try_clone().ok()) {
+                let dir = self.dir.clone();
+                self.sync_thread().send(SyncMessage::Switch(handle, dir)).ok();
+            }
+        }
+        if let Some(file) = &self.file {
+            // What was written under the old policy is made durable now.
+            let _ = file.sync_data();
+        }
+        self.policy = policy;
+    }
+
     pub fn generation(&self) -> u64 {
         self.generation
     }
@@ -111,9 +129,16 @@ impl AppendLog {
         let path = self.dir.join(aof_name(generation));
         let mut file = File::options().create(true).append(true).open(&path)?;
         let header = encode_header(AOF_MAGIC, generation, now_ms);
-        file.write_all(&header)?;
-        if self.policy != AppendFsync::No {
-            file.sync_data()?;
+        let written = file.write_all(&header).and_then(|()| match self.policy {
+            AppendFsync::No => Ok(()),
+            _ => file.sync_data(),
+        });
+        if let Err(e) = written {
+            // No half-made log may stay behind: start-up would take it for
+            // the newest one.
+            drop(file);
+            let _ = std::fs::remove_file(&path);
+            return Err(e);
         }
         self.generation = generation;
         self.file_size = header.len() as u64;
@@ -194,6 +219,13 @@ impl AppendLog {
         if self.depth == 0 {
             self.leave_frame();
         }
+    }
+
+    /// After a command panicked (and the loop caught it): closes the frame
+    /// it left open, keeping the records of the changes it did make.
+    pub fn unwind(&mut self) {
+        self.depth = 0;
+        self.leave_frame();
     }
 
     /// Logs one command run against database `db` at `now_ms`.

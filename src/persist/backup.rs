@@ -180,7 +180,7 @@ mod tests {
     #[test]
     fn timestamps() {
         assert_eq!(super::timestamp(0), "19700101T000000Z");
-        assert_eq!(super::timestamp(1_795_000_000), "20261116T080640Z");
+        assert_eq!(super::timestamp(1_795_000_000), "20261118T110640Z");
         assert_eq!(super::timestamp(951_782_400), "20000229T000000Z");
     }
 }

@@ -258,6 +258,23 @@ pub fn recover(dir: &Path, apply: &mut Apply<'_>) -> Result<Recovered, LoadError
                 offset,
                 reason: format!("cannot cut off the torn final record: {e}"),
             })?;
+            if offset < HEADER_LEN as u64 {
+                // Not even its header was written: a log that never began.
+                std::fs::remove_file(path).map_err(|e| LoadError {
+                    file: path.clone(),
+                    offset,
+                    reason: format!("cannot remove a log without a header: {e}"),
+                })?;
+                warn!(
+                    "{}: removed, it ended inside its header ({} bytes kept in {})",
+                    path.display(),
+                    report.len,
+                    kept.display()
+                );
+                recovered.logs += 1;
+                max_generation = max_generation.max(*generation);
+                continue;
+            }
             warn!(
                 "{}: cut off an incomplete final record at byte {offset} ({reason}); the {} bytes cut are kept in {}",
                 path.display(),
@@ -392,6 +409,26 @@ fn repair_or_report(path: &Path, kind: FileKind, offset: u64, repair: bool, out:
         return 1;
     }
     if offset < HEADER_LEN as u64 {
+        let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
+        if kind == FileKind::Log && len < HEADER_LEN as u64 {
+            // A log that ends inside its header holds no record: keep a
+            // copy of its bytes and remove it.
+            return match cut_tail(path, 0).and_then(|copy| std::fs::remove_file(path).map(|()| copy)) {
+                Ok(copy) => {
+                    let _ = writeln!(
+                        out,
+                        "{}: removed (it ended inside its header); its {len} bytes are in {}",
+                        path.display(),
+                        copy.display()
+                    );
+                    0
+                }
+                Err(e) => {
+                    let _ = writeln!(out, "{}: cannot repair: {e}", path.display());
+                    1
+                }
+            };
+        }
         let _ = writeln!(
             out,
             "{}: the header itself is damaged; nothing to keep, the file is left as it is",

@@ -25,6 +25,7 @@ pub mod load;
 pub mod snapshot;
 
 use std::io;
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -61,7 +62,8 @@ pub struct Persistence {
     pub aof: AppendLog,
     dir: PathBuf,
     interval: Duration,
-    keep: usize,
+    /// Snapshots kept (`BACKUP_KEEP`).
+    pub keep: usize,
     /// Changes since the last snapshot.
     pub dirty: u64,
     /// Changes counted when the running snapshot started.
@@ -103,6 +105,13 @@ impl Persistence {
         }
     }
 
+    /// `CONFIG SET backup-interval`: the next compaction is due that many
+    /// seconds from now (0: never on a timer).
+    pub fn set_interval(&mut self, seconds: u64) {
+        self.interval = Duration::from_secs(seconds);
+        self.next_due = Instant::now() + self.interval;
+    }
+
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -137,7 +146,10 @@ impl Persistence {
 
     /// Starts a compaction in the background: a new log, and a child
     /// process writing the snapshot. Called by the loop between commands.
-    pub fn start_compaction(&mut self, store: &Keyspace, now_ms: i64) -> Result<(), String> {
+    /// The child closes its copies of `sockets` (listeners, connections)
+    /// first, so that a server killed meanwhile can be restarted on its
+    /// port at once.
+    pub fn start_compaction(&mut self, store: &Keyspace, now_ms: i64, sockets: &[RawFd]) -> Result<(), String> {
         self.requested = false;
         self.next_due = Instant::now() + self.interval;
         if self.running.is_some() {
@@ -147,6 +159,11 @@ impl Persistence {
         let generation = self.rotate(now_ms)?;
         let dir = self.dir.clone();
         let child = child::spawn(|| {
+            for &fd in sockets {
+                // SAFETY: in the child, these descriptors are its own copies,
+                // which nothing else in the child uses.
+                drop(unsafe { OwnedFd::from_raw_fd(fd) });
+            }
             snapshot::write_file(store, &dir, &snapshot_name(generation), generation, now_ms)
                 .map(|w| format!("{} {}", w.bytes, w.keys))
                 .map_err(|e| e.to_string())

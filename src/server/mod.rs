@@ -436,6 +436,7 @@ impl Server {
             // client gets an error and everyone else carries on.
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cmd::execute(&mut ctx, args)));
             if outcome.is_err() {
+                ctx.server.persist.aof.unwind();
                 let name = String::from_utf8_lossy(args.get(0)).to_string();
                 log::error!("command '{name}' failed with an internal error; the server carries on");
                 ctx.out.error(&format!("ERR internal error while running '{name}'"));
@@ -572,7 +573,13 @@ impl Server {
 
     /// Starts a background snapshot (timer, `BGSAVE`, `SYNC`).
     fn start_compaction(&mut self) {
-        if let Err(why) = self.state.persist.start_compaction(&self.store, self.now_ms) {
+        let sockets: Vec<std::os::fd::RawFd> = self
+            .listeners
+            .iter()
+            .map(std::os::fd::AsRawFd::as_raw_fd)
+            .chain(self.conns.iter().map(|(_, c)| std::os::fd::AsRawFd::as_raw_fd(&c.stream)))
+            .collect();
+        if let Err(why) = self.state.persist.start_compaction(&self.store, self.now_ms, &sockets) {
             warn!("cannot start a snapshot: {why}");
             self.state.persist.last_save_ok = false;
             self.answer_snapshot_waiters(Err(why));
@@ -766,6 +773,7 @@ fn serve_ready(
                     cmd::rerun_blocked(&mut ctx, command.args())
                 }));
                 let served = outcome.unwrap_or_else(|_| {
+                    ctx.server.persist.aof.unwind();
                     log::error!("a blocked command failed with an internal error; the server carries on");
                     ctx.out.error("ERR internal error while serving a blocked command");
                     true

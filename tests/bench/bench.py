@@ -99,7 +99,15 @@ FSYNC_CONFIGS = {
         "efis": ["--appendfsync", "everysec"],
         "redis": ["--appendonly", "yes", "--appendfsync", "everysec"],
     },
+    "always": {
+        "title": "always: efis APPENDFSYNC=always; "
+                 "redis --appendonly yes --appendfsync always",
+        "efis": ["--appendfsync", "always"],
+        "redis": ["--appendonly", "yes", "--appendfsync", "always"],
+    },
 }
+# Commands that write, for --commands writes.
+WRITE_COMMANDS = ["set", "incr", "lpush", "rpop", "sadd", "zadd", "hset"]
 
 
 class SetupError(Exception):
@@ -189,6 +197,14 @@ class Server:
 
     def start(self):
         self.port = free_port()
+        self.spawn()
+        self.wait_ready()
+
+    def start_same_port(self):
+        """Starts again on the same port and data; returns at once."""
+        self.spawn()
+
+    def spawn(self):
         self.starts += 1
         env = dict(os.environ)
         if self.kind == "efis":
@@ -206,6 +222,8 @@ class Server:
             )
         finally:
             logf.close()
+
+    def wait_ready(self):
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -676,7 +694,12 @@ def main(argv=None):
     only = ap.add_mutually_exclusive_group()
     only.add_argument("--only-memory", action="store_true", help="skip the throughput part")
     only.add_argument("--only-throughput", action="store_true", help="skip the memory part")
-    ap.add_argument("--fsync", choices=["both", "no", "everysec"], default=None,
+    ap.add_argument("--durability", action="store_true",
+                    help="only the durability part: start-up time and a snapshot under write load "
+                         "with --keys keys (see tests/bench/durability.py)")
+    ap.add_argument("--commands", choices=["all", "writes"], default="all",
+                    help="commands to measure throughput with (writes: " + ",".join(WRITE_COMMANDS) + ")")
+    ap.add_argument("--fsync", choices=["both", "no", "everysec", "always"], default=None,
                     help="persistence configurations to measure throughput in (default both)")
     ap.add_argument("--keys", type=int, default=None,
                     help="keys for the memory part (default 1,000,000; 200,000 with --quick)")
@@ -689,6 +712,8 @@ def main(argv=None):
         ap.error("--rounds must be at least 1")
     fsync = args.fsync or ("no" if args.quick else "both")
     configs = ["no", "everysec"] if fsync == "both" else [fsync]
+    if args.commands == "writes":
+        COMMANDS[:] = WRITE_COMMANDS
     keys = args.keys or (200_000 if args.quick else 1_000_000)
     if (os.cpu_count() or 1) < 2:
         log("warning: fewer than 2 cores: server and client share core 0")
@@ -706,6 +731,12 @@ def main(argv=None):
             print(line)
         sys.stdout.flush()
 
+        if args.durability:
+            import durability
+            durability.run(efis_bin, keys)
+            print()
+            print(f"bench took {time.monotonic() - started:.0f} s")
+            return 0
         if not args.only_memory:
             for name in configs:
                 conf = FSYNC_CONFIGS[name]
