@@ -236,11 +236,20 @@ impl Db {
 /// The numbered logical databases.
 pub struct Keyspace {
     dbs: Vec<Db>,
+    /// Databases handed out for writing since the last
+    /// [`Keyspace::drain_expired`] (bit `i` for database `i`; every one
+    /// from 63 on shares bit 63): only those can hold newly expired keys.
+    touched: u64,
 }
 
 impl Keyspace {
     pub fn new(databases: usize) -> Keyspace {
-        Keyspace { dbs: (0..databases).map(|_| Db::default()).collect() }
+        Keyspace { dbs: (0..databases).map(|_| Db::default()).collect(), touched: 0 }
+    }
+
+    #[inline]
+    fn touch(&mut self, index: usize) {
+        self.touched |= 1 << index.min(63);
     }
 
     pub fn db_count(&self) -> usize {
@@ -249,6 +258,7 @@ impl Keyspace {
 
     #[inline]
     pub fn db(&mut self, index: usize) -> &mut Db {
+        self.touch(index);
         &mut self.dbs[index]
     }
 
@@ -259,6 +269,8 @@ impl Keyspace {
     /// Two distinct databases at once (`MOVE`, `COPY ... DB`).
     pub fn two_dbs(&mut self, a: usize, b: usize) -> (&mut Db, &mut Db) {
         assert_ne!(a, b);
+        self.touch(a);
+        self.touch(b);
         if a < b {
             let (left, right) = self.dbs.split_at_mut(b);
             (&mut left[a], &mut right[0])
@@ -269,6 +281,7 @@ impl Keyspace {
     }
 
     pub fn swap(&mut self, a: usize, b: usize) {
+        self.touched = u64::MAX;
         self.dbs.swap(a, b);
     }
 
@@ -286,10 +299,18 @@ impl Keyspace {
     /// call.
     #[inline]
     pub fn drain_expired(&mut self, mut f: impl FnMut(usize, Vec<u8>)) {
-        for (index, db) in self.dbs.iter_mut().enumerate() {
-            if !db.expired.is_empty() {
-                for key in db.expired.drain(..) {
-                    f(index, key);
+        let mut touched = std::mem::take(&mut self.touched);
+        while touched != 0 {
+            let bit = touched.trailing_zeros() as usize;
+            touched &= touched - 1;
+            // Bit 63 stands for every database from 63 on.
+            let last = if bit == 63 { self.dbs.len() } else { bit + 1 };
+            for index in bit..last.min(self.dbs.len()) {
+                let db = &mut self.dbs[index];
+                if !db.expired.is_empty() {
+                    for key in db.expired.drain(..) {
+                        f(index, key);
+                    }
                 }
             }
         }
@@ -298,6 +319,7 @@ impl Keyspace {
     /// Runs the active expiry sweep over every database, examining at most
     /// `budget_slots` slots in all. Returns the number of keys removed.
     pub fn sweep_expired(&mut self, now_ms: i64, budget_slots: usize) -> usize {
+        self.touched = u64::MAX;
         let volatile_dbs = self.dbs.iter().filter(|d| d.volatile > 0).count().max(1);
         let per_db = budget_slots / volatile_dbs;
         self.dbs.iter_mut().filter(|d| d.volatile > 0).map(|d| d.sweep_expired(now_ms, per_db)).sum()
