@@ -54,6 +54,14 @@ fn end_name(end: End, pop: bool) -> &'static str {
     }
 }
 
+/// The keyword for an end, as `LMOVE` and `LMPOP` take it.
+fn side(end: End) -> &'static [u8] {
+    match end {
+        End::Left => b"LEFT",
+        End::Right => b"RIGHT",
+    }
+}
+
 /// What to answer when nothing can be popped and the command may not
 /// block.
 #[derive(Clone, Copy)]
@@ -126,6 +134,9 @@ fn blocking_pop(ctx: &mut Ctx<'_>, args: Args<'_>, end: End) -> CmdResult {
             out.bulk(elements.next().unwrap_or_default());
         })?;
         popped(ctx, LIST, end_name(end, true), key);
+        // Logged as what it did: a woken client skips keys of another
+        // type, which the blocking form, replayed, would stop at.
+        ctx.log_as(&[if end == End::Left { b"LPOP" } else { b"RPOP" }, key]);
         return Ok(());
     }
     nothing_yet(ctx, args, key_list(args, 1..last), timeout, Empty::NullArray);
@@ -154,6 +165,7 @@ fn blocking_move(ctx: &mut Ctx<'_>, args: Args<'_>, from: End, to: End, timeout:
             ctx.out.bulk(&element);
             ctx.notify(LIST, end_name(to, false), destination);
             popped(ctx, LIST, end_name(from, true), source);
+            ctx.log_as(&[b"LMOVE", source, destination, side(from), side(to)]);
         }
         None => ctx.out.null(),
     }
@@ -193,6 +205,8 @@ fn blmpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             }
         })?;
         popped(ctx, LIST, end_name(request.end, true), key);
+        let count = request.count.to_string();
+        ctx.log_as(&[b"LMPOP", b"1", key, side(request.end), b"COUNT", count.as_bytes()]);
         return Ok(());
     }
     let keys: Vec<Vec<u8>> = request.keys().map(<[u8]>::to_vec).collect();
@@ -244,6 +258,7 @@ fn blocking_zpop(ctx: &mut Ctx<'_>, args: Args<'_>, max: bool) -> CmdResult {
         ctx.out.bulk(&member);
         ctx.out.double(score);
         popped(ctx, ZSET, if max { "zpopmax" } else { "zpopmin" }, key);
+        ctx.log_as(&[if max { b"ZPOPMAX" } else { b"ZPOPMIN" }, key]);
         return Ok(());
     }
     nothing_yet(ctx, args, key_list(args, 1..last), timeout, Empty::NullArray);

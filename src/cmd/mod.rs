@@ -256,6 +256,10 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
         transaction::flag_failed(ctx);
         return;
     }
+    if spec.is_write() && ctx.server.persist.aof.error.is_some() {
+        refuse_write(ctx);
+        return;
+    }
     // One test for the common case: no subscriptions, transaction or
     // watches, so no session mode applies.
     if client.subscriptions != 0 || client.multi.is_some() || !client.watched.is_empty() {
@@ -277,14 +281,6 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
     } else if !client.last_subcommand.is_empty() {
         client.last_subcommand.clear();
     }
-    if spec.is_write() {
-        if let Some(e) = &ctx.server.persist.aof.error {
-            let text = format!("MISCONF Errors writing to the AOF file: {e}");
-            ctx.out.error(&text);
-            transaction::flag_failed(ctx);
-            return;
-        }
-    }
     let started = std::time::Instant::now();
     let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
     ctx.server.persist.aof.enter();
@@ -299,6 +295,14 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
         signal_command_keys(ctx, spec, args);
     }
     ctx.server.stats.record_command(spec, started.elapsed(), args, ctx.now_ms);
+}
+
+/// `-MISCONF` for a write command while the log cannot be written.
+#[cold]
+fn refuse_write(ctx: &mut Ctx<'_>) {
+    let reason = ctx.server.persist.aof.error.clone().unwrap_or_default();
+    ctx.out.error(&format!("MISCONF Errors writing to the AOF file: {reason}"));
+    transaction::flag_failed(ctx);
 }
 
 /// Appends a command that changed data to the log, after the keys that
@@ -358,7 +362,7 @@ pub fn expired_events(store: &mut Keyspace, server: &mut ServerState, own: &mut 
     let mut expired = 0;
     store.drain_expired(|db, key| {
         expired += 1;
-        server.persist.aof.command(now_ms, db, [&b"DEL"[..], &key].into_iter());
+        server.persist.aof.expired(now_ms, db, &key);
         if !server.key_events_idle() {
             server.key_event(db, crate::pubsub::EXPIRED, "expired", &key, own);
         }

@@ -55,6 +55,9 @@ pub struct AppendLog {
     depth: u32,
     /// Commands a handler logged in place of the one it ran.
     pub rewrites: u64,
+    /// Records of changes made by commands (not of keys that expired): a
+    /// reply waits only for these.
+    pub changes: u64,
     pub appended: u64,
     pub durable: u64,
     /// The last write error, while writes are failing.
@@ -84,6 +87,7 @@ impl AppendLog {
             frame: None,
             depth: 0,
             rewrites: 0,
+            changes: 0,
             appended: 0,
             durable: 0,
             error: None,
@@ -115,6 +119,9 @@ impl AppendLog {
             // What was written under the old policy is made durable now.
             let _ = file.sync_data();
         }
+        if policy == AppendFsync::Always {
+            self.dir_sync_pending = true;
+        }
         self.policy = policy;
     }
 
@@ -140,10 +147,13 @@ impl AppendLog {
             let _ = std::fs::remove_file(&path);
             return Err(e);
         }
+        let handle = match self.policy {
+            AppendFsync::EverySec => Some(file.try_clone()?),
+            _ => None,
+        };
         self.generation = generation;
         self.file_size = header.len() as u64;
-        if self.policy == AppendFsync::EverySec {
-            let handle = file.try_clone()?;
+        if let Some(handle) = handle {
             let dir = self.dir.clone();
             self.sync_thread().send(SyncMessage::Switch(handle, dir)).ok();
         } else {
@@ -234,6 +244,20 @@ impl AppendLog {
         if self.loading {
             return;
         }
+        self.changes += 1;
+        self.append(now_ms, db, args);
+    }
+
+    /// Logs the `DEL` of a key that expired in database `db`. Replay at the
+    /// record's time would expire it anyway, so no reply waits for it.
+    pub fn expired(&mut self, now_ms: i64, db: usize, key: &[u8]) {
+        if self.loading {
+            return;
+        }
+        self.append(now_ms, db, [&b"DEL"[..], key].into_iter());
+    }
+
+    fn append<'a>(&mut self, now_ms: i64, db: usize, args: impl ExactSizeIterator<Item = &'a [u8]>) {
         let start = match self.frame {
             Some(start) => start,
             None => {

@@ -49,9 +49,12 @@ pub fn spawn(work: impl FnOnce() -> Result<String, String>) -> io::Result<Child>
     }
     if pid == 0 {
         drop(parent_end);
-        let (line, code) = match work() {
-            Ok(report) => (format!("ok {report}"), 0),
-            Err(why) => (format!("err {why}"), 1),
+        // A panic must not unwind into the child's copy of the server.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
+        let (line, code) = match outcome {
+            Ok(Ok(report)) => (format!("ok {report}"), 0),
+            Ok(Err(why)) => (format!("err {why}"), 1),
+            Err(_) => ("err the snapshot process panicked".to_string(), 1),
         };
         let _ = child_end.write_all(line.as_bytes());
         drop(child_end);

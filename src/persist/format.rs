@@ -333,17 +333,28 @@ impl<R: Read> FrameReader<R> {
         Ok(Some(&self.payload))
     }
 
+    /// Whether the next `limit` bytes are all zeros (read in chunks, so a
+    /// huge damaged file costs no memory).
+    fn only_zeros_left(&mut self, limit: u64) -> bool {
+        let mut rest = (&mut self.inner).take(limit);
+        let mut chunk = [0u8; 8192];
+        loop {
+            match rest.read(&mut chunk) {
+                Ok(0) => return true,
+                Ok(n) if chunk[..n].iter().all(|&b| b == 0) => {}
+                Ok(_) => return false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(_) => return false,
+            }
+        }
+    }
+
     /// A bad frame at `offset`: torn if nothing but zeros follows it (a
     /// crash after the file grew but before its data landed), damaged
     /// otherwise. `consumed` bytes of it were read already, all zeros if
     /// `zero_so_far`.
     fn damaged(&mut self, offset: u64, consumed: u64, zero_so_far: bool, reason: &'static str) -> FrameError {
-        let mut rest = Vec::new();
-        let limit = self.len - offset - consumed;
-        if let Err(e) = (&mut self.inner).take(limit).read_to_end(&mut rest) {
-            return FrameError::Io(e);
-        }
-        if zero_so_far && rest.iter().all(|&b| b == 0) {
+        if zero_so_far && self.only_zeros_left(self.len - offset - consumed) {
             return FrameError::Torn { offset, reason: "only zeros follow" };
         }
         FrameError::Corrupt { offset, reason }

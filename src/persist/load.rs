@@ -282,9 +282,20 @@ pub fn recover(dir: &Path, apply: &mut Apply<'_>) -> Result<Recovered, LoadError
                 kept.display()
             );
         }
+        // What was replayed is the base of every change to come: it must
+        // be on disk before a new log builds on it (after a crash its tail
+        // may have been in the page cache only).
+        File::open(path).and_then(|f| f.sync_all()).map_err(|e| LoadError {
+            file: path.clone(),
+            offset: report.len,
+            reason: format!("cannot sync: {e}"),
+        })?;
         recovered.logs += 1;
         recovered.commands += report.commands;
         max_generation = max_generation.max(*generation);
+    }
+    if !logs.is_empty() {
+        let _ = super::sync_dir(dir);
     }
     if let Some((generation, _)) = listing.logs.last() {
         max_generation = max_generation.max(*generation);
@@ -299,10 +310,8 @@ pub fn cut_tail(path: &Path, offset: u64) -> io::Result<PathBuf> {
     let mut file = File::options().read(true).write(true).open(path)?;
     let copy_path = PathBuf::from(format!("{}.cut-{offset}", path.display()));
     file.seek(SeekFrom::Start(offset))?;
-    let mut tail = Vec::new();
-    file.read_to_end(&mut tail)?;
     let mut copy = File::create(&copy_path)?;
-    copy.write_all(&tail)?;
+    io::copy(&mut file, &mut copy)?;
     copy.sync_all()?;
     file.set_len(offset)?;
     file.sync_all()?;

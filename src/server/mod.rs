@@ -207,7 +207,7 @@ impl Server {
                 next_tick = Instant::now() + TICK;
             }
             self.resume_unblocked();
-            if self.state.persist.requested {
+            if self.state.persist.requested && !self.state.persist.in_progress() {
                 self.start_compaction();
             }
             self.flush_queued_writes();
@@ -421,7 +421,7 @@ impl Server {
             }
             client.last_command_ms = *now_ms;
             let mark = conn.wbuf.len();
-            let logged_before = state.persist.aof.appended;
+            let changes_before = state.persist.aof.changes;
             let mut ctx = Ctx {
                 store,
                 server: state,
@@ -461,7 +461,7 @@ impl Server {
             }
             blocked = client.blocked;
             cmd::expired_events(store, state, &mut Own { key, buf: &mut conn.wbuf }, *now_ms);
-            if state.persist.aof.appended != logged_before {
+            if state.persist.aof.changes != changes_before {
                 conn.aof_hold = state.persist.aof.appended;
             }
             if !state.pubsub.outbox.is_empty() {
@@ -677,10 +677,15 @@ impl Server {
         } else {
             persist.abort_running();
         }
+        let durable = persist.aof.durable;
         persist.aof.close();
         let keys: Vec<usize> = self.conns.iter().map(|(k, _)| k).collect();
         for key in keys {
-            let _ = self.conns[key].flush();
+            // A reply whose change never reached the log is not sent: the
+            // client must not believe it was kept.
+            if self.conns[key].aof_hold <= durable {
+                let _ = self.conns[key].flush();
+            }
             self.close(key);
         }
         info!("bye");

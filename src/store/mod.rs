@@ -283,6 +283,12 @@ impl Keyspace {
     pub fn swap(&mut self, a: usize, b: usize) {
         self.touched = u64::MAX;
         self.dbs.swap(a, b);
+        // Keys that expired before the swap are reported under the index
+        // they had then (the log replays their DEL before the SWAPDB).
+        if a != b {
+            let (first, second) = self.two_dbs(a, b);
+            std::mem::swap(&mut first.expired, &mut second.expired);
+        }
     }
 
     pub fn flush_all(&mut self) {
