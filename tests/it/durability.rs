@@ -22,7 +22,8 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use redis::{Connection, FromRedisValue};
 
 use crate::common::{
-    efis_bin, err_text, free_port, fresh_temp_dir, is_redis, read_reply, resp, send, try_read_reply, Server,
+    efis_bin, err_text, free_port, fresh_temp_dir, is_redis, read_reply, read_until_closed, resp, send, try_read_reply,
+    Server,
 };
 
 // ---------------------------------------------------------------------------
@@ -1455,4 +1456,456 @@ fn save_bgsave_lastsave_info_and_shutdown() {
     let mut con = srv.client();
     assert_eq!(q::<i64>(&mut con, &["DBSIZE"]), 5);
     assert_eq!(q::<String>(&mut con, &["GET", "s:e"]), "5");
+}
+
+// ---------------------------------------------------------------------------
+// 10. Regressions: what the log replays is what the server did.
+
+/// A woken blocking pop that skips a key of another type (the blocking
+/// form, replayed, would stop at it with WRONGTYPE) is logged as the pop
+/// it did, so a crash restart finds the same data.
+#[test]
+fn woken_blocking_pops_skipping_a_key_of_another_type_replay_the_same() {
+    if is_redis() {
+        return;
+    }
+    let mut srv = Server::start();
+    let mut con = srv.client();
+    let reply =
+        served(&srv, &mut con, &["BLPOP", "wt:a", "wt:b", "0"], &[&["SET", "wt:a", "str"], &["LPUSH", "wt:b", "x"]]);
+    assert_eq!(reply, resp(&["wt:b", "x"]), "BLPOP");
+    let reply = served(
+        &srv,
+        &mut con,
+        &["BRPOP", "wt:ra", "wt:rb", "0"],
+        &[&["SET", "wt:ra", "str"], &["RPUSH", "wt:rb", "1", "2"]],
+    );
+    assert_eq!(reply, resp(&["wt:rb", "2"]), "BRPOP");
+    let reply = served(
+        &srv,
+        &mut con,
+        &["BZPOPMIN", "wt:za", "wt:z", "0"],
+        &[&["SET", "wt:za", "str"], &["ZADD", "wt:z", "1", "m"]],
+    );
+    assert_eq!(reply, resp(&["wt:z", "m", "1"]), "BZPOPMIN");
+    let reply = served(
+        &srv,
+        &mut con,
+        &["BZPOPMAX", "wt:xa", "wt:x", "0"],
+        &[&["SET", "wt:xa", "str"], &["ZADD", "wt:x", "1", "low", "2", "high"]],
+    );
+    assert_eq!(reply, resp(&["wt:x", "high", "2"]), "BZPOPMAX");
+    let reply = served(
+        &srv,
+        &mut con,
+        &["BLMPOP", "0", "2", "wt:la", "wt:lb", "LEFT", "COUNT", "2"],
+        &[&["SET", "wt:la", "str"], &["RPUSH", "wt:lb", "1", "2", "3"]],
+    );
+    assert_eq!(
+        reply,
+        b"*2\r\n$5\r\nwt:lb\r\n*2\r\n$1\r\n1\r\n$1\r\n2\r\n",
+        "BLMPOP: {}",
+        String::from_utf8_lossy(&reply)
+    );
+    let before = state(&mut con);
+    srv.crash_restart();
+    let mut con = srv.client();
+    assert_eq!(state(&mut con), before, "after kill -9 (log replay)");
+    for key in ["wt:a", "wt:ra", "wt:za", "wt:xa", "wt:la"] {
+        assert_eq!(q::<Option<String>>(&mut con, &["GET", key]).as_deref(), Some("str"), "{key}");
+    }
+    assert_eq!(q::<i64>(&mut con, &["EXISTS", "wt:b", "wt:z"]), 0, "popped to empty");
+    assert_eq!(q::<Vec<String>>(&mut con, &["LRANGE", "wt:rb", "0", "-1"]), ["1"]);
+    assert_eq!(q::<Vec<String>>(&mut con, &["ZRANGE", "wt:x", "0", "-1"]), ["low"]);
+    assert_eq!(q::<Vec<String>>(&mut con, &["LRANGE", "wt:lb", "0", "-1"]), ["3"]);
+    // And once more from a snapshot and the log after it.
+    let _: () = q(&mut con, &["SAVE"]);
+    srv.crash_restart();
+    let mut con = srv.client();
+    assert_eq!(state(&mut con), before, "after SAVE and kill -9");
+}
+
+/// A key that expired lazily inside a transaction is deleted (in the log)
+/// from the database it was in, even when a `SWAPDB` in the same
+/// transaction moved that database to another index.
+#[test]
+fn swapdb_in_multi_after_a_lazy_expiry_replays_the_same() {
+    if is_redis() {
+        return;
+    }
+    let mut srv = Server::start();
+    let mut con = srv.client();
+    // Only lazy expiry: the GET in the transaction is what expires `k`.
+    let _: () = q(&mut con, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    let _: () = q(&mut con, &["SET", "k", "doomed"]);
+    assert_eq!(q::<i64>(&mut con, &["PEXPIRE", "k", "50"]), 1);
+    let _: () = q(&mut con, &["SELECT", "1"]);
+    let _: () = q(&mut con, &["SET", "k", "live"]);
+    let _: () = q(&mut con, &["SELECT", "0"]);
+    thread::sleep(Duration::from_millis(100));
+    let _: () = q(&mut con, &["MULTI"]);
+    assert_eq!(q::<String>(&mut con, &["GET", "k"]), "QUEUED");
+    assert_eq!(q::<String>(&mut con, &["SWAPDB", "0", "1"]), "QUEUED");
+    let replies: Vec<redis::Value> = q(&mut con, &["EXEC"]);
+    assert_eq!(replies, [redis::Value::Nil, redis::Value::Okay], "EXEC");
+    let check = |con: &mut Connection, when: &str| {
+        let _: () = q(con, &["SELECT", "0"]);
+        assert_eq!(q::<Option<String>>(con, &["GET", "k"]).as_deref(), Some("live"), "db0 {when}");
+        let _: () = q(con, &["SELECT", "1"]);
+        assert_eq!(q::<i64>(con, &["EXISTS", "k"]), 0, "db1 {when}");
+        let _: () = q(con, &["SELECT", "0"]);
+    };
+    check(&mut con, "before the restart");
+    let before = state(&mut con);
+    srv.crash_restart();
+    let mut con = srv.client();
+    check(&mut con, "after kill -9 (log replay)");
+    assert_eq!(state(&mut con), before);
+
+    // A key expiring after the swap (in its new database), and one in the
+    // other database (selected in the transaction) before it.
+    let _: () = q(&mut con, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    let _: () = q(&mut con, &["MSET", "m", "zero", "n", "zero"]);
+    let _: () = q(&mut con, &["SELECT", "1"]);
+    let _: () = q(&mut con, &["SET", "m", "doomed", "PX", "50"]);
+    let _: () = q(&mut con, &["SET", "n", "doomed", "PX", "50"]);
+    let _: () = q(&mut con, &["SELECT", "0"]);
+    thread::sleep(Duration::from_millis(100));
+    let _: () = q(&mut con, &["MULTI"]);
+    for args in [&["SWAPDB", "0", "1"][..], &["GET", "m"]] {
+        assert_eq!(q::<String>(&mut con, args), "QUEUED");
+    }
+    let replies: Vec<redis::Value> = q(&mut con, &["EXEC"]);
+    assert_eq!(replies, [redis::Value::Okay, redis::Value::Nil], "EXEC");
+    // Now db0 holds n (expired), db1 holds n = "zero". From db1:
+    let _: () = q(&mut con, &["SELECT", "1"]);
+    let _: () = q(&mut con, &["MULTI"]);
+    for args in [&["SELECT", "0"][..], &["GET", "n"], &["SWAPDB", "0", "1"], &["SELECT", "0"]] {
+        assert_eq!(q::<String>(&mut con, args), "QUEUED");
+    }
+    let replies: Vec<redis::Value> = q(&mut con, &["EXEC"]);
+    assert_eq!(replies, [redis::Value::Okay, redis::Value::Nil, redis::Value::Okay, redis::Value::Okay], "EXEC");
+    let after = state(&mut con);
+    let text = |s: &str| format!("string {:?}", s.as_bytes());
+    let expected = BTreeMap::from([
+        ((0, b"k".to_vec()), text("live")),
+        ((0, b"m".to_vec()), text("zero")),
+        ((0, b"n".to_vec()), text("zero")),
+    ]);
+    assert_eq!(after, expected, "before the restart");
+    srv.crash_restart();
+    let mut con = srv.client();
+    assert_eq!(state(&mut con), expected, "after kill -9 (log replay)");
+}
+
+// ---------------------------------------------------------------------------
+// 11. Regressions: a rewrite requested while a snapshot is being written.
+
+/// Waits for a child process (at most `limit`) and returns its output.
+fn finish(mut child: std::process::Child, what: &str, limit: Duration) -> Output {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().expect("try_wait").is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let out = child.wait_with_output().expect("wait");
+            panic!(
+                "{what} was still running after {limit:?}; stdout {:?} stderr {:?}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        thread::sleep(Duration::from_millis(10));
+    }
+    child.wait_with_output().expect("wait")
+}
+
+/// Waits until no snapshot runs and none is scheduled.
+fn wait_idle(con: &mut Connection) {
+    wait_for(Duration::from_secs(60), "the snapshots to finish", || {
+        let i = info(con, "persistence");
+        i["rdb_bgsave_in_progress"] == "0" && i["aof_rewrite_scheduled"] == "0"
+    });
+}
+
+fn generation(con: &mut Connection) -> u64 {
+    info_field(con, "aof_current_generation").parse().unwrap()
+}
+
+/// `efis backup` of the server on `port` into `dir`, started.
+fn spawn_backup(port: u16, dir: &Path) -> std::process::Child {
+    efis(&["backup", "--host", "127.0.0.1", "--port", &port.to_string(), "--dir", &dir.to_string_lossy()])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn efis backup")
+}
+
+/// The backup finished well and wrote one valid snapshot into `dir`.
+fn assert_backed_up(out: &Output, dir: &Path, what: &str) {
+    assert!(out.status.success(), "{what}: {out:?}");
+    let backups = files(dir, ".snap");
+    assert_eq!(backups.len(), 1, "{what}: {:?}", listing(dir));
+    let (code, text) = check(&[&backups[0].to_string_lossy()]);
+    assert_eq!(code, 0, "{what}: efis check on the backup:\n{text}");
+}
+
+#[test]
+fn bgrewriteaof_during_a_snapshot_waits_for_it() {
+    if is_redis() {
+        return;
+    }
+    let mut srv = Server::start();
+    let mut con = srv.client();
+    let _: () = q(&mut con, &["DEBUG", "POPULATE", "300000"]);
+
+    // BGSAVE, then BGREWRITEAOF while its snapshot is being written: both
+    // snapshots are written, neither fails.
+    let start = generation(&mut con);
+    assert_eq!(q::<String>(&mut con, &["BGSAVE"]), "Background saving started");
+    let reply: String = q(&mut con, &["BGREWRITEAOF"]);
+    assert_eq!(reply, "Background append only file rewriting scheduled", "a snapshot of 300000 keys is running");
+    wait_idle(&mut con);
+    let i = info(&mut con, "persistence");
+    assert_eq!(i["rdb_last_bgsave_status"], "ok", "{i:?}\n{}", srv.log());
+    assert_eq!(i["aof_last_bgrewrite_status"], "ok");
+    assert_eq!(i["aof_current_generation"], (start + 2).to_string(), "two snapshots: {:?}", listing(&srv.dir));
+    let snaps = snapshots(&srv.dir);
+    for g in [start + 1, start + 2] {
+        let name = format!("snapshot-{g:010}.snap");
+        assert!(snaps.iter().any(|p| p.ends_with(&name)), "{name}: {:?}", listing(&srv.dir));
+    }
+
+    // `efis backup` (SYNC) while BGREWRITEAOF asks for another snapshot:
+    // the backup gets its snapshot.
+    let out1 = TempDir(fresh_temp_dir("backup-rewrite"));
+    let start = generation(&mut con);
+    let mut child = spawn_backup(srv.port, &out1.0);
+    wait_for(Duration::from_secs(10), "the backup's snapshot to start", || {
+        generation(&mut con) > start || child.try_wait().expect("try_wait").is_some()
+    });
+    let reply: String = q(&mut con, &["BGREWRITEAOF"]);
+    if reply != "Background append only file rewriting scheduled" {
+        eprintln!("the backup's snapshot was already done: BGREWRITEAOF said {reply:?}");
+    }
+    let out = finish(child, "efis backup with BGREWRITEAOF", Duration::from_secs(60));
+    assert_backed_up(&out, &out1.0, "efis backup, then BGREWRITEAOF");
+    wait_idle(&mut con);
+    assert_eq!(info_field(&mut con, "rdb_last_bgsave_status"), "ok");
+    assert_eq!(generation(&mut con), start + 2);
+
+    // BGREWRITEAOF first, then `efis backup` while it runs.
+    let out2 = TempDir(fresh_temp_dir("backup-rewrite"));
+    let start = generation(&mut con);
+    assert_eq!(q::<String>(&mut con, &["BGREWRITEAOF"]), "Background append only file rewriting started");
+    let child = spawn_backup(srv.port, &out2.0);
+    let out = finish(child, "efis backup during BGREWRITEAOF", Duration::from_secs(60));
+    assert_backed_up(&out, &out2.0, "BGREWRITEAOF, then efis backup");
+    wait_idle(&mut con);
+    assert_eq!(info_field(&mut con, "rdb_last_bgsave_status"), "ok");
+    let now = generation(&mut con);
+    assert!(now == start + 1 || now == start + 2, "generation {start} then {now}");
+
+    srv.crash_restart();
+    let mut con = srv.client();
+    assert_eq!(q::<i64>(&mut con, &["DBSIZE"]), 300000);
+    assert_eq!(q::<String>(&mut con, &["GET", "key:299999"]), "value:299999");
+}
+
+// ---------------------------------------------------------------------------
+// 12. Regressions: a full disk holds no read, and no unlogged reply leaks.
+
+/// On a full disk, `SET PREFIX:I VALUE` on a new connection until one is
+/// held (not answered within 2 s) or refused: the acknowledged `I`s and
+/// the held one.
+fn write_until_held(
+    srv: &Server,
+    prefix: &str,
+    value: impl Fn(usize) -> String,
+) -> (TcpStream, Vec<usize>, Option<usize>) {
+    let mut writer: TcpStream = srv.raw();
+    writer.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    let mut acked = Vec::new();
+    for i in 0..200 {
+        send(&mut writer, &resp(&["SET", &format!("{prefix}:{i}"), &value(i)]));
+        match try_read_reply(&mut writer) {
+            Ok(reply) if reply == b"+OK\r\n" => acked.push(i),
+            Ok(reply) => {
+                assert!(reply.starts_with(b"-MISCONF"), "reply {:?}", String::from_utf8_lossy(&reply));
+                return (writer, acked, None);
+            }
+            Err(e) if matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut) => {
+                return (writer, acked, Some(i));
+            }
+            Err(e) => panic!("writer: {e}"),
+        }
+    }
+    panic!("the disk never filled up: {} writes acknowledged", acked.len());
+}
+
+/// Reads one reply within the stream's read timeout, or fails saying what
+/// was asked.
+fn prompt_reply(stream: &mut TcpStream, what: &str) -> Vec<u8> {
+    let started = Instant::now();
+    try_read_reply(stream).unwrap_or_else(|e| panic!("{what}: no reply after {:?} ({e})", started.elapsed()))
+}
+
+#[test]
+fn full_disk_reads_of_expired_keys_are_answered() {
+    if is_redis() {
+        return;
+    }
+    let Some(mount) = Tmpfs::mount("2m") else {
+        eprintln!("skipped: cannot mount tmpfs");
+        return;
+    };
+    let data = mount.path.join("data");
+    fs::create_dir(&data).unwrap();
+    let mut srv = Server::start_with(&[("BACKUP_PATH", data.to_str().unwrap())]);
+    let mut con = srv.client();
+    // Only lazy expiry: the GET is what expires `x` (and logs its DEL).
+    let _: () = q(&mut con, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
+    let value = |i: usize| format!("{i}-{}", "e".repeat(1000));
+    for i in 0..100 {
+        let _: () = q(&mut con, &["SET", &format!("live:{i}"), &value(i)]);
+    }
+    let _: () = q(&mut con, &["SET", "x", "doomed"]);
+    assert_eq!(q::<i64>(&mut con, &["PEXPIRE", "x", "50"]), 1);
+    let _: () = q(&mut con, &["SET", "y", "doomed", "PX", "50"]);
+    let expires = Instant::now() + Duration::from_millis(100);
+    let filler = mount.path.join("filler");
+    fill(&filler);
+    let (mut writer, mut acked, held) = write_until_held(&srv, "more", value);
+    eprintln!("{} writes acknowledged on the full disk, then {held:?} held", acked.len());
+    thread::sleep(expires.saturating_duration_since(Instant::now()));
+
+    let mut reader = srv.raw();
+    reader.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    send(&mut reader, &resp(&["GET", "x"]));
+    assert_eq!(prompt_reply(&mut reader, "GET of the key that just expired"), b"$-1\r\n");
+    send(&mut reader, &resp(&["GET", "live:7"]));
+    let reply = prompt_reply(&mut reader, "GET of a live key after it");
+    assert_eq!(reply, format!("${}\r\n{}\r\n", value(7).len(), value(7)).into_bytes());
+    send(&mut reader, &resp(&["SET", "x", "again"]));
+    let reply = prompt_reply(&mut reader, "SET on the full disk");
+    assert!(reply.starts_with(b"-MISCONF"), "SET on the full disk: {:?}", String::from_utf8_lossy(&reply));
+    send(&mut reader, &resp(&["EXISTS", "x"]));
+    assert_eq!(prompt_reply(&mut reader, "EXISTS"), b":0\r\n");
+    // The same in a transaction: reads (one of them expiring a key) are
+    // answered, a queued write is refused and the transaction discarded.
+    send(&mut reader, &resp(&["MULTI"]));
+    assert_eq!(prompt_reply(&mut reader, "MULTI"), b"+OK\r\n");
+    for key in ["y", "live:8"] {
+        send(&mut reader, &resp(&["GET", key]));
+        assert_eq!(prompt_reply(&mut reader, "GET in MULTI"), b"+QUEUED\r\n");
+    }
+    send(&mut reader, &resp(&["EXEC"]));
+    let reply = prompt_reply(&mut reader, "EXEC of reads");
+    assert_eq!(reply, format!("*2\r\n$-1\r\n${}\r\n{}\r\n", value(8).len(), value(8)).into_bytes());
+    send(&mut reader, &resp(&["MULTI"]));
+    assert_eq!(prompt_reply(&mut reader, "MULTI"), b"+OK\r\n");
+    send(&mut reader, &resp(&["SET", "in-multi", "1"]));
+    let reply = prompt_reply(&mut reader, "SET in MULTI");
+    assert!(reply.starts_with(b"-MISCONF"), "SET in MULTI: {:?}", String::from_utf8_lossy(&reply));
+    send(&mut reader, &resp(&["EXEC"]));
+    let reply = prompt_reply(&mut reader, "EXEC after a refused write");
+    assert!(reply.starts_with(b"-EXECABORT"), "EXEC: {:?}", String::from_utf8_lossy(&reply));
+    assert_eq!(info_field(&mut con, "aof_last_write_status"), "err");
+
+    // Space again: writes resume.
+    fs::remove_file(&filler).unwrap();
+    wait_for(Duration::from_secs(5), "writes to be accepted again", || {
+        redis::cmd("SET").arg("probe").arg("x").query::<()>(&mut con).is_ok()
+    });
+    if let Some(i) = held {
+        writer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        assert_eq!(prompt_reply(&mut writer, "the held write"), b"+OK\r\n");
+        acked.push(i);
+    }
+    send(&mut reader, &resp(&["SET", "after", "1"]));
+    assert_eq!(prompt_reply(&mut reader, "SET with space again"), b"+OK\r\n");
+
+    srv.crash_restart();
+    let mut con = srv.client();
+    assert_eq!(q::<i64>(&mut con, &["EXISTS", "x", "y", "in-multi"]), 0);
+    for i in 0..100 {
+        assert_eq!(q::<Option<String>>(&mut con, &["GET", &format!("live:{i}")]), Some(value(i)), "live:{i}");
+    }
+    for &i in &acked {
+        assert_eq!(q::<Option<String>>(&mut con, &["GET", &format!("more:{i}")]), Some(value(i)), "more:{i}");
+    }
+    assert_eq!(q::<Option<String>>(&mut con, &["GET", "after"]).as_deref(), Some("1"));
+    srv.stop();
+    drop(srv);
+    drop(mount);
+}
+
+/// Stopping the server while the disk is full: a write whose record never
+/// reached the log is not acknowledged on the way out, and everything
+/// acknowledged before is kept.
+#[test]
+fn full_disk_shutdown_sends_no_held_reply() {
+    if is_redis() {
+        return;
+    }
+    let Some(mount) = Tmpfs::mount("2m") else {
+        eprintln!("skipped: cannot mount tmpfs");
+        return;
+    };
+    let data = mount.path.join("data");
+    fs::create_dir(&data).unwrap();
+    let mut srv = Server::start_with(&[("BACKUP_PATH", data.to_str().unwrap())]);
+    let filler = mount.path.join("filler");
+    let mut kept: Vec<(String, String)> = Vec::new();
+    // Stopped by SIGTERM, then by SHUTDOWN.
+    for (round, by_command) in [false, true].into_iter().enumerate() {
+        let mut con = srv.client();
+        let value = |i: usize| format!("{round}-{i}-{}", "h".repeat(1000));
+        for i in 0..20 {
+            let key = format!("pre:{round}:{i}");
+            let _: () = q(&mut con, &["SET", &key, &value(i)]);
+            kept.push((key, value(i)));
+        }
+        fill(&filler);
+        let prefix = format!("more:{round}");
+        let (mut writer, acked, held) = write_until_held(&srv, &prefix, value);
+        let held = held.unwrap_or_else(|| panic!("round {round}: a write was refused before one was held"));
+        eprintln!("round {round}: {} writes acknowledged on the full disk, then {prefix}:{held} held", acked.len());
+        kept.extend(acked.iter().map(|&i| (format!("{prefix}:{i}"), value(i))));
+        let e = redis::cmd("SET").arg("probe").arg("x").query::<()>(&mut con).unwrap_err();
+        assert!(err_text(&e).starts_with("MISCONF"), "{e}");
+
+        if by_command {
+            let mut raw = srv.raw();
+            send(&mut raw, &resp(&["SHUTDOWN"]));
+            wait_exited(&srv);
+        }
+        let status = srv.stop();
+        writer.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let after = read_until_closed(&mut writer);
+        assert!(
+            after.is_empty(),
+            "round {round}: the held SET {prefix}:{held} got {:?} on the way out (exit {status})",
+            String::from_utf8_lossy(&after)
+        );
+        eprintln!("round {round}: exit status {status}");
+
+        fs::remove_file(&filler).unwrap();
+        srv.restart();
+        let mut con = srv.client();
+        for (key, v) in &kept {
+            assert_eq!(q::<Option<String>>(&mut con, &["GET", key]).as_ref(), Some(v), "round {round}: {key}");
+        }
+        assert_eq!(q::<i64>(&mut con, &["EXISTS", "probe"]), 0, "round {round}: a refused write left nothing");
+        // The held write may or may not be there.
+        let found: Option<String> = q(&mut con, &["GET", &format!("{prefix}:{held}")]);
+        assert!(found.is_none() || found == Some(value(held)), "round {round}: {prefix}:{held} is {found:?}");
+        let _: () = q(&mut con, &["SET", "resumed", &round.to_string()]);
+    }
+    srv.crash_restart();
+    let mut con = srv.client();
+    assert_eq!(q::<String>(&mut con, &["GET", "resumed"]), "1");
+    srv.stop();
+    drop(srv);
+    drop(mount);
 }
