@@ -1,0 +1,1058 @@
+//! Arbitrary bytes decoded into a sequence of commands over three keys,
+//! four members and two databases (strings, lists, sets, sorted sets,
+//! hashes, expiry, RENAME, FLUSHDB, SWAPDB, MULTI/EXEC), run in-process
+//! through the real dispatch (`server::local::Replay`) with a clock that
+//! advances a little at every command.
+//!
+//! After every command (or whole transaction) the keyspace is checked:
+//! * it holds what a small model of the commands predicts (the model
+//!   starts each step from the keyspace as it was, and takes what is
+//!   random or formatted, SPOP and the INCRBYFLOATs, from the replies);
+//! * no collection is empty; sorted sets are in (score, member) order
+//!   and their ranks agree (`ZSet::rank`, `ZSet::at_rank`);
+//! * the commands a client would use agree with it: TYPE, EXISTS, PTTL,
+//!   the lengths, LRANGE, SMEMBERS, HGETALL, ZRANGE WITHSCORES, ZRANK.
+//!
+//! Every few steps and at the end, the keyspace is written with
+//! `persist::snapshot::write_to` and loaded into a fresh one: every
+//! command of the snapshot must be accepted and the data must be equal.
+//!
+//! Input format: per command an opcode byte, a byte whose bit 0 picks
+//! the database and bits 1-3 advance the clock by 150 ms steps, then one
+//! byte per argument choice. Decoding stops when the bytes run out.
+//!
+//! `tests/it/fuzz_corpus.rs` includes this file to replay the corpus
+//! under `cargo test`, hence `check` is public and the entry point is
+//! left out of test builds.
+#![cfg_attr(not(test), no_main)]
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use efis::config::Config;
+use efis::persist::load::{read_from, FileKind};
+use efis::persist::snapshot;
+use efis::protocol::Args;
+use efis::server::local::Replay;
+use efis::server::state::ServerState;
+use efis::store::{Keyspace, ValueRef};
+
+#[cfg(not(test))]
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    check(data);
+});
+
+const DATABASES: usize = 2;
+const START_MS: i64 = 1_700_000_000_000;
+const MAX_COMMANDS: usize = 256;
+/// A round trip through a snapshot every this many steps (and at the end).
+const SNAPSHOT_EVERY: usize = 8;
+
+const KEYS: [&[u8]; 3] = [b"k0", b"k1", b"k2"];
+const MEMBERS: [&[u8]; 4] = [b"a", b"b", b"c", b"d"];
+const VALUES: [&[u8]; 8] = [b"1", b"-2", b"10", b"3.5", b"abc", b"", b"9223372036854775807", b"a"];
+const INCREMENTS: [&[u8]; 8] = [b"1", b"-1.5", b"0.1", b"2.25", b"-0", b"inf", b"1e20", b"-3"];
+const SCORES: [&[u8]; 8] = [b"0", b"-0", b"1", b"2.5", b"-3", b"inf", b"-inf", b"x"];
+const SECONDS: [&[u8]; 5] = [b"1", b"2", b"0", b"-1", b"30"];
+const DELTAS_MS: [i64; 6] = [-1, 0, 1, 150, 700, 3000];
+const INDEXES: [&[u8]; 7] = [b"-3", b"-2", b"-1", b"0", b"1", b"2", b"3"];
+const LREM_COUNTS: [&[u8]; 5] = [b"-2", b"-1", b"0", b"1", b"2"];
+const POP_COUNTS: [&[u8]; 3] = [b"1", b"2", b"3"];
+
+type Cmd = Vec<Vec<u8>>;
+
+/// One step: a command, or a whole transaction.
+enum Step {
+    One {
+        db: usize,
+        now: i64,
+        cmd: Cmd,
+    },
+    /// `MULTI` at `start`, the commands queued at their times, `EXEC` at
+    /// `exec` (`None`: the input ended first, the transaction is dropped).
+    Txn {
+        db: usize,
+        start: i64,
+        queued: Vec<(i64, Cmd)>,
+        exec: Option<i64>,
+    },
+}
+
+/// The whole property for one input; panics on a violation.
+pub fn check(data: &[u8]) {
+    let steps = decode(data);
+    let config = Config { backup_path: "/nonexistent/efis-fuzz".into(), databases: DATABASES, ..Config::default() };
+    let mut store = Keyspace::new(DATABASES);
+    let mut state = ServerState::new(config, START_MS);
+    let mut now = START_MS;
+    for (i, step) in steps.iter().enumerate() {
+        match step {
+            Step::One { db, now: at, cmd } => {
+                now = *at;
+                let mut model = model_of(&store, now);
+                let reply = {
+                    let mut replay = Replay::new(&mut store, &mut state);
+                    let reply = run(&mut replay, now, *db, cmd);
+                    replay.finish();
+                    reply
+                };
+                apply(&mut model, *db, now, cmd, &reply);
+                compare(&store, &model, now, cmd);
+            }
+            Step::Txn { db, start, queued, exec } => {
+                // Queueing changes nothing: the model starts from the data
+                // as it is, minus what expired by the time of EXEC (or of
+                // the end, when the transaction is dropped).
+                let end = exec.or(queued.last().map(|q| q.0)).unwrap_or(*start);
+                let mut model = model_of(&store, end);
+                let reply = {
+                    let mut replay = Replay::new(&mut store, &mut state);
+                    let ok = run(&mut replay, *start, *db, &to_cmd(&[b"MULTI"]));
+                    assert_eq!(ok, Resp::Simple(b"OK".to_vec()));
+                    for (at, cmd) in queued {
+                        let reply = run(&mut replay, *at, *db, cmd);
+                        assert_eq!(reply, Resp::Simple(b"QUEUED".to_vec()), "queueing {}", show(cmd));
+                    }
+                    let reply = exec.map(|at| run(&mut replay, at, *db, &to_cmd(&[b"EXEC"])));
+                    replay.finish();
+                    reply
+                };
+                now = end;
+                if let Some(reply) = reply {
+                    let Resp::Array(Some(replies)) = reply else { panic!("EXEC answered {reply:?}") };
+                    assert_eq!(replies.len(), queued.len(), "EXEC answered {replies:?}");
+                    for ((_, cmd), reply) in queued.iter().zip(&replies) {
+                        apply(&mut model, *db, now, cmd, reply);
+                    }
+                }
+                compare(&store, &model, now, &to_cmd(&[b"EXEC"]));
+            }
+        }
+        check_structure(&store);
+        check_through_commands(&mut store, &mut state, now);
+        if i % SNAPSHOT_EVERY == SNAPSHOT_EVERY - 1 {
+            check_round_trip(&store, now);
+        }
+    }
+    check_round_trip(&store, now);
+}
+
+// ---------------------------------------------------------------------
+// Decoding the input
+
+struct Input<'a> {
+    data: &'a [u8],
+    at: usize,
+}
+
+impl Input<'_> {
+    fn byte(&mut self) -> Option<u8> {
+        let byte = *self.data.get(self.at)?;
+        self.at += 1;
+        Some(byte)
+    }
+
+    fn pick<T: Copy>(&mut self, from: &[T]) -> Option<T> {
+        Some(from[usize::from(self.byte()?) % from.len()])
+    }
+
+    /// One to three picks.
+    fn some<T: Copy>(&mut self, from: &[T]) -> Option<Vec<T>> {
+        let n = 1 + usize::from(self.byte()?) % 3;
+        (0..n).map(|_| self.pick(from)).collect()
+    }
+
+    /// A pick half the time, nothing otherwise.
+    fn maybe<T: Copy>(&mut self, from: &[T]) -> Option<Option<T>> {
+        let byte = self.byte()?;
+        Some((byte & 1 == 1).then(|| from[usize::from(byte >> 1) % from.len()]))
+    }
+}
+
+fn to_cmd(parts: &[&[u8]]) -> Cmd {
+    parts.iter().map(|p| p.to_vec()).collect()
+}
+
+fn with(head: &[&[u8]], rest: impl IntoIterator<Item = &'static [u8]>) -> Cmd {
+    let mut cmd = to_cmd(head);
+    cmd.extend(rest.into_iter().map(<[u8]>::to_vec));
+    cmd
+}
+
+/// `(db, start, queued)` of a transaction being decoded.
+type OpenTxn = (usize, i64, Vec<(i64, Cmd)>);
+
+fn decode(data: &[u8]) -> Vec<Step> {
+    let mut input = Input { data, at: 0 };
+    let mut steps = Vec::new();
+    let mut now = START_MS;
+    let mut txn: Option<OpenTxn> = None;
+    for _ in 0..MAX_COMMANDS {
+        let Some((op, flags)) = input.byte().zip(input.byte()) else { break };
+        now += i64::from(flags >> 1 & 7) * 150;
+        let db = usize::from(flags & 1);
+        let Some(cmd) = command(op, now, &mut input) else { break };
+        let control = cmd[0] == b"MULTI" || cmd[0] == b"EXEC";
+        match txn.take() {
+            None if cmd[0] == b"MULTI" => txn = Some((db, now, Vec::new())),
+            None => steps.push(Step::One { db, now, cmd }),
+            Some((db, start, queued)) if control => steps.push(Step::Txn { db, start, queued, exec: Some(now) }),
+            Some((db, start, mut queued)) => {
+                queued.push((now, cmd));
+                txn = Some((db, start, queued));
+            }
+        }
+    }
+    if let Some((db, start, queued)) = txn {
+        steps.push(Step::Txn { db, start, queued, exec: None });
+    }
+    steps
+}
+
+fn command(op: u8, now: i64, input: &mut Input<'_>) -> Option<Cmd> {
+    let key = |input: &mut Input<'_>| input.pick(&KEYS);
+    Some(match op % 33 {
+        0 => to_cmd(&[b"SET", key(input)?, input.pick(&VALUES)?]),
+        1 => to_cmd(&[b"GET", key(input)?]),
+        2 => with(&[b"DEL"], input.some(&KEYS)?),
+        3 => to_cmd(&[b"INCR", key(input)?]),
+        4 => to_cmd(&[b"INCRBYFLOAT", key(input)?, input.pick(&INCREMENTS)?]),
+        5 => to_cmd(&[b"APPEND", key(input)?, input.pick(&VALUES)?]),
+        6 => to_cmd(&[b"EXPIRE", key(input)?, input.pick(&SECONDS)?]),
+        7 => {
+            let key = key(input)?;
+            let at = (now + input.pick(&DELTAS_MS)?).to_string();
+            to_cmd(&[b"PEXPIREAT", key, at.as_bytes()])
+        }
+        8 => to_cmd(&[b"PERSIST", key(input)?]),
+        9 => with(&[b"LPUSH", key(input)?], input.some(&MEMBERS)?),
+        10 => with(&[b"RPUSH", key(input)?], input.some(&MEMBERS)?),
+        11 | 12 => {
+            let name: &[u8] = if op % 33 == 11 { b"LPOP" } else { b"RPOP" };
+            with(&[name, key(input)?], input.maybe(&POP_COUNTS)?)
+        }
+        13 => to_cmd(&[b"LREM", key(input)?, input.pick(&LREM_COUNTS)?, input.pick(&MEMBERS)?]),
+        14 => to_cmd(&[b"LTRIM", key(input)?, input.pick(&INDEXES)?, input.pick(&INDEXES)?]),
+        15 => to_cmd(&[b"LSET", key(input)?, input.pick(&INDEXES)?, input.pick(&MEMBERS)?]),
+        16 => with(&[b"SADD", key(input)?], input.some(&MEMBERS)?),
+        17 => with(&[b"SREM", key(input)?], input.some(&MEMBERS)?),
+        18 => with(&[b"SPOP", key(input)?], input.maybe(&POP_COUNTS)?),
+        19 => to_cmd(&[b"SMOVE", key(input)?, key(input)?, input.pick(&MEMBERS)?]),
+        20 => {
+            let key = key(input)?;
+            let n = 1 + usize::from(input.byte()?) % 3;
+            let mut pairs = Vec::new();
+            for _ in 0..n {
+                pairs.push(input.pick(&SCORES)?);
+                pairs.push(input.pick(&MEMBERS)?);
+            }
+            with(&[b"ZADD", key], pairs)
+        }
+        21 => with(&[b"ZREM", key(input)?], input.some(&MEMBERS)?),
+        22 => to_cmd(&[b"ZINCRBY", key(input)?, input.pick(&SCORES)?, input.pick(&MEMBERS)?]),
+        23 => with(&[b"ZPOPMIN", key(input)?], input.maybe(&POP_COUNTS)?),
+        24 => to_cmd(&[b"ZREMRANGEBYRANK", key(input)?, input.pick(&INDEXES)?, input.pick(&INDEXES)?]),
+        25 => {
+            let key = key(input)?;
+            let n = 1 + usize::from(input.byte()?) % 2;
+            let mut pairs = Vec::new();
+            for _ in 0..n {
+                pairs.push(input.pick(&MEMBERS)?);
+                pairs.push(input.pick(&VALUES)?);
+            }
+            with(&[b"HSET", key], pairs)
+        }
+        26 => with(&[b"HDEL", key(input)?], input.some(&MEMBERS)?),
+        27 => to_cmd(&[b"HINCRBYFLOAT", key(input)?, input.pick(&MEMBERS)?, input.pick(&INCREMENTS)?]),
+        28 => to_cmd(&[b"RENAME", key(input)?, key(input)?]),
+        29 => to_cmd(&[b"FLUSHDB"]),
+        30 => to_cmd(&[b"SWAPDB", b"0", b"1"]),
+        31 => to_cmd(&[b"MULTI"]),
+        _ => to_cmd(&[b"EXEC"]),
+    })
+}
+
+fn show(cmd: &Cmd) -> String {
+    cmd.iter().map(|a| String::from_utf8_lossy(a).into_owned()).collect::<Vec<_>>().join(" ")
+}
+
+// ---------------------------------------------------------------------
+// Running commands and reading their replies
+
+/// A RESP2 reply.
+#[derive(Debug, Clone, PartialEq)]
+enum Resp {
+    Simple(Vec<u8>),
+    Error(Vec<u8>),
+    Int(i64),
+    Bulk(Option<Vec<u8>>),
+    Array(Option<Vec<Resp>>),
+}
+
+fn bulk(bytes: &[u8]) -> Resp {
+    Resp::Bulk(Some(bytes.to_vec()))
+}
+
+fn parse(buf: &[u8]) -> Option<(Resp, &[u8])> {
+    let end = buf.windows(2).position(|w| w == b"\r\n")?;
+    if end == 0 {
+        return None;
+    }
+    let (line, rest) = (&buf[1..end], &buf[end + 2..]);
+    let number = || std::str::from_utf8(line).ok()?.parse::<i64>().ok();
+    match buf[0] {
+        b'+' => Some((Resp::Simple(line.to_vec()), rest)),
+        b'-' => Some((Resp::Error(line.to_vec()), rest)),
+        b':' => Some((Resp::Int(number()?), rest)),
+        b'$' => {
+            let Ok(n) = usize::try_from(number()?) else { return Some((Resp::Bulk(None), rest)) };
+            if rest.len() < n + 2 || &rest[n..n + 2] != b"\r\n" {
+                return None;
+            }
+            Some((bulk(&rest[..n]), &rest[n + 2..]))
+        }
+        b'*' => {
+            let Ok(n) = usize::try_from(number()?) else { return Some((Resp::Array(None), rest)) };
+            let mut items = Vec::new();
+            let mut rest = rest;
+            for _ in 0..n {
+                let (item, after) = parse(rest)?;
+                items.push(item);
+                rest = after;
+            }
+            Some((Resp::Array(Some(items)), rest))
+        }
+        _ => None,
+    }
+}
+
+fn run(replay: &mut Replay<'_>, now: i64, db: usize, cmd: &Cmd) -> Resp {
+    let mut base = Vec::new();
+    let mut spans = Vec::new();
+    for arg in cmd {
+        let start = base.len();
+        base.extend_from_slice(arg);
+        spans.push((start, base.len()));
+    }
+    replay.run_into(now, db, Args::new(&base, &spans));
+    let raw = replay.reply();
+    let Some((reply, rest)) = parse(raw) else {
+        panic!("{} answered {:?}", show(cmd), raw.escape_ascii().to_string());
+    };
+    assert!(rest.is_empty(), "{} answered more than one reply: {:?}", show(cmd), raw.escape_ascii().to_string());
+    if let Resp::Error(text) = &reply {
+        assert!(!text.starts_with(b"ERR internal error"), "{} panicked", show(cmd));
+    }
+    reply
+}
+
+// ---------------------------------------------------------------------
+// The model
+
+/// A value as the model holds it.
+#[derive(Debug, Clone, PartialEq)]
+enum Val {
+    Str(Vec<u8>),
+    List(Vec<Vec<u8>>),
+    Set(BTreeSet<Vec<u8>>),
+    /// In rank order: by score, then member.
+    ZSet(Vec<(Vec<u8>, f64)>),
+    Hash(BTreeMap<Vec<u8>, Vec<u8>>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+struct Item {
+    val: Val,
+    expire: Option<i64>,
+}
+
+/// Every live key: `(db, key)` to its value and expiry.
+type Model = BTreeMap<(usize, Vec<u8>), Item>;
+
+/// The keys of `store` that are alive at `now`.
+fn model_of(store: &Keyspace, now: i64) -> Model {
+    let mut model = Model::new();
+    for db in 0..store.db_count() {
+        for entry in store.db_ref(db).iter() {
+            if entry.expire().is_some_and(|at| at <= now) {
+                continue;
+            }
+            let val = match entry.value() {
+                ValueRef::Str(s) => Val::Str(s.to_vec()),
+                ValueRef::List(list) => Val::List(list.iter().map(<[u8]>::to_vec).collect()),
+                ValueRef::Set(set) => Val::Set(set.iter().map(<[u8]>::to_vec).collect()),
+                ValueRef::ZSet(zset) => Val::ZSet(zset.iter_sorted().map(|(m, s)| (m.to_vec(), s)).collect()),
+                ValueRef::Hash(hash) => Val::Hash(hash.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
+            };
+            model.insert((db, entry.key().to_vec()), Item { val, expire: entry.expire() });
+        }
+    }
+    model
+}
+
+fn compare(store: &Keyspace, model: &Model, now: i64, cmd: &Cmd) {
+    let actual = model_of(store, now);
+    assert!(
+        actual == *model,
+        "after {}: the data differs from the model\n expected {model:?}\n actual   {actual:?}",
+        show(cmd)
+    );
+}
+
+fn text(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).expect("the generator writes ASCII")
+}
+
+fn number(bytes: &[u8]) -> i64 {
+    text(bytes).parse().expect("the generator writes integers")
+}
+
+/// An integer as Redis reads one (`string2ll`): no sign but `-`, no
+/// leading zeros, no `-0`.
+fn strict_int(bytes: &[u8]) -> Option<i64> {
+    let digits = bytes.strip_prefix(b"-").unwrap_or(bytes);
+    let leading_zero = digits.first() == Some(&b'0') && (digits.len() > 1 || digits.len() < bytes.len());
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) || leading_zero {
+        return None;
+    }
+    std::str::from_utf8(bytes).ok()?.parse().ok()
+}
+
+/// A float as Redis reads one: no NaN.
+fn float(bytes: &[u8]) -> Option<f64> {
+    std::str::from_utf8(bytes).ok()?.parse::<f64>().ok().filter(|f| !f.is_nan())
+}
+
+/// `-0` is stored as `0`.
+fn normalize(score: f64) -> f64 {
+    if score == 0.0 {
+        0.0
+    } else {
+        score
+    }
+}
+
+fn sort_zset(members: &mut [(Vec<u8>, f64)]) {
+    members.sort_by(|a, b| a.1.partial_cmp(&b.1).expect("no NaN").then_with(|| a.0.cmp(&b.0)));
+}
+
+fn expect(ok: bool, cmd: &Cmd, reply: &Resp, what: &str) {
+    assert!(ok, "{}: expected {what}, got {reply:?}", show(cmd));
+}
+
+fn expect_error(cmd: &Cmd, reply: &Resp, prefix: &str) {
+    let ok = matches!(reply, Resp::Error(text) if text.starts_with(prefix.as_bytes()));
+    expect(ok, cmd, reply, &format!("an error {prefix}..."));
+}
+
+fn expect_ok(cmd: &Cmd, reply: &Resp) {
+    expect(*reply == Resp::Simple(b"OK".to_vec()), cmd, reply, "OK");
+}
+
+/// A float answered for an increment of `expected`, close enough (Redis
+/// adds in long double, efis in decimal).
+fn expect_float_near(cmd: &Cmd, reply: &Resp, expected: f64) -> Vec<u8> {
+    let Resp::Bulk(Some(answer)) = reply else { panic!("{}: expected a float, got {reply:?}", show(cmd)) };
+    let value = float(answer).unwrap_or_else(|| panic!("{}: answered {reply:?}, not a float", show(cmd)));
+    assert!(
+        value == expected || (value - expected).abs() <= 1e-9 * expected.abs().max(1.0),
+        "{}: answered {value}, expected about {expected}",
+        show(cmd)
+    );
+    answer.clone()
+}
+
+/// True (and the reply checked to be WRONGTYPE) when `key` holds a value
+/// that `fits` refuses.
+fn wrong_type(model: &Model, key: &(usize, Vec<u8>), fits: fn(&Val) -> bool, cmd: &Cmd, reply: &Resp) -> bool {
+    match model.get(key) {
+        Some(item) if !fits(&item.val) => {
+            expect_error(cmd, reply, "WRONGTYPE");
+            true
+        }
+        _ => false,
+    }
+}
+
+fn is_str(v: &Val) -> bool {
+    matches!(v, Val::Str(_))
+}
+fn is_list(v: &Val) -> bool {
+    matches!(v, Val::List(_))
+}
+fn is_set(v: &Val) -> bool {
+    matches!(v, Val::Set(_))
+}
+fn is_zset(v: &Val) -> bool {
+    matches!(v, Val::ZSet(_))
+}
+fn is_hash(v: &Val) -> bool {
+    matches!(v, Val::Hash(_))
+}
+
+/// The Redis range rule of LTRIM and ZREMRANGEBYRANK: the inclusive
+/// ranks kept or removed, `None` when the range is empty.
+fn rank_range(start: i64, end: i64, len: usize) -> Option<(usize, usize)> {
+    let len = len as i64;
+    let start = if start < 0 { (start + len).max(0) } else { start };
+    let end = if end < 0 { end + len } else { end };
+    if start > end || start >= len {
+        return None;
+    }
+    Some((start as usize, end.min(len - 1) as usize))
+}
+
+/// Applies `cmd`, answered `reply`, to the model; checks the reply where
+/// the model knows it.
+fn apply(model: &mut Model, db: usize, now: i64, cmd: &Cmd, reply: &Resp) {
+    let name = text(&cmd[0]);
+    let key = |i: usize| (db, cmd[i].clone());
+    match name {
+        "SET" => {
+            model.insert(key(1), Item { val: Val::Str(cmd[2].clone()), expire: None });
+            expect_ok(cmd, reply);
+        }
+        "GET" => match model.get(&key(1)) {
+            None => expect(*reply == Resp::Bulk(None), cmd, reply, "nil"),
+            Some(Item { val: Val::Str(v), .. }) => expect(*reply == bulk(v), cmd, reply, "the value"),
+            Some(_) => expect_error(cmd, reply, "WRONGTYPE"),
+        },
+        "DEL" => {
+            let removed = cmd[1..].iter().filter(|k| model.remove(&(db, k.to_vec())).is_some()).count();
+            expect(*reply == Resp::Int(removed as i64), cmd, reply, &format!(":{removed}"));
+        }
+        "INCR" => {
+            if wrong_type(model, &key(1), is_str, cmd, reply) {
+                return;
+            }
+            let current = match model.get(&key(1)) {
+                Some(Item { val: Val::Str(v), .. }) => strict_int(v),
+                _ => Some(0),
+            };
+            match current.and_then(|n| n.checked_add(1)) {
+                None => expect_error(cmd, reply, "ERR"),
+                Some(n) => {
+                    expect(*reply == Resp::Int(n), cmd, reply, &format!(":{n}"));
+                    set_string(model, key(1), n.to_string().into_bytes());
+                }
+            }
+        }
+        "INCRBYFLOAT" => {
+            if wrong_type(model, &key(1), is_str, cmd, reply) {
+                return;
+            }
+            let current = match model.get(&key(1)) {
+                Some(Item { val: Val::Str(v), .. }) => float(v),
+                _ => Some(0.0),
+            };
+            match sum(current, float(&cmd[2])) {
+                None => expect_error(cmd, reply, "ERR"),
+                Some(sum) => {
+                    let answer = expect_float_near(cmd, reply, sum);
+                    set_string(model, key(1), answer);
+                }
+            }
+        }
+        "APPEND" => {
+            if wrong_type(model, &key(1), is_str, cmd, reply) {
+                return;
+            }
+            let item = model.entry(key(1)).or_insert(Item { val: Val::Str(Vec::new()), expire: None });
+            let Val::Str(value) = &mut item.val else { unreachable!() };
+            value.extend_from_slice(&cmd[2]);
+            let len = value.len() as i64;
+            expect(*reply == Resp::Int(len), cmd, reply, &format!(":{len}"));
+        }
+        "EXPIRE" | "PEXPIREAT" => {
+            let at = if name == "EXPIRE" { now + number(&cmd[2]) * 1000 } else { number(&cmd[2]) };
+            let Some(item) = model.get_mut(&key(1)) else {
+                expect(*reply == Resp::Int(0), cmd, reply, ":0");
+                return;
+            };
+            if at <= now {
+                model.remove(&key(1));
+            } else {
+                item.expire = Some(at);
+            }
+            expect(*reply == Resp::Int(1), cmd, reply, ":1");
+        }
+        "PERSIST" => {
+            let had = model.get_mut(&key(1)).and_then(|item| item.expire.take()).is_some();
+            expect(*reply == Resp::Int(i64::from(had)), cmd, reply, &format!(":{}", i64::from(had)));
+        }
+        "LPUSH" | "RPUSH" => {
+            if wrong_type(model, &key(1), is_list, cmd, reply) {
+                return;
+            }
+            let item = model.entry(key(1)).or_insert(Item { val: Val::List(Vec::new()), expire: None });
+            let Val::List(list) = &mut item.val else { unreachable!() };
+            for element in &cmd[2..] {
+                if name == "LPUSH" {
+                    list.insert(0, element.clone());
+                } else {
+                    list.push(element.clone());
+                }
+            }
+            let len = list.len() as i64;
+            expect(*reply == Resp::Int(len), cmd, reply, &format!(":{len}"));
+        }
+        "LPOP" | "RPOP" => {
+            if wrong_type(model, &key(1), is_list, cmd, reply) {
+                return;
+            }
+            let Some(Item { val: Val::List(list), .. }) = model.get_mut(&key(1)) else {
+                expect(matches!(reply, Resp::Bulk(None) | Resp::Array(None)), cmd, reply, "nil");
+                return;
+            };
+            let count = cmd.get(2).map_or(1, |c| number(c) as usize).min(list.len());
+            let popped: Vec<Vec<u8>> = if name == "LPOP" {
+                list.drain(..count).collect()
+            } else {
+                list.drain(list.len() - count..).rev().collect()
+            };
+            let expected = if cmd.len() == 2 {
+                bulk(&popped[0])
+            } else {
+                Resp::Array(Some(popped.iter().map(|p| bulk(p)).collect()))
+            };
+            expect(*reply == expected, cmd, reply, &format!("{expected:?}"));
+        }
+        "LREM" => {
+            if wrong_type(model, &key(1), is_list, cmd, reply) {
+                return;
+            }
+            let Some(Item { val: Val::List(list), .. }) = model.get_mut(&key(1)) else {
+                expect(*reply == Resp::Int(0), cmd, reply, ":0");
+                return;
+            };
+            let count = number(&cmd[2]);
+            let limit = if count == 0 { usize::MAX } else { count.unsigned_abs() as usize };
+            let mut removed = 0;
+            let mut kept: Vec<Vec<u8>> = Vec::new();
+            let mut visit = |element: &Vec<u8>| {
+                if removed < limit && *element == cmd[3] {
+                    removed += 1;
+                } else {
+                    kept.push(element.clone());
+                }
+            };
+            if count < 0 {
+                list.iter().rev().for_each(&mut visit);
+                kept.reverse();
+            } else {
+                list.iter().for_each(&mut visit);
+            }
+            *list = kept;
+            expect(*reply == Resp::Int(removed as i64), cmd, reply, &format!(":{removed}"));
+        }
+        "LTRIM" => {
+            if wrong_type(model, &key(1), is_list, cmd, reply) {
+                return;
+            }
+            if let Some(Item { val: Val::List(list), .. }) = model.get_mut(&key(1)) {
+                match rank_range(number(&cmd[2]), number(&cmd[3]), list.len()) {
+                    None => list.clear(),
+                    Some((start, end)) => {
+                        list.truncate(end + 1);
+                        list.drain(..start);
+                    }
+                }
+            }
+            expect_ok(cmd, reply);
+        }
+        "LSET" => {
+            if wrong_type(model, &key(1), is_list, cmd, reply) {
+                return;
+            }
+            let Some(Item { val: Val::List(list), .. }) = model.get_mut(&key(1)) else {
+                expect_error(cmd, reply, "ERR");
+                return;
+            };
+            let index = number(&cmd[2]);
+            let index = if index < 0 { index + list.len() as i64 } else { index };
+            match usize::try_from(index).ok().filter(|&i| i < list.len()) {
+                None => expect_error(cmd, reply, "ERR"),
+                Some(i) => {
+                    list[i] = cmd[3].clone();
+                    expect_ok(cmd, reply);
+                }
+            }
+        }
+        "SADD" | "SREM" => {
+            if wrong_type(model, &key(1), is_set, cmd, reply) {
+                return;
+            }
+            let mut changed = 0;
+            if name == "SADD" {
+                let item = model.entry(key(1)).or_insert(Item { val: Val::Set(BTreeSet::new()), expire: None });
+                let Val::Set(set) = &mut item.val else { unreachable!() };
+                changed = cmd[2..].iter().filter(|m| set.insert(m.to_vec())).count();
+            } else if let Some(Item { val: Val::Set(set), .. }) = model.get_mut(&key(1)) {
+                changed = cmd[2..].iter().filter(|m| set.remove(*m)).count();
+            }
+            expect(*reply == Resp::Int(changed as i64), cmd, reply, &format!(":{changed}"));
+        }
+        "SPOP" => {
+            if wrong_type(model, &key(1), is_set, cmd, reply) {
+                return;
+            }
+            let Some(Item { val: Val::Set(set), .. }) = model.get_mut(&key(1)) else {
+                let empty =
+                    matches!(reply, Resp::Bulk(None) | Resp::Array(None)) || *reply == Resp::Array(Some(Vec::new()));
+                expect(empty, cmd, reply, "nothing");
+                return;
+            };
+            let popped: Vec<Vec<u8>> = match reply {
+                Resp::Bulk(Some(member)) if cmd.len() == 2 => vec![member.clone()],
+                Resp::Array(Some(items)) if cmd.len() == 3 => items
+                    .iter()
+                    .map(|item| match item {
+                        Resp::Bulk(Some(member)) => member.clone(),
+                        other => panic!("{}: answered {other:?} in an array", show(cmd)),
+                    })
+                    .collect(),
+                other => panic!("{}: answered {other:?}", show(cmd)),
+            };
+            let count = cmd.get(2).map_or(1, |c| number(c) as usize).min(set.len());
+            expect(popped.len() == count, cmd, reply, &format!("{count} members"));
+            for member in &popped {
+                expect(set.remove(member), cmd, reply, "distinct members of the set");
+            }
+        }
+        "SMOVE" => {
+            let (source, destination, member) = (key(1), key(2), &cmd[3]);
+            let Some(item) = model.get(&source) else {
+                expect(*reply == Resp::Int(0), cmd, reply, ":0");
+                return;
+            };
+            if !is_set(&item.val) || model.get(&destination).is_some_and(|d| !is_set(&d.val)) {
+                expect_error(cmd, reply, "WRONGTYPE");
+                return;
+            }
+            let Some(Item { val: Val::Set(set), .. }) = model.get_mut(&source) else { unreachable!() };
+            let moved = if source == destination { set.contains(member) } else { set.remove(member) };
+            if moved && source != destination {
+                let item = model.entry(destination).or_insert(Item { val: Val::Set(BTreeSet::new()), expire: None });
+                let Val::Set(set) = &mut item.val else { unreachable!() };
+                set.insert(member.clone());
+            }
+            expect(*reply == Resp::Int(i64::from(moved)), cmd, reply, &format!(":{}", i64::from(moved)));
+        }
+        "ZADD" | "ZINCRBY" => {
+            let pairs: Vec<(Option<f64>, &Vec<u8>)> = cmd[2..].chunks(2).map(|p| (float(&p[0]), &p[1])).collect();
+            if pairs.iter().any(|(score, _)| score.is_none()) {
+                expect_error(cmd, reply, "ERR");
+                return;
+            }
+            if wrong_type(model, &key(1), is_zset, cmd, reply) {
+                return;
+            }
+            let item = model.entry(key(1)).or_insert(Item { val: Val::ZSet(Vec::new()), expire: None });
+            let Val::ZSet(members) = &mut item.val else { unreachable!() };
+            let mut added = 0;
+            for (score, member) in pairs {
+                let mut score = score.expect("checked");
+                let old = members.iter().position(|(m, _)| m == member);
+                if name == "ZINCRBY" {
+                    score += old.map_or(0.0, |i| members[i].1);
+                    if score.is_nan() {
+                        expect_error(cmd, reply, "ERR");
+                        return;
+                    }
+                    let answer = expect_float_near(cmd, reply, score);
+                    expect(float(&answer) == Some(score), cmd, reply, &format!("exactly {score}"));
+                }
+                match old {
+                    Some(i) => members[i].1 = normalize(score),
+                    None => {
+                        members.push((member.clone(), normalize(score)));
+                        added += 1;
+                    }
+                }
+            }
+            sort_zset(members);
+            if name == "ZADD" {
+                expect(*reply == Resp::Int(added), cmd, reply, &format!(":{added}"));
+            }
+        }
+        "ZREM" => {
+            if wrong_type(model, &key(1), is_zset, cmd, reply) {
+                return;
+            }
+            let mut removed = 0;
+            if let Some(Item { val: Val::ZSet(members), .. }) = model.get_mut(&key(1)) {
+                for member in &cmd[2..] {
+                    if let Some(i) = members.iter().position(|(m, _)| m == member) {
+                        members.remove(i);
+                        removed += 1;
+                    }
+                }
+            }
+            expect(*reply == Resp::Int(removed), cmd, reply, &format!(":{removed}"));
+        }
+        "ZPOPMIN" => {
+            if wrong_type(model, &key(1), is_zset, cmd, reply) {
+                return;
+            }
+            let mut expected = Vec::new();
+            if let Some(Item { val: Val::ZSet(members), .. }) = model.get_mut(&key(1)) {
+                let count = cmd.get(2).map_or(1, |c| number(c) as usize).min(members.len());
+                for (member, score) in members.drain(..count) {
+                    let mut buf = [0u8; 64];
+                    let len = efis::protocol::format_double(score, &mut buf);
+                    expected.push(bulk(&member));
+                    expected.push(bulk(&buf[..len]));
+                }
+            }
+            let expected = Resp::Array(Some(expected));
+            expect(*reply == expected, cmd, reply, &format!("{expected:?}"));
+        }
+        "ZREMRANGEBYRANK" => {
+            if wrong_type(model, &key(1), is_zset, cmd, reply) {
+                return;
+            }
+            let mut removed = 0;
+            if let Some(Item { val: Val::ZSet(members), .. }) = model.get_mut(&key(1)) {
+                if let Some((start, end)) = rank_range(number(&cmd[2]), number(&cmd[3]), members.len()) {
+                    members.drain(start..=end);
+                    removed = end + 1 - start;
+                }
+            }
+            expect(*reply == Resp::Int(removed as i64), cmd, reply, &format!(":{removed}"));
+        }
+        "HSET" | "HDEL" => {
+            if wrong_type(model, &key(1), is_hash, cmd, reply) {
+                return;
+            }
+            let mut changed = 0;
+            if name == "HSET" {
+                let item = model.entry(key(1)).or_insert(Item { val: Val::Hash(BTreeMap::new()), expire: None });
+                let Val::Hash(hash) = &mut item.val else { unreachable!() };
+                for pair in cmd[2..].chunks(2) {
+                    if hash.insert(pair[0].clone(), pair[1].clone()).is_none() {
+                        changed += 1;
+                    }
+                }
+            } else if let Some(Item { val: Val::Hash(hash), .. }) = model.get_mut(&key(1)) {
+                changed = cmd[2..].iter().filter(|f| hash.remove(*f).is_some()).count();
+            }
+            expect(*reply == Resp::Int(changed as i64), cmd, reply, &format!(":{changed}"));
+        }
+        "HINCRBYFLOAT" => {
+            // Redis refuses an infinite increment before it looks at the key.
+            if float(&cmd[3]).is_none_or(f64::is_infinite) {
+                expect_error(cmd, reply, "ERR");
+                return;
+            }
+            if wrong_type(model, &key(1), is_hash, cmd, reply) {
+                return;
+            }
+            let current = match model.get(&key(1)) {
+                Some(Item { val: Val::Hash(hash), .. }) => hash.get(&cmd[2]).map_or(Some(0.0), |v| float(v)),
+                _ => Some(0.0),
+            };
+            match sum(current, float(&cmd[3])) {
+                None => expect_error(cmd, reply, "ERR"),
+                Some(sum) => {
+                    let answer = expect_float_near(cmd, reply, sum);
+                    let item = model.entry(key(1)).or_insert(Item { val: Val::Hash(BTreeMap::new()), expire: None });
+                    let Val::Hash(hash) = &mut item.val else { unreachable!() };
+                    hash.insert(cmd[2].clone(), answer);
+                }
+            }
+        }
+        "RENAME" => {
+            let Some(item) = model.remove(&key(1)) else {
+                expect_error(cmd, reply, "ERR");
+                return;
+            };
+            model.insert(key(2), item);
+            expect_ok(cmd, reply);
+        }
+        "FLUSHDB" => {
+            model.retain(|(d, _), _| *d != db);
+            expect_ok(cmd, reply);
+        }
+        "SWAPDB" => {
+            *model = std::mem::take(model).into_iter().map(|((d, k), item)| ((1 - d, k), item)).collect();
+            expect_ok(cmd, reply);
+        }
+        "EXEC" => expect_error(cmd, reply, "ERR"),
+        other => unreachable!("the generator does not write {other}"),
+    }
+    model.retain(|_, item| match &item.val {
+        Val::Str(_) => true,
+        Val::List(list) => !list.is_empty(),
+        Val::Set(set) => !set.is_empty(),
+        Val::ZSet(members) => !members.is_empty(),
+        Val::Hash(hash) => !hash.is_empty(),
+    });
+}
+
+/// A string value that keeps the key's expiry (INCR, INCRBYFLOAT).
+fn set_string(model: &mut Model, key: (usize, Vec<u8>), value: Vec<u8>) {
+    let item = model.entry(key).or_insert(Item { val: Val::Str(Vec::new()), expire: None });
+    item.val = Val::Str(value);
+}
+
+/// The sum an INCRBYFLOAT makes: `None` when either side is not a
+/// number or the sum is not finite (an error).
+fn sum(a: Option<f64>, b: Option<f64>) -> Option<f64> {
+    let sum = a? + b?;
+    sum.is_finite().then_some(sum)
+}
+
+// ---------------------------------------------------------------------
+// Checks of the keyspace
+
+/// No empty collection; sorted sets in (score, member) order with ranks
+/// that agree; lengths that match the elements.
+fn check_structure(store: &Keyspace) {
+    for db in 0..store.db_count() {
+        for entry in store.db_ref(db).iter() {
+            let key = entry.key().escape_ascii().to_string();
+            let len = match entry.value() {
+                ValueRef::Str(_) => continue,
+                ValueRef::List(list) => {
+                    let forward: Vec<&[u8]> = list.iter().collect();
+                    let mut backward: Vec<&[u8]> = list.iter().rev().collect();
+                    backward.reverse();
+                    assert_eq!(forward, backward, "db {db} list {key}: iterating backwards differs");
+                    assert_eq!(forward.len(), list.len(), "db {db} list {key}: length");
+                    list.len()
+                }
+                ValueRef::Set(set) => {
+                    let members: BTreeSet<&[u8]> = set.iter().collect();
+                    assert_eq!(members.len(), set.len(), "db {db} set {key}: length or duplicates");
+                    assert!(members.iter().all(|m| set.contains(m)), "db {db} set {key}: contains");
+                    set.len()
+                }
+                ValueRef::Hash(hash) => {
+                    let fields: BTreeMap<&[u8], &[u8]> = hash.iter().collect();
+                    assert_eq!(fields.len(), hash.len(), "db {db} hash {key}: length or duplicates");
+                    assert!(fields.iter().all(|(f, v)| hash.get(f) == Some(*v)), "db {db} hash {key}: get");
+                    hash.len()
+                }
+                ValueRef::ZSet(zset) => {
+                    let sorted: Vec<(&[u8], f64)> = zset.iter_sorted().collect();
+                    assert_eq!(sorted.len(), zset.len(), "db {db} zset {key}: length");
+                    assert_eq!(zset.iter().count(), zset.len(), "db {db} zset {key}: table length");
+                    for pair in sorted.windows(2) {
+                        let (a, b) = (pair[0], pair[1]);
+                        assert!(a.1 < b.1 || (a.1 == b.1 && a.0 < b.0), "db {db} zset {key}: {a:?} before {b:?}");
+                    }
+                    for (rank, &(member, score)) in sorted.iter().enumerate() {
+                        assert_eq!(zset.rank(member), Some(rank), "db {db} zset {key}: rank");
+                        assert_eq!(zset.at_rank(rank), Some((member, score)), "db {db} zset {key}: at_rank");
+                        assert_eq!(zset.score(member), Some(score), "db {db} zset {key}: score");
+                    }
+                    zset.len()
+                }
+            };
+            assert!(len > 0, "db {db}: key {key} is an empty collection");
+        }
+    }
+}
+
+/// What a client sees agrees with the data: TYPE, EXISTS, PTTL, the
+/// lengths and the contents of every key the generator uses.
+fn check_through_commands(store: &mut Keyspace, state: &mut ServerState, now: i64) {
+    let model = model_of(store, now);
+    let mut replay = Replay::new(store, state);
+    let mut ask = |db: usize, parts: &[&[u8]]| run(&mut replay, now, db, &to_cmd(parts));
+    for db in 0..DATABASES {
+        for key in KEYS {
+            let item = model.get(&(db, key.to_vec()));
+            let kind = item.map_or("none", |i| match i.val {
+                Val::Str(_) => "string",
+                Val::List(_) => "list",
+                Val::Set(_) => "set",
+                Val::ZSet(_) => "zset",
+                Val::Hash(_) => "hash",
+            });
+            assert_eq!(ask(db, &[b"TYPE", key]), Resp::Simple(kind.as_bytes().to_vec()), "TYPE");
+            assert_eq!(ask(db, &[b"EXISTS", key]), Resp::Int(i64::from(item.is_some())), "EXISTS");
+            let pttl = item.map_or(-2, |i| i.expire.map_or(-1, |at| at - now));
+            assert_eq!(ask(db, &[b"PTTL", key]), Resp::Int(pttl), "PTTL");
+            let Some(item) = item else { continue };
+            let context = format!("db {db} key {}", key.escape_ascii());
+            match &item.val {
+                Val::Str(value) => {
+                    assert_eq!(ask(db, &[b"STRLEN", key]), Resp::Int(value.len() as i64), "{context}: STRLEN");
+                    assert_eq!(ask(db, &[b"GET", key]), bulk(value), "{context}: GET");
+                }
+                Val::List(list) => {
+                    assert_eq!(ask(db, &[b"LLEN", key]), Resp::Int(list.len() as i64), "{context}: LLEN");
+                    let all = Resp::Array(Some(list.iter().map(|e| bulk(e)).collect()));
+                    assert_eq!(ask(db, &[b"LRANGE", key, b"0", b"-1"]), all, "{context}: LRANGE");
+                }
+                Val::Set(set) => {
+                    assert_eq!(ask(db, &[b"SCARD", key]), Resp::Int(set.len() as i64), "{context}: SCARD");
+                    let Resp::Array(Some(members)) = ask(db, &[b"SMEMBERS", key]) else {
+                        panic!("{context}: SMEMBERS")
+                    };
+                    let mut members = members;
+                    members.sort_by_key(|m| format!("{m:?}"));
+                    let mut expected: Vec<Resp> = set.iter().map(|m| bulk(m)).collect();
+                    expected.sort_by_key(|m| format!("{m:?}"));
+                    assert_eq!(members, expected, "{context}: SMEMBERS");
+                }
+                Val::Hash(hash) => {
+                    assert_eq!(ask(db, &[b"HLEN", key]), Resp::Int(hash.len() as i64), "{context}: HLEN");
+                    let Resp::Array(Some(flat)) = ask(db, &[b"HGETALL", key]) else { panic!("{context}: HGETALL") };
+                    let mut pairs: Vec<(Resp, Resp)> = flat.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
+                    pairs.sort_by_key(|p| format!("{p:?}"));
+                    let mut expected: Vec<(Resp, Resp)> = hash.iter().map(|(f, v)| (bulk(f), bulk(v))).collect();
+                    expected.sort_by_key(|p| format!("{p:?}"));
+                    assert_eq!(pairs, expected, "{context}: HGETALL");
+                }
+                Val::ZSet(members) => {
+                    assert_eq!(ask(db, &[b"ZCARD", key]), Resp::Int(members.len() as i64), "{context}: ZCARD");
+                    let Resp::Array(Some(flat)) = ask(db, &[b"ZRANGE", key, b"0", b"-1", b"WITHSCORES"]) else {
+                        panic!("{context}: ZRANGE")
+                    };
+                    assert_eq!(flat.len(), members.len() * 2, "{context}: ZRANGE length");
+                    for (rank, (pair, (member, score))) in flat.chunks(2).zip(members).enumerate() {
+                        assert_eq!(pair[0], bulk(member), "{context}: ZRANGE member {rank}");
+                        let Resp::Bulk(Some(text)) = &pair[1] else { panic!("{context}: ZRANGE score {rank}") };
+                        assert_eq!(float(text), Some(*score), "{context}: ZRANGE score of {}", member.escape_ascii());
+                        let got = ask(db, &[b"ZRANK", key, member]);
+                        assert_eq!(got, Resp::Int(rank as i64), "{context}: ZRANK {}", member.escape_ascii());
+                    }
+                }
+            }
+        }
+    }
+    replay.finish();
+}
+
+/// The keyspace written as a snapshot and loaded into a fresh one: every
+/// command accepted, the same data.
+fn check_round_trip(store: &Keyspace, now: i64) {
+    let expected = model_of(store, now);
+    let mut file = Vec::new();
+    let written = snapshot::write_to(store, &mut file, 1, now).expect("writing to a Vec");
+    assert_eq!(written.keys as usize, expected.len(), "keys in the snapshot");
+    assert_eq!(written.bytes, file.len() as u64, "bytes of the snapshot");
+
+    let config = Config { backup_path: "/nonexistent/efis-fuzz".into(), databases: DATABASES, ..Config::default() };
+    let mut loaded = Keyspace::new(DATABASES);
+    let mut state = ServerState::new(config, now);
+    let mut replay = Replay::new(&mut loaded, &mut state);
+    let mut refused = Vec::new();
+    let mut apply = |time_ms: i64, db: usize, args: Args<'_>| {
+        replay.run(time_ms, db, args)?;
+        if replay.reply().starts_with(b"-") {
+            let command: Vec<String> = args.iter().map(|a| a.escape_ascii().to_string()).collect();
+            refused.push(format!("{} -> {}", command.join(" "), replay.reply().escape_ascii()));
+        }
+        Ok(())
+    };
+    let report = read_from(&file[..], file.len() as u64, FileKind::Snapshot, &mut apply);
+    replay.finish();
+    let report = report.unwrap_or_else(|e| panic!("a written snapshot does not load: {e:?}"));
+    assert!(refused.is_empty(), "loading the snapshot refused {refused:?}");
+    assert_eq!(report.keys as usize, expected.len(), "keys in the end record");
+    let actual = model_of(&loaded, now);
+    assert!(actual == expected, "the snapshot loads different data\n expected {expected:?}\n actual   {actual:?}");
+    check_structure(&loaded);
+}
