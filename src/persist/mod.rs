@@ -37,6 +37,14 @@ use aof::AppendLog;
 use child::{Child, Outcome};
 use snapshot::snapshot_name;
 
+/// A log this large, and larger than the last snapshot, is compacted
+/// without waiting for the timer.
+pub const LOG_GROWTH_MIN: u64 = 64 * 1024 * 1024;
+
+/// How long a failed compaction waits before the log's growth may start
+/// another one.
+const RETRY_DELAY: Duration = Duration::from_secs(5);
+
 /// Syncs a directory, so that a file created or renamed in it stays.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
@@ -79,8 +87,8 @@ pub struct Persistence {
     /// `SYNC` clients waiting for the next snapshot: `(connection, client id)`.
     pub waiters: Vec<(usize, u64)>,
     next_due: Instant,
-    /// Set when persistence is switched off (in-process fuzzing).
-    pub disabled: bool,
+    /// After a failed compaction, the next one waits until then.
+    retry_after: Instant,
 }
 
 impl Persistence {
@@ -101,7 +109,7 @@ impl Persistence {
             requested: false,
             waiters: Vec::new(),
             next_due: Instant::now() + interval,
-            disabled: false,
+            retry_after: Instant::now(),
         }
     }
 
@@ -125,9 +133,17 @@ impl Persistence {
         self.running.as_ref().map_or(-1, |r| r.started.elapsed().as_secs() as i64)
     }
 
-    /// Whether the timer asks for a compaction now.
+    /// Whether a compaction is due now: the `BACKUP_INTERVAL` timer, or
+    /// the log outgrowing [`LOG_GROWTH_MIN`] and the last snapshot (as
+    /// Redis rewrites its AOF at 100% growth past 64 MB), so that a busy
+    /// server does not fill its disk between two timer ticks.
     pub fn due(&self) -> bool {
-        !self.interval.is_zero() && Instant::now() >= self.next_due && self.dirty > 0 && self.running.is_none()
+        if self.running.is_some() || self.aof.error.is_some() || Instant::now() < self.retry_after {
+            return false;
+        }
+        let timer = !self.interval.is_zero() && Instant::now() >= self.next_due && self.dirty > 0;
+        let grown = self.aof.file_size >= LOG_GROWTH_MIN.max(self.last_save_bytes);
+        timer || grown
     }
 
     /// Starts a new log generation (the old one flushed first), so that
@@ -152,6 +168,7 @@ impl Persistence {
     pub fn start_compaction(&mut self, store: &Keyspace, now_ms: i64, sockets: &[RawFd]) -> Result<(), String> {
         self.requested = false;
         self.next_due = Instant::now() + self.interval;
+        self.retry_after = Instant::now() + RETRY_DELAY;
         if self.running.is_some() {
             return Err("a snapshot is already being written".into());
         }
@@ -211,6 +228,7 @@ impl Persistence {
             Outcome::Failed(why) => {
                 warn!("snapshot {} failed: {why}; the log is kept", snapshot_name(generation));
                 self.last_save_ok = false;
+                self.retry_after = Instant::now() + RETRY_DELAY;
                 Finished { result: Err(why) }
             }
         }
