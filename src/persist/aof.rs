@@ -130,17 +130,16 @@ impl AppendLog {
     }
 
     /// Starts log generation `generation` in a new file (with its header
-    /// written) and makes it the current one. The previous file must have
-    /// been flushed. On error the current file stays as it was.
-    pub fn open(&mut self, generation: u64, now_ms: i64) -> io::Result<()> {
+    /// written) and makes it the current one; returns the previous file,
+    /// which must have been flushed, for the caller to sync. On error the
+    /// current file stays as it was. The new file is synced by the first
+    /// group commit (`always`) or the fsync thread (`everysec`), not here:
+    /// no `fsync` in the loop.
+    pub fn open(&mut self, generation: u64, now_ms: i64) -> io::Result<Option<File>> {
         let path = self.dir.join(aof_name(generation));
         let mut file = File::options().create(true).append(true).open(&path)?;
         let header = encode_header(AOF_MAGIC, generation, now_ms);
-        let written = file.write_all(&header).and_then(|()| match self.policy {
-            AppendFsync::No => Ok(()),
-            _ => file.sync_data(),
-        });
-        if let Err(e) = written {
+        if let Err(e) = file.write_all(&header) {
             // No half-made log may stay behind: start-up would take it for
             // the newest one.
             drop(file);
@@ -159,8 +158,7 @@ impl AppendLog {
         } else {
             self.dir_sync_pending = self.policy == AppendFsync::Always;
         }
-        self.file = Some(file);
-        Ok(())
+        Ok(self.file.replace(file))
     }
 
     /// The `everysec` fsync thread, started on first use.

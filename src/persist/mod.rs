@@ -148,16 +148,22 @@ impl Persistence {
 
     /// Starts a new log generation (the old one flushed first), so that
     /// the snapshot about to be written is where the new log begins.
-    fn rotate(&mut self, now_ms: i64) -> Result<u64, String> {
+    /// Returns the new generation and the previous log file, written but
+    /// maybe not yet synced: whoever writes the snapshot syncs it first
+    /// (a later log must never outlive an earlier one's tail).
+    fn rotate(&mut self, now_ms: i64) -> Result<(u64, Option<std::fs::File>), String> {
         if let Some(e) = &self.aof.error {
             return Err(format!("the append-only file is failing ({e})"));
         }
-        if !self.aof.flush_and_sync() {
-            return Err("cannot flush the append-only file".into());
+        if !self.aof.flush() {
+            return Err("cannot write the append-only file".into());
         }
         let generation = self.aof.generation() + 1;
-        self.aof.open(generation, now_ms).map_err(|e| format!("cannot create {}: {e}", aof::aof_name(generation)))?;
-        Ok(generation)
+        let previous = self
+            .aof
+            .open(generation, now_ms)
+            .map_err(|e| format!("cannot create {}: {e}", aof::aof_name(generation)))?;
+        Ok((generation, previous))
     }
 
     /// Starts a compaction in the background: a new log, and a child
@@ -173,13 +179,18 @@ impl Persistence {
             return Err("a snapshot is already being written".into());
         }
         let started = Instant::now();
-        let generation = self.rotate(now_ms)?;
+        let (generation, previous) = self.rotate(now_ms)?;
         let dir = self.dir.clone();
         let child = child::spawn(|| {
             for &fd in sockets {
                 // SAFETY: in the child, these descriptors are its own copies,
                 // which nothing else in the child uses.
                 drop(unsafe { OwnedFd::from_raw_fd(fd) });
+            }
+            // The previous log is synced here, off the loop: a large one
+            // would otherwise pause every client.
+            if let Some(previous) = &previous {
+                previous.sync_data().map_err(|e| format!("cannot sync the previous log: {e}"))?;
             }
             snapshot::write_file(store, &dir, &snapshot_name(generation), generation, now_ms)
                 .map(|w| format!("{} {}", w.bytes, w.keys))
@@ -243,7 +254,10 @@ impl Persistence {
         }
         self.requested = false;
         let started = Instant::now();
-        let generation = self.rotate(now_ms)?;
+        let (generation, previous) = self.rotate(now_ms)?;
+        if let Some(previous) = previous {
+            previous.sync_data().map_err(|e| format!("cannot sync the previous log: {e}"))?;
+        }
         self.dirty_at_start = self.dirty;
         let result = snapshot::write_file(store, &self.dir, &snapshot_name(generation), generation, now_ms)
             .map(|w| format!("{} {}", w.bytes, w.keys))

@@ -148,6 +148,11 @@ impl Server {
             .aof
             .open(recovered.next_generation, now)
             .map_err(|e| format!("cannot create the append-only file in {}: {e}", dir.display()))?;
+        // The new log's header and directory entry are durable before any
+        // client is served.
+        if !self.state.persist.aof.flush_and_sync() || crate::persist::sync_dir(&dir).is_err() {
+            return Err(format!("cannot sync the append-only file in {}", dir.display()));
+        }
         Ok(())
     }
 
