@@ -5,6 +5,8 @@
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::ExitCode;
+use std::sync::atomic::AtomicBool;
+use std::sync::Arc;
 use std::time::Duration;
 
 use efis::config::{Config, ConfigError};
@@ -51,6 +53,16 @@ fn serve(args: &[String]) -> ExitCode {
     // Under systemd the journal stamps every line itself.
     let journal = std::env::var_os("JOURNAL_STREAM").is_some_and(|v| !v.is_empty());
     let _ = simplelog::WriteLogger::init(config.log_level, log_config(journal), std::io::stderr());
+    // Signal handlers first: a SIGTERM that arrives while the listener is
+    // already bound (and the data is still loading) must stop the server
+    // cleanly, not kill it.
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
+        if let Err(e) = signal_hook::flag::register(signal, stop.clone()) {
+            error!("cannot install signal handler: {e}");
+            return ExitCode::from(1);
+        }
+    }
     let mut server = match Server::bind(config.clone()) {
         Ok(server) => server,
         Err(e) => {
@@ -59,16 +71,11 @@ fn serve(args: &[String]) -> ExitCode {
             return ExitCode::from(1);
         }
     };
+    server.set_stop_flag(stop);
     if let Err(e) = server.recover() {
         error!("cannot start: {e}");
         eprintln!("efis: cannot start: {e}");
         return ExitCode::from(1);
-    }
-    for signal in [signal_hook::consts::SIGTERM, signal_hook::consts::SIGINT] {
-        if let Err(e) = signal_hook::flag::register(signal, server.stop_flag()) {
-            error!("cannot install signal handler: {e}");
-            return ExitCode::from(1);
-        }
     }
     info!(
         "efis {} started: pid {}, listening on {} port {}, data in {}",

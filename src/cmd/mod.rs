@@ -283,14 +283,12 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
     }
     let started = std::time::Instant::now();
     let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
-    ctx.server.persist.aof.enter();
     if let Err(err) = (spec.handler)(ctx, args) {
         ctx.out.error(err.text());
     }
     if ctx.server.persist.dirty != dirty {
         log_change(ctx, spec, args, rewrites, db_index);
     }
-    ctx.server.persist.aof.leave();
     if spec.is_write() && ctx.server.blocking.any() {
         signal_command_keys(ctx, spec, args);
     }
@@ -338,14 +336,12 @@ pub fn rerun_blocked(ctx: &mut Ctx<'_>, args: Args<'_>) -> bool {
     ctx.mode = Mode::Wake;
     ctx.unserved = false;
     let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
-    ctx.server.persist.aof.enter();
     if let Err(err) = (spec.handler)(ctx, args) {
         ctx.out.error(err.text());
     }
     if ctx.server.persist.dirty != dirty {
         log_change(ctx, spec, args, rewrites, db_index);
     }
-    ctx.server.persist.aof.leave();
     if ctx.unserved {
         return false;
     }

@@ -47,18 +47,17 @@ pub struct AppendLog {
     /// Records not yet written; `buf[written..]` is pending.
     buf: Vec<u8>,
     written: usize,
-    /// Start of the open frame in `buf`.
-    frame: Option<usize>,
-    /// Nesting of commands (`EXEC` runs commands inside a command): the
-    /// frame closes when the outermost one ends, so a transaction is one
-    /// frame, all in or all out.
-    depth: u32,
+    /// Start of the open frame in `buf`, and its time. A frame gathers
+    /// every record of one loop round (of one `now_ms`) and is closed when
+    /// the round's records are written: so a transaction, always within
+    /// one round, is in one frame, all in or all out.
+    frame: Option<(usize, i64)>,
     /// Commands a handler logged in place of the one it ran.
     pub rewrites: u64,
     /// Records of changes made by commands (not of keys that expired): a
     /// reply waits only for these.
     pub changes: u64,
-    pub appended: u64,
+    /// Bytes written (with `always`, synced) since start-up.
     pub durable: u64,
     /// The last write error, while writes are failing.
     pub error: Option<String>,
@@ -85,10 +84,8 @@ impl AppendLog {
             buf: Vec::with_capacity(64 * 1024),
             written: 0,
             frame: None,
-            depth: 0,
             rewrites: 0,
             changes: 0,
-            appended: 0,
             durable: 0,
             error: None,
             loading: false,
@@ -213,27 +210,12 @@ impl AppendLog {
         self.sync_failed.load(Ordering::Acquire)
     }
 
-    /// A command starts: its records (and those of the commands it runs)
-    /// go into one frame.
+    /// Bytes logged since start-up, written or not: a reply may go out
+    /// once [`AppendLog::durable`] has reached this offset as it was after
+    /// its command.
     #[inline]
-    pub fn enter(&mut self) {
-        self.depth += 1;
-    }
-
-    /// A command ends; the outermost one closes the frame.
-    #[inline]
-    pub fn leave(&mut self) {
-        self.depth -= 1;
-        if self.depth == 0 {
-            self.leave_frame();
-        }
-    }
-
-    /// After a command panicked (and the loop caught it): closes the frame
-    /// it left open, keeping the records of the changes it did make.
-    pub fn unwind(&mut self) {
-        self.depth = 0;
-        self.leave_frame();
+    pub fn appended(&self) -> u64 {
+        self.durable + self.buf.len() as u64
     }
 
     /// Logs one command run against database `db` at `now_ms`.
@@ -255,26 +237,23 @@ impl AppendLog {
         self.append(now_ms, db, [&b"DEL"[..], key].into_iter());
     }
 
+    #[inline]
     fn append<'a>(&mut self, now_ms: i64, db: usize, args: impl ExactSizeIterator<Item = &'a [u8]>) {
         let start = match self.frame {
-            Some(start) => start,
-            None => {
+            Some((start, time)) if time == now_ms => start,
+            _ => {
+                self.close_frame();
                 let start = FrameBuilder::begin(&mut self.buf, KIND_COMMANDS, now_ms);
-                self.frame = Some(start);
+                self.frame = Some((start, now_ms));
                 start
             }
         };
         FrameBuilder::command(&mut self.buf, start, db, args);
-        if self.depth == 0 {
-            // Logged outside any command (expiry in the timer).
-            self.leave_frame();
-        }
     }
 
-    fn leave_frame(&mut self) {
-        if let Some(start) = self.frame.take() {
+    fn close_frame(&mut self) {
+        if let Some((start, _)) = self.frame.take() {
             FrameBuilder::end(&mut self.buf, start);
-            self.appended += (self.buf.len() - start) as u64;
         }
     }
 
@@ -286,10 +265,11 @@ impl AppendLog {
     /// Writes the buffered records (and syncs them with `always`). Returns
     /// false if they are not all durable, the log now failing.
     pub fn flush(&mut self) -> bool {
-        let complete = self.frame.unwrap_or(self.buf.len());
-        if self.written == complete && self.error.is_none() {
+        if self.buf.is_empty() && self.error.is_none() {
             return true;
         }
+        self.close_frame();
+        let complete = self.buf.len();
         let Some(file) = self.file.as_mut() else {
             // Not opened (start-up replay): nothing to write to.
             return true;
@@ -322,13 +302,10 @@ impl AppendLog {
             }
             AppendFsync::No => {}
         }
-        self.durable = self.appended;
-        self.buf.drain(..complete);
+        self.durable += complete as u64;
+        self.buf.clear();
         self.written = 0;
-        if let Some(start) = self.frame.as_mut() {
-            *start -= complete;
-        }
-        if self.buf.is_empty() && self.buf.capacity() > 16 * 1024 * 1024 {
+        if self.buf.capacity() > 16 * 1024 * 1024 {
             self.buf = Vec::with_capacity(64 * 1024);
         }
         if self.error.is_some() {

@@ -71,7 +71,6 @@ impl<'a> Replay<'a> {
         };
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cmd::execute(&mut ctx, args)));
         if outcome.is_err() {
-            ctx.server.persist.aof.unwind();
             ctx.out.error("ERR internal error");
         }
         let mut sink = Vec::new();

@@ -156,9 +156,9 @@ impl Server {
         Ok(())
     }
 
-    /// The flag that signal handlers set to stop the loop.
-    pub fn stop_flag(&self) -> Arc<AtomicBool> {
-        self.stop.clone()
+    /// The flag that stops the loop once set (by a signal handler).
+    pub fn set_stop_flag(&mut self, stop: Arc<AtomicBool>) {
+        self.stop = stop;
     }
 
     /// The port the first listener is bound to.
@@ -441,7 +441,6 @@ impl Server {
             // client gets an error and everyone else carries on.
             let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cmd::execute(&mut ctx, args)));
             if outcome.is_err() {
-                ctx.server.persist.aof.unwind();
                 let name = String::from_utf8_lossy(args.get(0)).to_string();
                 log::error!("command '{name}' failed with an internal error; the server carries on");
                 ctx.out.error(&format!("ERR internal error while running '{name}'"));
@@ -467,7 +466,7 @@ impl Server {
             blocked = client.blocked;
             cmd::expired_events(store, state, &mut Own { key, buf: &mut conn.wbuf }, *now_ms);
             if state.persist.aof.changes != changes_before {
-                conn.aof_hold = state.persist.aof.appended;
+                conn.aof_hold = state.persist.aof.appended();
             }
             if !state.pubsub.outbox.is_empty() {
                 deliver_outbox(conns, state, write_queue);
@@ -783,14 +782,13 @@ fn serve_ready(
                     cmd::rerun_blocked(&mut ctx, command.args())
                 }));
                 let served = outcome.unwrap_or_else(|_| {
-                    ctx.server.persist.aof.unwind();
                     log::error!("a blocked command failed with an internal error; the server carries on");
                     ctx.out.error("ERR internal error while serving a blocked command");
                     true
                 });
                 cmd::expired_events(store, state, &mut Own { key: waiter, buf: &mut conn.wbuf }, now_ms);
                 // The waiter's reply and the writer's both wait for the log.
-                conn.aof_hold = state.persist.aof.appended;
+                conn.aof_hold = state.persist.aof.appended();
                 if served {
                     state.unblock(waiter);
                     queue_write(conns, write_queue, waiter);
