@@ -16,6 +16,8 @@
 //! Every few steps and at the end, the keyspace is written with
 //! `persist::snapshot::write_to` and loaded into a fresh one: every
 //! command of the snapshot must be accepted and the data must be equal.
+//! The structure and round-trip checks are those of
+//! `efis::persist::selfcheck`, shared with the persistence targets.
 //!
 //! Input format: per command an opcode byte, a byte whose bit 0 picks
 //! the database and bits 1-3 advance the clock by 150 ms steps, then one
@@ -29,8 +31,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use efis::config::Config;
-use efis::persist::load::{read_from, FileKind};
-use efis::persist::snapshot;
+use efis::persist::selfcheck::{check_snapshot_round_trip, check_structure};
 use efis::protocol::Args;
 use efis::server::local::Replay;
 use efis::server::state::ServerState;
@@ -161,6 +162,18 @@ impl Input<'_> {
         (0..n).map(|_| self.pick(from)).collect()
     }
 
+    /// One to `most` pairs of picks, flattened: score and member, field
+    /// and value.
+    fn pairs<T: Copy>(&mut self, most: usize, first: &[T], second: &[T]) -> Option<Vec<T>> {
+        let n = 1 + usize::from(self.byte()?) % most;
+        let mut pairs = Vec::with_capacity(2 * n);
+        for _ in 0..n {
+            pairs.push(self.pick(first)?);
+            pairs.push(self.pick(second)?);
+        }
+        Some(pairs)
+    }
+
     /// A pick half the time, nothing otherwise.
     fn maybe<T: Copy>(&mut self, from: &[T]) -> Option<Option<T>> {
         let byte = self.byte()?;
@@ -237,30 +250,12 @@ fn command(op: u8, now: i64, input: &mut Input<'_>) -> Option<Cmd> {
         17 => with(&[b"SREM", key(input)?], input.some(&MEMBERS)?),
         18 => with(&[b"SPOP", key(input)?], input.maybe(&POP_COUNTS)?),
         19 => to_cmd(&[b"SMOVE", key(input)?, key(input)?, input.pick(&MEMBERS)?]),
-        20 => {
-            let key = key(input)?;
-            let n = 1 + usize::from(input.byte()?) % 3;
-            let mut pairs = Vec::new();
-            for _ in 0..n {
-                pairs.push(input.pick(&SCORES)?);
-                pairs.push(input.pick(&MEMBERS)?);
-            }
-            with(&[b"ZADD", key], pairs)
-        }
+        20 => with(&[b"ZADD", key(input)?], input.pairs(3, &SCORES, &MEMBERS)?),
         21 => with(&[b"ZREM", key(input)?], input.some(&MEMBERS)?),
         22 => to_cmd(&[b"ZINCRBY", key(input)?, input.pick(&SCORES)?, input.pick(&MEMBERS)?]),
         23 => with(&[b"ZPOPMIN", key(input)?], input.maybe(&POP_COUNTS)?),
         24 => to_cmd(&[b"ZREMRANGEBYRANK", key(input)?, input.pick(&INDEXES)?, input.pick(&INDEXES)?]),
-        25 => {
-            let key = key(input)?;
-            let n = 1 + usize::from(input.byte()?) % 2;
-            let mut pairs = Vec::new();
-            for _ in 0..n {
-                pairs.push(input.pick(&MEMBERS)?);
-                pairs.push(input.pick(&VALUES)?);
-            }
-            with(&[b"HSET", key], pairs)
-        }
+        25 => with(&[b"HSET", key(input)?], input.pairs(2, &MEMBERS, &VALUES)?),
         26 => with(&[b"HDEL", key(input)?], input.some(&MEMBERS)?),
         27 => to_cmd(&[b"HINCRBYFLOAT", key(input)?, input.pick(&MEMBERS)?, input.pick(&INCREMENTS)?]),
         28 => to_cmd(&[b"RENAME", key(input)?, key(input)?]),
@@ -904,55 +899,6 @@ fn sum(a: Option<f64>, b: Option<f64>) -> Option<f64> {
 // ---------------------------------------------------------------------
 // Checks of the keyspace
 
-/// No empty collection; sorted sets in (score, member) order with ranks
-/// that agree; lengths that match the elements.
-fn check_structure(store: &Keyspace) {
-    for db in 0..store.db_count() {
-        for entry in store.db_ref(db).iter() {
-            let key = entry.key().escape_ascii().to_string();
-            let len = match entry.value() {
-                ValueRef::Str(_) => continue,
-                ValueRef::List(list) => {
-                    let forward: Vec<&[u8]> = list.iter().collect();
-                    let mut backward: Vec<&[u8]> = list.iter().rev().collect();
-                    backward.reverse();
-                    assert_eq!(forward, backward, "db {db} list {key}: iterating backwards differs");
-                    assert_eq!(forward.len(), list.len(), "db {db} list {key}: length");
-                    list.len()
-                }
-                ValueRef::Set(set) => {
-                    let members: BTreeSet<&[u8]> = set.iter().collect();
-                    assert_eq!(members.len(), set.len(), "db {db} set {key}: length or duplicates");
-                    assert!(members.iter().all(|m| set.contains(m)), "db {db} set {key}: contains");
-                    set.len()
-                }
-                ValueRef::Hash(hash) => {
-                    let fields: BTreeMap<&[u8], &[u8]> = hash.iter().collect();
-                    assert_eq!(fields.len(), hash.len(), "db {db} hash {key}: length or duplicates");
-                    assert!(fields.iter().all(|(f, v)| hash.get(f) == Some(*v)), "db {db} hash {key}: get");
-                    hash.len()
-                }
-                ValueRef::ZSet(zset) => {
-                    let sorted: Vec<(&[u8], f64)> = zset.iter_sorted().collect();
-                    assert_eq!(sorted.len(), zset.len(), "db {db} zset {key}: length");
-                    assert_eq!(zset.iter().count(), zset.len(), "db {db} zset {key}: table length");
-                    for pair in sorted.windows(2) {
-                        let (a, b) = (pair[0], pair[1]);
-                        assert!(a.1 < b.1 || (a.1 == b.1 && a.0 < b.0), "db {db} zset {key}: {a:?} before {b:?}");
-                    }
-                    for (rank, &(member, score)) in sorted.iter().enumerate() {
-                        assert_eq!(zset.rank(member), Some(rank), "db {db} zset {key}: rank");
-                        assert_eq!(zset.at_rank(rank), Some((member, score)), "db {db} zset {key}: at_rank");
-                        assert_eq!(zset.score(member), Some(score), "db {db} zset {key}: score");
-                    }
-                    zset.len()
-                }
-            };
-            assert!(len > 0, "db {db}: key {key} is an empty collection");
-        }
-    }
-}
-
 /// What a client sees agrees with the data: TYPE, EXISTS, PTTL, the
 /// lengths and the contents of every key the generator uses.
 fn check_through_commands(store: &mut Keyspace, state: &mut ServerState, now: i64) {
@@ -1026,33 +972,8 @@ fn check_through_commands(store: &mut Keyspace, state: &mut ServerState, now: i6
 }
 
 /// The keyspace written as a snapshot and loaded into a fresh one: every
-/// command accepted, the same data.
+/// command accepted, the same data, a sound structure.
 fn check_round_trip(store: &Keyspace, now: i64) {
-    let expected = model_of(store, now);
-    let mut file = Vec::new();
-    let written = snapshot::write_to(store, &mut file, 1, now).expect("writing to a Vec");
-    assert_eq!(written.keys as usize, expected.len(), "keys in the snapshot");
-    assert_eq!(written.bytes, file.len() as u64, "bytes of the snapshot");
-
-    let config = Config { backup_path: "/nonexistent/efis-fuzz".into(), databases: DATABASES, ..Config::default() };
-    let mut loaded = Keyspace::new(DATABASES);
-    let mut state = ServerState::new(config, now);
-    let mut replay = Replay::new(&mut loaded, &mut state);
-    let mut refused = Vec::new();
-    let mut apply = |time_ms: i64, db: usize, args: Args<'_>| {
-        replay.run(time_ms, db, args)?;
-        if replay.reply().starts_with(b"-") {
-            let command: Vec<String> = args.iter().map(|a| a.escape_ascii().to_string()).collect();
-            refused.push(format!("{} -> {}", command.join(" "), replay.reply().escape_ascii()));
-        }
-        Ok(())
-    };
-    let report = read_from(&file[..], file.len() as u64, FileKind::Snapshot, &mut apply);
-    replay.finish();
-    let report = report.unwrap_or_else(|e| panic!("a written snapshot does not load: {e:?}"));
-    assert!(refused.is_empty(), "loading the snapshot refused {refused:?}");
-    assert_eq!(report.keys as usize, expected.len(), "keys in the end record");
-    let actual = model_of(&loaded, now);
-    assert!(actual == expected, "the snapshot loads different data\n expected {expected:?}\n actual   {actual:?}");
+    let loaded = check_snapshot_round_trip(store, 1, now);
     check_structure(&loaded);
 }

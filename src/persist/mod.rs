@@ -10,6 +10,7 @@
 //!   while the loop serves.
 //! * [`load`]: recovery at start-up and `efis check`.
 //! * [`backup`]: `efis backup`, which pulls snapshots over the network.
+//! * [`selfcheck`]: checks shared by `fuzz/` and the corpus replay test.
 //!
 //! Files in `BACKUP_PATH`: `appendonly-G.aof` (log generation `G`) and
 //! `snapshot-G.snap` (the state before log generation `G`). Compaction
@@ -22,6 +23,7 @@ pub mod backup;
 pub mod child;
 pub mod format;
 pub mod load;
+pub mod selfcheck;
 pub mod snapshot;
 
 use std::io;
