@@ -120,7 +120,14 @@ impl Db {
                     Ttl::At(t) => Some(t),
                 };
                 self.volatile = self.volatile + expire.is_some() as usize - old_expire.is_some() as usize;
-                self.table.replace_at(slot, Entry::new(key, value, expire));
+                let same_size = match &value {
+                    Value::Str(s) => self.table.at_mut(slot).overwrite_str(s, expire),
+                    Value::StrOwned(s) => self.table.at_mut(slot).overwrite_str(s, expire),
+                    _ => false,
+                };
+                if !same_size {
+                    self.table.replace_at(slot, Entry::new(key, value, expire));
+                }
             }
             None => {
                 let expire = match ttl {
@@ -339,6 +346,25 @@ impl Keyspace {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overwrites_in_place_and_not() {
+        let mut db = Db::default();
+        db.set(b"k", Value::Str(b"abc"), Ttl::Clear, 0);
+        db.set(b"k", Value::Str(b"xyz"), Ttl::Clear, 0);
+        assert!(matches!(db.get(b"k", 0).unwrap().value(), ValueRef::Str(b"xyz")));
+        db.set(b"k", Value::Str(b"123"), Ttl::At(500), 0);
+        assert_eq!(db.get(b"k", 0).unwrap().expire(), Some(500));
+        db.set(b"k", Value::StrOwned(b"456".to_vec()), Ttl::At(900), 0);
+        assert_eq!(db.get(b"k", 0).unwrap().expire(), Some(900));
+        db.set(b"k", Value::Str(b"4567"), Ttl::Keep, 0);
+        let entry = db.get(b"k", 0).unwrap();
+        assert!(matches!(entry.value(), ValueRef::Str(b"4567")));
+        assert_eq!(entry.expire(), Some(900));
+        db.set(b"k", Value::Str(b"7654"), Ttl::Clear, 0);
+        assert_eq!(db.get(b"k", 0).unwrap().expire(), None);
+        assert_eq!(db.volatile_len(), 0);
+    }
 
     #[test]
     fn lazy_and_active_expiry() {

@@ -590,13 +590,14 @@ def print_table(title, results, disk, label_a, label_b, rounds, quick):
 # ---------------------------------------------------------------- memory
 
 
-def write_load_file(path, keys):
-    """RESP for SET key:%08d <16-byte value>, keys times."""
+def write_load_file(path, keys, digits=8):
+    """RESP for SET key:%0<digits>d <16-byte value>, keys times."""
     with open(path, "wb") as f:
         batch = []
         for i in range(keys):
             # key:%08d is 12 bytes; the value "v" + %015d is 16 bytes.
-            batch.append(b"*3\r\n$3\r\nSET\r\n$12\r\nkey:%08d\r\n$16\r\nv%015d\r\n" % (i, i))
+            batch.append(b"*3\r\n$3\r\nSET\r\n$%d\r\nkey:%0*d\r\n$16\r\nv%015d\r\n"
+                         % (4 + digits, digits, i, i))
             if len(batch) == 10_000:
                 f.write(b"".join(batch))
                 batch.clear()

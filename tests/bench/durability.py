@@ -1,12 +1,13 @@
 """Durability measurements for ``bench.py --durability`` (Efis next to redis-server).
 
-1. Start-up: N keys (``SET key:%08d <16-byte value>``, 1,000,000 by default)
+1. Start-up: N keys (``SET key:%012d <16-byte value>``, 1,000,000 by default,
+   named as redis-benchmark names its keys)
    loaded with ``redis-cli --pipe``, the server stopped so that it writes its
    snapshot (Efis: SIGTERM, which snapshots; Redis with ``--appendonly yes``:
    ``BGREWRITEAOF`` finished, then ``SHUTDOWN``), then started again: the time
    from spawning the process until ``DBSIZE`` answers N.
 2. Snapshot under write load: the same N keys, then ``redis-benchmark -t set
-   -r N -c 50`` writing (pinned to the client core) while a probe connection
+   -r N -c 50`` overwriting them (pinned to the client core) while a probe connection
    sends ``PING`` back to back and records every round trip, and the server is
    asked for a snapshot (Efis ``BGSAVE``; Redis ``BGREWRITEAOF``, its
    compaction of the AOF).  Reported: the snapshot's duration, the longest
@@ -126,15 +127,30 @@ class Probe(threading.Thread):
         return max(window) * 1000 if window else float("nan")
 
 
-def snapshot_under_load(server, keys):
+def idle(server):
+    """Waits until no snapshot or rewrite of the server's own is running."""
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        busy = [info_field(server.port, "persistence", f)
+                for f in ("rdb_bgsave_in_progress", "aof_rewrite_in_progress")]
+        if busy == ["0", "0"] and not children(server.proc.pid):
+            return
+        time.sleep(0.05)
+
+
+def snapshot_under_load(server, keys, clients):
+    idle(server)
     probe = Probe(server.port)
     probe.start()
     load = subprocess.Popen(
         ["taskset", "-c", bench.CLIENT_CORE, "redis-benchmark", "-h", bench.HOST, "-p",
-         str(server.port), "-c", "50", "-r", str(keys), "-n", "100000000", "-t", "set", "-q"],
+         str(server.port), "-c", str(clients), "-r", str(keys), "-n", "100000000", "-t", "set", "-q"],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         time.sleep(2.0)
+        # A compaction of the server's own (Redis's automatic AOF rewrite
+        # after the load, say) would inflate the baseline.
+        idle(server)
         base_pss = family_pss_kib(server.proc.pid)
         command, flag = ("BGSAVE", "rdb_bgsave_in_progress") if server.kind == "efis" else \
             ("BGREWRITEAOF", "aof_rewrite_in_progress")
@@ -178,7 +194,9 @@ def run(efis_bin, keys, workdir_parent=None):
     with tempfile.TemporaryDirectory(prefix="efis-bench-dur-", dir=workdir_parent) as workdir:
         load_file = os.path.join(workdir, "load.resp")
         bench.log(f"durability: writing {keys:,} SET commands as RESP...")
-        bench.write_load_file(load_file, keys)
+        # redis-benchmark's key names (key:%012d), so that its write load
+        # overwrites these keys instead of adding new ones.
+        bench.write_load_file(load_file, keys, digits=12)
         for label, kind, binary, args in (
             ("Efis", "efis", efis_bin, ["--appendfsync", "everysec", "--backup-interval", "0"]),
             ("Redis", "redis", "redis-server", ["--appendonly", "yes", "--appendfsync", "everysec"]),
@@ -187,15 +205,20 @@ def run(efis_bin, keys, workdir_parent=None):
                 server = ss.add(label, kind, binary, args)
                 bench.log(f"durability: {label}: loading {keys:,} keys")
                 load_keys(server, load_file)
-                bench.log(f"durability: {label}: snapshot under write load")
-                snap = snapshot_under_load(server, keys)
+                bench.log(f"durability: {label}: snapshot under write load (50 clients)")
+                snap = snapshot_under_load(server, keys, 50)
+                bench.log(f"durability: {label}: snapshot under write load (1 client)")
+                light = snapshot_under_load(server, keys, 1)
+                snap["light_peak_mib"] = light["peak_mib"]
+                snap["light_base_mib"] = light["base_mib"]
+                snap["light_worst_ms"] = light["worst_during_ms"]
                 # The write load added keys up to N (random keys in 0..N).
                 total = int(cli(server.port, "DBSIZE"))
                 bench.log(f"durability: {label}: restart with {total:,} keys")
                 start = restart_time(server, total)
                 results[label] = dict(snap, start_s=start, start_keys=total)
     print()
-    print(f"== durability: {keys:,} keys (SET key:%08d <16-byte value>), everysec on both "
+    print(f"== durability: {keys:,} keys (SET key:%012d <16-byte value>), everysec on both "
           "(efis APPENDFSYNC=everysec; redis --appendonly yes --appendfsync everysec)")
     head = (f"{'server':<7} {'start-up':>9} {'snapshot':>9} {'worst RTT':>10} {'worst RTT':>10} "
             f"{'memory':>9} {'peak':>9}")
@@ -210,6 +233,13 @@ def run(efis_bin, keys, workdir_parent=None):
             continue
         print(f"{label:<7} {r['start_s']:>8.2f}s {r['duration']:>8.2f}s {r['worst_during_ms']:>8.1f}ms "
               f"{r['worst_before_ms']:>8.1f}ms {r['base_mib']:>6.0f}MiB {r['peak_mib']:>6.0f}MiB")
+    print("with 1 writing client instead of 50:")
+    for label in ("Efis", "Redis"):
+        r = results.get(label)
+        if r:
+            print(f"{label:<7} worst RTT during {r['light_worst_ms']:.1f}ms, memory before "
+                  f"{r['light_base_mib']:.0f}MiB, peak during {r['light_peak_mib']:.0f}MiB "
+                  f"({r['light_peak_mib'] / r['light_base_mib']:.2f})")
     if len(results) == 2:
         e, r = results["Efis"], results["Redis"]
         print(f"start-up time Efis/Redis: {e['start_s'] / r['start_s']:.2f}; "
