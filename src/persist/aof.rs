@@ -2,8 +2,10 @@
 //! while commands run, and the whole buffer goes to the file in one
 //! `write` before any reply of that round is sent (with `always`, one
 //! `fdatasync` too: a group commit). With `everysec` a helper thread
-//! fsyncs the file once a second; it only ever touches its own handle of
-//! the file.
+//! fsyncs the file once a second. With `everysec` and `no`, the same
+//! thread syncs the previous file in full when a compaction switches to a
+//! new one, so that a later log never outlives the tail of an earlier one.
+//! The thread only ever touches its own handles of the files.
 //!
 //! Offsets here are logical: `appended` counts every byte ever buffered,
 //! `durable` every byte written (and, with `always`, synced). A
@@ -70,6 +72,8 @@ pub struct AppendLog {
     /// Bytes the `everysec` thread has to sync, and its failure flag.
     unsynced: Arc<AtomicU64>,
     sync_failed: Arc<AtomicBool>,
+    /// `APPENDFSYNC=no`: the helper thread syncs nothing once a second.
+    switch_only: Arc<AtomicBool>,
     sync_thread: Option<(Sender<SyncMessage>, std::thread::JoinHandle<()>)>,
 }
 
@@ -93,6 +97,7 @@ impl AppendLog {
             file_size: 0,
             unsynced: Arc::new(AtomicU64::new(0)),
             sync_failed: Arc::new(AtomicBool::new(false)),
+            switch_only: Arc::new(AtomicBool::new(policy == AppendFsync::No)),
             sync_thread: None,
         }
     }
@@ -106,7 +111,8 @@ impl AppendLog {
         if policy == self.policy {
             return;
         }
-        if policy == AppendFsync::EverySec {
+        self.switch_only.store(policy == AppendFsync::No, Ordering::Release);
+        if policy != AppendFsync::Always {
             if let Some(handle) = self.file.as_ref().and_then(|f| f.try_clone().ok()) {
                 let dir = self.dir.clone();
                 self.sync_thread().send(SyncMessage::Switch(handle, dir)).ok();
@@ -144,8 +150,8 @@ impl AppendLog {
             return Err(e);
         }
         let handle = match self.policy {
-            AppendFsync::EverySec => Some(file.try_clone()?),
-            _ => None,
+            AppendFsync::Always => None,
+            _ => Some(file.try_clone()?),
         };
         self.generation = generation;
         self.file_size = header.len() as u64;
@@ -158,12 +164,14 @@ impl AppendLog {
         Ok(self.file.replace(file))
     }
 
-    /// The `everysec` fsync thread, started on first use.
+    /// The fsync thread (`everysec`, and file switches under `no`),
+    /// started on first use.
     fn sync_thread(&mut self) -> &Sender<SyncMessage> {
         if self.sync_thread.is_none() {
             let (sender, receiver) = mpsc::channel::<SyncMessage>();
             let unsynced = self.unsynced.clone();
             let failed = self.sync_failed.clone();
+            let switch_only = self.switch_only.clone();
             let handle = std::thread::Builder::new()
                 .name("efis-fsync".into())
                 .spawn(move || {
@@ -171,7 +179,7 @@ impl AppendLog {
                     let sync = |file: &Option<File>| {
                         if let Some(file) = file {
                             let pending = unsynced.swap(0, Ordering::AcqRel);
-                            if pending > 0 {
+                            if pending > 0 && !switch_only.load(Ordering::Acquire) {
                                 if let Err(e) = file.sync_data() {
                                     error!("fsync of the append-only file failed: {e}");
                                     failed.store(true, Ordering::Release);
@@ -185,11 +193,15 @@ impl AppendLog {
                     loop {
                         match receiver.recv_timeout(Duration::from_secs(1)) {
                             Ok(SyncMessage::Switch(file, dir)) => {
+                                // The previous log is synced in full before
+                                // the new one is ever synced (whatever the
+                                // policy): a later log must not outlive the
+                                // tail of an earlier one.
                                 if let Some(old) = &current {
                                     let _ = old.sync_data();
                                 }
-                                current = Some(file);
                                 let _ = super::sync_dir(&dir);
+                                current = Some(file);
                             }
                             Ok(SyncMessage::Stop) | Err(RecvTimeoutError::Disconnected) => {
                                 sync(&current);

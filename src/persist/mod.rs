@@ -151,8 +151,7 @@ impl Persistence {
     /// Starts a new log generation (the old one flushed first), so that
     /// the snapshot about to be written is where the new log begins.
     /// Returns the new generation and the previous log file, written but
-    /// maybe not yet synced: whoever writes the snapshot syncs it first
-    /// (a later log must never outlive an earlier one's tail).
+    /// maybe not yet synced.
     fn rotate(&mut self, now_ms: i64) -> Result<(u64, Option<std::fs::File>), String> {
         if let Some(e) = &self.aof.error {
             return Err(format!("the append-only file is failing ({e})"));
@@ -181,18 +180,16 @@ impl Persistence {
             return Err("a snapshot is already being written".into());
         }
         let started = Instant::now();
-        let (generation, previous) = self.rotate(now_ms)?;
+        // The previous log is synced off the loop: by the helper thread
+        // (`everysec`, `no`) as it switches files, or already by the last
+        // group commit (`always`).
+        let (generation, _previous) = self.rotate(now_ms)?;
         let dir = self.dir.clone();
         let child = child::spawn(|| {
             for &fd in sockets {
                 // SAFETY: in the child, these descriptors are its own copies,
                 // which nothing else in the child uses.
                 drop(unsafe { OwnedFd::from_raw_fd(fd) });
-            }
-            // The previous log is synced here, off the loop: a large one
-            // would otherwise pause every client.
-            if let Some(previous) = &previous {
-                previous.sync_data().map_err(|e| format!("cannot sync the previous log: {e}"))?;
             }
             snapshot::write_file(store, &dir, &snapshot_name(generation), generation, now_ms)
                 .map(|w| format!("{} {}", w.bytes, w.keys))
