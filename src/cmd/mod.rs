@@ -282,13 +282,7 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
         client.last_subcommand.clear();
     }
     let started = std::time::Instant::now();
-    let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
-    if let Err(err) = (spec.handler)(ctx, args) {
-        ctx.out.error(err.text());
-    }
-    if ctx.server.persist.dirty != dirty {
-        log_change(ctx, spec, args, rewrites, db_index);
-    }
+    run_handler(ctx, spec, args);
     if spec.is_write() && ctx.server.blocking.any() {
         signal_command_keys(ctx, spec, args);
     }
@@ -301,6 +295,19 @@ fn refuse_write(ctx: &mut Ctx<'_>) {
     let reason = ctx.server.persist.aof.error.clone().unwrap_or_default();
     ctx.out.error(&format!("MISCONF Errors writing to the AOF file: {reason}"));
     transaction::flag_failed(ctx);
+}
+
+/// Runs a command's handler, writes its error reply if any, and logs the
+/// command if it changed data.
+#[inline]
+fn run_handler(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
+    let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
+    if let Err(err) = (spec.handler)(ctx, args) {
+        ctx.out.error(err.text());
+    }
+    if ctx.server.persist.dirty != dirty {
+        log_change(ctx, spec, args, rewrites, db_index);
+    }
 }
 
 /// Appends a command that changed data to the log, after the keys that
@@ -335,13 +342,7 @@ pub fn rerun_blocked(ctx: &mut Ctx<'_>, args: Args<'_>) -> bool {
     let Some(spec) = lookup(args.get(0)) else { return true };
     ctx.mode = Mode::Wake;
     ctx.unserved = false;
-    let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
-    if let Err(err) = (spec.handler)(ctx, args) {
-        ctx.out.error(err.text());
-    }
-    if ctx.server.persist.dirty != dirty {
-        log_change(ctx, spec, args, rewrites, db_index);
-    }
+    run_handler(ctx, spec, args);
     if ctx.unserved {
         return false;
     }
