@@ -1190,6 +1190,21 @@ impl Tmpfs {
     }
 }
 
+/// A 2 MB tmpfs and a server keeping its data (`BACKUP_PATH`) in its
+/// `data` folder; `None`, the test skipped, where tmpfs cannot be mounted.
+/// Bound as `let Some((mount, srv))`, the server is dropped before the
+/// mount.
+fn server_on_small_disk() -> Option<(Tmpfs, Server)> {
+    let Some(mount) = Tmpfs::mount("2m") else {
+        eprintln!("skipped: cannot mount tmpfs");
+        return None;
+    };
+    let data = mount.path.join("data");
+    fs::create_dir(&data).unwrap();
+    let srv = Server::start_with(&[("BACKUP_PATH", data.to_str().unwrap())]);
+    Some((mount, srv))
+}
+
 impl Drop for Tmpfs {
     fn drop(&mut self) {
         let unmount = |lazy: bool| {
@@ -1230,13 +1245,7 @@ fn full_disk_answers_misconf_and_recovers() {
         return;
     }
     // Declared before the server, so dropped after it.
-    let Some(mount) = Tmpfs::mount("2m") else {
-        eprintln!("skipped: cannot mount tmpfs");
-        return;
-    };
-    let data = mount.path.join("data");
-    fs::create_dir(&data).unwrap();
-    let mut srv = Server::start_with(&[("BACKUP_PATH", data.to_str().unwrap())]);
+    let Some((mount, mut srv)) = server_on_small_disk() else { return };
     let mut con = srv.client();
     let value = |i: usize| format!("{i}-{}", "d".repeat(1000));
     for i in 0..100 {
@@ -1317,13 +1326,8 @@ fn full_disk_during_snapshot_keeps_the_log() {
     if is_redis() {
         return;
     }
-    let Some(mount) = Tmpfs::mount("2m") else {
-        eprintln!("skipped: cannot mount tmpfs");
-        return;
-    };
+    let Some((mount, mut srv)) = server_on_small_disk() else { return };
     let data = mount.path.join("data");
-    fs::create_dir(&data).unwrap();
-    let mut srv = Server::start_with(&[("BACKUP_PATH", data.to_str().unwrap())]);
     let mut con = srv.client();
     let value = |i: usize| format!("{i}-{}", "s".repeat(1000));
     for i in 0..300 {
@@ -1755,13 +1759,7 @@ fn full_disk_reads_of_expired_keys_are_answered() {
     if is_redis() {
         return;
     }
-    let Some(mount) = Tmpfs::mount("2m") else {
-        eprintln!("skipped: cannot mount tmpfs");
-        return;
-    };
-    let data = mount.path.join("data");
-    fs::create_dir(&data).unwrap();
-    let mut srv = Server::start_with(&[("BACKUP_PATH", data.to_str().unwrap())]);
+    let Some((mount, mut srv)) = server_on_small_disk() else { return };
     let mut con = srv.client();
     // Only lazy expiry: the GET is what expires `x` (and logs its DEL).
     let _: () = q(&mut con, &["DEBUG", "SET-ACTIVE-EXPIRE", "0"]);
@@ -1848,13 +1846,7 @@ fn full_disk_shutdown_sends_no_held_reply() {
     if is_redis() {
         return;
     }
-    let Some(mount) = Tmpfs::mount("2m") else {
-        eprintln!("skipped: cannot mount tmpfs");
-        return;
-    };
-    let data = mount.path.join("data");
-    fs::create_dir(&data).unwrap();
-    let mut srv = Server::start_with(&[("BACKUP_PATH", data.to_str().unwrap())]);
+    let Some((mount, mut srv)) = server_on_small_disk() else { return };
     let filler = mount.path.join("filler");
     let mut kept: Vec<(String, String)> = Vec::new();
     // Stopped by SIGTERM, then by SHUTDOWN.
