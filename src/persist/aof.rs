@@ -133,12 +133,11 @@ impl AppendLog {
     }
 
     /// Starts log generation `generation` in a new file (with its header
-    /// written) and makes it the current one; returns the previous file,
-    /// which must have been flushed, for the caller to sync. On error the
-    /// current file stays as it was. The new file is synced by the first
+    /// written) and makes it the current one; the previous file must have
+    /// been flushed. On error the current file stays as it was. The new file is synced by the first
     /// group commit (`always`) or the fsync thread (`everysec`), not here:
     /// no `fsync` in the loop.
-    pub fn open(&mut self, generation: u64, now_ms: i64) -> io::Result<Option<File>> {
+    pub fn open(&mut self, generation: u64, now_ms: i64) -> io::Result<()> {
         let path = self.dir.join(aof_name(generation));
         let mut file = File::options().create(true).append(true).open(&path)?;
         let header = encode_header(AOF_MAGIC, generation, now_ms);
@@ -161,7 +160,8 @@ impl AppendLog {
         } else {
             self.dir_sync_pending = self.policy == AppendFsync::Always;
         }
-        Ok(self.file.replace(file))
+        self.file = Some(file);
+        Ok(())
     }
 
     /// The fsync thread (`everysec`, and file switches under `no`),

@@ -150,9 +150,9 @@ impl Persistence {
 
     /// Starts a new log generation (the old one flushed first), so that
     /// the snapshot about to be written is where the new log begins.
-    /// Returns the new generation and the previous log file, written but
-    /// maybe not yet synced.
-    fn rotate(&mut self, now_ms: i64) -> Result<(u64, Option<std::fs::File>), String> {
+    /// Returns the new generation. The previous log is written but maybe
+    /// not yet synced (see [`Persistence::start_compaction`]).
+    fn rotate(&mut self, now_ms: i64) -> Result<u64, String> {
         if let Some(e) = &self.aof.error {
             return Err(format!("the append-only file is failing ({e})"));
         }
@@ -160,11 +160,8 @@ impl Persistence {
             return Err("cannot write the append-only file".into());
         }
         let generation = self.aof.generation() + 1;
-        let previous = self
-            .aof
-            .open(generation, now_ms)
-            .map_err(|e| format!("cannot create {}: {e}", aof::aof_name(generation)))?;
-        Ok((generation, previous))
+        self.aof.open(generation, now_ms).map_err(|e| format!("cannot create {}: {e}", aof::aof_name(generation)))?;
+        Ok(generation)
     }
 
     /// Starts a compaction in the background: a new log, and a child
@@ -183,7 +180,7 @@ impl Persistence {
         // The previous log is synced off the loop: by the helper thread
         // (`everysec`, `no`) as it switches files, or already by the last
         // group commit (`always`).
-        let (generation, _previous) = self.rotate(now_ms)?;
+        let generation = self.rotate(now_ms)?;
         let dir = self.dir.clone();
         let child = child::spawn(|| {
             for &fd in sockets {
@@ -253,10 +250,11 @@ impl Persistence {
         }
         self.requested = false;
         let started = Instant::now();
-        let (generation, previous) = self.rotate(now_ms)?;
-        if let Some(previous) = previous {
-            previous.sync_data().map_err(|e| format!("cannot sync the previous log: {e}"))?;
+        // Everything is synced here, in the loop: SAVE and shutdown wait.
+        if !self.aof.flush_and_sync() {
+            return Err("cannot sync the append-only file".into());
         }
+        let generation = self.rotate(now_ms)?;
         self.dirty_at_start = self.dirty;
         let result = snapshot::write_file(store, &self.dir, &snapshot_name(generation), generation, now_ms)
             .map(|w| format!("{} {}", w.bytes, w.keys))

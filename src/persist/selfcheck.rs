@@ -15,10 +15,10 @@
 use super::format::{FRAME_HEADER_LEN, HEADER_LEN};
 use super::load::{read_from, FileKind, FileReport};
 use super::snapshot;
-use crate::cmd::{lookup, Flags};
+use crate::cmd::lookup;
 use crate::config::Config;
 use crate::protocol::Args;
-use crate::server::local::Replay;
+use crate::server::local::{loggable, Replay};
 use crate::server::state::ServerState;
 use crate::store::{Keyspace, ValueRef};
 
@@ -148,12 +148,10 @@ pub fn replayable(args: Args<'_>) -> bool {
     };
     match spec.name {
         // `DEBUG POPULATE count [prefix [size]]` logs itself.
-        "debug" => {
-            args.len() >= 3 && args.get(1).eq_ignore_ascii_case(b"populate") && small(2) && (args.len() < 5 || small(4))
-        }
+        "debug" => loggable(args) && small(2) && (args.len() < 5 || small(4)),
         "setrange" => small(2),
         "multi" | "exec" | "discard" | "watch" | "unwatch" => true,
-        _ => spec.flags.contains(Flags::WRITE),
+        _ => loggable(args),
     }
 }
 

@@ -11,6 +11,14 @@ use crate::pubsub::Own;
 use crate::server::state::{Client, ServerState};
 use crate::store::Keyspace;
 
+/// Whether a log record may hold this command: a write command, or
+/// `DEBUG POPULATE`, which logs itself.
+pub fn loggable(args: Args<'_>) -> bool {
+    crate::cmd::lookup(args.get(0)).is_some_and(|spec| {
+        spec.is_write() || (spec.name == "debug" && args.len() > 1 && args.get(1).eq_ignore_ascii_case(b"populate"))
+    })
+}
+
 /// A session that replays commands into a keyspace.
 pub struct Replay<'a> {
     store: &'a mut Keyspace,
@@ -34,13 +42,9 @@ impl<'a> Replay<'a> {
         if db >= self.store.db_count() {
             return Err(format!("a command for database {db}, but DATABASES is {}", self.store.db_count()));
         }
-        // Only what a log can hold: write commands, and DEBUG POPULATE,
-        // which logs itself. Anything else (SHUTDOWN, DEBUG SLEEP, CONFIG
-        // SET...) in a file means the file is not what Efis wrote.
-        let loggable = crate::cmd::lookup(args.get(0)).is_some_and(|spec| {
-            spec.is_write() || (spec.name == "debug" && args.len() > 1 && args.get(1).eq_ignore_ascii_case(b"populate"))
-        });
-        if !loggable {
+        // Anything else (SHUTDOWN, DEBUG SLEEP, CONFIG SET...) in a file
+        // means the file is not what Efis wrote.
+        if !loggable(args) {
             let name: String = String::from_utf8_lossy(args.get(0)).chars().take(64).collect();
             return Err(format!("a record holds '{name}', which is not a write command"));
         }
