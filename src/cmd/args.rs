@@ -52,18 +52,21 @@ pub fn parse_f64(text: &[u8]) -> Option<f64> {
         return None;
     }
     let s = std::str::from_utf8(text).ok()?;
-    let lower = s.to_ascii_lowercase();
-    let value = match lower.as_str() {
-        "inf" | "+inf" | "infinity" | "+infinity" => f64::INFINITY,
-        "-inf" | "-infinity" => f64::NEG_INFINITY,
-        _ => {
-            // Rust accepts "inf"/"nan" spellings handled above and rejects
-            // C's hexadecimal floats, which Redis users do not send.
-            if lower.contains("nan") || lower.contains("inf") {
-                return None;
-            }
-            s.parse::<f64>().ok()?
+    // Letters other than an exponent's `e` only ever spell an infinity;
+    // Rust would also accept "nan" and "infinity" in any case, and rejects
+    // C's hexadecimal floats, which Redis users do not send.
+    let value = if text.iter().any(|&b| b.is_ascii_alphabetic() && b != b'e' && b != b'E') {
+        let unsigned = s.strip_prefix(['+', '-']).unwrap_or(s);
+        if !unsigned.eq_ignore_ascii_case("inf") && !unsigned.eq_ignore_ascii_case("infinity") {
+            return None;
         }
+        if s.starts_with('-') {
+            f64::NEG_INFINITY
+        } else {
+            f64::INFINITY
+        }
+    } else {
+        s.parse::<f64>().ok()?
     };
     (!value.is_nan()).then_some(value)
 }
@@ -106,5 +109,11 @@ mod tests {
         assert_eq!(parse_f64(b"nan"), None);
         assert_eq!(parse_f64(b" 1"), None);
         assert_eq!(parse_f64(b"abc"), None);
+        assert_eq!(parse_f64(b"+Infinity"), Some(f64::INFINITY));
+        assert_eq!(parse_f64(b"-INF"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_f64(b"1e3"), Some(1000.0));
+        assert_eq!(parse_f64(b"--inf"), None);
+        assert_eq!(parse_f64(b"infx"), None);
+        assert_eq!(parse_f64(b"0x10"), None);
     }
 }

@@ -35,6 +35,7 @@ mod zset;
 use crate::protocol::{Args, Reply};
 use crate::pubsub::Own;
 use crate::server::state::{Client, ServerState};
+use crate::store::table::resizes_left_running;
 use crate::store::{Db, Keyspace};
 
 pub use table::{lookup, CommandSpec, Flags};
@@ -302,11 +303,17 @@ fn refuse_write(ctx: &mut Ctx<'_>) {
 #[inline]
 fn run_handler(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
     let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
+    let resizes = resizes_left_running();
     if let Err(err) = (spec.handler)(ctx, args) {
         ctx.out.error(err.text());
     }
     if ctx.server.persist.dirty != dirty {
         log_change(ctx, spec, args, rewrites, db_index);
+        if resizes_left_running() != resizes {
+            for key in command_keys(spec, args) {
+                ctx.store.track_value_resize(db_index, key);
+            }
+        }
     }
 }
 
@@ -320,18 +327,23 @@ fn log_change(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>, rewrites: u
     }
 }
 
+/// The keys a command names, by its key positions (first, last, step).
+fn command_keys<'a>(spec: &CommandSpec, args: Args<'a>) -> impl Iterator<Item = &'a [u8]> {
+    let last = if spec.last_key < 0 { args.len() as i32 + spec.last_key } else { spec.last_key };
+    let positions = if spec.first_key <= 0 || spec.step <= 0 {
+        None
+    } else {
+        Some((spec.first_key..=last.min(args.len() as i32 - 1)).step_by(spec.step as usize))
+    };
+    positions.into_iter().flatten().map(move |i| args.get(i as usize))
+}
+
 /// Marks the keys a write command names as ready for blocked clients:
 /// the safety net under `Ctx::notify` (a key that did not really change
 /// costs the waiters one look).
 fn signal_command_keys(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
-    if spec.first_key <= 0 || spec.step <= 0 {
-        return;
-    }
-    let last = if spec.last_key < 0 { args.len() as i32 + spec.last_key } else { spec.last_key };
-    let mut i = spec.first_key;
-    while i <= last && (i as usize) < args.len() {
-        ctx.server.blocking.signal(ctx.db_index, args.get(i as usize));
-        i += spec.step;
+    for key in command_keys(spec, args) {
+        ctx.server.blocking.signal(ctx.db_index, key);
     }
 }
 

@@ -4,8 +4,10 @@
 //! `fdatasync` too: a group commit). With `everysec` a helper thread
 //! fsyncs the file once a second. With `everysec` and `no`, the same
 //! thread syncs the previous file in full when a compaction switches to a
-//! new one, so that a later log never outlives the tail of an earlier one.
-//! The thread only ever touches its own handles of the files.
+//! new one, so that a later log never outlives the tail of an earlier one,
+//! and deletes the files a compaction made obsolete (unlinking a large log
+//! still in the page cache takes tens of milliseconds, too long for the
+//! loop). The thread only ever touches its own handles of the files.
 //!
 //! Offsets here are logical: `appended` counts every byte ever buffered,
 //! `durable` every byte written (and, with `always`, synced). A
@@ -32,11 +34,13 @@ pub fn aof_name(generation: u64) -> String {
     format!("appendonly-{generation:010}.aof")
 }
 
-/// Messages to the `everysec` fsync thread.
+/// Messages to the fsync thread.
 enum SyncMessage {
     /// From now on, sync this file (after a last sync of the old one) and
     /// the directory that holds it.
     Switch(File, PathBuf),
+    /// Delete these files (after everything sent before).
+    Delete(Vec<PathBuf>),
     Stop,
 }
 
@@ -203,6 +207,13 @@ impl AppendLog {
                                 let _ = super::sync_dir(&dir);
                                 current = Some(file);
                             }
+                            Ok(SyncMessage::Delete(paths)) => {
+                                for path in paths {
+                                    if let Err(e) = std::fs::remove_file(&path) {
+                                        warn!("cannot delete {}: {e}", path.display());
+                                    }
+                                }
+                            }
                             Ok(SyncMessage::Stop) | Err(RecvTimeoutError::Disconnected) => {
                                 sync(&current);
                                 return;
@@ -215,6 +226,13 @@ impl AppendLog {
             self.sync_thread = Some((sender, handle));
         }
         &self.sync_thread.as_ref().expect("started above").0
+    }
+
+    /// Deletes `paths` on the fsync thread, after any switch sent before.
+    pub fn delete_in_background(&mut self, paths: Vec<PathBuf>) {
+        if !paths.is_empty() {
+            self.sync_thread().send(SyncMessage::Delete(paths)).ok();
+        }
     }
 
     /// True while the `everysec` thread's last fsync failed.

@@ -1,7 +1,7 @@
 //! The copy-on-write child process that writes a snapshot while the loop
-//! keeps serving: `fork`, `waitpid` and `_exit` from the C library that
-//! the standard library already links (declared here, the only foreign
-//! calls in Efis).
+//! keeps serving: `fork`, `setpriority`, `waitpid` and `_exit` from the C
+//! library that the standard library already links (declared here, the
+//! only foreign calls in Efis).
 //!
 //! The child sees the keyspace frozen at the moment of the fork, writes
 //! it out, reports one line ("ok BYTES KEYS" or "err WHY") on a socket
@@ -13,12 +13,22 @@ use std::os::unix::net::UnixStream;
 
 extern "C" {
     fn fork() -> i32;
+    fn setpriority(which: i32, who: u32, priority: i32) -> i32;
     fn waitpid(pid: i32, status: *mut i32, options: i32) -> i32;
     fn _exit(code: i32) -> !;
     fn kill(pid: i32, signal: i32) -> i32;
 }
 
 const WNOHANG: i32 = 1;
+const PRIO_PROCESS: i32 = 0;
+
+/// The child's nice value. It inherits the loop's CPU affinity, so on a
+/// server pinned to one core it competes with the loop for that core:
+/// at the lowest priority it takes only what the loop leaves idle, and a
+/// snapshot taken under full load takes longer instead of stalling
+/// replies (with 50 clients pipelining, a 0.1 s snapshot at equal
+/// priority doubled the p99 latency of the whole run).
+const CHILD_NICENESS: i32 = 19;
 const SIGKILL: i32 = 9;
 
 /// A running child and the parent's end of its report channel.
@@ -49,6 +59,9 @@ pub fn spawn(work: impl FnOnce() -> Result<String, String>) -> io::Result<Child>
     }
     if pid == 0 {
         drop(parent_end);
+        // SAFETY: plain system call on this process; failure only leaves
+        // the priority as it was.
+        unsafe { setpriority(PRIO_PROCESS, 0, CHILD_NICENESS) };
         // A panic must not unwind into the child's copy of the server.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
         let (line, code) = match outcome {

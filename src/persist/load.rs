@@ -5,7 +5,10 @@
 //! * A torn final record of the newest log (the file ends inside it, or
 //!   its checksum fails and nothing follows) is what a crash leaves: it is
 //!   cut off with a warning, and a copy of the cut bytes is kept next to
-//!   the log as `NAME.cut-OFFSET`.
+//!   the log as `NAME.cut-OFFSET`. A log that ends inside its header holds
+//!   no record; it is given its header, wherever it stands.
+//! * The logs after the newest snapshot must form an unbroken chain of
+//!   generations; a missing one stops start-up.
 //! * Anything else that is damaged (a bad checksum with data after it, a
 //!   broken header, a snapshot without its end record, a format version
 //!   from a newer efis) stops start-up with the file and offset named,
@@ -18,8 +21,8 @@ use std::path::{Path, PathBuf};
 use log::{info, warn};
 
 use super::format::{
-    decode_header, decode_payload, FrameBuilder, FrameError, FrameReader, Header, Payload, AOF_MAGIC, HEADER_LEN,
-    SNAPSHOT_MAGIC,
+    decode_header, decode_payload, encode_header, FrameBuilder, FrameError, FrameReader, Header, Payload, AOF_MAGIC,
+    HEADER_LEN, SNAPSHOT_MAGIC,
 };
 use crate::protocol::Args;
 
@@ -29,11 +32,25 @@ pub struct LoadError {
     pub file: PathBuf,
     pub offset: u64,
     pub reason: String,
+    /// Whether the file itself is what is wrong, so that `efis check
+    /// --repair` is the way out (not so for a missing file).
+    pub repairable: bool,
+}
+
+impl LoadError {
+    /// `file` itself is damaged at `offset` (or cannot be read).
+    fn damaged(file: &Path, offset: u64, reason: String) -> LoadError {
+        LoadError { file: file.to_path_buf(), offset, reason, repairable: true }
+    }
 }
 
 impl std::fmt::Display for LoadError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {} at byte {}", self.file.display(), self.reason, self.offset)
+        if self.repairable {
+            write!(f, "{}: {} at byte {}", self.file.display(), self.reason, self.offset)
+        } else {
+            write!(f, "{}: {}", self.file.display(), self.reason)
+        }
     }
 }
 
@@ -83,7 +100,7 @@ pub type Apply<'f> = dyn FnMut(i64, usize, Args<'_>) -> Result<(), String> + 'f;
 /// Reads a whole file, checking every frame and handing each command to
 /// `apply`. A torn tail is reported, not an error; the caller decides.
 pub fn read_file(path: &Path, kind: FileKind, apply: &mut Apply<'_>) -> Result<FileReport, LoadError> {
-    let fail = |offset: u64, reason: String| LoadError { file: path.to_path_buf(), offset, reason };
+    let fail = |offset: u64, reason: String| LoadError::damaged(path, offset, reason);
     let file = File::open(path).map_err(|e| fail(0, format!("cannot open: {e}")))?;
     let len = file.metadata().map_err(|e| fail(0, format!("cannot stat: {e}")))?.len();
     read_from(BufReader::with_capacity(1 << 20, file), len, kind, apply)
@@ -169,17 +186,19 @@ pub struct Recovered {
 pub struct DirListing {
     /// `(header, path)`, headers read; damaged headers are errors.
     pub snapshots: Vec<(Header, PathBuf)>,
-    /// `(generation, path)` of `appendonly-N.aof`, ascending.
-    pub logs: Vec<(u64, PathBuf)>,
+    /// Logs, by ascending generation.
+    pub logs: Vec<LogFile>,
 }
+
+/// `(generation, path)` of an `appendonly-N.aof`.
+pub type LogFile = (u64, PathBuf);
 
 /// Lists the snapshots (reading their headers) and logs in `dir`.
 pub fn list_dir(dir: &Path) -> Result<DirListing, LoadError> {
-    let fail = |file: &Path, offset, reason: String| LoadError { file: file.to_path_buf(), offset, reason };
     let mut listing = DirListing::default();
-    let entries = std::fs::read_dir(dir).map_err(|e| fail(dir, 0, format!("cannot list: {e}")))?;
+    let entries = std::fs::read_dir(dir).map_err(|e| LoadError::damaged(dir, 0, format!("cannot list: {e}")))?;
     for entry in entries {
-        let path = entry.map_err(|e| fail(dir, 0, format!("cannot list: {e}")))?.path();
+        let path = entry.map_err(|e| LoadError::damaged(dir, 0, format!("cannot list: {e}")))?.path();
         let Some(name) = path.file_name().and_then(|n| n.to_str()) else { continue };
         if !path.is_file() {
             continue;
@@ -194,21 +213,16 @@ pub fn list_dir(dir: &Path) -> Result<DirListing, LoadError> {
                     } else {
                         format!("cannot read: {e}")
                     };
-                    return Err(fail(&path, 0, reason));
+                    return Err(LoadError::damaged(&path, 0, reason));
                 }
-                let header = decode_header(SNAPSHOT_MAGIC, &header).map_err(|e| fail(&path, 0, e.to_string()))?;
+                let header =
+                    decode_header(SNAPSHOT_MAGIC, &header).map_err(|e| LoadError::damaged(&path, 0, e.to_string()))?;
                 listing.snapshots.push((header, path));
             }
-            Some(FileKind::Log) => {
-                let generation = name
-                    .strip_prefix("appendonly-")
-                    .and_then(|n| n.strip_suffix(".aof"))
-                    .and_then(|n| n.parse::<u64>().ok());
-                match generation {
-                    Some(generation) => listing.logs.push((generation, path)),
-                    None => warn!("ignoring {}: not a log file name efis writes", path.display()),
-                }
-            }
+            Some(FileKind::Log) => match log_generation(name) {
+                Some(generation) => listing.logs.push((generation, path)),
+                None => warn!("ignoring {}: not a log file name efis writes", path.display()),
+            },
             None => {}
         }
     }
@@ -217,64 +231,67 @@ pub fn list_dir(dir: &Path) -> Result<DirListing, LoadError> {
     Ok(listing)
 }
 
+/// The generation in a log file name, `appendonly-G.aof`.
+fn log_generation(name: &str) -> Option<u64> {
+    name.strip_prefix("appendonly-").and_then(|n| n.strip_suffix(".aof")).and_then(|n| n.parse::<u64>().ok())
+}
+
 /// Loads `dir`: the newest snapshot, then every log from its generation
 /// on. A torn tail of the newest log is cut off (see the module docs).
 pub fn recover(dir: &Path, apply: &mut Apply<'_>) -> Result<Recovered, LoadError> {
     let listing = list_dir(dir)?;
     let mut recovered = Recovered::default();
-    let mut first_log = 0;
-    let mut max_generation = 0;
-    if let Some((header, path)) = listing.snapshots.last() {
+    let (first_log, logs) = chain(dir, &listing)?;
+    if let Some((_, path)) = listing.snapshots.last() {
         let report = read_file(path, FileKind::Snapshot, apply)?;
         info!("loaded snapshot {} ({} keys, {} bytes)", path.display(), report.keys, report.len);
         recovered.snapshot = Some(path.clone());
         recovered.snapshot_keys = report.keys;
-        first_log = header.generation;
-        max_generation = header.generation;
     }
-    let logs: Vec<&(u64, PathBuf)> = listing.logs.iter().filter(|(g, _)| *g >= first_log).collect();
+    // The next log continues the chain: right after the last log kept, or
+    // the snapshot's own generation if no log follows it yet (a restored
+    // backup).
+    let mut next_generation = first_log;
     for (i, (generation, path)) in logs.iter().enumerate() {
         let last = i + 1 == logs.len();
         let report = read_file(path, FileKind::Log, apply)?;
         if let Some(header) = report.header {
             if header.generation != *generation {
-                return Err(LoadError {
-                    file: path.clone(),
-                    offset: 0,
-                    reason: format!("the header says generation {}, the name {generation}", header.generation),
-                });
+                return Err(LoadError::damaged(
+                    path,
+                    0,
+                    format!("the header says generation {}, the name {generation}", header.generation),
+                ));
             }
         }
         if let Some((offset, reason)) = report.torn {
-            if !last {
-                return Err(LoadError {
-                    file: path.clone(),
-                    offset,
-                    reason: format!("{reason}, and newer logs follow"),
-                });
-            }
-            let kept = cut_tail(path, offset).map_err(|e| LoadError {
-                file: path.clone(),
-                offset,
-                reason: format!("cannot cut off the torn final record: {e}"),
-            })?;
             if offset < HEADER_LEN as u64 {
-                // Not even its header was written: a log that never began.
-                std::fs::remove_file(path).map_err(|e| LoadError {
-                    file: path.clone(),
-                    offset,
-                    reason: format!("cannot remove a log without a header: {e}"),
+                // Not even its header was written (a crash right after the
+                // file was made): a log that never began, with no record.
+                // It is given its header, wherever it stands in the chain,
+                // so the chain keeps no hole.
+                let kept = begin_log(path, *generation).map_err(|e| {
+                    LoadError::damaged(
+                        path,
+                        offset,
+                        format!("cannot write the header of a log that ends inside it: {e}"),
+                    )
                 })?;
                 warn!(
-                    "{}: removed, it ended inside its header ({} bytes kept in {})",
+                    "{}: it ended inside its header, so it holds no record; given a new header ({} bytes kept in {})",
                     path.display(),
                     report.len,
                     kept.display()
                 );
                 recovered.logs += 1;
-                max_generation = max_generation.max(*generation);
+                next_generation = generation + 1;
                 continue;
             }
+            if !last {
+                return Err(LoadError::damaged(path, offset, format!("{reason}, and newer logs follow")));
+            }
+            let kept = cut_tail(path, offset)
+                .map_err(|e| LoadError::damaged(path, offset, format!("cannot cut off the torn final record: {e}")))?;
             warn!(
                 "{}: cut off an incomplete final record at byte {offset} ({reason}); the {} bytes cut are kept in {}",
                 path.display(),
@@ -285,23 +302,68 @@ pub fn recover(dir: &Path, apply: &mut Apply<'_>) -> Result<Recovered, LoadError
         // What was replayed is the base of every change to come: it must
         // be on disk before a new log builds on it (after a crash its tail
         // may have been in the page cache only).
-        File::open(path).and_then(|f| f.sync_all()).map_err(|e| LoadError {
-            file: path.clone(),
-            offset: report.len,
-            reason: format!("cannot sync: {e}"),
-        })?;
+        File::open(path)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| LoadError::damaged(path, report.len, format!("cannot sync: {e}")))?;
         recovered.logs += 1;
         recovered.commands += report.commands;
-        max_generation = max_generation.max(*generation);
+        next_generation = generation + 1;
     }
     if !logs.is_empty() {
         let _ = super::sync_dir(dir);
     }
-    if let Some((generation, _)) = listing.logs.last() {
-        max_generation = max_generation.max(*generation);
-    }
-    recovered.next_generation = max_generation + 1;
+    recovered.next_generation = next_generation;
     Ok(recovered)
+}
+
+/// The logs start-up loads after the newest snapshot, and the generation
+/// the first of them must have: a snapshot `G` holds the state before log
+/// `G`; without a snapshot, log generations start at 1.
+///
+/// Refuses a hole in that chain: the logs must all be there, one after
+/// another, or the writes of a missing one would be silently lost.
+fn chain<'l>(dir: &Path, listing: &'l DirListing) -> Result<(u64, &'l [LogFile]), LoadError> {
+    let snapshot = listing.snapshots.last();
+    let first_log = snapshot.map_or(1, |(header, _)| header.generation);
+    let logs = &listing.logs[listing.logs.partition_point(|(g, _)| *g < first_log)..];
+    for (expected, (generation, path)) in (first_log..).zip(logs) {
+        if *generation != expected {
+            let (missing, whose) = if generation - expected == 1 {
+                (format!("the log before it, {}, is missing", super::aof::aof_name(expected)), "its")
+            } else {
+                let (from, to) = (super::aof::aof_name(expected), super::aof::aof_name(generation - 1));
+                (format!("the logs before it, {from} to {to}, are missing"), "their")
+            };
+            let context = match (expected == first_log, snapshot) {
+                (true, Some((_, snapshot))) => format!(" (the first after {})", snapshot.display()),
+                (true, None) => {
+                    format!(" and no snapshot stands in for {}", if whose == "its" { "it" } else { "them" })
+                }
+                (false, _) => String::new(),
+            };
+            return Err(LoadError {
+                file: path.clone(),
+                offset: 0,
+                reason: format!(
+                    "{missing}{context}: {whose} writes would be lost. Put the missing files back, or move this \
+                     log and every newer one out of {} to start from what comes before the gap",
+                    dir.display()
+                ),
+                repairable: false,
+            });
+        }
+    }
+    Ok((first_log, logs))
+}
+
+/// Gives a log that ends inside its header a whole new header (after
+/// copying its bytes to `PATH.cut-0`), synced. Returns the copy's path.
+fn begin_log(path: &Path, generation: u64) -> io::Result<PathBuf> {
+    let kept = cut_tail(path, 0)?;
+    let mut file = File::options().append(true).open(path)?;
+    file.write_all(&encode_header(AOF_MAGIC, generation, crate::server::unix_ms()))?;
+    file.sync_all()?;
+    Ok(kept)
 }
 
 /// Truncates `path` at `offset`, first copying the bytes cut to
@@ -326,8 +388,15 @@ pub fn cut_tail(path: &Path, offset: u64) -> io::Result<PathBuf> {
 /// (a snapshot also gets a new end record). Returns the exit code.
 pub fn check(paths: &[PathBuf], repair: bool, out: &mut impl Write) -> i32 {
     let mut files = Vec::new();
+    let mut code = 0;
     for path in paths {
         if path.is_dir() {
+            // A snapshot whose header cannot be read is reported with the
+            // files below, not here.
+            if let Ok(Err(e)) = list_dir(path).map(|listing| chain(path, &listing).map(|_| ())) {
+                let _ = writeln!(out, "{e}");
+                code = 1;
+            }
             match std::fs::read_dir(path) {
                 Ok(entries) => {
                     let mut found: Vec<PathBuf> = entries
@@ -346,7 +415,6 @@ pub fn check(paths: &[PathBuf], repair: bool, out: &mut impl Write) -> i32 {
             files.push(path.clone());
         }
     }
-    let mut code = 0;
     for path in files {
         let Some(kind) = FileKind::of(&path) else {
             let _ = writeln!(out, "{}: not an efis file (expected *.aof or *.snap)", path.display());
@@ -420,13 +488,19 @@ fn repair_or_report(path: &Path, kind: FileKind, offset: u64, repair: bool, out:
     if offset < HEADER_LEN as u64 {
         let len = std::fs::metadata(path).map(|m| m.len()).unwrap_or(0);
         if kind == FileKind::Log && len < HEADER_LEN as u64 {
-            // A log that ends inside its header holds no record: keep a
-            // copy of its bytes and remove it.
-            return match cut_tail(path, 0).and_then(|copy| std::fs::remove_file(path).map(|()| copy)) {
+            // A log that ends inside its header holds no record: it gets
+            // its header (removing it would leave a hole in the chain).
+            let generation = path.file_name().and_then(|n| n.to_str()).and_then(log_generation);
+            let Some(generation) = generation else {
+                let _ = writeln!(out, "{}: cannot repair: not a log file name efis writes", path.display());
+                return 1;
+            };
+            return match begin_log(path, generation) {
                 Ok(copy) => {
                     let _ = writeln!(
                         out,
-                        "{}: removed (it ended inside its header); its {len} bytes are in {}",
+                        "{}: it ended inside its header and holds no record; given a new header (its {len} bytes \
+                         are in {})",
                         path.display(),
                         copy.display()
                     );

@@ -205,6 +205,12 @@ impl Persistence {
         Ok(())
     }
 
+    /// True while a snapshot child is writing.
+    #[inline]
+    pub fn child_running(&self) -> bool {
+        self.running.is_some()
+    }
+
     /// Checks on the child; returns how it ended once it has.
     pub fn poll(&mut self) -> Option<Finished> {
         let running = self.running.as_mut()?;
@@ -268,29 +274,24 @@ impl Persistence {
     }
 
     /// After `snapshot-G.snap` is safe: logs before `G` go, and snapshots
-    /// beyond `BACKUP_KEEP`.
+    /// beyond `BACKUP_KEEP`, deleted by the log's helper thread.
     fn drop_old_files(&mut self, generation: u64) {
         let Ok(listing) = load::list_dir(&self.dir) else { return };
-        for (log_generation, path) in &listing.logs {
-            if *log_generation < generation {
-                if let Err(e) = std::fs::remove_file(path) {
-                    warn!("cannot delete {}: {e}", path.display());
-                }
-            }
-        }
-        let ours: Vec<&PathBuf> = listing
+        let mut obsolete: Vec<PathBuf> = listing
+            .logs
+            .into_iter()
+            .filter(|(log_generation, _)| *log_generation < generation)
+            .map(|(_, p)| p)
+            .collect();
+        let ours: Vec<PathBuf> = listing
             .snapshots
-            .iter()
+            .into_iter()
             .map(|(_, p)| p)
             .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("snapshot-")))
             .collect();
-        if ours.len() > self.keep {
-            for path in &ours[..ours.len() - self.keep] {
-                if let Err(e) = std::fs::remove_file(path) {
-                    warn!("cannot delete {}: {e}", path.display());
-                }
-            }
-        }
+        let beyond_keep = ours.len().saturating_sub(self.keep);
+        obsolete.extend(ours.into_iter().take(beyond_keep));
+        self.aof.delete_in_background(obsolete);
     }
 
     /// Stops a running child (shutdown without saving).

@@ -93,3 +93,54 @@ impl<'a> Replay<'a> {
         self.errors
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Config;
+    use crate::store::ValueRef;
+
+    fn run(replay: &mut Replay<'_>, parts: &[&[u8]]) {
+        let mut data = Vec::new();
+        let mut spans = Vec::new();
+        for part in parts {
+            spans.push((data.len(), data.len() + part.len()));
+            data.extend_from_slice(part);
+        }
+        replay.run_into(0, 0, Args::new(&data, &spans));
+    }
+
+    fn set_resizing(store: &Keyspace, key: &[u8]) -> bool {
+        match store.db_ref(0).peek(key, 0).map(|entry| entry.value()) {
+            Some(ValueRef::Set(set)) => set.is_resizing(),
+            _ => panic!("no set under {key:?}"),
+        }
+    }
+
+    #[test]
+    fn a_collection_left_mid_resize_is_handed_to_the_timer() {
+        let config = Config { backup_path: "/nonexistent/efis-test".into(), ..Config::default() };
+        let mut store = Keyspace::new(16);
+        let mut state = ServerState::new(config, 0);
+        let mut replay = Replay::new(&mut store, &mut state);
+        // Add members until an SADD leaves the set's table mid-resize, as
+        // the last write a set ever gets may.
+        let mut added = 0;
+        loop {
+            run(&mut replay, &[b"SADD", b"s", format!("m{added}").as_bytes()]);
+            assert_eq!(replay.reply(), b":1\r\n");
+            added += 1;
+            if set_resizing(replay.store, b"s") {
+                break;
+            }
+            assert!(added < 100_000, "no resize was left under way");
+        }
+        replay.finish();
+        let mut steps = 0;
+        while !store.finish_resizes_some(64) {
+            steps += 1;
+        }
+        assert!(steps > 0);
+        assert!(!set_resizing(&store, b"s"), "the timer's steps finished the set's resize");
+    }
+}

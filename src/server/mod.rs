@@ -46,6 +46,10 @@ const TICK: Duration = Duration::from_millis(100);
 const BUSY_POLL: Duration = Duration::from_micros(50);
 /// Time budget of one active expiry run.
 const EXPIRE_BUDGET: Duration = Duration::from_millis(1);
+
+/// Time per tick spent moving entries of a keyspace table resize left
+/// unfinished by the writes (see `store::table`).
+const RESIZE_BUDGET: Duration = Duration::from_millis(1);
 /// Unsent output at which a pub/sub client is disconnected at once.
 pub const PUBSUB_HARD_LIMIT: usize = 32 * 1024 * 1024;
 /// Unsent output a pub/sub client may keep for [`PUBSUB_SOFT_SECONDS`].
@@ -117,9 +121,15 @@ impl Server {
         let started = Instant::now();
         let dir = self.state.config.backup_path.clone();
         let mut replay = local::Replay::new(&mut self.store, &mut self.state);
+        // Nobody waits for a reply yet: resizing in one step is cheaper.
+        crate::store::table::set_incremental_resizing(false);
         let result = crate::persist::load::recover(&dir, &mut |time_ms, db, args| replay.run(time_ms, db, args));
+        crate::store::table::set_incremental_resizing(true);
         let errors = replay.finish();
         let recovered = result.map_err(|e| {
+            if !e.repairable {
+                return format!("{e}. The files were left as they are");
+            }
             format!(
                 "{e}. The files were left as they are; `efis check {}` describes the damage and \
                  `efis check --repair {}` cuts the file at its last good record, keeping a copy of what it cuts",
@@ -185,7 +195,10 @@ impl Server {
                 Err(e) => return Err(e),
             }
             self.now_ms = unix_ms();
-            if !events.is_empty() {
+            // Not while a snapshot child runs: it has the lowest priority
+            // and, on a server pinned to one core, gets that core only when
+            // the loop sleeps.
+            if !events.is_empty() && !self.state.persist.child_running() {
                 spin_until = Some(Instant::now() + BUSY_POLL);
             }
             for event in events.iter() {
@@ -633,10 +646,13 @@ impl Server {
         }
     }
 
-    /// Timer work: active expiry within its time budget.
+    /// Timer work: the keyspace's table resizes and active expiry, each
+    /// within its time budget.
     fn tick(&mut self) {
         self.now_ms = unix_ms();
         self.persistence_tick();
+        let started = Instant::now();
+        while !self.store.finish_resizes_some(4096) && started.elapsed() < RESIZE_BUDGET {}
         if self.state.active_expire {
             let started = Instant::now();
             let total: usize = (0..self.store.db_count()).map(|i| self.store.db_ref(i).len()).sum();

@@ -149,12 +149,18 @@ impl Hash {
         Some((entry.key(), value_of(entry)))
     }
 
+    /// Moves part of a resize under way (see [`Table::move_some`]);
+    /// true once none is left.
+    pub fn finish_resize_some(&mut self, max_slots: usize) -> bool {
+        self.table.move_some(max_slots)
+    }
+
+    pub fn is_resizing(&self) -> bool {
+        self.table.is_resizing()
+    }
+
     fn random_slot(&self, random: u64) -> Option<usize> {
-        let capacity = self.table.capacity() as u64;
-        if capacity == 0 {
-            return None;
-        }
-        self.table.occupied_from((random % capacity) as usize)
+        self.table.random_slot(random)
     }
 
     /// Calls `f` on `count` distinct random fields (`count < len`), in

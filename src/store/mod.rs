@@ -194,9 +194,7 @@ impl Db {
     pub fn random_key(&mut self, random: u64, now_ms: i64) -> Option<Vec<u8>> {
         // A few tries, so that mostly-expired tables still answer.
         for attempt in 0..100u64 {
-            let start =
-                (random.wrapping_add(attempt.wrapping_mul(0x9e37_79b9)) % self.table.capacity().max(1) as u64) as usize;
-            let slot = self.table.occupied_from(start)?;
+            let slot = self.table.random_slot(random ^ attempt.wrapping_mul(0x9e37_79b9_7f4a_7c15))?;
             let entry = self.table.at(slot);
             if entry.expire().is_none_or(|t| t > now_ms) {
                 return Some(entry.key().to_vec());
@@ -234,6 +232,36 @@ impl Db {
         removed
     }
 
+    /// Moves up to `max_slots` slots of a resize under way (see
+    /// [`Table::move_some`]). Returns true if no resize is left.
+    pub fn finish_resize_some(&mut self, max_slots: usize) -> bool {
+        self.table.move_some(max_slots)
+    }
+
+    /// Moves up to `max_slots` slots of the resize of the collection under
+    /// `key`, if any. Returns true if none is left there.
+    fn finish_value_resize_some(&mut self, key: &[u8], max_slots: usize) -> bool {
+        let Some(slot) = self.table.find(key) else { return true };
+        match self.table.at_mut(slot).value_mut() {
+            ValueMut::Set(set) => set.finish_resize_some(max_slots),
+            ValueMut::Hash(hash) => hash.finish_resize_some(max_slots),
+            ValueMut::ZSet(zset) => zset.finish_resize_some(max_slots),
+            _ => true,
+        }
+    }
+
+    /// True if `key` holds a set, hash or sorted set with a resize under
+    /// way.
+    fn value_resizing(&self, key: &[u8]) -> bool {
+        let Some(slot) = self.table.find(key) else { return false };
+        match self.table.at(slot).value() {
+            ValueRef::Set(set) => set.is_resizing(),
+            ValueRef::Hash(hash) => hash.is_resizing(),
+            ValueRef::ZSet(zset) => zset.is_resizing(),
+            _ => false,
+        }
+    }
+
     /// Bytes of keyspace bookkeeping (table arrays), for `INFO memory`.
     pub fn overhead_bytes(&self) -> usize {
         self.table.overhead_bytes()
@@ -247,11 +275,13 @@ pub struct Keyspace {
     /// [`Keyspace::drain_expired`] (bit `i` for database `i`; every one
     /// from 63 on shares bit 63): only those can hold newly expired keys.
     touched: u64,
+    /// Collections (database, key) whose table resize the timer finishes.
+    resizing_values: Vec<(usize, Vec<u8>)>,
 }
 
 impl Keyspace {
     pub fn new(databases: usize) -> Keyspace {
-        Keyspace { dbs: (0..databases).map(|_| Db::default()).collect(), touched: 0 }
+        Keyspace { dbs: (0..databases).map(|_| Db::default()).collect(), touched: 0, resizing_values: Vec::new() }
     }
 
     #[inline]
@@ -336,6 +366,33 @@ impl Keyspace {
         let volatile_dbs = self.dbs.iter().filter(|d| d.volatile > 0).count().max(1);
         let per_db = budget_slots / volatile_dbs;
         self.dbs.iter_mut().filter(|d| d.volatile > 0).map(|d| d.sweep_expired(now_ms, per_db)).sum()
+    }
+
+    /// Hands the collection under `key` in database `db` to
+    /// [`Keyspace::finish_resizes_some`] if its table is mid-resize.
+    pub fn track_value_resize(&mut self, db: usize, key: &[u8]) {
+        let Some(database) = self.dbs.get(db) else { return };
+        if database.value_resizing(key) && !self.resizing_values.iter().any(|(d, k)| *d == db && k == key) {
+            self.resizing_values.push((db, key.to_vec()));
+        }
+    }
+
+    /// Idle work: moves up to `max_slots` slots of each database's table
+    /// resize under way, then of one tracked collection's, so that a table
+    /// no longer written to still frees its old slots. Returns true once
+    /// no resize is left.
+    pub fn finish_resizes_some(&mut self, max_slots: usize) -> bool {
+        let mut done = true;
+        for db in &mut self.dbs {
+            done &= db.finish_resize_some(max_slots);
+        }
+        while let Some((db, key)) = self.resizing_values.last() {
+            if !self.dbs[*db].finish_value_resize_some(key, max_slots) {
+                return false;
+            }
+            self.resizing_values.pop();
+        }
+        done
     }
 
     pub fn overhead_bytes(&self) -> usize {

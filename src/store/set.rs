@@ -109,8 +109,17 @@ impl Set {
 
     /// The slot of a random member, `None` if the set is empty.
     fn random_slot(&self, random: u64) -> Option<usize> {
-        let capacity = self.members.capacity().max(1) as u64;
-        self.members.occupied_from((random % capacity) as usize)
+        self.members.random_slot(random)
+    }
+
+    /// Moves part of a resize under way (see [`Table::move_some`]);
+    /// true once none is left.
+    pub fn finish_resize_some(&mut self, max_slots: usize) -> bool {
+        self.members.move_some(max_slots)
+    }
+
+    pub fn is_resizing(&self) -> bool {
+        self.members.is_resizing()
     }
 
     /// A random member (O(1) expected), `None` if the set is empty.

@@ -1,10 +1,11 @@
-//! The keyspace hash table: open addressing with linear probing.
+//! The hash table behind the keyspace, sets, hashes and sorted-set
+//! members: open addressing with linear probing, growing incrementally.
 //!
-//! Two parallel arrays: one control byte per slot (occupied bit, "has
-//! expiry" bit, 6 bits of the hash as a tag that filters out most key
-//! comparisons) and one 8-byte [`Entry`] pointer per slot. With the packed
-//! entries that is 9 bytes of table per slot, about 13 per key at the
-//! average load factor (the table grows by 1.5x at 80% load).
+//! A table of slots is two parallel arrays: one control byte per slot
+//! (occupied bit, "has expiry" bit, 6 bits of the hash as a tag that
+//! filters out most key comparisons) and one 8-byte [`Entry`] pointer per
+//! slot. With the packed entries that is 9 bytes per slot, about 13 per key
+//! at the average load factor (the table grows by 1.5x at 80% load).
 //!
 //! A key's home slot is `hash * capacity >> 64` ("fast range"), which keeps
 //! slots ordered by hash. That gives `SCAN` its guarantee: a cursor is a
@@ -13,9 +14,19 @@
 //! the whole scan is returned even if the table grows, shrinks or shifts
 //! entries between calls. Deletion shifts later entries back (no
 //! tombstones), so lookups never slow down after many deletes.
+//!
+//! Growing or shrinking never stops the server to rehash everything at
+//! once. A resize allocates the new slots and keeps the old ones beside
+//! them; every later insertion or removal moves the entries of a few old
+//! slots across ([`MOVE_SLOTS_PER_CHANGE`]), and the server's timer moves
+//! more of the keyspace's while it is idle ([`Table::move_some`]). Until the
+//! old slots are empty, lookups try the new slots and then the old ones.
+//! The old slots are emptied from the end of a probe run backwards, so no
+//! removal there ever has to shift anything and the old slots stay an
+//! ordinary, valid table throughout.
 
 use super::entry::Entry;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::hash::{hash_bytes, hash_with_seed};
 
@@ -23,6 +34,17 @@ const OCCUPIED: u8 = 0x80;
 const EXPIRES: u8 = 0x40;
 const TAG_MASK: u8 = 0x3f;
 const MIN_CAPACITY: usize = 8;
+
+/// Old slots emptied per insertion or removal while a resize is under way.
+/// A growth must finish before the new slots fill up (0.4 of the old
+/// capacity later at the least) and a shrink likewise (0.12 of it), so
+/// anything above 9 is enough; 16 keeps each change's extra work well
+/// under a microsecond.
+const MOVE_SLOTS_PER_CHANGE: usize = 16;
+
+/// Below this capacity a resize finishes at once: it costs less than the
+/// lookups in two places would.
+const INCREMENTAL_FROM: usize = 512;
 
 #[inline]
 fn tag_of(hash: u64) -> u8 {
@@ -40,11 +62,36 @@ fn first_hash_of(slot: usize, capacity: usize) -> u128 {
     ((slot as u128) << 64).div_ceil(capacity as u128)
 }
 
+/// End of the hash space: a scan that reaches it is complete.
+const HASH_END: u128 = 1 << 64;
+
 /// A probe run this long on insertion makes the table grow early (see
 /// [`Table::insert_new`]). Random keys at 80% load sit at most a few
 /// hundred slots from home even in a table of millions; runs far longer
 /// only come from keys arriving in hash order.
 const LONG_PROBE: usize = 1024;
+
+/// False while start-up loads the files: resizes then finish at once.
+static INCREMENTAL: AtomicBool = AtomicBool::new(true);
+
+/// Turns incremental resizing off (while loading at start-up, when no
+/// client waits and one pass over the old slots is cheaper than lookups
+/// in two arrays for every insertion) or back on.
+pub fn set_incremental_resizing(on: bool) {
+    INCREMENTAL.store(on, Ordering::Relaxed);
+}
+
+/// Resizes left under way by the change that started them, in any table.
+static RESIZES_LEFT_RUNNING: AtomicU64 = AtomicU64::new(0);
+
+/// How many resizes any table has left under way so far. The command
+/// layer compares it before and after a command: if it moved, a set, hash
+/// or sorted set the command wrote to may be mid-resize, and is handed to
+/// the timer to finish (a collection nobody writes to again would keep
+/// both slot arrays for good otherwise).
+pub fn resizes_left_running() -> u64 {
+    RESIZES_LEFT_RUNNING.load(Ordering::Relaxed)
+}
 
 /// A fresh hash seed for each table. Slots are in hash order, so one
 /// table's iteration order (what `KEYS`, `SCAN` or `SMEMBERS` return)
@@ -55,19 +102,223 @@ fn next_table_seed() -> u64 {
     hash_bytes(&COUNTER.fetch_add(1, Ordering::Relaxed).to_le_bytes())
 }
 
-/// An open-addressing table of packed entries keyed by their own keys.
-pub struct Table {
+/// One array of slots: a complete linear-probing table without growth.
+#[derive(Default)]
+struct Slots {
     ctrl: Vec<u8>,
-    slots: Vec<Option<Entry>>,
+    entries: Vec<Option<Entry>>,
     len: usize,
+}
+
+impl Slots {
+    fn with_capacity(capacity: usize) -> Slots {
+        let mut entries = Vec::with_capacity(capacity);
+        entries.resize_with(capacity, || None);
+        Slots { ctrl: vec![0; capacity], entries, len: 0 }
+    }
+
+    #[inline]
+    fn capacity(&self) -> usize {
+        self.entries.len()
+    }
+
+    #[inline]
+    fn find(&self, hash: u64, key: &[u8]) -> Option<usize> {
+        let capacity = self.capacity();
+        if self.len == 0 {
+            return None;
+        }
+        let tag = tag_of(hash);
+        let mut i = home(hash, capacity);
+        loop {
+            let c = self.ctrl[i];
+            if c == 0 {
+                return None;
+            }
+            if c & !EXPIRES == tag {
+                if let Some(entry) = &self.entries[i] {
+                    if entry.key() == key {
+                        return Some(i);
+                    }
+                }
+            }
+            i += 1;
+            if i == capacity {
+                i = 0;
+            }
+        }
+    }
+
+    #[inline]
+    fn at(&self, slot: usize) -> &Entry {
+        self.entries[slot].as_ref().expect("occupied slot")
+    }
+
+    #[inline]
+    fn at_mut(&mut self, slot: usize) -> &mut Entry {
+        self.entries[slot].as_mut().expect("occupied slot")
+    }
+
+    fn set_expire_flag(&mut self, slot: usize, expires: bool) {
+        if expires {
+            self.ctrl[slot] |= EXPIRES;
+        } else {
+            self.ctrl[slot] &= !EXPIRES;
+        }
+    }
+
+    /// Puts an entry in the first free slot from its home; returns the
+    /// slot and how far it is from home.
+    fn place(&mut self, hash: u64, entry: Entry) -> (usize, usize) {
+        let capacity = self.capacity();
+        let mut i = home(hash, capacity);
+        let mut distance = 0;
+        while self.ctrl[i] != 0 {
+            i += 1;
+            distance += 1;
+            if i == capacity {
+                i = 0;
+            }
+        }
+        self.ctrl[i] = tag_of(hash) | if entry.has_expire() { EXPIRES } else { 0 };
+        self.entries[i] = Some(entry);
+        self.len += 1;
+        (i, distance)
+    }
+
+    /// Takes the entry out of `slot`, which the caller knows is the last
+    /// of its probe run (the next slot is free): nothing needs to shift.
+    fn take_last_of_run(&mut self, slot: usize) -> Option<Entry> {
+        debug_assert_eq!(self.ctrl[(slot + 1) % self.capacity()], 0);
+        let entry = self.entries[slot].take()?;
+        self.ctrl[slot] = 0;
+        self.len -= 1;
+        Some(entry)
+    }
+
+    /// Removes and returns the entry in `slot`, shifting later entries of
+    /// its probe run back.
+    fn remove(&mut self, slot: usize, seed: u64) -> Entry {
+        let removed = self.entries[slot].take().expect("occupied slot");
+        self.ctrl[slot] = 0;
+        self.len -= 1;
+        let capacity = self.capacity();
+        let mut hole = slot;
+        let mut j = slot;
+        loop {
+            j += 1;
+            if j == capacity {
+                j = 0;
+            }
+            if self.ctrl[j] == 0 {
+                break;
+            }
+            let entry_home = home(hash_with_seed(seed, self.at(j).key()), capacity);
+            // The entry at `j` may fill the hole unless its home lies in the
+            // cyclic range (hole, j].
+            let stays =
+                if hole <= j { hole < entry_home && entry_home <= j } else { entry_home > hole || entry_home <= j };
+            if !stays {
+                self.ctrl[hole] = self.ctrl[j];
+                self.entries[hole] = self.entries[j].take();
+                self.ctrl[j] = 0;
+                hole = j;
+            }
+        }
+        removed
+    }
+
+    /// Where a scan step from `cursor` that sees `count` entries ends: the
+    /// first hash value past the probe run in which the count is reached
+    /// ([`HASH_END`] if the walk goes past the last slot).
+    /// The walk also ends at a free slot after `10 * count` slots, so that
+    /// a sparse array (the new one, early in a resize) is not walked to its
+    /// end for a few entries.
+    fn scan_end(&self, cursor: u64, count: usize) -> u128 {
+        let capacity = self.capacity();
+        if self.len == 0 {
+            return HASH_END;
+        }
+        let mut i = home(cursor, capacity);
+        let mut seen = 0;
+        let mut walked = 0;
+        let walk_limit = count.max(1).saturating_mul(10);
+        loop {
+            walked += 1;
+            if self.ctrl[i] == 0 {
+                if seen >= count || walked > walk_limit {
+                    // No entry whose home is at or before `i` lies beyond
+                    // this free slot.
+                    return first_hash_of(i + 1, capacity);
+                }
+            } else {
+                seen += 1;
+            }
+            i += 1;
+            if i == capacity {
+                return HASH_END;
+            }
+        }
+    }
+
+    /// Calls `f` on every entry whose hash lies in `[from, to)`.
+    fn visit_range<'a>(&'a self, from: u64, to: u128, seed: u64, f: &mut impl FnMut(&'a Entry)) {
+        let capacity = self.capacity();
+        if self.len == 0 {
+            return;
+        }
+        // Such entries sit between the home of `from` and the first free
+        // slot at or after the home of `to - 1`, possibly wrapped round.
+        let start = home(from, capacity);
+        let last_home = home((to - 1) as u64, capacity);
+        for step in 0..capacity {
+            let i = (start + step) % capacity;
+            let c = self.ctrl[i];
+            if c == 0 {
+                if start + step >= last_home {
+                    return;
+                }
+                continue;
+            }
+            let entry = self.at(i);
+            let hash = hash_with_seed(seed, entry.key()) as u128;
+            if hash >= from as u128 && hash < to {
+                f(entry);
+            }
+        }
+    }
+}
+
+/// An open-addressing table of packed entries keyed by their own keys.
+///
+/// Slot numbers handed out by [`Table::find`] and [`Table::insert_new`]
+/// stay valid until the next insertion or removal. While a resize is under
+/// way, numbers from `0` to the new capacity name new slots and the ones
+/// after name old slots.
+pub struct Table {
+    /// Where entries are inserted.
+    slots: Slots,
+    /// The slots before the last resize, while they still hold entries.
+    old: Option<OldSlots>,
     /// This table's hash seed; it never changes while the table has
     /// entries, so `SCAN` cursors stay valid.
     seed: u64,
 }
 
+/// The slots being emptied after a resize, and where the emptying stands.
+struct OldSlots {
+    slots: Slots,
+    /// The next slot to empty. Slots are emptied downwards (cyclically)
+    /// from a free slot, so the slot after `next` is always free and
+    /// taking `next`'s entry leaves every probe run intact.
+    next: usize,
+    /// The free slot the emptying started after; reaching it means done.
+    stop: usize,
+}
+
 impl Default for Table {
     fn default() -> Table {
-        Table { ctrl: Vec::new(), slots: Vec::new(), len: 0, seed: next_table_seed() }
+        Table { slots: Slots::default(), old: None, seed: next_table_seed() }
     }
 }
 
@@ -82,7 +333,7 @@ impl Table {
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        self.slots.len + self.old.as_ref().map_or(0, |old| old.slots.len)
     }
 
     /// An empty table with room for `len` entries before it first grows.
@@ -95,85 +346,87 @@ impl Table {
     pub fn with_capacity(len: usize) -> Table {
         let mut table = Table::new();
         if len > 0 {
-            table.resize((len.saturating_mul(5) / 4 + 1).max(MIN_CAPACITY));
+            table.slots = Slots::with_capacity((len.saturating_mul(5) / 4 + 1).max(MIN_CAPACITY));
         }
         table
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
+    /// The number of slot numbers in use: new slots, then old ones.
     pub fn capacity(&self) -> usize {
-        self.slots.len()
+        self.slots.capacity() + self.old.as_ref().map_or(0, |old| old.slots.capacity())
+    }
+
+    /// True while a resize is still moving entries out of the old slots.
+    pub fn is_resizing(&self) -> bool {
+        self.old.is_some()
     }
 
     /// Bytes used by the table arrays themselves.
     pub fn overhead_bytes(&self) -> usize {
-        self.ctrl.capacity() + self.slots.capacity() * std::mem::size_of::<Option<Entry>>()
+        let bytes = |s: &Slots| s.ctrl.capacity() + s.entries.capacity() * std::mem::size_of::<Option<Entry>>();
+        bytes(&self.slots) + self.old.as_ref().map_or(0, |old| bytes(&old.slots))
     }
 
     /// The slot holding `key`, if present.
     #[inline]
     pub fn find(&self, key: &[u8]) -> Option<usize> {
-        if self.len == 0 {
-            return None;
-        }
         let hash = self.hash(key);
-        let tag = tag_of(hash);
-        let capacity = self.slots.len();
-        let mut i = home(hash, capacity);
-        loop {
-            let c = self.ctrl[i];
-            if c == 0 {
-                return None;
-            }
-            if c & !EXPIRES == tag {
-                if let Some(entry) = &self.slots[i] {
-                    if entry.key() == key {
-                        return Some(i);
-                    }
-                }
-            }
-            i += 1;
-            if i == capacity {
-                i = 0;
-            }
+        if let Some(slot) = self.slots.find(hash, key) {
+            return Some(slot);
+        }
+        let old = self.old.as_ref()?;
+        old.slots.find(hash, key).map(|slot| self.slots.capacity() + slot)
+    }
+
+    /// The slots holding slot number `slot`, and its index there.
+    #[inline]
+    fn locate(&self, slot: usize) -> (&Slots, usize) {
+        match slot.checked_sub(self.slots.capacity()) {
+            None => (&self.slots, slot),
+            Some(i) => (&self.old.as_ref().expect("old slot number").slots, i),
+        }
+    }
+
+    #[inline]
+    fn locate_mut(&mut self, slot: usize) -> (&mut Slots, usize) {
+        match slot.checked_sub(self.slots.capacity()) {
+            None => (&mut self.slots, slot),
+            Some(i) => (&mut self.old.as_mut().expect("old slot number").slots, i),
         }
     }
 
     #[inline]
     pub fn at(&self, slot: usize) -> &Entry {
-        self.slots[slot].as_ref().expect("occupied slot")
+        let (slots, i) = self.locate(slot);
+        slots.at(i)
     }
 
     #[inline]
     pub fn at_mut(&mut self, slot: usize) -> &mut Entry {
-        self.slots[slot].as_mut().expect("occupied slot")
+        let (slots, i) = self.locate_mut(slot);
+        slots.at_mut(i)
     }
 
     /// Replaces the entry in `slot` with one for the same key.
     pub fn replace_at(&mut self, slot: usize, entry: Entry) -> Entry {
         debug_assert_eq!(self.at(slot).key(), entry.key());
-        self.set_expire_flag(slot, entry.has_expire());
-        self.slots[slot].replace(entry).expect("occupied slot")
+        let (slots, i) = self.locate_mut(slot);
+        slots.set_expire_flag(i, entry.has_expire());
+        slots.entries[i].replace(entry).expect("occupied slot")
     }
 
     /// Applies `f` to the entry in `slot` by value (for changes that
     /// rebuild the block, such as a new expiry).
     pub fn update_at(&mut self, slot: usize, f: impl FnOnce(Entry) -> Entry) {
-        let old = self.slots[slot].take().expect("occupied slot");
+        let (slots, i) = self.locate_mut(slot);
+        let old = slots.entries[i].take().expect("occupied slot");
         let new = f(old);
-        self.set_expire_flag(slot, new.has_expire());
-        self.slots[slot] = Some(new);
-    }
-
-    fn set_expire_flag(&mut self, slot: usize, expires: bool) {
-        if expires {
-            self.ctrl[slot] |= EXPIRES;
-        } else {
-            self.ctrl[slot] &= !EXPIRES;
-        }
+        slots.set_expire_flag(i, new.has_expire());
+        slots.entries[i] = Some(new);
     }
 
     /// Inserts an entry whose key is not in the table; returns its slot.
@@ -185,83 +438,76 @@ impl Table {
     /// spreads them out, which keeps every insertion cheap.
     pub fn insert_new(&mut self, entry: Entry) -> usize {
         debug_assert!(self.find(entry.key()).is_none());
-        if (self.len + 1) * 5 > self.slots.len() * 4 {
-            let target = (self.slots.len() * 3 / 2).max(MIN_CAPACITY);
-            self.resize(target);
+        let len = self.len() + 1;
+        if len * 5 > self.slots.capacity() * 4 {
+            self.resize((self.slots.capacity() * 3 / 2).max(MIN_CAPACITY));
+        } else {
+            self.move_some(MOVE_SLOTS_PER_CHANGE);
         }
         let hash = self.hash(entry.key());
-        self.len += 1;
-        let (slot, distance) = self.place(hash, entry);
-        if distance > LONG_PROBE && self.slots.len() < self.len.saturating_mul(8) {
-            let key = self.at(slot).key().to_vec();
-            self.resize(self.slots.len() * 2);
+        let (slot, distance) = self.slots.place(hash, entry);
+        if distance > LONG_PROBE && self.slots.capacity() < len.saturating_mul(8) && self.old.is_none() {
+            let key = self.slots.at(slot).key().to_vec();
+            self.resize(self.slots.capacity() * 2);
             return self.find(&key).expect("the entry just inserted");
         }
         slot
     }
 
-    /// Puts an entry in the first free slot from its home; returns the
-    /// slot and how far it is from home.
-    fn place(&mut self, hash: u64, entry: Entry) -> (usize, usize) {
-        let capacity = self.slots.len();
-        let mut i = home(hash, capacity);
-        let mut distance = 0;
-        while self.ctrl[i] != 0 {
-            i += 1;
-            distance += 1;
-            if i == capacity {
-                i = 0;
-            }
-        }
-        self.ctrl[i] = tag_of(hash) | if entry.has_expire() { EXPIRES } else { 0 };
-        self.slots[i] = Some(entry);
-        (i, distance)
-    }
-
     /// Removes and returns the entry in `slot`, shifting later entries of
     /// its probe run back.
     pub fn remove_at(&mut self, slot: usize) -> Entry {
-        let removed = self.slots[slot].take().expect("occupied slot");
-        self.ctrl[slot] = 0;
-        self.len -= 1;
-        let capacity = self.slots.len();
-        let mut hole = slot;
-        let mut j = slot;
-        loop {
-            j += 1;
-            if j == capacity {
-                j = 0;
-            }
-            if self.ctrl[j] == 0 {
-                break;
-            }
-            let entry_home = home(self.hash(self.at(j).key()), capacity);
-            // The entry at `j` may fill the hole unless its home lies in the
-            // cyclic range (hole, j].
-            let stays =
-                if hole <= j { hole < entry_home && entry_home <= j } else { entry_home > hole || entry_home <= j };
-            if !stays {
-                self.ctrl[hole] = self.ctrl[j];
-                self.slots[hole] = self.slots[j].take();
-                self.ctrl[j] = 0;
-                hole = j;
-            }
-        }
-        if self.len * 5 < self.slots.len() && self.slots.len() > MIN_CAPACITY {
-            self.resize((self.len * 2).max(MIN_CAPACITY));
+        let seed = self.seed;
+        let (slots, i) = self.locate_mut(slot);
+        let removed = slots.remove(i, seed);
+        let len = self.len();
+        if self.old.is_none() && len * 5 < self.slots.capacity() && self.slots.capacity() > MIN_CAPACITY {
+            self.resize((len * 2).max(MIN_CAPACITY));
+        } else {
+            self.move_some(MOVE_SLOTS_PER_CHANGE);
         }
         removed
     }
 
+    /// Starts moving every entry into `capacity` new slots. A resize still
+    /// under way is finished first.
     fn resize(&mut self, capacity: usize) {
-        let old = std::mem::take(&mut self.slots);
-        self.ctrl = vec![0; capacity];
-        self.slots = Vec::with_capacity(capacity);
-        self.slots.resize_with(capacity, || None);
-        for entry in old.into_iter().flatten() {
-            let hash = self.hash(entry.key());
-            self.place(hash, entry);
+        self.move_some(usize::MAX);
+        let previous = std::mem::replace(&mut self.slots, Slots::with_capacity(capacity));
+        if previous.len == 0 {
+            return;
         }
+        // Empty downwards from a free slot (there is always one): each slot
+        // taken is then the last of its run.
+        let stop = previous.ctrl.iter().position(|&c| c == 0).expect("a table always has a free slot");
+        let next = if stop == 0 { previous.capacity() - 1 } else { stop - 1 };
+        self.old = Some(OldSlots { slots: previous, next, stop });
+        let incremental = capacity >= INCREMENTAL_FROM && INCREMENTAL.load(Ordering::Relaxed);
+        let budget = if incremental { MOVE_SLOTS_PER_CHANGE } else { usize::MAX };
+        if !self.move_some(budget) {
+            RESIZES_LEFT_RUNNING.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Moves the entries of up to `max_slots` old slots into the new ones,
+    /// while a resize is under way. Returns true if the resize is done.
+    pub fn move_some(&mut self, max_slots: usize) -> bool {
+        let Some(old) = &mut self.old else { return true };
+        let mut visited = 0;
+        while visited < max_slots {
+            if old.slots.len == 0 || old.next == old.stop {
+                self.old = None;
+                return true;
+            }
+            let i = old.next;
+            if let Some(entry) = old.slots.take_last_of_run(i) {
+                let hash = hash_with_seed(self.seed, entry.key());
+                self.slots.place(hash, entry);
+            }
+            old.next = if i == 0 { old.slots.capacity() - 1 } else { i - 1 };
+            visited += 1;
+        }
+        false
     }
 
     /// Drops every entry.
@@ -269,70 +515,61 @@ impl Table {
         *self = Table::new();
     }
 
-    /// Every entry, in slot order.
+    /// Every entry.
     pub fn iter(&self) -> impl Iterator<Item = &Entry> {
-        self.slots.iter().flatten()
+        let old = self.old.as_ref().map(|old| old.slots.entries.iter().flatten());
+        self.slots.entries.iter().flatten().chain(old.into_iter().flatten())
     }
 
-    /// An occupied slot at or after `start` (cyclically), for random picks.
-    pub fn occupied_from(&self, start: usize) -> Option<usize> {
-        if self.len == 0 {
+    /// The slot of a random entry: the first occupied slot from a random
+    /// slot, as Redis picks (the load factor, at least 20%, bounds the
+    /// skew). During a resize the array is chosen in proportion to the
+    /// entries it holds, so that the nearly empty new one is rarely walked.
+    pub fn random_slot(&self, random: u64) -> Option<usize> {
+        let len = self.len();
+        if len == 0 {
             return None;
         }
-        let capacity = self.slots.len();
-        (0..capacity).map(|k| (start + k) % capacity).find(|&i| self.ctrl[i] != 0)
+        let (slots, offset) = match &self.old {
+            Some(old) if (random >> 32) % (len as u64) < old.slots.len as u64 => (&old.slots, self.slots.capacity()),
+            _ => (&self.slots, 0),
+        };
+        if slots.len == 0 {
+            return None;
+        }
+        let capacity = slots.capacity();
+        let start = ((random as u32 as u64 * capacity as u64) >> 32) as usize;
+        (0..capacity).map(|k| (start + k) % capacity).find(|&i| slots.ctrl[i] != 0).map(|i| offset + i)
     }
 
     /// True if the slot holds an entry with an expiry time.
     #[inline]
     pub fn slot_expires(&self, slot: usize) -> bool {
-        self.ctrl[slot] & EXPIRES != 0
+        let (slots, i) = self.locate(slot);
+        slots.ctrl[i] & EXPIRES != 0
     }
 
     pub fn slot_occupied(&self, slot: usize) -> bool {
-        self.ctrl.get(slot).is_some_and(|&c| c != 0)
+        if slot >= self.capacity() {
+            return false;
+        }
+        let (slots, i) = self.locate(slot);
+        slots.ctrl[i] != 0
     }
 
     /// One step of a cursor scan: calls `f` on every entry whose hash is in
     /// `[cursor, next)` and returns `next`, or 0 when the scan is complete.
     /// Visits at least `count` entries unless the table ends first.
     pub fn scan<'a>(&'a self, cursor: u64, count: usize, mut f: impl FnMut(&'a Entry)) -> u64 {
-        if self.len == 0 {
-            return 0;
+        let old = self.old.as_ref().map(|old| &old.slots);
+        // During a resize the step ends where the first of the two slot
+        // arrays reaches the count, so neither returns a huge range.
+        let next = self.slots.scan_end(cursor, count).min(old.map_or(HASH_END, |old| old.scan_end(cursor, count)));
+        self.slots.visit_range(cursor, next, self.seed, &mut f);
+        if let Some(old) = old {
+            old.visit_range(cursor, next, self.seed, &mut f);
         }
-        let capacity = self.slots.len();
-        let start = home(cursor, capacity);
-        let mut i = start;
-        let mut seen = 0usize;
-        let mut wrapped = false;
-        let mut found: Vec<(u64, usize)> = Vec::new();
-        loop {
-            if self.ctrl[i] == 0 {
-                if seen >= count {
-                    break;
-                }
-            } else {
-                seen += 1;
-                found.push((self.hash(self.at(i).key()), i));
-            }
-            i += 1;
-            if i == capacity {
-                i = 0;
-                wrapped = true;
-            }
-            if i == start && (wrapped || capacity == 1) {
-                // Went all the way round: everything was seen.
-                wrapped = true;
-                break;
-            }
-        }
-        let next: u128 = if wrapped { 1u128 << 64 } else { first_hash_of(i + 1, capacity) };
-        for (hash, slot) in found {
-            if hash >= cursor && (hash as u128) < next {
-                f(self.at(slot));
-            }
-        }
-        if next >= 1u128 << 64 {
+        if next >= HASH_END {
             0
         } else {
             next as u64
@@ -429,5 +666,161 @@ mod tests {
         for i in 0..1_000 {
             assert!(seen.contains(&key(i)), "missed {i}");
         }
+    }
+
+    #[test]
+    fn growth_moves_entries_a_few_at_a_time() {
+        let mut t = Table::new();
+        let mut i = 0;
+        while !t.is_resizing() || t.capacity() < 10_000 {
+            t.insert_new(Entry::new(&key(i), Value::Str(b"v"), None));
+            i += 1;
+        }
+        // Right after a resize began, most entries still sit in the old
+        // slots and every one of them is found.
+        let total = i;
+        assert!(t.old.as_ref().unwrap().slots.len > total / 2);
+        for k in 0..total {
+            assert!(t.find(&key(k)).is_some(), "{k}");
+        }
+        // Removals in the old slots and insertions in the new ones while
+        // the move goes on.
+        for k in (0..total).step_by(3) {
+            let slot = t.find(&key(k)).unwrap();
+            assert_eq!(t.remove_at(slot).key(), &key(k)[..]);
+        }
+        let mut extra = 0;
+        while t.is_resizing() {
+            t.insert_new(Entry::new(&key(1_000_000 + extra), Value::Str(b"v"), None));
+            extra += 1;
+        }
+        assert!(extra < total, "the move finishes long before the next growth");
+        for k in 0..total {
+            assert_eq!(t.find(&key(k)).is_some(), k % 3 != 0, "{k}");
+        }
+        assert_eq!(t.len(), total - total.div_ceil(3) + extra);
+    }
+
+    #[test]
+    fn shrinking_is_incremental_too_and_move_some_finishes_it() {
+        let mut t = Table::new();
+        for i in 0..50_000 {
+            t.insert_new(Entry::new(&key(i), Value::Str(b"v"), None));
+        }
+        t.move_some(usize::MAX);
+        for i in 0..45_000 {
+            let slot = t.find(&key(i)).unwrap();
+            t.remove_at(slot);
+        }
+        for i in 0..50_000 {
+            assert_eq!(t.find(&key(i)).is_some(), i >= 45_000, "{i}");
+        }
+        while !t.move_some(100) {}
+        assert!(!t.is_resizing());
+        assert!(t.capacity() < 50_000);
+        assert_eq!(t.iter().count(), 5_000);
+    }
+
+    #[test]
+    fn random_changes_match_a_model_and_scans_see_stable_keys() {
+        let mut t = Table::new();
+        let mut model = HashSet::new();
+        let mut state = 0x1234_5678_9abc_def0u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        // Keys below 500 are inserted first and never removed: every scan
+        // must return them, however the table resizes meanwhile.
+        for i in 0..500 {
+            t.insert_new(Entry::new(&key(i), Value::Str(b"v"), None));
+            model.insert(key(i));
+        }
+        for round in 0..40 {
+            let mut seen = HashSet::new();
+            let mut cursor = 0;
+            loop {
+                cursor = t.scan(cursor, 1 + (next() % 50) as usize, |e| {
+                    seen.insert(e.key().to_vec());
+                });
+                for _ in 0..(next() % 400) {
+                    let k = key(500 + (next() % 30_000) as usize);
+                    // Phases of mostly growth and mostly shrinking.
+                    let grow = (round / 5) % 2 == 0;
+                    let insert = if grow { next() % 4 != 0 } else { next() % 4 == 0 };
+                    match (t.find(&k), insert) {
+                        (None, true) => {
+                            t.insert_new(Entry::new(&k, Value::Str(b"v"), None));
+                            model.insert(k);
+                        }
+                        (Some(slot), false) => {
+                            assert_eq!(t.remove_at(slot).key(), &k[..]);
+                            model.remove(&k);
+                        }
+                        _ => {}
+                    }
+                }
+                if cursor == 0 {
+                    break;
+                }
+            }
+            for i in 0..500 {
+                assert!(seen.contains(&key(i)), "round {round} missed {i}");
+            }
+            assert_eq!(t.len(), model.len());
+        }
+        let mut all: Vec<Vec<u8>> = t.iter().map(|e| e.key().to_vec()).collect();
+        all.sort();
+        let mut expected: Vec<Vec<u8>> = model.into_iter().collect();
+        expected.sort();
+        assert_eq!(all, expected);
+    }
+
+    /// A table of about `len` entries whose last insertion just started a
+    /// resize (most entries still in the old slots).
+    fn table_just_resizing(len: usize) -> Table {
+        let mut t = Table::new();
+        let mut i = 0;
+        while !(t.is_resizing() && i >= len) {
+            t.insert_new(Entry::new(&key(i), Value::Str(b"v"), None));
+            i += 1;
+            if t.is_resizing() && i < len {
+                t.move_some(usize::MAX);
+            }
+        }
+        t
+    }
+
+    #[test]
+    fn random_picks_and_scan_steps_stay_cheap_during_a_resize() {
+        let t = table_just_resizing(40_000);
+        assert!(t.old.as_ref().unwrap().slots.len > t.len() / 2);
+        // Picks spread over the entries of both arrays, not onto the few
+        // that sit after a long free stretch of the new one.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut seen = HashSet::new();
+        for _ in 0..10_000 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let slot = t.random_slot(state).unwrap();
+            seen.insert(t.at(slot).key().to_vec());
+        }
+        assert!(seen.len() > 7_000, "10,000 picks found only {} distinct entries", seen.len());
+        // A scan takes about len / count steps, none returning a huge batch.
+        let (mut cursor, mut steps, mut most, mut total) = (0, 0, 0, 0);
+        loop {
+            let mut batch = 0;
+            cursor = t.scan(cursor, 10, |_| batch += 1);
+            steps += 1;
+            most = most.max(batch);
+            total += batch;
+            if cursor == 0 {
+                break;
+            }
+        }
+        assert_eq!(total, t.len());
+        assert!(most < 500, "a step returned {most} entries");
+        assert!(steps < t.len(), "{steps} steps for {} entries", t.len());
     }
 }

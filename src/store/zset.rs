@@ -16,9 +16,10 @@
 //! * `tree`: an order-statistics treap keyed by `(score, member)`: a
 //!   binary search tree on the keys that is a max-heap on random node
 //!   priorities, each node carrying its subtree size. Nodes live in one
-//!   `Vec` arena linked by `u32` indexes (40 bytes a node plus the
-//!   member's own allocation); freed slots are reused, and the arena is
-//!   compacted when three quarters of it are free.
+//!   `Vec` arena linked by `u32` indexes (32 bytes a node, aligned so that
+//!   each sits in one cache line, plus the member's own packed block);
+//!   freed slots are reused, and the arena is compacted when three
+//!   quarters of it are free.
 //!
 //! # Why a treap
 //!
@@ -32,11 +33,12 @@
 //!   (`ZRANGESTORE`, the `*STORE` results) is O(m) along the right spine.
 //!   A counted B-tree needs intricate split/join code for the same bounds
 //!   (without it, m deletions cost O(m log n)).
-//! * it is small: 40 bytes a node in an index arena, with no per-level
+//! * it is small: 32 bytes a node in an index arena, with no per-level
 //!   forward arrays as in a skip list (Redis's nodes average 1.33 levels of
 //!   16 bytes plus a backward pointer, each node its own allocation) and no
-//!   half-empty node arrays as in a B-tree; and it needs no unsafe code,
-//!   where a skip list needs raw pointers.
+//!   half-empty node arrays as in a B-tree; and it needs no unsafe code of
+//!   its own (members are the keyspace's packed entries), where a skip
+//!   list needs raw pointers.
 //! * its balance comes from priorities the server draws itself, never from
 //!   the user's data, so no insertion order can degrade it: the expected
 //!   depth of a node is about 1.39 log2 n, and the height stays below about
@@ -132,6 +134,13 @@ fn score_entry(member: &[u8], score: f64) -> Entry {
     Entry::new(member, Value::Str(&score.to_le_bytes()), None)
 }
 
+/// A treap node's copy of a member: a packed entry with an empty value,
+/// 8 bytes in the node (a boxed slice would take 16).
+#[inline]
+fn member_entry(member: &[u8]) -> Entry {
+    Entry::new(member, Value::Str(b""), None)
+}
+
 impl ZSet {
     pub fn new() -> ZSet {
         ZSet { scores: Table::new(), tree: Treap::new() }
@@ -152,7 +161,7 @@ impl ZSet {
             let score = normalize(score);
             debug_assert!(!zset.contains(member), "members must be distinct");
             zset.scores.insert_new(score_entry(member, score));
-            let n = zset.tree.alloc(score, member.into());
+            let n = zset.tree.alloc(score, Some(member_entry(member)));
             let priority = zset.tree.node(n).priority;
             // Nodes of lower priority on the right spine become n's left
             // subtree; n hangs off the first one above them.
@@ -212,18 +221,32 @@ impl ZSet {
             Some(slot) => {
                 let old = score_of(self.scores.at(slot));
                 if old != score {
-                    let boxed = self.tree.remove(old, member).unwrap_or_else(|| member.into());
-                    self.tree.insert(score, boxed);
-                    self.scores.replace_at(slot, score_entry(member, score));
+                    let moved = self.tree.remove(old, member).unwrap_or_else(|| member_entry(member));
+                    self.tree.insert(score, moved);
+                    // Same length: the score is overwritten in its block.
+                    let in_place = self.scores.at_mut(slot).overwrite_str(&score.to_le_bytes(), None);
+                    if !in_place {
+                        self.scores.replace_at(slot, score_entry(member, score));
+                    }
                 }
                 Some(old)
             }
             None => {
                 self.scores.insert_new(score_entry(member, score));
-                self.tree.insert(score, member.into());
+                self.tree.insert(score, member_entry(member));
                 None
             }
         }
+    }
+
+    /// Moves part of a resize of the member table under way (see
+    /// [`Table::move_some`]); true once none is left.
+    pub fn finish_resize_some(&mut self, max_slots: usize) -> bool {
+        self.scores.move_some(max_slots)
+    }
+
+    pub fn is_resizing(&self) -> bool {
+        self.scores.is_resizing()
     }
 
     /// Removes `member`; returns its score. O(log n).
@@ -296,12 +319,12 @@ impl ZSet {
     pub fn remove_ranks(&mut self, start: usize, end: usize) -> Vec<(Box<[u8]>, f64)> {
         let removed = self.tree.remove_ranks(start, end);
         for (member, _) in &removed {
-            if let Some(slot) = self.scores.find(member) {
+            if let Some(slot) = self.scores.find(member.key()) {
                 self.scores.remove_at(slot);
             }
         }
         self.tree.maybe_compact();
-        removed
+        removed.into_iter().map(|(member, score)| (member.key().into(), score)).collect()
     }
 
     /// Removes and returns up to `count` members with the lowest scores
@@ -359,15 +382,38 @@ const NIL: u32 = u32::MAX;
 /// Arenas smaller than this are never compacted.
 const COMPACT_MIN: usize = 64;
 
-#[derive(Clone)]
+/// 32 bytes, aligned to 32 so that no node straddles two cache lines: a
+/// descent costs one line a level.
+#[repr(align(32))]
 struct Node {
     score: f64,
-    member: Box<[u8]>,
+    /// None in a free slot, and while the node's own insertion descends.
+    member: Option<Entry>,
     left: u32,
     right: u32,
     /// Nodes in this subtree; 0 marks a free arena slot.
     size: u32,
     priority: u32,
+}
+
+impl Node {
+    #[inline]
+    fn member(&self) -> &[u8] {
+        self.member.as_ref().map_or(&[], |entry| entry.key())
+    }
+}
+
+impl Clone for Node {
+    fn clone(&self) -> Node {
+        Node {
+            member: self.member.as_ref().map(|entry| member_entry(entry.key())),
+            score: self.score,
+            left: self.left,
+            right: self.right,
+            size: self.size,
+            priority: self.priority,
+        }
+    }
 }
 
 /// The order-statistics treap (see the module documentation).
@@ -428,7 +474,7 @@ impl Treap {
         (z ^ (z >> 31)) as u32
     }
 
-    fn alloc(&mut self, score: f64, member: Box<[u8]>) -> u32 {
+    fn alloc(&mut self, score: f64, member: Option<Entry>) -> u32 {
         let priority = self.next_priority();
         let node = Node { score, member, left: NIL, right: NIL, size: 1, priority };
         if self.free != NIL {
@@ -447,10 +493,10 @@ impl Treap {
     }
 
     /// Frees a node that is no longer linked; returns its member and score.
-    fn release(&mut self, t: u32) -> (Box<[u8]>, f64) {
+    fn release(&mut self, t: u32) -> (Entry, f64) {
         let free = self.free;
         let node = self.node_mut(t);
-        let member = std::mem::take(&mut node.member);
+        let member = node.member.take().expect("a linked node has its member");
         let score = node.score;
         node.left = free;
         node.right = NIL;
@@ -477,7 +523,7 @@ impl Treap {
             return (NIL, NIL);
         }
         let node = self.node(t);
-        if before(node.score, &node.member) {
+        if before(node.score, node.member()) {
             let (l, r) = self.split_by(node.right, before);
             self.node_mut(t).right = l;
             self.update(t);
@@ -532,12 +578,12 @@ impl Treap {
     }
 
     /// Inserts a key that is not present.
-    fn insert(&mut self, score: f64, member: Box<[u8]>) {
+    fn insert(&mut self, score: f64, member: Entry) {
         // The member stays out of its node while the descent compares
         // against it, so that the arena can be borrowed mutably meanwhile.
-        let n = self.alloc(score, Box::default());
-        self.root = self.insert_at(self.root, n, score, &member);
-        self.node_mut(n).member = member;
+        let n = self.alloc(score, None);
+        self.root = self.insert_at(self.root, n, score, member.key());
+        self.node_mut(n).member = Some(member);
     }
 
     fn insert_at(&mut self, t: u32, n: u32, score: f64, member: &[u8]) -> u32 {
@@ -553,30 +599,32 @@ impl Treap {
             return n;
         }
         let node = self.node(t);
-        if key_cmp(score, member, node.score, &node.member) == Ordering::Less {
+        if key_cmp(score, member, node.score, node.member()) == Ordering::Less {
             let child = self.insert_at(node.left, n, score, member);
             self.node_mut(t).left = child;
         } else {
             let child = self.insert_at(node.right, n, score, member);
             self.node_mut(t).right = child;
         }
-        self.update(t);
+        // One more node below; counting it rather than summing the
+        // children spares a cache miss on the child off the path.
+        self.node_mut(t).size += 1;
         t
     }
 
     /// Removes a key; returns the member's allocation if it was present.
-    fn remove(&mut self, score: f64, member: &[u8]) -> Option<Box<[u8]>> {
+    fn remove(&mut self, score: f64, member: &[u8]) -> Option<Entry> {
         let (root, removed) = self.remove_at(self.root, score, member);
         self.root = root;
         removed
     }
 
-    fn remove_at(&mut self, t: u32, score: f64, member: &[u8]) -> (u32, Option<Box<[u8]>>) {
+    fn remove_at(&mut self, t: u32, score: f64, member: &[u8]) -> (u32, Option<Entry>) {
         if t == NIL {
             return (NIL, None);
         }
         let node = self.node(t);
-        match key_cmp(score, member, node.score, &node.member) {
+        match key_cmp(score, member, node.score, node.member()) {
             Ordering::Equal => {
                 let joined = self.merge(node.left, node.right);
                 let (boxed, _) = self.release(t);
@@ -584,14 +632,16 @@ impl Treap {
             }
             Ordering::Less => {
                 let (child, removed) = self.remove_at(node.left, score, member);
-                self.node_mut(t).left = child;
-                self.update(t);
+                let node = self.node_mut(t);
+                node.left = child;
+                node.size -= removed.is_some() as u32;
                 (t, removed)
             }
             Ordering::Greater => {
                 let (child, removed) = self.remove_at(node.right, score, member);
-                self.node_mut(t).right = child;
-                self.update(t);
+                let node = self.node_mut(t);
+                node.right = child;
+                node.size -= removed.is_some() as u32;
                 (t, removed)
             }
         }
@@ -604,7 +654,7 @@ impl Treap {
         let mut count = 0;
         while t != NIL {
             let node = self.node(t);
-            if before(node.score, &node.member) {
+            if before(node.score, node.member()) {
                 count += self.size(node.left) + 1;
                 t = node.right;
             } else {
@@ -661,7 +711,7 @@ impl Treap {
 
     /// Unlinks the nodes at ranks `[start, end)` and returns their members
     /// and scores in ascending order.
-    fn remove_ranks(&mut self, start: usize, end: usize) -> Vec<(Box<[u8]>, f64)> {
+    fn remove_ranks(&mut self, start: usize, end: usize) -> Vec<(Entry, f64)> {
         let len = self.len();
         let end = end.min(len);
         if start >= end {
@@ -740,7 +790,7 @@ impl<'a> Iterator for RangeIter<'a> {
                 c = if self.reverse { child.right } else { child.left };
             }
         }
-        Some((&node.member, node.score))
+        Some((node.member(), node.score))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
@@ -777,7 +827,7 @@ mod tests {
                 }
             }
             let l = walk(t, node.left, out);
-            out.push((node.member.to_vec(), node.score));
+            out.push((node.member().to_vec(), node.score));
             let r = walk(t, node.right, out);
             assert_eq!(node.size as usize, l + r + 1, "size");
             l + r + 1
@@ -791,6 +841,12 @@ mod tests {
             assert_eq!(z.score(m), Some(*s));
         }
         assert_eq!(members(z), inorder);
+    }
+
+    #[test]
+    fn a_node_is_half_a_cache_line() {
+        assert_eq!(std::mem::size_of::<Node>(), 32);
+        assert_eq!(std::mem::align_of::<Node>(), 32);
     }
 
     #[test]

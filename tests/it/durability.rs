@@ -836,12 +836,142 @@ fn corrupted_record_stops_start_up_until_repaired() {
     assert_eq!(q::<i64>(&mut con, &["EXISTS", "mid:2", "mid:3"]), 0, "what the repair cut is gone");
 }
 
+/// A log missing from the chain start-up would load (deleted, or lost by
+/// the file system) stops start-up, naming it: its writes would otherwise
+/// be silently lost, and so would everything newer that built on them.
+#[test]
+fn a_missing_log_stops_start_up() {
+    if is_redis() {
+        return;
+    }
+    // Every start begins a new log, and without a snapshot none is
+    // dropped: three starts leave logs G, G+1 and G+2.
+    let mut srv = Server::start();
+    let mut con = srv.client();
+    let first: u64 = info_field(&mut con, "aof_current_generation").parse().unwrap();
+    for key in ["gap:1", "gap:2", "gap:3"] {
+        let _: () = q(&mut con, &["SET", key, "x"]);
+        srv.crash_restart();
+        con = srv.client();
+    }
+    srv.kill();
+    let middle = srv.dir.join(format!("appendonly-{:010}.aof", first + 1));
+    let away = TempDir(fresh_temp_dir("missing-log"));
+    let aside = away.0.join("aside.aof");
+    fs::rename(&middle, &aside).unwrap();
+    let before = contents(&srv.dir);
+    let (code, stderr) = start_refused(&srv.dir);
+    assert_eq!(code, 1, "exit code; stderr:\n{stderr}");
+    let missing = format!("the log before it, appendonly-{:010}.aof, is missing", first + 1);
+    assert!(stderr.contains(&missing), "stderr does not say {missing:?}:\n{stderr}");
+    assert!(!stderr.contains("--repair"), "no repair can bring a file back:\n{stderr}");
+    assert!(contents(&srv.dir) == before, "start-up changed the files: {:?}", listing(&srv.dir));
+    let (code, out) = check(&[&srv.dir.to_string_lossy()]);
+    assert_eq!(code, 1, "efis check on the directory:\n{out}");
+    assert!(out.contains(&missing), "efis check does not say {missing:?}:\n{out}");
+
+    // With the file back, everything is there.
+    fs::rename(&aside, &middle).unwrap();
+    srv.crash_restart();
+    let mut con = srv.client();
+    assert_eq!(q::<i64>(&mut con, &["EXISTS", "gap:1", "gap:2", "gap:3"]), 3);
+
+    // A snapshot with the first log after it gone.
+    let _: () = q(&mut con, &["SAVE"]);
+    let _: () = q(&mut con, &["SET", "gap:4", "x"]);
+    let generation: u64 = info_field(&mut con, "aof_current_generation").parse().unwrap();
+    srv.crash_restart();
+    let _ = srv.client();
+    srv.kill();
+    let first_after = srv.dir.join(format!("appendonly-{generation:010}.aof"));
+    fs::rename(&first_after, &aside).unwrap();
+    let (code, stderr) = start_refused(&srv.dir);
+    assert_eq!(code, 1, "exit code; stderr:\n{stderr}");
+    let missing = format!("the log before it, appendonly-{generation:010}.aof, is missing (the first after");
+    assert!(stderr.contains(&missing) && stderr.contains(".snap"), "stderr:\n{stderr}");
+    fs::rename(&aside, &first_after).unwrap();
+
+    // Without its snapshot, a log that does not start the chain.
+    for snapshot in snapshots(&srv.dir) {
+        fs::rename(&snapshot, away.0.join(snapshot.file_name().unwrap())).unwrap();
+    }
+    let (code, stderr) = start_refused(&srv.dir);
+    assert_eq!(code, 1, "exit code; stderr:\n{stderr}");
+    assert!(stderr.contains("no snapshot stands in for"), "stderr:\n{stderr}");
+}
+
+/// An empty log in the middle of the chain (under `always`, a log rotated
+/// away before its header was synced, then a power loss) holds no record:
+/// start-up gives it its header and replays the logs after it, and
+/// `efis check --repair` does the same.
+#[test]
+fn an_empty_log_inside_the_chain_is_given_its_header() {
+    if is_redis() {
+        return;
+    }
+    let mut srv = Server::start();
+    let mut con = srv.client();
+    let first: u64 = info_field(&mut con, "aof_current_generation").parse().unwrap();
+    let _: () = q(&mut con, &["SET", "chain:1", "one"]);
+    srv.crash_restart();
+    let _ = srv.client();
+    srv.crash_restart();
+    let mut con = srv.client();
+    let _: () = q(&mut con, &["SET", "chain:2", "two"]);
+    srv.kill();
+    let middle = srv.dir.join(format!("appendonly-{:010}.aof", first + 1));
+    assert_eq!(fs::metadata(&middle).unwrap().len(), 32, "the middle log holds only its header");
+
+    fs::write(&middle, b"").unwrap();
+    let (code, out) = check(&["--repair", &middle.to_string_lossy()]);
+    assert_eq!(code, 0, "efis check --repair:\n{out}");
+    assert_eq!(fs::metadata(&middle).unwrap().len(), 32, "repaired with a header:\n{out}");
+    let (code, out) = check(&[&srv.dir.to_string_lossy()]);
+    assert_eq!(code, 0, "efis check after the repair:\n{out}");
+
+    fs::write(&middle, b"").unwrap();
+    srv.crash_restart();
+    let mut con = srv.client();
+    assert_eq!(q::<Option<String>>(&mut con, &["GET", "chain:1"]).as_deref(), Some("one"));
+    assert_eq!(q::<Option<String>>(&mut con, &["GET", "chain:2"]).as_deref(), Some("two"));
+    assert_eq!(fs::metadata(&middle).unwrap().len(), 32, "given its header at start-up");
+    srv.crash_restart();
+    let mut con = srv.client();
+    assert_eq!(q::<i64>(&mut con, &["EXISTS", "chain:1", "chain:2"]), 2);
+}
+
+/// A data directory holding only a snapshot (a backup put in place) goes
+/// on with the log the snapshot names, and keeps starting.
+#[test]
+fn a_restored_backup_starts_its_own_log() {
+    if is_redis() {
+        return;
+    }
+    let mut srv = Server::start();
+    let mut con = srv.client();
+    let _: () = q(&mut con, &["SET", "restored:1", "one"]);
+    let _: () = q(&mut con, &["SAVE"]);
+    let generation: u64 = info_field(&mut con, "aof_current_generation").parse().unwrap();
+    srv.kill();
+    for log in logs(&srv.dir) {
+        fs::remove_file(log).unwrap();
+    }
+    srv.crash_restart();
+    let mut con = srv.client();
+    assert_eq!(info_field(&mut con, "aof_current_generation"), generation.to_string());
+    let _: () = q(&mut con, &["SET", "restored:2", "two"]);
+    srv.crash_restart();
+    let mut con = srv.client();
+    assert_eq!(q::<Option<String>>(&mut con, &["GET", "restored:1"]).as_deref(), Some("one"));
+    assert_eq!(q::<Option<String>>(&mut con, &["GET", "restored:2"]).as_deref(), Some("two"));
+}
+
 // ---------------------------------------------------------------------------
 // 5. An empty newest log, and files from a newer format version.
 
 /// A crash right after a new log file is created (before its header is on
-/// disk) leaves it empty. Start-up treats that as a torn header; the file
-/// must not keep any later start from working.
+/// disk) leaves it empty. It holds no record: start-up gives it its header,
+/// and the file must not keep any later start from working.
 #[test]
 fn empty_newest_log_is_a_torn_header() {
     if is_redis() {
@@ -859,9 +989,11 @@ fn empty_newest_log_is_a_torn_header() {
     let mut con = srv.client();
     assert_eq!(q::<Option<String>>(&mut con, &["GET", "z:1"]).as_deref(), Some("one"));
     let _: () = q(&mut con, &["SET", "z:2", "two"]);
-    assert!(
-        info_field(&mut con, "aof_current_generation").parse::<u64>().unwrap() > generation + 1,
-        "a new log after the empty one"
+    assert_eq!(fs::metadata(&empty).unwrap().len(), 32, "the empty log was given its header");
+    assert_eq!(
+        info_field(&mut con, "aof_current_generation"),
+        (generation + 2).to_string(),
+        "the new log comes after the one given its header, so the chain has no hole"
     );
     // It must still start after another crash.
     srv.crash_restart();
@@ -1033,8 +1165,11 @@ fn backup_keep_limits_the_snapshots() {
             i["aof_current_generation"].parse::<u64>().unwrap() > generation && i["rdb_bgsave_in_progress"] == "0"
         });
         assert_eq!(info_field(&mut con, "rdb_last_bgsave_status"), "ok");
+        // The log's helper thread deletes the obsolete files, right after.
+        wait_for(Duration::from_secs(10), "old files to be deleted", || {
+            snapshots(&srv.dir).len() <= 2 && logs(&srv.dir).len() == 1
+        });
         let snaps = snapshots(&srv.dir);
-        assert!(snaps.len() <= 2, "round {round}: {:?}", listing(&srv.dir));
         let newest = format!("snapshot-{:010}.snap", generation + 1);
         assert!(
             snaps.last().is_some_and(|p| p.ends_with(&newest)),

@@ -514,6 +514,24 @@ fn scan_match_count_type() {
     w.check(seen == queues, format!("MATCH twice saw {} keys", seen.len()));
 }
 
+/// A whole `SCAN` with `COUNT count`, calling `between(w, step)` after each
+/// call that did not end it (at most 10,001 times); returns the keys seen.
+fn scan_changing(w: &mut Wire, count: &str, mut between: impl FnMut(&mut Wire, usize)) -> BTreeSet<Vec<u8>> {
+    let mut cursor = "0".to_string();
+    let mut seen = BTreeSet::new();
+    let mut step = 0;
+    loop {
+        let (next, keys) = w.scan(&["SCAN", &cursor, "COUNT", count]);
+        seen.extend(keys);
+        if next == "0" || step > 10_000 {
+            return seen;
+        }
+        cursor = next;
+        between(w, step);
+        step += 1;
+    }
+}
+
 #[test]
 fn scan_while_the_keyspace_changes() {
     let server = Server::start();
@@ -527,22 +545,12 @@ fn scan_while_the_keyspace_changes() {
     }
     // Between SCAN calls, add new keys (growing the table) and delete
     // others: every key present for the whole iteration must be seen.
-    let mut cursor = "0".to_string();
-    let mut seen = BTreeSet::new();
-    let mut round = 0;
-    loop {
-        let (next, keys) = w.scan(&["SCAN", &cursor, "COUNT", "10"]);
-        seen.extend(keys);
-        if next == "0" || round > 10_000 {
-            break;
-        }
-        cursor = next;
+    let seen = scan_changing(&mut w, "10", |w, round| {
         for j in 0..20 {
             w.is(&["SET", &format!("new:{round}:{j}"), "v"], OK);
         }
         w.is(&["DEL", &format!("temp:{round}")], if round < 300 { ":1\r\n" } else { ":0\r\n" });
-        round += 1;
-    }
+    });
     let missing: Vec<String> = stable.difference(&seen).map(|k| show(k)).collect();
     w.check(missing.is_empty(), format!("SCAN missed {} stable keys: {missing:?}", missing.len()));
     // Keys deleted before the scan started are never returned.
@@ -550,6 +558,59 @@ fn scan_while_the_keyspace_changes() {
     w.is(&["SET", "only", "v"], OK);
     let seen = scan_all(&mut w, &[]);
     w.check(seen == vec![b"only".to_vec()], format!("after FLUSHDB SCAN saw {seen:?}"));
+}
+
+#[test]
+fn scan_and_lookups_while_large_tables_resize() {
+    // Tables above a few hundred slots grow and shrink a few slots at a
+    // time, with keys in two slot arrays meanwhile: SCAN, EXISTS, DBSIZE
+    // and SCARD must not notice.
+    let server = Server::start();
+    let mut w = Wire::open(&server);
+    let names = |prefix: &str, range: std::ops::Range<usize>| -> Vec<String> {
+        range.map(|i| format!("{prefix}:{i}")).collect()
+    };
+    let with_values = |keys: &[String]| -> Vec<String> {
+        let mut args = vec!["MSET".to_string()];
+        for key in keys {
+            args.extend([key.clone(), "v".to_string()]);
+        }
+        args
+    };
+    let stable = names("stable", 0..5_000);
+    for chunk in stable.chunks(500) {
+        w.is(&with_values(chunk), OK);
+    }
+    // About 300 steps of 100 new keys: the keyspace grows past 30,000
+    // keys, through several resizes, while the scan runs.
+    let mut added = 0;
+    let seen = scan_changing(&mut w, "50", |w, _| {
+        w.is(&with_values(&names("grown", added..added + 100)), OK);
+        w.is(&["SADD", "members", &format!("m{added}"), &format!("m{}", added + 1)], ":2\r\n");
+        added += 100;
+    });
+    let missing = stable.iter().filter(|k| !seen.contains(k.as_bytes())).count();
+    w.check(missing == 0, format!("SCAN missed {missing} of 5000 stable keys while {added} keys were added"));
+    w.check(added > 20_000, format!("only {added} keys were added during the scan"));
+    w.is(&["DBSIZE"], format!(":{}\r\n", 5_000 + added + 1));
+    w.is(&["SCARD", "members"], format!(":{}\r\n", added / 50));
+    let grown = names("grown", 0..added);
+    for chunk in grown.chunks(500) {
+        let mut exists = vec!["EXISTS".to_string()];
+        exists.extend_from_slice(chunk);
+        w.is(&exists, format!(":{}\r\n", chunk.len()));
+    }
+    // Shrinking: delete most keys again; the rest stay found.
+    for chunk in grown.chunks(500) {
+        let mut del = vec!["DEL".to_string()];
+        del.extend(chunk.iter().skip(1).cloned());
+        w.is(&del, format!(":{}\r\n", chunk.len() - 1));
+    }
+    let survivors: Vec<String> = grown.iter().step_by(500).cloned().chain(stable.iter().cloned()).collect();
+    let mut exists = vec!["EXISTS".to_string()];
+    exists.extend(survivors.iter().cloned());
+    w.is(&exists, format!(":{}\r\n", survivors.len()));
+    w.is(&["DBSIZE"], format!(":{}\r\n", survivors.len() + 1));
 }
 
 #[test]
