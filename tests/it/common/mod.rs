@@ -186,9 +186,20 @@ impl Server {
     }
 
     /// Like [`Server::connect_url`] but returns the error.
+    ///
+    /// The handshake is tried again if one of its system calls is
+    /// interrupted (EINTR): socket calls with a timeout are not restarted
+    /// after a signal (signal(7)), and a test process that starts and kills
+    /// hundreds of servers has been seen to get one there.
     pub fn try_connect_url(&self, url: &str) -> redis::RedisResult<redis::Connection> {
         let client = redis::Client::open(url)?;
-        let con = client.get_connection_with_timeout(READ_TIMEOUT)?;
+        let mut attempts = 0;
+        let con = loop {
+            match client.get_connection_with_timeout(READ_TIMEOUT) {
+                Err(e) if attempts < 5 && is_interrupted(&e) => attempts += 1,
+                other => break other?,
+            }
+        };
         con.set_read_timeout(Some(Duration::from_secs(20)))?;
         con.set_write_timeout(Some(Duration::from_secs(20)))?;
         Ok(con)
@@ -212,19 +223,29 @@ impl Drop for Server {
     }
 }
 
+/// Whether a client error is an interrupted system call (EINTR).
+fn is_interrupted(e: &redis::RedisError) -> bool {
+    const EINTR: i32 = 4;
+    e.is_io_error() && e.to_string().ends_with(&io::Error::from_raw_os_error(EINTR).to_string())
+}
+
 fn read_log(root: &Path) -> String {
     fs::read_to_string(root.join("server.log")).unwrap_or_default()
 }
 
-/// Polls until the server accepts connections, or fails if it exits or
-/// takes longer than [`START_TIMEOUT`].
+/// Polls until the server answers a `PING`, or fails if it exits or takes
+/// longer than [`START_TIMEOUT`].
+///
+/// Accepting a connection is not enough: the listener is bound before the
+/// data directory is loaded, and a test that kills the server right after
+/// would kill it before start-up has made its new log.
 fn wait_ready(child: &mut Child, port: u16, root: &Path) -> Result<(), String> {
     let deadline = Instant::now() + START_TIMEOUT;
     loop {
         if let Some(status) = child.try_wait().expect("try_wait") {
             return Err(format!("server exited at start with {status}; log:\n{}", read_log(root)));
         }
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        if answers_ping(port, deadline) {
             return Ok(());
         }
         if Instant::now() > deadline {
@@ -235,6 +256,26 @@ fn wait_ready(child: &mut Child, port: u16, root: &Path) -> Result<(), String> {
         }
         thread::sleep(Duration::from_millis(10));
     }
+}
+
+/// True once a connection to `port` gets a reply to an inline `PING`
+/// other than Redis's `-LOADING` (an error such as `-NOAUTH` also shows
+/// that the data is loaded). Waits for the reply at most until `deadline`.
+fn answers_ping(port: u16, deadline: Instant) -> bool {
+    let Ok(mut stream) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let wait = deadline.saturating_duration_since(Instant::now()).max(Duration::from_millis(10));
+    if stream.set_read_timeout(Some(wait)).is_err() || stream.write_all(b"PING\r\n").is_err() {
+        return false;
+    }
+    let mut reply = Vec::new();
+    let mut byte = [0u8; 1];
+    while !reply.ends_with(b"\r\n") {
+        match stream.read(&mut byte) {
+            Ok(1) => reply.push(byte[0]),
+            _ => return false,
+        }
+    }
+    !reply.starts_with(b"-LOADING")
 }
 
 fn signal(pid: u32, sig: &str) {
