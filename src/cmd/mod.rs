@@ -282,6 +282,12 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
     } else if !client.last_subcommand.is_empty() {
         client.last_subcommand.clear();
     }
+    // What start-up replays is neither timed nor counted: as in Redis,
+    // the statistics and the slow log are about clients' commands.
+    if ctx.server.persist.aof.loading {
+        run_handler(ctx, spec, args);
+        return;
+    }
     let started = std::time::Instant::now();
     run_handler(ctx, spec, args);
     if spec.is_write() && ctx.server.blocking.any() {

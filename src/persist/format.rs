@@ -30,6 +30,8 @@ pub const KIND_COMMANDS: u8 = 1;
 pub const KIND_END: u8 = 2;
 /// Bytes of a payload before its body: kind and time.
 const PAYLOAD_PREFIX: usize = 9;
+/// Bytes of a whole end-of-snapshot frame, the last of every snapshot.
+pub const END_FRAME_LEN: usize = FRAME_HEADER_LEN + PAYLOAD_PREFIX + 8;
 
 /// What a file header says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

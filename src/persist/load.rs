@@ -22,7 +22,7 @@ use log::{info, warn};
 
 use super::format::{
     decode_header, decode_payload, encode_header, FrameBuilder, FrameError, FrameReader, Header, Payload, AOF_MAGIC,
-    HEADER_LEN, SNAPSHOT_MAGIC,
+    END_FRAME_LEN, HEADER_LEN, SNAPSHOT_MAGIC,
 };
 use crate::protocol::Args;
 
@@ -96,6 +96,36 @@ pub struct FileReport {
 
 /// The callback that replays one command: `(time_ms, db, args)`.
 pub type Apply<'f> = dyn FnMut(i64, usize, Args<'_>) -> Result<(), String> + 'f;
+
+/// What start-up loading ([`recover`]) hands what it reads to.
+pub trait Replayer {
+    /// Called before the newest snapshot is read, with the number of keys
+    /// its end record declares: room for them can be made at once.
+    fn expect_keys(&mut self, keys: u64);
+    /// Replays one command: `(time_ms, db, args)`.
+    fn apply(&mut self, time_ms: i64, db: usize, args: Args<'_>) -> Result<(), String>;
+}
+
+/// The fewest bytes one key takes in a snapshot (`SET` with an empty key
+/// and value is 23).
+const MIN_SNAPSHOT_BYTES_PER_KEY: u64 = 16;
+
+/// The number of keys a snapshot's end record declares, read from the
+/// file's last bytes ahead of the rest: a size hint, `None` where that
+/// record is missing or damaged (reading the whole file then says why).
+/// A count beyond what the file's size allows is cut to it, so a damaged
+/// file cannot make start-up reserve more than its input justifies.
+fn declared_keys(path: &Path) -> Option<u64> {
+    let mut file = File::open(path).ok()?;
+    let len = file.metadata().ok()?.len();
+    let offset = len.checked_sub(END_FRAME_LEN as u64).filter(|&offset| offset >= HEADER_LEN as u64)?;
+    file.seek(SeekFrom::Start(offset)).ok()?;
+    let mut frames = FrameReader::new(file, offset, len);
+    match decode_payload(frames.next_frame().ok()??) {
+        Ok(Payload::End { keys, .. }) => Some(keys.min(len / MIN_SNAPSHOT_BYTES_PER_KEY)),
+        _ => None,
+    }
+}
 
 /// Reads a whole file, checking every frame and handing each command to
 /// `apply`. A torn tail is reported, not an error; the caller decides.
@@ -238,11 +268,16 @@ fn log_generation(name: &str) -> Option<u64> {
 
 /// Loads `dir`: the newest snapshot, then every log from its generation
 /// on. A torn tail of the newest log is cut off (see the module docs).
-pub fn recover(dir: &Path, apply: &mut Apply<'_>) -> Result<Recovered, LoadError> {
+pub fn recover(dir: &Path, replayer: &mut impl Replayer) -> Result<Recovered, LoadError> {
     let listing = list_dir(dir)?;
     let mut recovered = Recovered::default();
     let (first_log, logs) = chain(dir, &listing)?;
-    if let Some((_, path)) = listing.snapshots.last() {
+    let snapshot = listing.snapshots.last().map(|(_, path)| path);
+    if let Some(keys) = snapshot.and_then(|path| declared_keys(path)) {
+        replayer.expect_keys(keys);
+    }
+    let apply = &mut |time_ms, db, args: Args<'_>| replayer.apply(time_ms, db, args);
+    if let Some(path) = snapshot {
         let report = read_file(path, FileKind::Snapshot, apply)?;
         info!("loaded snapshot {} ({} keys, {} bytes)", path.display(), report.keys, report.len);
         recovered.snapshot = Some(path.clone());
@@ -545,4 +580,46 @@ fn close_snapshot(path: &Path) -> io::Result<()> {
     let mut file = File::options().append(true).open(path)?;
     file.write_all(&buf)?;
     file.sync_all()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Keyspace, Ttl, Value};
+
+    fn snapshot_of(keys: usize, dir: &Path) -> PathBuf {
+        let mut store = Keyspace::new(2);
+        for i in 0..keys {
+            store.db(i % 2).set(format!("key:{i}").as_bytes(), Value::Str(b"value"), Ttl::Clear, 0);
+        }
+        super::super::snapshot::write_file(&store, dir, "snapshot-0000000001.snap", 1, 0).expect("write snapshot");
+        dir.join("snapshot-0000000001.snap")
+    }
+
+    #[test]
+    fn a_snapshot_declares_its_keys_in_its_last_bytes() {
+        let dir = std::env::temp_dir().join(format!("efis-declared-keys-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = snapshot_of(1000, &dir);
+        assert_eq!(declared_keys(&path), Some(1000));
+
+        // A count the file could not hold is cut to what it could.
+        let mut bytes = std::fs::read(&path).unwrap();
+        let end = bytes.len() - END_FRAME_LEN;
+        bytes.truncate(end);
+        FrameBuilder::end_of_snapshot(&mut bytes, 0, u64::MAX);
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(declared_keys(&path), Some(bytes.len() as u64 / MIN_SNAPSHOT_BYTES_PER_KEY));
+
+        // Cut short or damaged: no hint (reading the file reports why).
+        std::fs::write(&path, &bytes[..bytes.len() - 1]).unwrap();
+        assert_eq!(declared_keys(&path), None);
+        let last = bytes.len() - 1;
+        bytes[last] ^= 1;
+        std::fs::write(&path, &bytes).unwrap();
+        assert_eq!(declared_keys(&path), None);
+        std::fs::write(&path, &bytes[..HEADER_LEN]).unwrap();
+        assert_eq!(declared_keys(&path), None);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }

@@ -94,6 +94,16 @@ impl<'a> Replay<'a> {
     }
 }
 
+impl crate::persist::load::Replayer for Replay<'_> {
+    fn expect_keys(&mut self, keys: u64) {
+        self.store.reserve_for_load(usize::try_from(keys).unwrap_or(usize::MAX));
+    }
+
+    fn apply(&mut self, time_ms: i64, db: usize, args: Args<'_>) -> Result<(), String> {
+        self.run(time_ms, db, args)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

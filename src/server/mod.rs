@@ -123,9 +123,12 @@ impl Server {
         let mut replay = local::Replay::new(&mut self.store, &mut self.state);
         // Nobody waits for a reply yet: resizing in one step is cheaper.
         crate::store::table::set_incremental_resizing(false);
-        let result = crate::persist::load::recover(&dir, &mut |time_ms, db, args| replay.run(time_ms, db, args));
-        crate::store::table::set_incremental_resizing(true);
+        let result = crate::persist::load::recover(&dir, &mut replay);
         let errors = replay.finish();
+        // The keyspace was sized for the snapshot's keys of all databases
+        // in database 0 (see `Keyspace::reserve_for_load`).
+        self.store.shrink_sparse_tables();
+        crate::store::table::set_incremental_resizing(true);
         let recovered = result.map_err(|e| {
             if !e.repairable {
                 return format!("{e}. The files were left as they are");

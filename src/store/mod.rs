@@ -338,6 +338,24 @@ impl Keyspace {
         self.dbs.iter().map(Db::len).sum()
     }
 
+    /// Sizes database 0 for `keys` keys before start-up loads a snapshot
+    /// that holds as many, so that loading it grows nothing. A snapshot
+    /// counts the keys of all databases together;
+    /// [`Keyspace::shrink_sparse_tables`] afterwards gives back what
+    /// database 0 did not fill.
+    pub fn reserve_for_load(&mut self, keys: usize) {
+        if let Some(db) = self.dbs.first_mut() {
+            db.table.reserve(keys);
+        }
+    }
+
+    /// Shrinks the table of every database that is less than a fifth full.
+    pub fn shrink_sparse_tables(&mut self) {
+        for db in &mut self.dbs {
+            db.table.shrink_if_sparse();
+        }
+    }
+
     /// Calls `f(db, key)` for every key removed by expiry since the last
     /// call.
     #[inline]

@@ -62,6 +62,12 @@ fn first_hash_of(slot: usize, capacity: usize) -> u128 {
     ((slot as u128) << 64).div_ceil(capacity as u128)
 }
 
+/// Slots for a table that holds `len` entries at 80% load, so that
+/// inserting them all grows nothing.
+fn capacity_for(len: usize) -> usize {
+    (len.saturating_mul(5) / 4 + 1).max(MIN_CAPACITY)
+}
+
 /// End of the hash space: a scan that reaches it is complete.
 const HASH_END: u128 = 1 << 64;
 
@@ -346,9 +352,18 @@ impl Table {
     pub fn with_capacity(len: usize) -> Table {
         let mut table = Table::new();
         if len > 0 {
-            table.slots = Slots::with_capacity((len.saturating_mul(5) / 4 + 1).max(MIN_CAPACITY));
+            table.slots = Slots::with_capacity(capacity_for(len));
         }
         table
+    }
+
+    /// Makes room for `len` entries in all, so that inserting up to that
+    /// many grows nothing.
+    pub fn reserve(&mut self, len: usize) {
+        let capacity = capacity_for(len);
+        if capacity > self.slots.capacity() {
+            self.resize(capacity);
+        }
     }
 
     pub fn is_empty(&self) -> bool {
@@ -460,13 +475,21 @@ impl Table {
         let seed = self.seed;
         let (slots, i) = self.locate_mut(slot);
         let removed = slots.remove(i, seed);
-        let len = self.len();
-        if self.old.is_none() && len * 5 < self.slots.capacity() && self.slots.capacity() > MIN_CAPACITY {
-            self.resize((len * 2).max(MIN_CAPACITY));
-        } else {
+        if !self.shrink_if_sparse() {
             self.move_some(MOVE_SLOTS_PER_CHANGE);
         }
         removed
+    }
+
+    /// Starts shrinking the table if it is less than a fifth full (and no
+    /// resize is under way). Returns true if it did.
+    pub fn shrink_if_sparse(&mut self) -> bool {
+        let len = self.len();
+        if self.old.is_some() || len * 5 >= self.slots.capacity() || self.slots.capacity() <= MIN_CAPACITY {
+            return false;
+        }
+        self.resize((len * 2).max(MIN_CAPACITY));
+        true
     }
 
     /// Starts moving every entry into `capacity` new slots. A resize still
@@ -604,6 +627,31 @@ mod tests {
         for i in 0..10_000 {
             assert_eq!(t.find(&key(i)).is_some(), i % 2 == 1, "{i}");
         }
+    }
+
+    #[test]
+    fn reserved_room_takes_its_entries_without_growing_and_sparse_tables_shrink() {
+        let mut t = Table::new();
+        t.reserve(50_000);
+        let capacity = t.capacity();
+        for i in 0..50_000 {
+            t.insert_new(Entry::new(&key(i), Value::Str(b"v"), None));
+        }
+        assert_eq!(t.capacity(), capacity, "grew although room was reserved");
+        assert!(!t.is_resizing());
+        assert!(!t.shrink_if_sparse(), "a full table does not shrink");
+
+        // Reserved for many, filled with few (a snapshot's keys were in
+        // other databases): shrinking gives the room back.
+        let mut t = Table::new();
+        t.reserve(50_000);
+        for i in 0..100 {
+            t.insert_new(Entry::new(&key(i), Value::Str(b"v"), None));
+        }
+        assert!(t.shrink_if_sparse());
+        assert!(t.move_some(usize::MAX));
+        assert_eq!(t.capacity(), 200);
+        assert!((0..100).all(|i| t.find(&key(i)).is_some()));
     }
 
     #[test]
