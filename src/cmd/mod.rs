@@ -31,6 +31,9 @@ mod string;
 pub mod table;
 mod transaction;
 mod zset;
+mod zset_algebra;
+mod zset_pop;
+mod zset_range;
 
 use crate::protocol::{Args, Reply};
 use crate::pubsub::Own;
