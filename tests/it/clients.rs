@@ -2,6 +2,7 @@
 //! RESP2 and RESP3, and redis-py 8 (RESP3 by default) through
 //! `tests/py/redis_py_check.py`.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::thread;
@@ -9,6 +10,7 @@ use std::time::{Duration, Instant};
 
 use redis::{Commands, Connection};
 
+use crate::common::needs::{self, Need};
 use crate::common::*;
 
 /// Commands whose answers are the same in RESP2 and RESP3.
@@ -180,30 +182,16 @@ fn script_path() -> String {
 
 #[test]
 fn redis_py_8_default_resp3_and_resp2() {
-    let probe = Command::new("python3")
-        .args(["-c", "import redis, sys; sys.exit(0 if int(redis.__version__.split('.')[0]) >= 8 else 3)"])
-        .output();
-    match probe {
-        Err(e) => panic!("python3 is needed for this test and could not be run: {e}"),
-        Ok(out) if out.status.code() == Some(3) => {
-            panic!("redis-py 8 is needed for this test; install it with: python3 -m pip install 'redis>=8,<9'")
-        }
-        Ok(out) if !out.status.success() => panic!(
-            "redis-py is not installed ({}); install it with: python3 -m pip install 'redis>=8,<9'",
-            String::from_utf8_lossy(&out.stderr).trim()
-        ),
-        Ok(_) => {}
-    }
-
+    let Some(python) = needs::tool(Need::RedisPy) else { return };
     let s = Server::start();
-    let mut child = Command::new("python3")
+    let mut child = Command::new(&python)
         .arg(script_path())
         .arg(s.port.to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
-        .expect("run python3");
+        .unwrap_or_else(|e| panic!("run {}: {e}", python.display()));
     let deadline = Instant::now() + Duration::from_secs(60);
     while child.try_wait().unwrap().is_none() {
         if Instant::now() > deadline {
@@ -223,21 +211,47 @@ fn redis_py_8_default_resp3_and_resp2() {
     );
 }
 
-/// Runs a shell command line and returns its standard output.
-fn shell_output(line: &str) -> String {
-    let output = Command::new("sh").arg("-c").arg(line).stdin(Stdio::null()).output().expect("sh runs");
-    assert!(output.status.success(), "`{line}` failed: {}", String::from_utf8_lossy(&output.stderr));
-    String::from_utf8_lossy(&output.stdout).into_owned()
+/// Runs `program` with `args`, with `input` (then end of file) as its
+/// standard input or none, and returns its standard output; fails the
+/// test if the program fails or takes longer than 20 s.
+fn output_of(program: &Path, args: &[&str], input: Option<&[u8]>) -> String {
+    let shown = format!("{} {}", program.display(), args.join(" "));
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(if input.is_some() { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run `{shown}`: {e}"));
+    if let Some(input) = input {
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        stdin.write_all(input).unwrap_or_else(|e| panic!("write to `{shown}`: {e}"));
+    }
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("`{shown}` did not finish within 20 s");
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "`{shown}` failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
 /// The README's two ways in: `redis-cli -p PORT` and plain `nc`.
 #[test]
 fn redis_cli_and_nc_as_a_person_uses_them() {
+    let Some([redis_cli, nc]) = needs::tools([Need::RedisCli, Need::Nc]) else { return };
     let s = Server::start();
-    let port = s.port;
-    assert_eq!(shell_output(&format!("redis-cli -p {port} SET greeting 'hello world'")), "OK\n");
-    assert_eq!(shell_output(&format!("redis-cli -p {port} GET greeting")), "hello world\n");
-    assert_eq!(shell_output(&format!("redis-cli -p {port} INCR visits")), "1\n");
-    let typed = shell_output(&format!("printf 'SET a 1\\nGET a\\n' | nc -q1 127.0.0.1 {port}"));
+    let port = s.port.to_string();
+    let cli = |args: &[&str]| output_of(&redis_cli, &[&["-p", port.as_str()], args].concat(), None);
+    assert_eq!(cli(&["SET", "greeting", "hello world"]), "OK\n");
+    assert_eq!(cli(&["GET", "greeting"]), "hello world\n");
+    assert_eq!(cli(&["INCR", "visits"]), "1\n");
+    // What a person types into `nc -q1 127.0.0.1 PORT`: inline commands.
+    let typed = output_of(&nc, &["-q1", "127.0.0.1", &port], Some(b"SET a 1\nGET a\n"));
     assert_eq!(typed, "+OK\r\n$1\r\n1\r\n");
 }

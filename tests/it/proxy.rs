@@ -9,11 +9,12 @@
 
 use std::fs;
 use std::net::TcpStream;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::common::needs::{self, Need};
 use crate::common::{self, resp, Server};
 
 /// A running nutcracker; killed on drop.
@@ -31,12 +32,7 @@ impl Drop for Proxy {
     }
 }
 
-fn nutcracker() -> Option<&'static str> {
-    let found = Command::new("nutcracker").arg("--version").stdout(Stdio::null()).stderr(Stdio::null()).status();
-    found.ok().map(|_| "nutcracker")
-}
-
-fn start_proxy(binary: &str, nodes: &[&Server]) -> Proxy {
+fn start_proxy(binary: &Path, nodes: &[&Server]) -> Proxy {
     let root = common::fresh_temp_dir("proxy");
     let port = common::free_port();
     let mut conf = format!(
@@ -103,12 +99,9 @@ fn three_nodes_behind_twemproxy() {
     if common::is_redis() {
         return;
     }
-    let Some(binary) = nutcracker() else {
-        eprintln!("skipped: nutcracker (twemproxy) is not installed; .ci/run installs it");
-        return;
-    };
+    let Some(binary) = needs::tool(Need::Nutcracker) else { return };
     let mut nodes = [Server::start(), Server::start(), Server::start()];
-    let proxy = start_proxy(binary, &nodes.iter().collect::<Vec<_>>());
+    let proxy = start_proxy(&binary, &nodes.iter().collect::<Vec<_>>());
     let mut con = connect(proxy.port);
 
     // A workload through the proxy: strings, counters, collections, TTLs.

@@ -7,6 +7,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
+use crate::common::needs::{self, Need};
 use crate::common::{self, Server};
 
 /// Receives one datagram as text; panics after the socket's read timeout.
@@ -75,18 +76,18 @@ fn unit_file_passes_systemd_analyze_verify() {
     let text = fs::read_to_string(&unit).expect("read .deploy/efis.service");
     assert!(text.lines().any(|l| l == "Type=notify"), "the unit must be Type=notify");
     assert!(text.lines().any(|l| l == "ExecStart=/usr/local/bin/efis"), "unexpected ExecStart");
-    if Command::new("systemd-analyze").arg("--version").output().is_err() {
-        println!("skipped: systemd-analyze is not installed");
-        return;
-    }
+    let Some(systemd_analyze) = needs::tool(Need::SystemdAnalyze) else { return };
     // verify checks that ExecStart's binary exists: point it at the one
     // cargo built instead of the installed one.
     let dir = common::fresh_temp_dir("unit");
     let copy = dir.join("efis.service");
     let text = text.replace("ExecStart=/usr/local/bin/efis", &format!("ExecStart={}", common::efis_bin()));
     fs::write(&copy, text).expect("write unit copy");
-    let out =
-        Command::new("systemd-analyze").args(["verify", "--man=no"]).arg(&copy).output().expect("run systemd-analyze");
+    let out = Command::new(&systemd_analyze)
+        .args(["verify", "--man=no"])
+        .arg(&copy)
+        .output()
+        .unwrap_or_else(|e| panic!("run {}: {e}", systemd_analyze.display()));
     let _ = fs::remove_dir_all(&dir);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

@@ -6,8 +6,14 @@
 //! expectation a test encodes can be checked against real Redis 7.0.
 //! Tests for behaviour where Efis deliberately differs from Redis check
 //! [`is_redis`] and return early.
+//!
+//! Tests that need a program or a right from outside the project ask
+//! [`needs`] for it, which records them as skipped (and lists them when
+//! the test binary exits) or fails them under `EFIS_REQUIRE_TOOLS=1`.
 
 #![allow(dead_code)]
+
+pub mod needs;
 
 use std::fs::{self, File};
 use std::io::{self, ErrorKind, Read, Write};
@@ -86,6 +92,9 @@ impl Server {
     /// command-line arguments (arguments are efis flags; under redis they
     /// are passed to `redis-server` as they are).
     pub fn start_full(env: &[(&str, &str)], args: &[&str]) -> Server {
+        if is_redis() {
+            redis_server();
+        }
         let root = fresh_temp_dir("srv");
         let dir = root.join("data");
         fs::create_dir_all(&dir).expect("create data dir");
@@ -126,7 +135,7 @@ impl Server {
         if let Some(status) = self.child.try_wait().expect("try_wait") {
             return status;
         }
-        signal(self.child.id(), "TERM");
+        signal(self.child.id(), libc::SIGTERM);
         let deadline = Instant::now() + STOP_TIMEOUT;
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait") {
@@ -278,9 +287,13 @@ fn answers_ping(port: u16, deadline: Instant) -> bool {
     !reply.starts_with(b"-LOADING")
 }
 
-fn signal(pid: u32, sig: &str) {
-    let status = Command::new("kill").arg(format!("-{sig}")).arg(pid.to_string()).status().expect("run kill");
-    assert!(status.success(), "kill -{sig} {pid} failed");
+/// Sends signal `sig` to process `pid`.
+pub fn signal(pid: u32, sig: libc::c_int) {
+    let pid = libc::pid_t::try_from(pid).expect("pid fits pid_t");
+    // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+    if unsafe { libc::kill(pid, sig) } != 0 {
+        panic!("kill({pid}, {sig}) failed: {}", io::Error::last_os_error());
+    }
 }
 
 fn spawn(port: u16, dir: &Path, root: &Path, env: &[(String, String)], args: &[String]) -> Child {
@@ -304,9 +317,15 @@ fn spawn(port: u16, dir: &Path, root: &Path, env: &[(String, String)], args: &[S
         .expect("spawn server")
 }
 
+/// Where `redis-server` is; fails the test if it is missing, since
+/// `EFIS_TEST_SERVER=redis` means nothing without it.
+fn redis_server() -> PathBuf {
+    needs::required_tool(needs::Need::RedisServer, "EFIS_TEST_SERVER=redis runs every test against it")
+}
+
 /// `redis-server` with the efis settings of `env` mapped to its options.
 fn redis_command(port: u16, dir: &Path, env: &[(String, String)]) -> Command {
-    let mut c = Command::new("redis-server");
+    let mut c = Command::new(redis_server());
     c.arg("--port")
         .arg(port.to_string())
         .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
