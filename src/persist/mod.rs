@@ -10,7 +10,6 @@
 //!   while the loop serves.
 //! * [`load`]: recovery at start-up and `efis check`.
 //! * [`backup`]: `efis backup`, which pulls snapshots over the network.
-//! * [`selfcheck`]: checks shared by `fuzz/` and the corpus replay test.
 //!
 //! Files in `BACKUP_PATH`: `appendonly-G.aof` (log generation `G`) and
 //! `snapshot-G.snap` (the state before log generation `G`). Compaction
@@ -23,7 +22,6 @@ pub mod backup;
 pub mod child;
 pub mod format;
 pub mod load;
-pub mod selfcheck;
 pub mod snapshot;
 
 use std::io;
@@ -232,7 +230,7 @@ impl Persistence {
                     seconds
                 );
                 self.dirty = self.dirty.saturating_sub(self.dirty_at_start);
-                self.last_save_s = crate::server::unix_ms() / 1000;
+                self.last_save_s = crate::clock::unix_ms() / 1000;
                 self.last_save_ok = true;
                 self.last_save_bytes = bytes;
                 self.drop_old_files(generation);

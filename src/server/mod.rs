@@ -1,8 +1,15 @@
 //! The event loop: one thread, one `mio` poll, every connection in a
-//! `slab`. It accepts clients, reads and parses their commands, runs them
-//! against the keyspace, writes the replies in as few `write` calls as
-//! possible, runs timers (active expiry), and stops on a signal or
-//! `SHUTDOWN`.
+//! `slab`. It accepts clients, reads and parses their commands, hands each
+//! to `cmd::execute` as `Caller::Client`, writes the replies in as few
+//! `write` calls as possible, runs timers (active expiry, table resizes,
+//! persistence), and stops on a signal or `SHUTDOWN`. It owns sockets and
+//! timers only: sessions and everything else commands share live in
+//! `crate::state`, and the loop reaches them like any caller.
+//!
+//! After each command the loop does what concerns other connections:
+//! delivers published messages, re-runs the commands of clients blocked
+//! on keys that were written (as `Caller::Wakeup`), and holds a reply
+//! until the log has accepted the records it depends on.
 //!
 //! Readiness is edge-triggered and sockets are registered once for both
 //! reading and writing, so steady-state serving costs no `epoll_ctl` calls:
@@ -10,30 +17,28 @@
 //! every complete command, then writes. A client whose unsent output
 //! passes [`OUTPUT_PAUSE_LIMIT`] is not read from until it catches up.
 
-pub mod blocking;
 pub mod conn;
-pub mod local;
-pub mod state;
-pub mod watch;
 
 use std::io::{self, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 
-use crate::cmd::{self, Ctx, Mode};
+use crate::clock::unix_ms;
+use crate::cmd::replay::Replay;
+use crate::cmd::{self, Caller, Ctx};
 use crate::config::Config;
 use crate::protocol::Reply;
 use crate::pubsub::Own;
+use crate::state::{Client, ServerState};
 use crate::store::Keyspace;
 use conn::{Conn, ReadOutcome};
-use state::{Client, ReplyMode, ServerState};
 
 /// Stop reading from a client while this much output is unsent.
 pub const OUTPUT_PAUSE_LIMIT: usize = 8 * 1024 * 1024;
@@ -57,11 +62,6 @@ pub const PUBSUB_SOFT_LIMIT: usize = 8 * 1024 * 1024;
 pub const PUBSUB_SOFT_SECONDS: Duration = Duration::from_secs(60);
 /// Listener tokens count down from here; connections use slab keys.
 const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
-
-/// Current Unix time in milliseconds.
-pub fn unix_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
 
 /// The server: listeners, connections, keyspace and shared state.
 pub struct Server {
@@ -120,7 +120,7 @@ impl Server {
     pub fn recover(&mut self) -> Result<(), String> {
         let started = Instant::now();
         let dir = self.state.config.backup_path.clone();
-        let mut replay = local::Replay::new(&mut self.store, &mut self.state);
+        let mut replay = Replay::new(&mut self.store, &mut self.state);
         // Nobody waits for a reply yet: resizing in one step is cheaper.
         crate::store::table::set_incremental_resizing(false);
         let result = crate::persist::load::recover(&dir, &mut replay);
@@ -433,15 +433,7 @@ impl Server {
                 }
             }
             let args = conn.parser.args(&conn.rbuf);
-            let client = &mut state.clients[key];
-            let resp3 = client.resp3;
-            let db_index = client.db;
-            let reply_mode = client.reply_mode;
-            if reply_mode == ReplyMode::Skip {
-                client.reply_mode = ReplyMode::Skipping;
-            }
-            client.last_command_ms = *now_ms;
-            let mark = conn.wbuf.len();
+            let (db_index, resp3) = (state.clients[key].db, state.clients[key].resp3);
             let changes_before = state.persist.aof.changes;
             let mut ctx = Ctx {
                 store,
@@ -450,37 +442,15 @@ impl Server {
                 db_index,
                 out: Reply::new(&mut conn.wbuf, resp3),
                 now_ms: *now_ms,
-                mode: Mode::Normal,
+                caller: Caller::Client,
                 unserved: false,
             };
-            // A bug in one handler must not take the server down: the
-            // client gets an error and everyone else carries on.
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cmd::execute(&mut ctx, args)));
-            if outcome.is_err() {
-                let name = String::from_utf8_lossy(args.get(0)).to_string();
-                log::error!("command '{name}' failed with an internal error; the server carries on");
-                ctx.out.error(&format!("ERR internal error while running '{name}'"));
-            }
-            if !ctx.server.monitors.is_empty() {
-                monitor_line(ctx.server, key, db_index, args, *now_ms);
-            }
-            let client = &mut state.clients[key];
-            let suppress = match reply_mode {
-                ReplyMode::Off => client.reply_mode != ReplyMode::On,
-                ReplyMode::Skip => true,
-                _ => false,
-            };
-            if suppress {
-                conn.wbuf.truncate(mark);
-            }
-            if client.reply_mode == ReplyMode::Skipping {
-                client.reply_mode = ReplyMode::On;
-            }
+            cmd::execute(&mut ctx, args);
+            let client = &state.clients[key];
             if client.close_after_reply {
                 conn.closing = true;
             }
             blocked = client.blocked;
-            cmd::expired_events(store, state, &mut Own { key, buf: &mut conn.wbuf }, *now_ms);
             if state.persist.aof.changes != changes_before {
                 conn.aof_hold = state.persist.aof.appended();
             }
@@ -668,12 +638,7 @@ impl Server {
                 }
             }
             let mut nobody = Vec::new();
-            cmd::expired_events(
-                &mut self.store,
-                &mut self.state,
-                &mut Own { key: usize::MAX, buf: &mut nobody },
-                self.now_ms,
-            );
+            self.state.expired_events(&mut self.store, &mut Own { key: usize::MAX, buf: &mut nobody }, self.now_ms);
             if !self.state.pubsub.outbox.is_empty() {
                 deliver_outbox(&mut self.conns, &mut self.state, &mut self.write_queue);
             }
@@ -794,18 +759,11 @@ fn serve_ready(
                     db_index,
                     out: Reply::new(&mut conn.wbuf, resp3),
                     now_ms,
-                    mode: Mode::Wake,
+                    caller: Caller::Wakeup,
                     unserved: false,
                 };
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    cmd::rerun_blocked(&mut ctx, command.args())
-                }));
-                let served = outcome.unwrap_or_else(|_| {
-                    log::error!("a blocked command failed with an internal error; the server carries on");
-                    ctx.out.error("ERR internal error while serving a blocked command");
-                    true
-                });
-                cmd::expired_events(store, state, &mut Own { key: waiter, buf: &mut conn.wbuf }, now_ms);
+                cmd::execute(&mut ctx, command.args());
+                let served = !ctx.unserved;
                 // The waiter's reply and the writer's both wait for the log.
                 conn.aof_hold = state.persist.aof.appended();
                 if served {
@@ -819,30 +777,4 @@ fn serve_ready(
             }
         }
     }
-}
-
-/// Appends a `MONITOR` line for a command to the shared feed.
-fn monitor_line(state: &mut ServerState, key: usize, db: usize, args: crate::protocol::Args<'_>, now_ms: i64) {
-    if state.monitors.contains(&key) {
-        return;
-    }
-    let addr = state.clients.get(key).map(|c| c.addr.clone()).unwrap_or_default();
-    let mut line = format!("+{}.{:06} [{} {}]", now_ms / 1000, (now_ms % 1000) * 1000, db, addr);
-    for arg in args.iter() {
-        line.push_str(" \"");
-        for &b in arg {
-            match b {
-                b'"' => line.push_str("\\\""),
-                b'\\' => line.push_str("\\\\"),
-                b'\n' => line.push_str("\\n"),
-                b'\r' => line.push_str("\\r"),
-                b'\t' => line.push_str("\\t"),
-                0x20..=0x7e => line.push(b as char),
-                _ => line.push_str(&format!("\\x{b:02x}")),
-            }
-        }
-        line.push('"');
-    }
-    line.push_str("\r\n");
-    state.monitor_feed.extend_from_slice(line.as_bytes());
 }

@@ -12,7 +12,7 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use crate::cmd::OwnedArgs;
+use crate::protocol::OwnedArgs;
 
 /// What a blocked client waits for.
 #[derive(Debug)]

@@ -1,5 +1,6 @@
 //! Self-checks of loading and writing the persistence files on arbitrary
-//! input.
+//! input. It sits above `cmd`, not in `persist`, because a loaded file is
+//! checked by replaying its records through the real command path.
 //!
 //! This module exists for the fuzz targets in `fuzz/` (`aof_load`,
 //! `snapshot_load`, and the snapshot round trips of `commands`) and for
@@ -12,14 +13,14 @@
 //! header and every frame, and each command is replayed through the real
 //! dispatch ([`Replay`]) into a fresh keyspace.
 
-use super::format::{FRAME_HEADER_LEN, HEADER_LEN};
-use super::load::{read_from, FileKind, FileReport};
-use super::snapshot;
 use crate::cmd::lookup;
+use crate::cmd::replay::{loggable, Replay};
 use crate::config::Config;
+use crate::persist::format::{FRAME_HEADER_LEN, HEADER_LEN};
+use crate::persist::load::{read_from, FileKind, FileReport};
+use crate::persist::snapshot;
 use crate::protocol::Args;
-use crate::server::local::{loggable, Replay};
-use crate::server::state::ServerState;
+use crate::state::ServerState;
 use crate::store::{Keyspace, ValueRef};
 
 /// Arbitrary bytes as an append-only log file, as they are and with their

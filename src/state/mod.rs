@@ -1,0 +1,201 @@
+//! The state that every command shares, below the command handlers and
+//! above the keyspace: client sessions, runtime parameters, statistics,
+//! the slow log, pub/sub, the blocking and `WATCH` registries, the
+//! persistence handle, and requests from handlers to the loop (kill a
+//! client, shut down).
+//!
+//! No sockets here, and nothing of the command table: the loop in
+//! `server` owns the sockets, `cmd` owns the commands, and both look down
+//! at this module. Whoever runs a command (a client, a replayed log
+//! record, later a script or a replication stream) does so with a session
+//! registered in [`ServerState::clients`].
+//!
+//! Invariants:
+//! * A key event ([`ServerState::key_event`]) is the one hook through
+//!   which a change reaches watchers, blocked clients and subscribers;
+//!   with none of them present it costs one branch ([`ServerState::key_events_idle`]).
+//! * `blocked_clients` always equals the number of entries in `blocking`.
+
+pub mod blocking;
+mod monitor;
+mod params;
+pub mod session;
+mod stats;
+pub mod watch;
+
+use std::time::Instant;
+
+use slab::Slab;
+
+use crate::config::Config;
+use crate::persist::Persistence;
+use crate::pubsub::{Own, PubSub};
+use crate::store::Keyspace;
+use blocking::{Blocked, Blocking};
+use watch::Watches;
+
+pub use params::log_level_name;
+pub use session::{Client, Multi, ReplyMode, ShutdownRequest};
+pub use stats::{SlowEntry, Stats};
+
+/// Everything the loop and the handlers share.
+pub struct ServerState {
+    pub config: Config,
+    /// `CONFIG GET/SET` parameters, lower-case names.
+    pub params: Vec<(String, String)>,
+    pub clients: Slab<Client>,
+    pub next_client_id: u64,
+    pub stats: Stats,
+    pub started: Instant,
+    pub started_ms: i64,
+    /// The append-only log, snapshots and their status.
+    pub persist: Persistence,
+    pub shutdown: Option<ShutdownRequest>,
+    /// A random state for `RANDOMKEY` and friends.
+    pub random_state: u64,
+    pub blocked_clients: usize,
+    /// The TCP port actually bound.
+    pub port: u16,
+    /// Whether the active expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`).
+    pub active_expire: bool,
+    /// Clients in `MONITOR` mode.
+    pub monitors: Vec<usize>,
+    /// Set when some client was marked `killed`.
+    pub kill_pending: bool,
+    /// `MONITOR` lines not yet sent to the monitors.
+    pub monitor_feed: Vec<u8>,
+    /// Channel and pattern subscriptions, keyspace notification classes,
+    /// messages for other connections.
+    pub pubsub: PubSub,
+    /// Clients blocked in BLPOP & co.
+    pub blocking: Blocking,
+    /// `WATCH`ed keys.
+    pub watches: Watches,
+}
+
+impl ServerState {
+    pub fn new(config: Config, now_ms: i64) -> ServerState {
+        let params = params::default_params(&config);
+        let persist = Persistence::new(&config, now_ms);
+        let mut state = ServerState {
+            config,
+            params,
+            clients: Slab::new(),
+            next_client_id: 1,
+            stats: Stats { slowlog_threshold_us: 10_000, slowlog_max_len: 128, ..Stats::default() },
+            started: Instant::now(),
+            started_ms: now_ms,
+            persist,
+            shutdown: None,
+            random_state: (now_ms as u64) ^ 0x2545_f491_4f6c_dd1d ^ std::process::id() as u64,
+            blocked_clients: 0,
+            port: 0,
+            active_expire: true,
+            monitors: Vec::new(),
+            kill_pending: false,
+            monitor_feed: Vec::new(),
+            pubsub: PubSub::default(),
+            blocking: Blocking::default(),
+            watches: Watches::default(),
+        };
+        state.port = state.config.port;
+        let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();
+        let normalized = crate::pubsub::parse_flags(&flags).map(crate::pubsub::flags_to_string).unwrap_or(flags);
+        state.set_param("notify-keyspace-events", normalized);
+        state
+    }
+
+    /// A pseudo-random number (xorshift64*).
+    pub fn random(&mut self) -> u64 {
+        let mut x = self.random_state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.random_state = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+impl ServerState {
+    /// True when no client subscribes, watches or blocks: key events then
+    /// need no work at all.
+    #[inline]
+    pub fn key_events_idle(&self) -> bool {
+        !self.pubsub.active() && !self.watches.any() && !self.blocking.any()
+    }
+
+    /// A key changed (or expired): marks it for `WATCH`, wakes clients
+    /// blocked on it, and publishes the keyspace notification. `own` is
+    /// the client running the command, whose messages go straight into
+    /// its output buffer.
+    pub fn key_event(&mut self, db: usize, class: u32, event: &str, key: &[u8], own: &mut Own<'_>) {
+        if self.watches.any() {
+            self.touch_watched(db, key);
+        }
+        if self.blocking.any() {
+            self.blocking.signal(db, key);
+        }
+        if self.pubsub.active() {
+            let clients = &self.clients;
+            let resp3_of = |c: usize| clients.get(c).is_some_and(|c| c.resp3);
+            self.pubsub.notify_keyspace(class, event, key, db, resp3_of, own);
+        }
+    }
+
+    /// Logs a `DEL` for each key the keyspace removed because it expired,
+    /// announces it (Redis's `expired` event, which also touches `WATCH`es)
+    /// and counts them. `own` is the session whose command found them, if
+    /// any (`usize::MAX` for none).
+    pub fn expired_events(&mut self, store: &mut Keyspace, own: &mut Own<'_>, now_ms: i64) {
+        let mut expired = 0;
+        store.drain_expired(|db, key| {
+            expired += 1;
+            self.persist.aof.expired(now_ms, db, &key);
+            if !self.key_events_idle() {
+                self.key_event(db, crate::pubsub::EXPIRED, "expired", &key, own);
+            }
+        });
+        self.stats.expired_keys += expired;
+    }
+
+    /// Marks the clients watching `key` in `db` dirty.
+    pub fn touch_watched(&mut self, db: usize, key: &[u8]) {
+        for &watcher in self.watches.watchers(db, key) {
+            if let Some(client) = self.clients.get_mut(watcher) {
+                client.dirty_cas = true;
+            }
+        }
+    }
+
+    /// Forgets every key `client` watches.
+    pub fn unwatch_all(&mut self, client: usize) {
+        let Some(session) = self.clients.get_mut(client) else { return };
+        let watched = std::mem::take(&mut session.watched);
+        session.dirty_cas = false;
+        for (db, key, _) in watched {
+            self.watches.unwatch(db, &key, client);
+        }
+    }
+
+    /// Takes `client` out of the blocked registry.
+    pub fn unblock(&mut self, client: usize) -> Option<Blocked> {
+        let blocked = self.blocking.unblock(client);
+        if let Some(session) = self.clients.get_mut(client) {
+            session.blocked = false;
+        }
+        self.blocked_clients = self.blocking.len();
+        blocked
+    }
+
+    /// Drops the transaction, watches, subscriptions and blocked state of
+    /// `client` (disconnect, `RESET`).
+    pub fn clear_session_state(&mut self, client: usize) {
+        self.unwatch_all(client);
+        self.unblock(client);
+        self.pubsub.remove_client(client);
+        if let Some(session) = self.clients.get_mut(client) {
+            session.multi = None;
+            session.subscriptions = 0;
+        }
+    }
+}
