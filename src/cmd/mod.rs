@@ -40,6 +40,9 @@ mod string;
 pub mod table;
 mod transaction;
 mod zset;
+mod zset_algebra;
+mod zset_pop;
+mod zset_range;
 
 pub use context::{Caller, Ctx};
 pub use execute::execute;

@@ -18,6 +18,8 @@
 //! passes [`OUTPUT_PAUSE_LIMIT`] is not read from until it catches up.
 
 pub mod conn;
+mod delivery;
+mod timers;
 
 use std::io::{self, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -35,10 +37,10 @@ use crate::cmd::replay::Replay;
 use crate::cmd::{self, Caller, Ctx};
 use crate::config::Config;
 use crate::protocol::Reply;
-use crate::pubsub::Own;
 use crate::state::{Client, ServerState};
 use crate::store::Keyspace;
 use conn::{Conn, ReadOutcome};
+use delivery::{deliver_outbox, queue_write, serve_ready};
 
 /// Stop reading from a client while this much output is unsent.
 pub const OUTPUT_PAUSE_LIMIT: usize = 8 * 1024 * 1024;
@@ -49,17 +51,6 @@ const TICK: Duration = Duration::from_millis(100);
 /// How long the loop keeps polling without sleeping after it served
 /// something.
 const BUSY_POLL: Duration = Duration::from_micros(50);
-/// Time budget of one active expiry run.
-const EXPIRE_BUDGET: Duration = Duration::from_millis(1);
-
-/// Time per tick spent moving entries of a keyspace table resize left
-/// unfinished by the writes (see `store::table`).
-const RESIZE_BUDGET: Duration = Duration::from_millis(1);
-/// Unsent output at which a pub/sub client is disconnected at once.
-pub const PUBSUB_HARD_LIMIT: usize = 32 * 1024 * 1024;
-/// Unsent output a pub/sub client may keep for [`PUBSUB_SOFT_SECONDS`].
-pub const PUBSUB_SOFT_LIMIT: usize = 8 * 1024 * 1024;
-pub const PUBSUB_SOFT_SECONDS: Duration = Duration::from_secs(60);
 /// Listener tokens count down from here; connections use slab keys.
 const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
 
@@ -480,21 +471,6 @@ impl Server {
         }
     }
 
-    /// Answers the blocked clients whose deadline has passed with a null
-    /// array and lets them carry on with their pipelined commands.
-    fn expire_blocked(&mut self) {
-        let now = unix_ms();
-        for key in self.state.blocking.timed_out(now) {
-            self.state.unblock(key);
-            if let Some(conn) = self.conns.get_mut(key) {
-                let resp3 = self.state.clients[key].resp3;
-                Reply::new(&mut conn.wbuf, resp3).null_array();
-                queue_write(&mut self.conns, &mut self.write_queue, key);
-                self.resume.push(key);
-            }
-        }
-    }
-
     /// Runs the input that unblocked clients received while they waited.
     fn resume_unblocked(&mut self) {
         while !self.resume.is_empty() {
@@ -558,223 +534,6 @@ impl Server {
         let killed: Vec<usize> = self.state.clients.iter().filter(|(_, c)| c.killed).map(|(k, _)| k).collect();
         for key in killed {
             self.close(key);
-        }
-    }
-
-    /// Starts a background snapshot (timer, `BGSAVE`, `SYNC`).
-    fn start_compaction(&mut self) {
-        let sockets: Vec<std::os::fd::RawFd> = self
-            .listeners
-            .iter()
-            .map(std::os::fd::AsRawFd::as_raw_fd)
-            .chain(self.conns.iter().map(|(_, c)| std::os::fd::AsRawFd::as_raw_fd(&c.stream)))
-            .collect();
-        if let Err(why) = self.state.persist.start_compaction(&self.store, self.now_ms, &sockets) {
-            warn!("cannot start a snapshot: {why}");
-            self.state.persist.last_save_ok = false;
-            self.answer_snapshot_waiters(Err(why));
-        }
-    }
-
-    /// Persistence housekeeping: a finished snapshot child, the timer, and
-    /// retrying a failing log (releasing the replies it held).
-    fn persistence_tick(&mut self) {
-        if let Some(finished) = self.state.persist.poll() {
-            self.answer_snapshot_waiters(finished.result);
-        }
-        if self.state.persist.due() {
-            self.start_compaction();
-        }
-        if self.state.persist.aof.error.is_some() || self.state.persist.aof.pending() > 0 {
-            self.state.persist.aof.flush();
-        }
-        if !self.held.is_empty() && self.state.persist.aof.error.is_none() {
-            for key in std::mem::take(&mut self.held) {
-                queue_write(&mut self.conns, &mut self.write_queue, key);
-            }
-        }
-    }
-
-    /// Answers the `SYNC` clients: the snapshot file as one bulk string,
-    /// or an error.
-    fn answer_snapshot_waiters(&mut self, result: Result<std::path::PathBuf, String>) {
-        if self.state.persist.waiters.is_empty() {
-            return;
-        }
-        let contents =
-            result.and_then(|path| std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display())));
-        for (key, id) in std::mem::take(&mut self.state.persist.waiters) {
-            if !self.conns.contains(key) || self.state.clients[key].id != id {
-                continue;
-            }
-            let conn = &mut self.conns[key];
-            let mut reply = Reply::new(&mut conn.wbuf, false);
-            match &contents {
-                Ok(bytes) => reply.bulk(bytes),
-                Err(why) => reply.error(&format!("ERR snapshot failed: {why}")),
-            }
-            self.state.clients[key].blocked = false;
-            queue_write(&mut self.conns, &mut self.write_queue, key);
-            self.resume.push(key);
-        }
-    }
-
-    /// Timer work: the keyspace's table resizes and active expiry, each
-    /// within its time budget.
-    fn tick(&mut self) {
-        self.now_ms = unix_ms();
-        self.persistence_tick();
-        let started = Instant::now();
-        while !self.store.finish_resizes_some(4096) && started.elapsed() < RESIZE_BUDGET {}
-        if self.state.active_expire {
-            let started = Instant::now();
-            let total: usize = (0..self.store.db_count()).map(|i| self.store.db_ref(i).len()).sum();
-            let mut examined = 0;
-            while examined <= total * 2 && started.elapsed() < EXPIRE_BUDGET {
-                let removed = self.store.sweep_expired(self.now_ms, 2048);
-                examined += 2048;
-                if removed == 0 && examined > total {
-                    break;
-                }
-            }
-            let mut nobody = Vec::new();
-            self.state.expired_events(&mut self.store, &mut Own { key: usize::MAX, buf: &mut nobody }, self.now_ms);
-            if !self.state.pubsub.outbox.is_empty() {
-                deliver_outbox(&mut self.conns, &mut self.state, &mut self.write_queue);
-            }
-            if self.state.blocking.has_ready() {
-                let Server { conns, store, state, now_ms, write_queue, resume, .. } = self;
-                serve_ready(conns, store, state, *now_ms, write_queue, resume);
-            }
-        }
-    }
-
-    fn shutdown(&mut self) {
-        crate::systemd::notify_stopping();
-        info!("shutting down: {} clients connected", self.conns.len());
-        let persist = &mut self.state.persist;
-        if !persist.aof.flush_and_sync() {
-            warn!("the append-only file could not be flushed before exit");
-        }
-        let save = self.state.shutdown.as_ref().and_then(|s| s.save) != Some(false);
-        if save {
-            match persist.save_now(&self.store, unix_ms()) {
-                Ok(()) => {}
-                Err(why) => warn!("final snapshot failed: {why}; the log holds every change"),
-            }
-        } else {
-            persist.abort_running();
-        }
-        let durable = persist.aof.durable;
-        persist.aof.close();
-        let keys: Vec<usize> = self.conns.iter().map(|(k, _)| k).collect();
-        for key in keys {
-            // A reply whose change never reached the log is not sent: the
-            // client must not believe it was kept.
-            if self.conns[key].aof_hold <= durable {
-                let _ = self.conns[key].flush();
-            }
-            self.close(key);
-        }
-        info!("bye");
-    }
-}
-
-/// Queues a connection for the end-of-round write if it has output.
-fn queue_write(conns: &mut Slab<Conn>, write_queue: &mut Vec<usize>, key: usize) {
-    if let Some(conn) = conns.get_mut(key) {
-        if !conn.write_queued && conn.pending_output() > 0 {
-            conn.write_queued = true;
-            write_queue.push(key);
-        }
-    }
-}
-
-/// Moves published messages into their receivers' output buffers. A
-/// subscriber whose unsent output passes [`PUBSUB_HARD_LIMIT`], or stays
-/// over [`PUBSUB_SOFT_LIMIT`] for [`PUBSUB_SOFT_SECONDS`], is disconnected
-/// (Redis's `client-output-buffer-limit pubsub`): it does not send, so
-/// pausing its reads would not slow it down.
-fn deliver_outbox(conns: &mut Slab<Conn>, state: &mut ServerState, write_queue: &mut Vec<usize>) {
-    let mut outbox = std::mem::take(&mut state.pubsub.outbox);
-    for &(client, start, end) in &outbox.messages {
-        let Some(conn) = conns.get_mut(client) else { continue };
-        if conn.closing {
-            continue;
-        }
-        conn.wbuf.extend_from_slice(&outbox.data[start..end]);
-        let pending = conn.pending_output();
-        let over_soft = if pending > PUBSUB_SOFT_LIMIT {
-            let since = *conn.soft_limit_since.get_or_insert_with(Instant::now);
-            since.elapsed() >= PUBSUB_SOFT_SECONDS
-        } else {
-            conn.soft_limit_since = None;
-            false
-        };
-        if pending > PUBSUB_HARD_LIMIT || over_soft {
-            let session = &mut state.clients[client];
-            warn!(
-                "client id={} addr={} closed for overcoming of output buffer limits ({pending} bytes pending)",
-                session.id, session.addr
-            );
-            conn.closing = true;
-            conn.wbuf = Vec::new();
-            conn.wpos = 0;
-            session.killed = true;
-            state.kill_pending = true;
-            continue;
-        }
-        queue_write(conns, write_queue, client);
-    }
-    outbox.clear();
-    state.pubsub.outbox = outbox;
-}
-
-/// Re-runs the commands of clients blocked on keys that were written,
-/// oldest waiter first, until each key runs dry. Serving one may make
-/// other keys ready (`BLMOVE` into a key someone waits on): repeat until
-/// nothing is ready.
-fn serve_ready(
-    conns: &mut Slab<Conn>,
-    store: &mut Keyspace,
-    state: &mut ServerState,
-    now_ms: i64,
-    write_queue: &mut Vec<usize>,
-    resume: &mut Vec<usize>,
-) {
-    while state.blocking.has_ready() {
-        for (db, key) in state.blocking.take_ready() {
-            for waiter in state.blocking.waiters_of(db, &key) {
-                if !store.db(db).contains(&key, now_ms) {
-                    break;
-                }
-                let Some(blocked) = state.blocking.get(waiter) else { continue };
-                let (command, db_index) = (blocked.command.clone(), blocked.db);
-                let Some(conn) = conns.get_mut(waiter) else { continue };
-                let resp3 = state.clients[waiter].resp3;
-                let mut ctx = Ctx {
-                    store,
-                    server: state,
-                    client_key: waiter,
-                    db_index,
-                    out: Reply::new(&mut conn.wbuf, resp3),
-                    now_ms,
-                    caller: Caller::Wakeup,
-                    unserved: false,
-                };
-                cmd::execute(&mut ctx, command.args());
-                let served = !ctx.unserved;
-                // The waiter's reply and the writer's both wait for the log.
-                conn.aof_hold = state.persist.aof.appended();
-                if served {
-                    state.unblock(waiter);
-                    queue_write(conns, write_queue, waiter);
-                    resume.push(waiter);
-                }
-                if !state.pubsub.outbox.is_empty() {
-                    deliver_outbox(conns, state, write_queue);
-                }
-            }
         }
     }
 }

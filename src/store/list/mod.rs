@@ -50,15 +50,17 @@
 //! * A node holding more than one element has at most [`NODE_BYTES`] of
 //!   encoded bytes.
 
+mod iter;
+mod node;
+
 use std::collections::VecDeque;
+
+pub use iter::{EndIter, Iter};
+use node::{decode_forward, encoded_len, Node};
 
 /// Soft limit on the encoded bytes of a node: pushes open a new node rather
 /// than grow one past this, and edits in the middle split nodes above it.
 pub const NODE_BYTES: usize = 4096;
-
-/// A node whose buffer is at least this large is shrunk when less than a
-/// quarter of it is in use.
-const SHRINK_MIN: usize = 64;
 
 /// One end of a list: `Left` is the head (index 0), `Right` the tail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,271 +75,6 @@ pub struct List {
     nodes: VecDeque<Node>,
     len: usize,
 }
-
-/// A run of encoded elements, stored in `buf[start..end]`.
-#[derive(Clone)]
-struct Node {
-    buf: Box<[u8]>,
-    start: usize,
-    end: usize,
-    count: usize,
-}
-
-// ---------------------------------------------------------------------------
-// Element encoding.
-
-fn varint_len(mut n: usize) -> usize {
-    let mut bytes = 1;
-    while n >= 0x80 {
-        n >>= 7;
-        bytes += 1;
-    }
-    bytes
-}
-
-/// Bytes an element of `len` bytes occupies in a node.
-fn encoded_len(len: usize) -> usize {
-    2 * varint_len(len) + len
-}
-
-/// Writes the encoding of `data` into `dst`, which is exactly
-/// `encoded_len(data.len())` bytes long.
-fn encode(dst: &mut [u8], data: &[u8]) {
-    let header = varint_len(data.len());
-    let mut n = data.len();
-    for i in 0..header {
-        let more = if i + 1 < header { 0x80 } else { 0 };
-        let byte = (n & 0x7f) as u8 | more;
-        n >>= 7;
-        dst[i] = byte;
-        // The trailer holds the same bytes in reverse order, so that the
-        // last byte of the element is the low 7 bits of its length.
-        dst[dst.len() - 1 - i] = byte;
-    }
-    dst[header..header + data.len()].copy_from_slice(data);
-}
-
-/// Decodes the element starting at `at`: returns where its bytes start,
-/// their length, and where the next element starts.
-#[inline]
-fn decode_forward(buf: &[u8], at: usize) -> (usize, usize, usize) {
-    let mut len = 0usize;
-    let mut shift = 0;
-    let mut i = at;
-    loop {
-        let byte = buf[i];
-        len |= ((byte & 0x7f) as usize) << shift;
-        i += 1;
-        if byte & 0x80 == 0 {
-            break;
-        }
-        shift += 7;
-    }
-    let header = i - at;
-    (i, len, i + len + header)
-}
-
-/// Decodes the element ending at `end`: returns where its bytes start,
-/// their length, and where the element's encoding starts.
-#[inline]
-fn decode_backward(buf: &[u8], end: usize) -> (usize, usize, usize) {
-    let mut len = 0usize;
-    let mut shift = 0;
-    let mut i = end;
-    loop {
-        i -= 1;
-        let byte = buf[i];
-        len |= ((byte & 0x7f) as usize) << shift;
-        if byte & 0x80 == 0 {
-            break;
-        }
-        shift += 7;
-    }
-    let header = end - i;
-    let data_start = i - len;
-    (data_start, len, data_start - header)
-}
-
-// ---------------------------------------------------------------------------
-// Nodes.
-
-impl Node {
-    /// A node holding exactly the given encoded bytes.
-    fn from_encoded(bytes: &[u8], count: usize) -> Node {
-        Node { buf: bytes.into(), start: 0, end: bytes.len(), count }
-    }
-
-    /// A node holding one element, with no spare room.
-    fn single(data: &[u8]) -> Node {
-        let mut buf = vec![0u8; encoded_len(data.len())].into_boxed_slice();
-        encode(&mut buf, data);
-        let end = buf.len();
-        Node { buf, start: 0, end, count: 1 }
-    }
-
-    #[inline]
-    fn used(&self) -> usize {
-        self.end - self.start
-    }
-
-    #[inline]
-    fn bytes(&self) -> &[u8] {
-        &self.buf[self.start..self.end]
-    }
-
-    fn first(&self) -> &[u8] {
-        let (at, len, _) = decode_forward(&self.buf, self.start);
-        &self.buf[at..at + len]
-    }
-
-    fn last(&self) -> &[u8] {
-        let (at, len, _) = decode_backward(&self.buf, self.end);
-        &self.buf[at..at + len]
-    }
-
-    /// Makes room for `need` more bytes at the front (`front`) or back.
-    /// When the buffer must be laid out again, the spare room is split
-    /// between both sides, so alternating pushes at both ends of a single
-    /// node also stay amortized O(1).
-    fn reserve(&mut self, need: usize, front: bool) {
-        let free = if front { self.start } else { self.buf.len() - self.end };
-        if free >= need {
-            return;
-        }
-        let used = self.used();
-        let wanted = used + need;
-        let capacity = if wanted <= self.buf.len() {
-            self.buf.len()
-        } else {
-            wanted.max(self.buf.len().saturating_mul(2).min(NODE_BYTES))
-        };
-        let spare = capacity - wanted;
-        let new_start = if front { need + spare / 2 } else { spare / 2 };
-        if capacity == self.buf.len() {
-            self.buf.copy_within(self.start..self.end, new_start);
-        } else {
-            let mut buf = vec![0u8; capacity].into_boxed_slice();
-            buf[new_start..new_start + used].copy_from_slice(self.bytes());
-            self.buf = buf;
-        }
-        self.start = new_start;
-        self.end = new_start + used;
-    }
-
-    fn push_back(&mut self, data: &[u8]) {
-        let size = encoded_len(data.len());
-        self.reserve(size, false);
-        encode(&mut self.buf[self.end..self.end + size], data);
-        self.end += size;
-        self.count += 1;
-    }
-
-    fn push_front(&mut self, data: &[u8]) {
-        let size = encoded_len(data.len());
-        self.reserve(size, true);
-        encode(&mut self.buf[self.start - size..self.start], data);
-        self.start -= size;
-        self.count += 1;
-    }
-
-    /// Drops the first `n` elements (`n < count`).
-    fn drop_front(&mut self, n: usize) {
-        let mut at = self.start;
-        for _ in 0..n {
-            at = decode_forward(&self.buf, at).2;
-        }
-        self.start = at;
-        self.count -= n;
-        self.maybe_shrink();
-    }
-
-    /// Drops the last `n` elements (`n < count`).
-    fn drop_back(&mut self, n: usize) {
-        let mut end = self.end;
-        for _ in 0..n {
-            end = decode_backward(&self.buf, end).2;
-        }
-        self.end = end;
-        self.count -= n;
-        self.maybe_shrink();
-    }
-
-    /// Gives back memory when most of the buffer is unused.
-    fn maybe_shrink(&mut self) {
-        if self.buf.len() >= SHRINK_MIN && self.used() * 4 < self.buf.len() {
-            let used = self.used();
-            let capacity = used * 2;
-            let new_start = (capacity - used) / 2;
-            let mut buf = vec![0u8; capacity].into_boxed_slice();
-            buf[new_start..new_start + used].copy_from_slice(self.bytes());
-            self.buf = buf;
-            self.start = new_start;
-            self.end = new_start + used;
-        }
-    }
-
-    /// Trims the buffer to the live bytes (for nodes no longer at an end).
-    fn fit(&mut self) {
-        if self.buf.len() != self.used() {
-            *self = Node::from_encoded(self.bytes(), self.count);
-        }
-    }
-
-    /// Offset of the `i`th element (`i < count`), walking from the nearer
-    /// end of the node.
-    fn offset_of(&self, i: usize) -> usize {
-        if i <= self.count / 2 {
-            let mut at = self.start;
-            for _ in 0..i {
-                at = decode_forward(&self.buf, at).2;
-            }
-            at
-        } else {
-            let mut at = self.end;
-            for _ in i..self.count {
-                at = decode_backward(&self.buf, at).2;
-            }
-            at
-        }
-    }
-
-    /// Replaces the encoded bytes `at..at + old` with the encoding of
-    /// `data`, rebuilding the buffer at its exact new size.
-    fn splice(&mut self, at: usize, old: usize, data: &[u8]) {
-        let size = encoded_len(data.len());
-        let mut buf = vec![0u8; self.used() - old + size].into_boxed_slice();
-        let head = at - self.start;
-        buf[..head].copy_from_slice(&self.buf[self.start..at]);
-        encode(&mut buf[head..head + size], data);
-        buf[head + size..].copy_from_slice(&self.buf[at + old..self.end]);
-        self.end = buf.len();
-        self.start = 0;
-        self.buf = buf;
-    }
-
-    /// Splits a node over [`NODE_BYTES`] into nodes of at most that size
-    /// (an element larger than that alone in its node).
-    fn split(self) -> Vec<Node> {
-        let mut pieces = Vec::new();
-        let (mut piece_start, mut piece_count) = (self.start, 0);
-        let mut at = self.start;
-        while at < self.end {
-            let next = decode_forward(&self.buf, at).2;
-            if piece_count > 0 && next - piece_start > NODE_BYTES {
-                pieces.push(Node::from_encoded(&self.buf[piece_start..at], piece_count));
-                piece_start = at;
-                piece_count = 0;
-            }
-            piece_count += 1;
-            at = next;
-        }
-        pieces.push(Node::from_encoded(&self.buf[piece_start..self.end], piece_count));
-        pieces
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The list.
 
 impl List {
     pub fn new() -> List {
@@ -601,31 +338,6 @@ impl List {
         self.nodes = merged;
         self.release_if_empty();
     }
-
-    /// Every element, head to tail (reversible with `.rev()`).
-    pub fn iter(&self) -> Iter<'_> {
-        self.iter_from(0)
-    }
-
-    /// The elements from `index` to the tail.
-    pub fn iter_from(&self, index: usize) -> Iter<'_> {
-        if index >= self.len {
-            return Iter { nodes: &self.nodes, front: (0, 0), back: (0, 0), remaining: 0 };
-        }
-        let (node, i) = self.locate(index);
-        let last = self.nodes.len() - 1;
-        Iter {
-            nodes: &self.nodes,
-            front: (node, self.nodes[node].offset_of(i)),
-            back: (last, self.nodes[last].end),
-            remaining: self.len - index,
-        }
-    }
-
-    /// The elements starting at `end`, going inwards.
-    pub fn iter_from_end(&self, end: End) -> EndIter<'_> {
-        EndIter { inner: self.iter(), reverse: end == End::Right }
-    }
 }
 
 impl std::fmt::Debug for List {
@@ -643,87 +355,6 @@ impl<'a> FromIterator<&'a [u8]> for List {
         list
     }
 }
-
-/// A double-ended iterator over a list's elements, borrowing them in place.
-pub struct Iter<'a> {
-    nodes: &'a VecDeque<Node>,
-    /// Node index and offset of the next element from the front.
-    front: (usize, usize),
-    /// Node index and end offset of the next element from the back.
-    back: (usize, usize),
-    remaining: usize,
-}
-
-impl<'a> Iterator for Iter<'a> {
-    type Item = &'a [u8];
-
-    #[inline]
-    fn next(&mut self) -> Option<&'a [u8]> {
-        if self.remaining == 0 {
-            return None;
-        }
-        let mut node = &self.nodes[self.front.0];
-        if self.front.1 >= node.end {
-            self.front.0 += 1;
-            node = &self.nodes[self.front.0];
-            self.front.1 = node.start;
-        }
-        let (at, len, next) = decode_forward(&node.buf, self.front.1);
-        self.front.1 = next;
-        self.remaining -= 1;
-        Some(&node.buf[at..at + len])
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.remaining, Some(self.remaining))
-    }
-}
-
-impl<'a> DoubleEndedIterator for Iter<'a> {
-    #[inline]
-    fn next_back(&mut self) -> Option<&'a [u8]> {
-        if self.remaining == 0 {
-            return None;
-        }
-        let mut node = &self.nodes[self.back.0];
-        if self.back.1 <= node.start {
-            self.back.0 -= 1;
-            node = &self.nodes[self.back.0];
-            self.back.1 = node.end;
-        }
-        let (at, len, previous) = decode_backward(&node.buf, self.back.1);
-        self.back.1 = previous;
-        self.remaining -= 1;
-        Some(&node.buf[at..at + len])
-    }
-}
-
-impl ExactSizeIterator for Iter<'_> {}
-
-/// Elements from one end of a list inwards (see [`List::iter_from_end`]).
-pub struct EndIter<'a> {
-    inner: Iter<'a>,
-    reverse: bool,
-}
-
-impl<'a> Iterator for EndIter<'a> {
-    type Item = &'a [u8];
-
-    #[inline]
-    fn next(&mut self) -> Option<&'a [u8]> {
-        if self.reverse {
-            self.inner.next_back()
-        } else {
-            self.inner.next()
-        }
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        self.inner.size_hint()
-    }
-}
-
-impl ExactSizeIterator for EndIter<'_> {}
 
 #[cfg(test)]
 mod tests {
@@ -754,19 +385,6 @@ mod tests {
         assert_eq!(list.get(model.len()), None);
         assert_eq!(list.peek(End::Left), model.front().map(|v| &v[..]));
         assert_eq!(list.peek(End::Right), model.back().map(|v| &v[..]));
-    }
-
-    #[test]
-    fn encoding_round_trips_every_length_class() {
-        for len in [0usize, 1, 127, 128, 300, 16_383, 16_384, 70_000] {
-            let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
-            let mut buf = vec![0u8; encoded_len(len) + 3];
-            encode(&mut buf[3..], &data);
-            let (at, l, next) = decode_forward(&buf, 3);
-            assert_eq!((&buf[at..at + l], next), (&data[..], buf.len()));
-            let (at, l, start) = decode_backward(&buf, buf.len());
-            assert_eq!((&buf[at..at + l], start), (&data[..], 3));
-        }
     }
 
     #[test]
@@ -869,17 +487,6 @@ mod tests {
         list.remove_matches(b"after", 0, End::Left);
         assert!(list.is_empty(), "{list:?}");
         assert!(list.nodes.is_empty());
-    }
-
-    #[test]
-    fn end_iterators() {
-        let list: List = [&b"a"[..], b"b", b"c"].into_iter().collect();
-        let left: Vec<&[u8]> = list.iter_from_end(End::Left).collect();
-        let right: Vec<&[u8]> = list.iter_from_end(End::Right).collect();
-        assert_eq!(left, [&b"a"[..], b"b", b"c"]);
-        assert_eq!(right, [&b"c"[..], b"b", b"a"]);
-        assert_eq!(list.iter_from_end(End::Right).len(), 3);
-        assert_eq!(list.iter_from(5).count(), 0);
     }
 
     #[test]
