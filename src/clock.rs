@@ -2,9 +2,10 @@
 //! the loop reads once per round and hands to every command (`Ctx::now_ms`),
 //! and that the persistence files are stamped with.
 //!
-//! Commands never read the clock themselves; they take the time their
-//! caller gives them. That is what lets a replayed log record run at the
-//! time it was recorded, and a fuzz target run with a clock of its own.
+//! Commands that change data never read the clock themselves; they take
+//! the time their caller gives them. That is what lets a replayed log
+//! record run at the time it was recorded, and a fuzz target run with a
+//! clock of its own. (`TIME` and `INFO`'s uptime report the real clock.)
 
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -41,14 +41,14 @@
 //! * Each module looks only down the table above: `protocol` and `store`
 //!   never depend on `state`, `cmd` or `server`; nothing below `cmd`
 //!   knows the command table.
-//! * Every command runs through [`cmd::execute`], so checks, logging,
-//!   notifications and statistics apply once, whoever the caller.
+//! * Every command runs through [`cmd::execute`]; what differs between
+//!   callers is decided there from the [`cmd::Caller`], nowhere else.
 //! * Handlers never touch sockets; they write replies into the caller's
 //!   buffer through `protocol::Reply`.
 //! * Every command's arity and flags are checked from the command table
 //!   before its handler runs.
-//! * Commands read no clock: "now" comes from the caller, so a replayed
-//!   record runs at the time it was recorded.
+//! * Commands that change data read no clock: "now" comes from the
+//!   caller, so a replayed record runs at the time it was recorded.
 
 pub mod clock;
 pub mod cmd;

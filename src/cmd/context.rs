@@ -17,12 +17,17 @@ use crate::store::{Db, Keyspace};
 /// [`super::execute`]; the caller decides what the command may do there
 /// and what is recorded about it.
 ///
-/// | caller | blocks when nothing is there | timed, counted, `MONITOR` | logged |
-/// | --- | --- | --- | --- |
-/// | [`Caller::Client`] | yes | yes (and `MONITOR`) | yes |
-/// | [`Caller::Transaction`] | no, answers null | yes | yes |
-/// | [`Caller::Wakeup`] | stays blocked | yes | yes |
-/// | [`Caller::Replay`] | no, answers null | no | no |
+/// | caller | when nothing to pop | checks¹ | timed, counted | `MONITOR` | logged |
+/// | --- | --- | --- | --- | --- | --- |
+/// | [`Caller::Client`] | blocks | yes | yes | yes | yes |
+/// | [`Caller::Transaction`] | answers null | yes | yes | when queued | yes |
+/// | [`Caller::Wakeup`] | stays blocked | no² | no | no | yes |
+/// | [`Caller::Replay`] | answers null | yes | no | no | no³ |
+///
+/// ¹ lookup, arity, authentication, `MULTI` queueing, RESP2 subscribed
+/// mode, `-MISCONF`. ² They passed when the command first ran. ³ A replay
+/// session puts the log in loading mode while it is open; an `EXEC` in
+/// a replayed sequence runs its commands as `Replay` too.
 ///
 /// A caller without a socket (a replayed record; a script, a replication
 /// stream or eviction as they come) has a session of its own in
@@ -40,15 +45,6 @@ pub enum Caller {
     /// A record of the log or the snapshot, replayed at start-up at the
     /// time it was recorded.
     Replay,
-}
-
-impl Caller {
-    /// Whether an empty key makes a blocking command wait (only a
-    /// client's own command does; inside `EXEC` or a replay it answers
-    /// null at once, as in Redis).
-    pub fn may_block(self) -> bool {
-        self == Caller::Client
-    }
 }
 
 /// Everything a handler may touch.

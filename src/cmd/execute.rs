@@ -1,20 +1,24 @@
 //! The one place a command runs: [`execute`]. A client's command, a
 //! queued command run by `EXEC`, a woken blocked client's command and a
 //! replayed log record all come here with a [`Caller`] saying who they
-//! are, so lookup, arity, authentication, the session modes (`MULTI`
-//! queueing, RESP2 subscribed mode), the `MISCONF` refusal, logging to
-//! the append-only file, expired-key events, statistics, the slow log and
-//! `MONITOR` are applied the same way for all of them.
+//! are. What applies to which caller is decided here and nowhere else
+//! (the table on [`Caller`] lists it); running the handler, logging what
+//! it changed and announcing keys that expired meanwhile are the same
+//! for all of them.
 //!
-//! In order, for one command:
-//! 1. a socket client's `CLIENT REPLY` mode is noted;
-//! 2. the command is looked up and checked (unknown, arity, `NOAUTH`,
-//!    `MISCONF`), then handed to the session modes, which may answer it
-//!    themselves (`+QUEUED`);
-//! 3. the handler runs; if it changed data (`persist.dirty` moved), the
-//!    command is logged unless the handler logged a rewrite itself;
-//! 4. keys found expired meanwhile are logged as `DEL`s and announced;
-//!    the command is counted and timed, and shown to `MONITOR`.
+//! In order, for a client's command:
+//! 1. its `CLIENT REPLY` mode is noted and the end of its reply buffer
+//!    marked;
+//! 2. [`dispatch`]: the command is looked up and checked (unknown, arity,
+//!    `NOAUTH`, `MISCONF`), handed to the session modes, which may answer
+//!    it themselves (`+QUEUED`, subscribed mode), then its handler runs;
+//!    if the handler changed data (`persist.dirty` moved), the command is
+//!    logged unless the handler logged a rewrite itself; it is counted
+//!    and timed;
+//! 3. the `MONITOR` line is added;
+//! 4. under `CLIENT REPLY OFF|SKIP` the reply is cut back to the mark;
+//! 5. keys found expired meanwhile are logged as `DEL`s and announced
+//!    (after the cut, so their push messages are kept).
 //!
 //! A panic in a handler is caught here for every caller but a
 //! transaction (whose `EXEC` is the command that catches it): the caller
@@ -94,7 +98,9 @@ fn announce_expired(ctx: &mut Ctx<'_>) {
     ctx.server.expired_events(ctx.store, &mut Own { key: ctx.client_key, buf: &mut *ctx.out.buf }, ctx.now_ms);
 }
 
-/// Looks up, checks and runs one command, writing its reply.
+/// Looks up, checks and runs one command, writing its reply: the part of
+/// [`execute`] every caller but a woken client goes through. `EXEC` comes
+/// back here for each queued command via [`execute`].
 fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let name = args.get(0);
     let Some(spec) = lookup(name) else {

@@ -9,7 +9,7 @@
 //! * A handler receives a [`Ctx`] (the keyspace, the shared state of
 //!   `crate::state`, the caller's session key, and a
 //!   [`Reply`](crate::protocol::Reply) writer aimed at the caller's
-//!   buffer) and the parsed [`Args`]. It parses its arguments, acts on the
+//!   buffer) and the parsed [`Args`](crate::protocol::Args). It parses its arguments, acts on the
 //!   keyspace, and writes its reply; errors are returned as [`CmdError`]
 //!   and written by the dispatcher, so `?` works throughout.
 //! * Handlers never touch sockets: anything that concerns other
@@ -18,8 +18,24 @@
 //! * A handler that changes a key calls [`Ctx::notify`] once per change
 //!   (see `crate::pubsub` for what that does).
 //!
-//! This module looks only down: at `state`, `persist`, `pubsub`, `store`,
-//! `protocol` and `config`. Nothing below it knows the command table.
+//! Before any handler runs, the command table's data is checked: arity,
+//! authentication (`NO_AUTH`), transactions (`NO_MULTI`), RESP2
+//! subscribed mode (`PUBSUB`), and whether a write may run now (`WRITE`
+//! is refused with `-MISCONF` while the log cannot be written). Commands
+//! are found in a static table without copying their names; arguments
+//! arrive as spans into the caller's buffer.
+//!
+//! # Invariants
+//!
+//! * This module looks only down: at `state`, `persist`, `pubsub`,
+//!   `store`, `protocol`, `config` and `memory`. Nothing below it knows the
+//!   command table.
+//! * A handler that fails on a bug (a panic) costs only that command: the
+//!   caller gets `-ERR internal error ...`, the error is logged, and the
+//!   server carries on.
+//! * What a write command logs replays to the same state: relative times
+//!   become absolute, random choices become the members chosen (see
+//!   `persist::aof`).
 
 pub mod args;
 mod blocking;

@@ -60,7 +60,8 @@ impl<'a> Replay<'a> {
         Ok(())
     }
 
-    /// Runs one command and leaves its reply in [`Replay::reply`].
+    /// Runs one command and leaves its reply in [`Replay::reply`] (with the
+    /// session's own push messages after it, were it ever subscribed).
     pub fn run_into(&mut self, time_ms: i64, db: usize, args: Args<'_>) {
         self.out.clear();
         let mut ctx = Ctx {

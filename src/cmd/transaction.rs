@@ -5,8 +5,10 @@
 //! `+QUEUED` (or refuses it and marks the transaction failed, so `EXEC`
 //! answers `EXECABORT`). `EXEC` then runs the queue in one go, which no
 //! other client can interleave with since the loop is single-threaded.
-//! Its commands run as [`Caller::Transaction`]: blocking commands inside
-//! it do not block.
+//! Its commands run through `cmd::execute` as [`Caller::Transaction`]:
+//! blocking commands answer at once, and the whole transaction's log
+//! records go into one frame of the log (one loop round), so after a
+//! crash it is all there or not at all.
 //!
 //! `WATCH` registers keys in `state::watch`; a change to one of them
 //! (`Ctx::notify`), its expiry, or a flush marks the client dirty, and
@@ -95,8 +97,11 @@ fn exec(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
         return Ok(());
     }
     ctx.out.array(multi.commands.len());
+    // A replayed EXEC stays a replay: neither counted nor timed.
     let outer = ctx.caller;
-    ctx.caller = Caller::Transaction;
+    if outer != Caller::Replay {
+        ctx.caller = Caller::Transaction;
+    }
     for command in &multi.commands {
         execute(ctx, command.args());
     }

@@ -1,7 +1,7 @@
 //! Durability: the append-only log, snapshots, compaction, start-up
 //! recovery, `efis check` and `efis backup`.
 //!
-//! * [`format`]: file headers and checksummed frames (shared by both
+//! * [`format`](mod@format): file headers and checksummed frames (shared by both
 //!   file kinds).
 //! * [`aof`]: the log the loop appends every change to, group commit and
 //!   the `everysec` fsync thread.

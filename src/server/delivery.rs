@@ -16,10 +16,10 @@ use crate::state::ServerState;
 use crate::store::Keyspace;
 
 /// Unsent output at which a pub/sub client is disconnected at once.
-pub const PUBSUB_HARD_LIMIT: usize = 32 * 1024 * 1024;
+const PUBSUB_HARD_LIMIT: usize = 32 * 1024 * 1024;
 /// Unsent output a pub/sub client may keep for [`PUBSUB_SOFT_SECONDS`].
-pub const PUBSUB_SOFT_LIMIT: usize = 8 * 1024 * 1024;
-pub const PUBSUB_SOFT_SECONDS: Duration = Duration::from_secs(60);
+const PUBSUB_SOFT_LIMIT: usize = 8 * 1024 * 1024;
+const PUBSUB_SOFT_SECONDS: Duration = Duration::from_secs(60);
 
 /// Queues a connection for the end-of-round write if it has output.
 pub(super) fn queue_write(conns: &mut Slab<Conn>, write_queue: &mut Vec<usize>, key: usize) {

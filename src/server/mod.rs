@@ -1,25 +1,62 @@
-//! The event loop: one thread, one `mio` poll, every connection in a
-//! `slab`. It accepts clients, reads and parses their commands, hands each
-//! to `cmd::execute` as `Caller::Client`, writes the replies in as few
-//! `write` calls as possible, runs timers (active expiry, table resizes,
-//! persistence), and stops on a signal or `SHUTDOWN`. It owns sockets and
-//! timers only: sessions and everything else commands share live in
-//! `crate::state`, and the loop reaches them like any caller.
+//! The event loop: a hand-written `mio` poll loop on one thread that owns
+//! the listeners, the connections (in a `slab`) and the timers. It knows
+//! sockets and nothing of commands beyond `cmd::execute`; sessions and
+//! everything else commands share live in `crate::state`.
 //!
-//! After each command the loop does what concerns other connections:
-//! delivers published messages, re-runs the commands of clients blocked
-//! on keys that were written (as `Caller::Wakeup`), and holds a reply
-//! until the log has accepted the records it depends on.
+//! * `mod.rs`: accepting, reading, parsing, handing each command to
+//!   `cmd::execute` as `Caller::Client`, writing replies.
+//! * `delivery.rs`: what a command means for other connections
+//!   (published messages, woken blocked clients, the write queue).
+//! * `housekeeping.rs`: the timer tick, blocked clients' deadlines,
+//!   snapshots, shutdown.
+//! * `conn.rs`: one connection's buffers and socket.
+//!
+//! For each readable connection the loop reads into the connection's
+//! buffer and parses every complete command in it (RESP arrays or inline
+//! lines; a command split across reads or many in one read both work).
+//! Each runs through `cmd::execute`, which encodes its reply straight into
+//! the connection's output buffer. The log records of the round go to the
+//! file in one `write` (and with `appendfsync always` one `fdatasync`)
+//! before any reply of the round is sent; then every connection's replies
+//! go out, one `write` per connection.
 //!
 //! Readiness is edge-triggered and sockets are registered once for both
 //! reading and writing, so steady-state serving costs no `epoll_ctl` calls:
 //! a connection reads until the socket is drained (a short read), runs
-//! every complete command, then writes. A client whose unsent output
-//! passes [`OUTPUT_PAUSE_LIMIT`] is not read from until it catches up.
+//! every complete command, then writes.
+//!
+//! After a poll round that served anything, the loop polls again without
+//! sleeping for up to 50 µs: under load the next request is usually that
+//! close, and on a virtual machine a sleep and wake-up costs more than the
+//! wait. While a snapshot child runs, the loop skips this busy-poll, so
+//! the child (at nice 19) gets the core whenever the loop waits.
+//!
+//! After every command (a whole `EXEC` counts as one) the loop moves the
+//! messages other clients were sent from the outbox into their output
+//! buffers, and serves clients blocked on keys that became ready. The poll
+//! timeout is the nearer of the 100 ms timer tick and the earliest
+//! deadline of a blocked client.
+//!
+//! # Output limits
+//!
+//! * A normal client with more than [`OUTPUT_PAUSE_LIMIT`] of unsent
+//!   replies is not read from until it has caught up to half of that, so a
+//!   client that pipelines without reading cannot grow the server's memory
+//!   without bound; TCP flow control pushes back on it.
+//! * A subscriber cannot be held back that way (the messages come from
+//!   others), so one whose unsent output passes 32 MiB, or stays over
+//!   8 MiB for 60 s, is disconnected (see `delivery.rs`).
+//!
+//! # Invariants
+//!
+//! * One thread owns all data; helper threads (the log's fsync thread)
+//!   and the snapshot child touch no structure of the loop.
+//! * No reply is sent before the log has accepted the records it depends
+//!   on (`Conn::aof_hold`).
 
 pub mod conn;
 mod delivery;
-mod timers;
+mod housekeeping;
 
 use std::io::{self, Write};
 use std::net::{SocketAddr, ToSocketAddrs};

@@ -1,19 +1,57 @@
-//! The state that every command shares, below the command handlers and
-//! above the keyspace: client sessions, runtime parameters, statistics,
-//! the slow log, pub/sub, the blocking and `WATCH` registries, the
-//! persistence handle, and requests from handlers to the loop (kill a
-//! client, shut down).
+//! What commands share besides the keyspace: client sessions, statistics
+//! and the slow log, runtime parameters (`CONFIG SET`), the `MONITOR`
+//! feed, the pub/sub registry, the blocking registry, the `WATCH`
+//! registry, the handle of the persistence layer, and requests from
+//! handlers to the loop (kill a client, shut down).
 //!
-//! No sockets here, and nothing of the command table: the loop in
-//! `server` owns the sockets, `cmd` owns the commands, and both look down
-//! at this module. Whoever runs a command (a client, a replayed log
-//! record, later a script or a replication stream) does so with a session
-//! registered in [`ServerState::clients`].
+//! It sits below `cmd` and above `store`, `pubsub` and `persist`, and
+//! knows neither sockets nor the command table: the loop in `server` owns
+//! the sockets, `cmd` the commands, and both look down at this module.
+//! Whoever runs a command (a client, a replayed log record; later a
+//! script or a replication stream) does so with a session registered in
+//! [`ServerState::clients`].
 //!
-//! Invariants:
-//! * A key event ([`ServerState::key_event`]) is the one hook through
-//!   which a change reaches watchers, blocked clients and subscribers;
-//!   with none of them present it costs one branch ([`ServerState::key_events_idle`]).
+//! # Key events
+//!
+//! Every change to a key ends with one call, `ctx.notify(class, event,
+//! key)` (or `ctx.notify_in(db, ...)` for a key in another database than
+//! the caller's). Behind it, [`ServerState::key_event`]:
+//!
+//! * marks the key modified for every client that `WATCH`es it, so their
+//!   `EXEC` fails;
+//! * marks the key ready if a client is blocked on it, so the loop serves
+//!   that client after the current command;
+//! * publishes `__keyspace@<db>__:<key>` and `__keyevent@<db>__:<event>`
+//!   when `notify-keyspace-events` enables the event's class and someone
+//!   is subscribed.
+//!
+//! When nobody subscribes, watches or blocks, the call is one inlined test
+//! of three counters ([`ServerState::key_events_idle`]), which is why
+//! notifications can be on by default at no measurable cost. Keys that
+//! expire, found lazily by a lookup or by the active expiry cycle, come
+//! out of `Keyspace::drain_expired` into [`ServerState::expired_events`]
+//! and take the same path with the `expired` event, so a watcher, a
+//! blocked client and a subscriber all see an expiry as the change it is.
+//! Three changes that are not one key's reach the registries directly:
+//! `FLUSHDB`/`FLUSHALL` and `SWAPDB` touch the watched keys they affect,
+//! and the dispatcher marks the keys every write command names as ready
+//! for blocked clients (a safety net under `notify`).
+//!
+//! # Where a published message goes
+//!
+//! A message is encoded once per receiver, in that receiver's protocol (a
+//! RESP2 array or a RESP3 `>` push; see `pubsub`). A message for the
+//! session that runs the command goes straight into its own reply buffer,
+//! so it arrives before the command's reply, as in Redis; messages for
+//! other clients go into an outbox that the loop empties into their
+//! output buffers right after the command.
+//!
+//! # Invariants
+//!
+//! * Nothing here is shared with another thread or locked: the loop's one
+//!   thread owns it, like the keyspace.
+//! * Disconnecting a client removes it from every registry (subscriptions,
+//!   blocked keys, watched keys) before its session is dropped.
 //! * `blocked_clients` always equals the number of entries in `blocking`.
 
 pub mod blocking;

@@ -58,7 +58,7 @@ pub struct Client {
     /// Channels plus patterns subscribed to; RESP2 clients with any are
     /// in subscribed mode.
     pub subscriptions: usize,
-    /// Waiting in a blocking command (see `server::blocking`).
+    /// Waiting in a blocking command (see `state::blocking`).
     pub blocked: bool,
 }
 

@@ -18,7 +18,7 @@
 //! Growing or shrinking never stops the server to rehash everything at
 //! once. A resize allocates the new slots and keeps the old ones beside
 //! them; every later insertion or removal moves the entries of a few old
-//! slots across ([`MOVE_SLOTS_PER_CHANGE`]), and the server's timer moves
+//! slots across (`MOVE_SLOTS_PER_CHANGE`), and the server's timer moves
 //! more of the keyspace's while it is idle ([`Table::move_some`]). Until the
 //! old slots are empty, lookups try the new slots and then the old ones.
 //! The old slots are emptied from the end of a probe run backwards, so no

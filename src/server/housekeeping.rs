@@ -1,4 +1,4 @@
-//! The loop's timed work and its end: the 100 ms tick (table resizes and
+//! The loop's housekeeping and its end: the 100 ms tick (table resizes and
 //! active expiry within their budgets, persistence housekeeping),
 //! deadlines of blocked clients, starting and finishing snapshots, and
 //! the orderly shutdown.
