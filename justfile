@@ -1,5 +1,6 @@
 # Efis task runner. Install `just` once per machine with `cargo install just`
-# (or `python3 -m pip install rust-just`, a prebuilt binary);
+# (or, as a prebuilt binary, `pip install rust-just` inside a Python venv:
+# Debian 12's own pip refuses, its Python being externally managed);
 # `just --list` shows every recipe with the comment above it.
 
 # Hand recipe arguments over as they were typed ("$@"), spaces and all.
@@ -26,11 +27,11 @@ test:
 run *ARGS:
     cargo run --release -- "$@"
 
-# Benchmark Efis against redis-server side by side (throughput, p99, memory); e.g. just bench --quick
+# Benchmark Efis against redis-server side by side (throughput, p99, memory); saves tests/bench/last-run.json and chart.svg; e.g. just bench --quick
 bench *ARGS:
     python3 tests/bench/bench.py "$@"
 
-# Fuzz one target for SECONDS (needs `cargo install cargo-fuzz`); targets: resp, inline, aof_load, snapshot_load, commands. e.g. just fuzz resp 600
+# Fuzz one target for SECONDS (needs `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets stable Rust build the sanitizers); targets: resp, inline, aof_load, snapshot_load, commands. e.g. just fuzz resp 600
 fuzz TARGET SECONDS="60":
     cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$1" -- -max_total_time="$2"
 

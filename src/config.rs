@@ -236,15 +236,23 @@ impl Config {
         Ok(())
     }
 
-    /// The `--help` text.
-    pub fn help() -> String {
+    /// The `--help` text: usage, the binary's subcommands (name, one-line
+    /// summary) and every setting with its default.
+    pub fn help(subcommands: &[(&str, &str)]) -> String {
         let mut text = format!(
             "efis {} - an in-memory data store that speaks the Redis protocol\n\n\
-             Usage: efis [OPTIONS]            run the server\n\
-             \x20      efis ping [--host H] [--port P]   check that a server answers PONG\n\
+             Usage: efis [SETTINGS]          run the server\n\
+             \x20      efis SUBCOMMAND [ARGS]   run a tool (efis SUBCOMMAND --help for its usage)\n\
              \x20      efis --help | --version\n\n\
-             Settings (environment variable, flag, default); a flag wins over the environment:\n",
+             Subcommands:\n",
             env!("CARGO_PKG_VERSION")
+        );
+        for (name, summary) in subcommands {
+            text.push_str(&format!("  {name:<8} {summary}\n"));
+        }
+        text.push_str(
+            "\nSettings (environment variable, flag, default); a flag wins over the environment,\n\
+             and a flag's value may follow it or be joined with '=' (--port=7000):\n",
         );
         for s in SETTINGS {
             text.push_str(&format!("  {:<16} {:<18} {:<10} {}\n", s.env, s.flag, s.default, s.help));

@@ -1,6 +1,8 @@
 //! The `efis` binary: parses settings, sets up logging (journal-aware) and
-//! signals, runs the server and tells systemd when it is ready; `efis ping`
-//! is the health probe.
+//! signals, runs the server and tells systemd when it is ready. Its
+//! subcommands ([`SUBCOMMANDS`]) are the operator's tools: `efis ping`
+//! (the health probe), `efis check` (verify or repair data files) and
+//! `efis backup` (pull a snapshot from a running server).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
@@ -19,22 +21,94 @@ static ALLOCATOR: efis::memory::CountingAllocator = efis::memory::CountingAlloca
 /// Exit code for a bad setting.
 const EXIT_BAD_CONFIG: u8 = 2;
 
+/// A subcommand of the binary: `efis NAME ARGS...`.
+struct Subcommand {
+    name: &'static str,
+    /// One line for `efis --help`.
+    summary: &'static str,
+    /// What `efis NAME --help` prints.
+    usage: &'static str,
+    run: fn(&[String]) -> ExitCode,
+}
+
+/// Every subcommand, in `--help` order.
+const SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand {
+        name: "ping",
+        summary: "exit 0 if a running server answers PING (the container health check)",
+        usage: "Usage: efis ping [--host HOST] [--port PORT]\n\n\
+                Connects to a running server, sends PING (after AUTH when REQUIREPASS\n\
+                is set in the environment) and exits 0 if it answers PONG, 1 otherwise.\n\n\
+                \x20 --host HOST   default: BIND when it names one address other than\n\
+                \x20               0.0.0.0, else 127.0.0.1\n\
+                \x20 --port PORT   default: PORT, else 6379\n",
+        run: ping,
+    },
+    Subcommand {
+        name: "check",
+        summary: "verify log and snapshot files, or cut a damaged one at its last good record",
+        usage: "Usage: efis check [--repair] PATH...\n\n\
+                Verifies append-only logs (*.aof) and snapshots (*.snap); a directory\n\
+                stands for every such file in it, and its chain of logs is checked for\n\
+                a missing generation. Exits 0 if everything is good (or was repaired),\n\
+                1 otherwise.\n\n\
+                \x20 --repair   cut a damaged file at its last good record, keeping what\n\
+                \x20            was cut as FILE.cut-OFFSET; a cut snapshot gets a new end\n\
+                \x20            record, a log cut inside its header a new header\n",
+        run: check,
+    },
+    Subcommand {
+        name: "backup",
+        summary: "pull a verified snapshot from a running server into a directory",
+        usage: "Usage: efis backup --dir DIR [--host HOST] [--port PORT] [--password PASSWORD]\n\
+                \x20                  [--every SECONDS] [--keep N]\n\n\
+                Asks a running server for a fresh snapshot over its own port, verifies\n\
+                every checksum and stores it in DIR as efis-YYYYMMDDTHHMMSSZ.snap,\n\
+                atomically. Exits 0 once written, 1 if the server could not be read.\n\n\
+                \x20 --dir DIR            where backups go (created if missing); required\n\
+                \x20 --host HOST          default 127.0.0.1\n\
+                \x20 --port PORT          default 6379\n\
+                \x20 --password PASSWORD  default: REQUIREPASS from the environment (which\n\
+                \x20                      keeps it out of the process list)\n\
+                \x20 --every SECONDS      repeat forever, one backup every SECONDS\n\
+                \x20 --keep N             with --every, keep the newest N backups (default 7)\n",
+        run: backup,
+    },
+];
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match args.first().map(String::as_str) {
+    let wants_help = |rest: &[String]| rest.iter().any(|a| a == "--help" || a == "-h");
+    let first = args.first().map(String::as_str);
+    match first {
         Some("--help") | Some("-h") | Some("help") => {
-            print!("{}", Config::help());
+            // `efis help SUBCOMMAND` is `efis SUBCOMMAND --help`.
+            match args.get(1).and_then(|name| SUBCOMMANDS.iter().find(|s| s.name == name)) {
+                Some(sub) => print!("{}", sub.usage),
+                None => print!("{}", help()),
+            }
             ExitCode::SUCCESS
         }
         Some("--version") | Some("-V") | Some("version") => {
             println!("efis {}", env!("CARGO_PKG_VERSION"));
             ExitCode::SUCCESS
         }
-        Some("ping") => ping(&args[1..]),
-        Some("check") => check(&args[1..]),
-        Some("backup") => backup(&args[1..]),
-        _ => serve(&args),
+        Some(name) => match SUBCOMMANDS.iter().find(|s| s.name == name) {
+            Some(sub) if wants_help(&args[1..]) => {
+                print!("{}", sub.usage);
+                ExitCode::SUCCESS
+            }
+            Some(sub) => (sub.run)(&args[1..]),
+            None => serve(&args),
+        },
+        None => serve(&args),
     }
+}
+
+/// `efis --help`: the usage, the subcommands and every setting.
+fn help() -> String {
+    let subcommands: Vec<(&str, &str)> = SUBCOMMANDS.iter().map(|s| (s.name, s.summary)).collect();
+    Config::help(&subcommands)
 }
 
 fn bad_config(e: &ConfigError) -> ExitCode {
@@ -124,7 +198,7 @@ fn check(args: &[String]) -> ExitCode {
     let repair = args.iter().any(|a| a == "--repair");
     let paths: Vec<std::path::PathBuf> = args.iter().filter(|a| *a != "--repair").map(Into::into).collect();
     if paths.is_empty() || paths.iter().any(|p| p.to_string_lossy().starts_with("--")) {
-        eprintln!("usage: efis check [--repair] PATH...");
+        eprintln!("usage: efis check [--repair] PATH... (efis check --help explains)");
         return ExitCode::from(EXIT_BAD_CONFIG);
     }
     let code = efis::persist::load::check(&paths, repair, &mut std::io::stdout());

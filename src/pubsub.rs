@@ -26,6 +26,16 @@
 //! * marks the key ready for clients blocked on it (`signalKeyAsReady`).
 //!
 //! With nobody subscribed, watching or blocked, the call is one branch.
+//!
+//! # Defaults and limits
+//!
+//! Notifications are on by default: `notify-keyspace-events` starts as
+//! `KEA` (printed the way Redis prints it, `AKE`), and `CONFIG SET
+//! notify-keyspace-events ""` switches them off. The `n` class (new keys)
+//! is accepted but sends no `new` events yet. Patterns follow Redis's glob
+//! rules (`store::glob`). A subscriber cannot be slowed down the way a
+//! client that only reads its own replies can, so the loop disconnects one
+//! whose unsent output passes 32 MiB, or stays over 8 MiB for 60 s.
 
 use std::collections::HashMap;
 

@@ -9,6 +9,20 @@
 //! code. The server never calls it. Each `check_*` function panics when
 //! loading, the keyspace or a written snapshot misbehaves.
 //!
+//! The fuzz targets `aof_load` and `snapshot_load` feed arbitrary and
+//! mutated files (also with their checksums recomputed, so mutations get
+//! past them) to the start-up loader: it must answer an error or a state,
+//! never panic, never allocate more than the input justifies; a torn tail
+//! must be reported where the good part ends, and a snapshot that loads
+//! must write, load and write again to the same data. The target
+//! `commands` runs random command sequences in-process against a model of
+//! all five value types, checks their structure after every step (no
+//! empty collection, sorted-set order and ranks agree), and that a
+//! snapshot round trip keeps the data. Their seeds in
+//! `fuzz/corpus/<target>/seed-*` are log and snapshot files written by the
+//! server and hand-written command sequences; the corpus test replays
+//! them, and every committed crash case, on every `cargo test`.
+//!
 //! Files are loaded the way start-up loads them: [`read_from`] checks the
 //! header and every frame, and each command is replayed through the real
 //! dispatch ([`Replay`]) into a fresh keyspace.

@@ -15,6 +15,57 @@
 //! once `durable >= n`. A failed write keeps the unwritten bytes, marks
 //! the log as failing (write commands then get `-MISCONF`), and is tried
 //! again by the loop until the disk takes it.
+//!
+//! # What each `APPENDFSYNC` value promises
+//!
+//! A reply to a write is sent only after that write's record has been
+//! handed to the operating system (`write`), whatever the setting; so
+//! killing the process (`kill -9`, a crash, the OOM killer) loses nothing
+//! that was acknowledged. The setting decides what a power loss or a
+//! kernel crash can take:
+//!
+//! | `APPENDFSYNC` | a write is acknowledged after | lost on power failure |
+//! | --- | --- | --- |
+//! | `always` | its record is written and `fdatasync`ed | nothing acknowledged |
+//! | `everysec` (default) | its record is written; the helper thread `fdatasync`s once a second | about the last second |
+//! | `no` | its record is written; the kernel flushes when it likes | up to the kernel's writeback delay (~30 s) |
+//!
+//! With `always`, all records produced in one round of the event loop
+//! (every client's commands read in that round) go out in one `write` and
+//! one `fdatasync` before any of their replies: a group commit, so fifty
+//! clients share one disk flush.
+//!
+//! # What a record holds
+//!
+//! A log frame holds the records of one round of the event loop (every
+//! change made at one instant, usually those of many clients, so one
+//! checksum covers them all), as commands that replay to the same state at
+//! the time the frame carries. Records are deterministic:
+//!
+//! * relative expiry times become absolute (`EXPIRE k 10` →
+//!   `PEXPIREAT k <ms>`, `SET k v EX 10` → `SET k v PXAT <ms>`);
+//! * `SPOP` becomes the `SREM` of the members it popped;
+//! * `INCRBYFLOAT` and `HINCRBYFLOAT` become the `SET ... KEEPTTL` or
+//!   `HSET` of the value they produced;
+//! * every key removed by expiry is logged as a `DEL`;
+//! * a blocking pop that was served is logged as its non-blocking form on
+//!   the key it popped from (`BLPOP a b 0` → `LPOP b`; `BLMOVE` →
+//!   `LMOVE`; `BZPOPMIN` → `ZPOPMIN`).
+//!
+//! Commands that changed nothing (a `DEL` of a missing key, a `SET NX`
+//! that lost) are not logged. A `MULTI`/`EXEC` transaction always lies
+//! within one frame: after a crash it is all there or not at all. Replay
+//! runs only write commands (see [`super::load`]).
+//!
+//! # When the disk fails
+//!
+//! If writing the log fails (disk full, I/O error), the failing write's
+//! reply is held back, every write command answers `-MISCONF Errors
+//! writing to the AOF file: <reason>`, and reads keep working. The loop
+//! retries every 100 ms; once the disk takes the held records again, the
+//! held replies go out and writes are accepted again, by themselves.
+//! Nothing acknowledged is lost, and nothing unacknowledged was promised.
+//! `INFO persistence` shows `aof_last_write_status:err` meanwhile.
 
 use std::fs::File;
 use std::io::{self, Write};

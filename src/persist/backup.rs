@@ -5,6 +5,19 @@
 //! `efis-YYYYMMDDTHHMMSSZ.snap`, atomically (temporary name, fsync,
 //! rename, directory fsync). With `--every` it repeats forever and keeps
 //! the newest `--keep` backups (default 7).
+//!
+//! On the server's side, `SYNC` starts a compaction (or joins the one being
+//! written) and answers with the new snapshot file once the child has
+//! finished it, so a backup is a consistent point in time and costs the
+//! server no more than a `BGSAVE`. The password is taken from
+//! `REQUIREPASS` in the environment unless `--password` is given, which
+//! keeps it out of the process list; `just run-backup` runs this every
+//! 600 seconds.
+//!
+//! To restore, stop the server, put the file in an empty `BACKUP_PATH`
+//! and start it: a directory holding only a snapshot is loaded from it and
+//! goes on with the log generation the snapshot names (see
+//! [`super::load`]).
 
 use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -12,8 +12,19 @@
 //!   kind 2 (end of snapshot): keys:u64
 //! ```
 //!
-//! All integers are little-endian. The length has its own checksum, so a
-//! damaged length is told apart from a frame cut short by a crash.
+//! `magic` is `EFIS-AOF` in a log and `EFIS-SNP` in a snapshot; `version`
+//! is [`FORMAT_VERSION`] (1). A log's `generation` is its own number; a
+//! snapshot's is the first log generation not in it. All integers are
+//! little-endian, and the checksums are CRC32 (IEEE, as `crc32fast`
+//! computes it). The length has its own checksum, so a damaged length is
+//! told apart from a frame cut short by a crash.
+//!
+//! Anything written to disk is versioned and numbered explicitly: the
+//! magic, the version and the frame kinds ([`KIND_COMMANDS`],
+//! [`KIND_END`]) are frozen values. A file of a newer version is refused,
+//! never guessed at. The end frame of a snapshot is [`END_FRAME_LEN`]
+//! (29) bytes, so start-up can read a snapshot's key count from its tail
+//! before loading it.
 
 use std::io::{self, Read};
 

@@ -2,17 +2,71 @@
 //! logs after it, verifying every frame, replaying the commands, and
 //! deciding what a bad frame means.
 //!
-//! * A torn final record of the newest log (the file ends inside it, or
-//!   its checksum fails and nothing follows) is what a crash leaves: it is
-//!   cut off with a warning, and a copy of the cut bytes is kept next to
-//!   the log as `NAME.cut-OFFSET`. A log that ends inside its header holds
-//!   no record; it is given its header, wherever it stands.
-//! * The logs after the newest snapshot must form an unbroken chain of
-//!   generations; a missing one stops start-up.
-//! * Anything else that is damaged (a bad checksum with data after it, a
-//!   broken header, a snapshot without its end record, a format version
-//!   from a newer efis) stops start-up with the file and offset named,
-//!   and nothing is changed on disk.
+//! Efis loads the newest snapshot (by generation), then replays every log
+//! of that generation or later, in order, and starts a new log
+//! generation. `snapshot-G.snap` holds the state before log `G`, so the
+//! logs it replays must be `G`, `G+1`, ... without a hole (with no
+//! snapshot, from log 1 on); a data directory holding only a snapshot,
+//! such as a restored backup, goes on with log `G`. Replay runs only write
+//! commands: a record holding anything else (`SHUTDOWN`, `CONFIG SET`...)
+//! means the file is not what Efis wrote, and start-up refuses it.
+//!
+//! # What a damaged file means
+//!
+//! * A **torn final record** of the newest log (the file ends inside a
+//!   frame, its last frame's checksum fails and nothing follows, or only
+//!   zeros follow: what a crash in the middle of a write leaves) is cut
+//!   off with a warning naming the file and the byte offset; the cut
+//!   bytes are kept next to the log as `appendonly-G.aof.cut-OFFSET`.
+//! * **Anything else that is damaged** (a bad checksum with data after
+//!   it, a broken header, a snapshot without its end record, a format
+//!   version from a newer efis) stops start-up with exit code 1 and a
+//!   message naming the file and the offset and saying how to repair it,
+//!   and every file is left exactly as it was:
+//!
+//!   ```text
+//!   efis: cannot start: data/appendonly-0000000003.aof: bad checksum at byte 1234. The files were left as they are; `efis check data/appendonly-0000000003.aof` describes the damage and `efis check --repair data/appendonly-0000000003.aof` cuts the file at its last good record, keeping a copy of what it cuts
+//!   ```
+//! * **A missing log** (a hole in the chain: deleted by hand, or lost by
+//!   the file system) stops start-up the same way, as its writes and every
+//!   later one built on them would otherwise be lost without a word;
+//!   `efis check DIR` reports it too. Putting the file back is the fix;
+//!   moving the logs after the hole away starts from what comes before
+//!   it, by the operator's decision.
+//! * A log that a crash left **without even its header** (for example a
+//!   new log whose header never reached the disk) holds no record:
+//!   start-up gives it its header, wherever it stands in the chain, keeping
+//!   its bytes in `appendonly-G.aof.cut-0`, so no hole is made.
+//!   Directories written by earlier versions could hold a hole where a
+//!   header-less log had been removed, or after a snapshot put in place
+//!   alone; such a directory is refused like any other, with no data
+//!   missing: moving the logs after the hole away, after checking them,
+//!   starts it.
+//!
+//! # Loading fast
+//!
+//! Loading sizes the keyspace once: a snapshot's end record counts its
+//! keys, so start-up reads it first (the file's last 29 bytes, checksummed
+//! like every record; see [`Replayer::expect_keys`]) and makes database 0's
+//! table that large before the first key arrives, instead of growing it a
+//! step at a time. A damaged count cannot make start-up reserve more than
+//! the file's size justifies. When the keys were in other databases, the
+//! room database 0 did not fill is given back once loading ends. Tables
+//! that do grow during loading resize in one step rather than
+//! incrementally, as no client waits for a reply yet. What start-up
+//! replays, snapshot and logs, is not counted in `INFO stats`,
+//! `INFO commandstats` or the slow log, as in Redis: they are about
+//! clients' commands.
+//!
+//! # `efis check`
+//!
+//! `efis check [--repair] PATH...` verifies log and snapshot files (a
+//! directory: every file in it, and its chain of logs). It exits 0 when
+//! all are good, 1 otherwise; with `--repair` it cuts a damaged file at
+//! its last good frame, keeping a copy of what it cut (`FILE.cut-OFFSET`),
+//! gives a repaired snapshot a new end frame and a log that ends inside
+//! its header a new header. Repairing drops whatever came after the
+//! damage: it is the operator's decision, never Efis's.
 
 use std::fs::File;
 use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};

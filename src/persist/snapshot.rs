@@ -1,11 +1,14 @@
 //! Writing a snapshot: the whole keyspace as commands that rebuild it
-//! (`SET ... PXAT`, `RPUSH`, `SADD`, `ZADD`, `HSET`, `PEXPIREAT`), in
-//! checksummed frames of about 64 KiB, closed by an end frame that counts
-//! the keys. The file is written under a temporary name, synced, renamed
-//! and its directory synced, so a `*.snap` file is always complete.
+//! (`SET ... PXAT`, `RPUSH`, `SADD`, `ZADD` with scores printed so that
+//! they read back to the same bits, `HSET`, `PEXPIREAT`), in checksummed
+//! frames of about 64 KiB, closed by an end frame that counts the keys.
+//! The file is written under a temporary name, synced, renamed and its
+//! directory synced, so a `*.snap` file is always complete.
 //!
 //! Loading a snapshot is replaying its frames, exactly like the log
-//! (`persist::load`).
+//! ([`super::load`]): one loader, one format. A compaction writes the
+//! snapshot from a copy-on-write child ([`super::child`]); `SAVE` and
+//! shutdown write it from the loop's own process.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};

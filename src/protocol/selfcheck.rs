@@ -4,6 +4,20 @@
 //! replay test (`tests/it/fuzz_corpus.rs`), so that every input fuzzing
 //! ever saved is checked again by `cargo test` through the same code. The
 //! server never calls it. Each function panics when the parser misbehaves.
+//!
+//! * [`check_chunked_equals_whole`] (fuzz target `resp`): arbitrary bytes
+//!   fed to the parser in reads of varying sizes must give the same
+//!   commands, and the same error at the same place, as the bytes parsed
+//!   in one piece.
+//! * [`check_inline`] (fuzz target `inline`): one inline command line
+//!   parses to one argument list, to nothing or to a protocol error, the
+//!   same whether it ends in `\n` or `\r\n`, and a line without quotes
+//!   splits exactly at ASCII whitespace.
+//!
+//! The seeds in `fuzz/corpus/<target>/seed-*` are real `redis-benchmark`
+//! and `redis-cli` traffic and the test suite's malformed inputs; every
+//! crash case is kept in `fuzz/regressions/<target>/`, and the corpus test
+//! replays both (and any local `fuzz/artifacts/`) on every `cargo test`.
 
 use super::parser::{Parser, ProtocolError, MAX_INLINE_LEN};
 

@@ -20,6 +20,11 @@
 //! boxed (`List`, `Set`, `ZSet`, `Hash`); their own modules own their
 //! layouts.
 //!
+//! A `SET` that keeps the length of a string (with an expiry in both the
+//! old and the new value, or in neither) overwrites the value in place
+//! ([`Entry::overwrite_str`]): nothing is allocated or freed, and while a
+//! snapshot child runs such a write dirties one page instead of three.
+//!
 //! All unsafe code of the keyspace is here, behind a safe API: an [`Entry`]
 //! owns its block and frees it (and its boxed value) on drop.
 

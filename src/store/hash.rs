@@ -1,7 +1,9 @@
 //! The keyspace's hash function: a seeded multiply-fold hash over 8-byte
 //! words. It is fast on the short keys that dominate real workloads and
 //! seeded per process (from the standard library's random state) so that
-//! nobody can precompute colliding keys for a given server.
+//! nobody can precompute colliding keys for a given server. Each table
+//! derives its own seed from the process's (see `store::table`), so the
+//! order of one table says nothing about another's.
 
 use std::hash::{BuildHasher, Hasher};
 use std::sync::OnceLock;

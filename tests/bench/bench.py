@@ -53,6 +53,15 @@ The servers are always stopped at the end, also on error, Ctrl-C or SIGTERM
 127.0.0.1 is ever used.  ``--redis-vs-redis`` runs the throughput part with
 two redis-servers to show the noise of the method on this machine.
 
+4. Saves the run: the numbers as JSON (``tests/bench/last-run.json``, or
+   ``--json FILE``) and a chart of them as SVG (``tests/bench/chart.svg``, or
+   ``--chart FILE``): per command, the throughput ratio at both pipeline
+   depths against a 1.0 line, and the memory per key of both servers, titled
+   with the date, the cores and the commit.  ``--chart-from FILE`` draws the
+   chart again from a saved JSON run without measuring anything.  The
+   durability part (``--durability``) saves nothing.  Dated runs and what
+   was learnt from them are kept in ``tests/bench/RESULTS.md``.
+
 Exit status: 0 when the bench ran (whatever the numbers say), 1 on a setup
 failure (build, install, a server that would not start), 130 on Ctrl-C.
 Timings never go into tests: this is a tool, not a test.
@@ -62,6 +71,7 @@ import argparse
 import contextlib
 import ctypes
 import datetime
+import json
 import math
 import os
 import platform
@@ -73,6 +83,8 @@ import subprocess
 import sys
 import tempfile
 import time
+
+import chart
 
 HOST = "127.0.0.1"  # the only address this script ever talks to
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -344,7 +356,8 @@ def ensure_redis():
         raise SetupError("redis tools still missing after apt-get install")
 
 
-def describe_machine(efis_bin):
+def machine_facts(efis_bin):
+    """What was measured, where and when: the head of the printout and of the saved run."""
     def out(cmd):
         try:
             return run_quiet(cmd, timeout=20, cwd=REPO).stdout.strip()
@@ -361,13 +374,31 @@ def describe_machine(efis_bin):
                 if line.startswith("model name"):
                     model = line.split(":", 1)[1].strip()
                     break
+    redis = out(["redis-server", "--version"])
+    # "Redis server v=7.0.15 sha=..." -> "Redis 7.0.15"
+    short_redis = next((f"Redis {w[2:]}" for w in redis.split() if w.startswith("v=")), redis)
+    return {
+        "date": f"{datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
+        "cores": os.cpu_count(),
+        "cpu": model,
+        "kernel": f"Linux {platform.release()}",
+        "efis": out([efis_bin, "--version"]),
+        "efis_binary": efis_bin,
+        "commit": commit,
+        "redis": short_redis,
+        "redis_version_line": redis,
+        "load": load_note(),
+    }
+
+
+def describe_machine(facts):
     return [
-        f"date:    {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M UTC}",
-        f"machine: {os.cpu_count()} cores, {model}, Linux {platform.release()}",
-        f"efis:    {out([efis_bin, '--version'])}, commit {commit}, {efis_bin}",
-        f"redis:   {out(['redis-server', '--version'])}",
+        f"date:    {facts['date']}",
+        f"machine: {facts['cores']} cores, {facts['cpu']}, {facts['kernel']}",
+        f"efis:    {facts['efis']}, commit {facts['commit']}, {facts['efis_binary']}",
+        f"redis:   {facts['redis_version_line']}",
         f"client:  redis-benchmark on core {CLIENT_CORE}, servers on core {SERVER_CORE}",
-        f"load:    {load_note()}",
+        f"load:    {facts['load']}",
     ]
 
 
@@ -518,11 +549,27 @@ def fmt_bytes(n):
     return f"{n:.1f} GiB"
 
 
+def cell_record(summary, error):
+    """One server's cell of the saved run."""
+    if summary is None:
+        return {"error": error}
+    rps, p99, spread, cpu = summary
+    return {"rps": rps, "p99_ms": p99, "spread": spread,
+            "cpu_us": cpu if math.isfinite(cpu) else None}
+
+
 def print_table(title, results, disk, label_a, label_b, rounds, quick):
+    """Prints one configuration's table; returns its part of the saved run."""
     print()
     print(f"== {title}")
     errors = []
+    record = {"title": title, "commands": list(COMMANDS), "pipelines": {},
+              "disk_bytes": {label_a: disk[label_a], label_b: disk[label_b]}}
     for pipeline in PIPELINES:
+        depth = record["pipelines"][str(pipeline)] = {
+            "requests": requests_for("set", pipeline, quick),
+            "requests_lrange_100": requests_for("lrange_100", pipeline, quick),
+        }
         n1 = requests_for("set", pipeline, quick)
         n2 = requests_for("lrange_100", pipeline, quick)
         print()
@@ -537,6 +584,7 @@ def print_table(title, results, disk, label_a, label_b, rounds, quick):
         for cmd in COMMANDS:
             sa, ea = summarize(results[pipeline][cmd][label_a])
             sb, eb = summarize(results[pipeline][cmd][label_b])
+            depth[cmd] = {label_a: cell_record(sa, ea), label_b: cell_record(sb, eb), "ratio": None}
             cells = []
             for s in (sa, sb):
                 cells.append(fmt_rps(s[0]) if s else "error")
@@ -544,6 +592,7 @@ def print_table(title, results, disk, label_a, label_b, rounds, quick):
             if sa and sb and sb[0] > 0:
                 r = sa[0] / sb[0]
                 ratios.append(r)
+                depth[cmd]["ratio"] = r
                 ratio = f"{r:.2f}"
                 if sa[3] > 0 and sb[3] > 0:
                     cpu_ratios.append(sa[3] / sb[3])
@@ -559,15 +608,18 @@ def print_table(title, results, disk, label_a, label_b, rounds, quick):
                     errors.append(f"-P {pipeline} {cmd} on {label}: {e}")
         if ratios:
             gm = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
+            depth["geomean"] = gm
             print(f"geometric mean ratio {label_a}/{label_b} at -P {pipeline}: {gm:.2f} "
                   f"(over {len(ratios)} of {len(COMMANDS)} commands)")
         else:
             print(f"geometric mean ratio at -P {pipeline}: - (no command worked on both)")
         if cpu_ratios:
             gm = math.exp(sum(math.log(r) for r in cpu_ratios) / len(cpu_ratios))
+            depth["cpu_geomean"] = gm
             print(f"geometric mean CPU-per-request ratio {label_a}/{label_b} at -P {pipeline}: "
                   f"{gm:.2f} (lower is cheaper)")
         if rounds > 1 and spreads:
+            depth["spread_median"] = statistics.median(spreads)
             print(f"round-to-round spread of a cell: median {statistics.median(spreads):.0%}, "
                   f"max {max(spreads):.0%}")
     print()
@@ -585,6 +637,7 @@ def print_table(title, results, disk, label_a, label_b, rounds, quick):
         print("errors:")
         for e in errors:
             print(f"  {e[:150]}")
+    return record
 
 
 # ---------------------------------------------------------------- memory
@@ -674,11 +727,57 @@ def memory(efis_bin, keys):
               f"{took:.1f} s, {summary}")
         if count != keys:
             print(f"        warning: DBSIZE is {count}, expected {keys:,}")
+    record = {"keys": keys}
+    for label in ("Efis", "Redis"):
+        row = rows.get(label, "not run")
+        if isinstance(row, tuple):
+            before, after, count, took, _summary = row
+            record[label] = {"rss_before": before, "rss_after": after, "dbsize": count,
+                             "load_seconds": took, "bytes_per_key": per_key[label]}
+        else:
+            record[label] = row
     if len(per_key) == 2 and per_key["Redis"] > 0:
-        print(f"bytes per key Efis/Redis: {per_key['Efis'] / per_key['Redis']:.2f}")
+        record["ratio"] = per_key["Efis"] / per_key["Redis"]
+        print(f"bytes per key Efis/Redis: {record['ratio']:.2f}")
+    return record
 
 
 # ---------------------------------------------------------------- main
+
+
+DEFAULT_JSON = os.path.join(REPO, "tests", "bench", "last-run.json")
+DEFAULT_CHART = os.path.join(REPO, "tests", "bench", "chart.svg")
+
+
+def run_record(facts, rounds, quick):
+    """The saved run: where and when, then what each part measured.
+
+    ``throughput`` holds one panel per persistence configuration: its
+    ``config`` (no, everysec, always), ``commands``, and per pipeline depth
+    ("1", "32") each command's cells (rps, p99_ms, cpu_us, spread, or error)
+    per server label with their ``ratio``, and the depth's ``geomean`` and
+    ``cpu_geomean``.  ``memory`` holds each server's resident memory before
+    and after the load, ``bytes_per_key`` and their ``ratio``.
+    """
+    record = dict(facts)
+    record.update({"rounds": rounds, "quick": quick, "labels": ["Efis", "Redis"],
+                   "throughput": [], "memory": None})
+    return record
+
+
+def save_run(record, json_path, chart_path):
+    """Writes the run as JSON and its chart as SVG."""
+    tmp = json_path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(record, f, indent=1, sort_keys=True)
+        f.write("\n")
+    os.replace(tmp, json_path)
+    chart.write(record, chart_path)
+    print()
+    def shown(path):
+        rel = os.path.relpath(path)
+        return path if rel.startswith("..") else rel
+    print(f"saved: {shown(json_path)} and {shown(chart_path)}")
 
 
 def main(argv=None):
@@ -706,7 +805,24 @@ def main(argv=None):
                     help="keys for the memory part (default 1,000,000; 200,000 with --quick)")
     ap.add_argument("--redis-vs-redis", action="store_true",
                     help="throughput of redis against a second redis, to see the noise")
+    ap.add_argument("--json", metavar="FILE", default=DEFAULT_JSON,
+                    help="where the run's numbers are saved (default tests/bench/last-run.json)")
+    ap.add_argument("--chart", metavar="FILE", default=DEFAULT_CHART,
+                    help="where the run's chart is drawn, as SVG (default tests/bench/chart.svg)")
+    ap.add_argument("--chart-from", metavar="FILE",
+                    help="measure nothing: draw the chart again from a run saved as JSON")
     args = ap.parse_args(argv)
+
+    if args.chart_from:
+        try:
+            with open(args.chart_from, encoding="utf-8") as f:
+                saved = json.load(f)
+            chart.write(saved, args.chart)
+        except (OSError, ValueError, KeyError, TypeError) as e:
+            log(f"bench: cannot draw {args.chart} from {args.chart_from}: {e}")
+            return 1
+        print(f"chart: {args.chart} (from {args.chart_from})")
+        return 0
 
     rounds = args.rounds or (1 if args.quick else 3)
     if rounds < 1:
@@ -728,9 +844,11 @@ def main(argv=None):
         else:
             efis_bin = build_efis()
         ensure_redis()
-        for line in describe_machine(efis_bin):
+        facts = machine_facts(efis_bin)
+        for line in describe_machine(facts):
             print(line)
         sys.stdout.flush()
+        record = run_record(facts, rounds, args.quick)
 
         if args.durability:
             import durability
@@ -757,11 +875,15 @@ def main(argv=None):
                     title = conf["title"]
                 log(f"throughput: {title}")
                 results, disk = throughput(la, lb, make, rounds, args.quick)
-                print_table(title, results, disk, la, lb, rounds, args.quick)
+                panel = print_table(title, results, disk, la, lb, rounds, args.quick)
+                panel["config"] = name
+                record["labels"] = [la, lb]
+                record["throughput"].append(panel)
                 sys.stdout.flush()
 
         if not args.only_throughput and not args.redis_vs_redis:
-            memory(efis_bin, keys)
+            record["memory"] = memory(efis_bin, keys)
+        save_run(record, args.json, args.chart)
     except SetupError as e:
         log(f"bench: {e}")
         return 1
