@@ -2,37 +2,64 @@
 //!
 //! # Layout
 //!
+//! Each layer looks only down; a test (`tests/it/layout.rs`) keeps it so.
+//!
+//! | layer | modules | owns |
+//! | --- | --- | --- |
+//! | base | [`config`], [`clock`], [`protocol`], [`store`], [`memory`], [`systemd`] | settings; the one clock; RESP parsing and replies; the keyspace and value structures; heap accounting; systemd notifications |
+//! | services | [`pubsub`], [`persist`] | subscriptions and keyspace notifications; the log, snapshots, recovery, backups |
+//! | shared state | [`state`] | client sessions, statistics, parameters, the blocking and `WATCH` registries, the persistence handle |
+//! | commands | [`cmd`] | the command table, the one entry point [`cmd::execute`], one file per command family, log replay |
+//! | loop | [`server`] | the `mio` loop: sockets, timers, signals, writing replies |
+//! | checks | [`selfcheck`] | what the fuzz targets and the corpus test check |
+//!
 //! * [`config`]: every setting, its environment variable, flag, default
 //!   and validation.
-//! * [`protocol`]: the incremental RESP/inline request parser and the
-//!   RESP2/RESP3 reply encoder. Depends on nothing else in the crate.
+//! * [`clock`]: Unix milliseconds; commands take "now" from their caller.
+//! * [`protocol`]: the incremental RESP/inline request parser, the
+//!   RESP2/RESP3 reply encoder, owned argument lists. Depends on nothing
+//!   else in the crate.
 //! * [`store`]: the keyspace: packed entries, the hash table, databases,
 //!   expiry, value types, glob matching. Knows nothing of sockets or RESP.
-//! * [`cmd`]: the command table and one file per command family; turns
-//!   arguments into keyspace operations and replies.
-//! * [`server`]: the single-threaded `mio` event loop, connections, and
-//!   the state handlers share with it.
 //! * [`pubsub`]: channel and pattern subscriptions, message delivery,
 //!   keyspace notifications.
+//! * [`persist`]: the append-only log, snapshots and compaction, start-up
+//!   recovery, `efis check`, `efis backup`.
+//! * [`state`]: what every command shares, whoever runs it.
+//! * [`cmd`]: [`cmd::execute`] runs one command for a [`cmd::Caller`] (a
+//!   client's socket, `EXEC`, a woken blocked client, a replayed record);
+//!   one file per command family turns arguments into keyspace
+//!   operations and replies.
+//! * [`server`]: the single-threaded event loop; it owns the sockets and
+//!   hands each parsed command to [`cmd::execute`].
 //! * [`memory`]: heap accounting for `INFO memory`.
 //! * [`systemd`]: `READY=1` / `STOPPING=1` notifications to `$NOTIFY_SOCKET`.
 //!
 //! # Invariants
 //!
 //! * One thread owns all data; there are no locks around the keyspace.
-//! * `protocol` and `store` never depend on `server` or `cmd`.
-//! * Handlers never touch sockets; they write replies into the client's
-//!   output buffer through `protocol::Reply`.
+//! * Each module looks only down the table above: `protocol` and `store`
+//!   never depend on `state`, `cmd` or `server`; nothing below `cmd`
+//!   knows the command table.
+//! * Every command runs through [`cmd::execute`]; what differs between
+//!   callers is decided there from the [`cmd::Caller`], nowhere else.
+//! * Handlers never touch sockets; they write replies into the caller's
+//!   buffer through `protocol::Reply`.
 //! * Every command's arity and flags are checked from the command table
 //!   before its handler runs.
+//! * Commands that change data read no clock: "now" comes from the
+//!   caller, so a replayed record runs at the time it was recorded.
 
+pub mod clock;
 pub mod cmd;
 pub mod config;
 pub mod memory;
 pub mod persist;
 pub mod protocol;
 pub mod pubsub;
+pub mod selfcheck;
 pub mod server;
+pub mod state;
 pub mod store;
 pub mod systemd;
 

@@ -1,7 +1,7 @@
 //! Arbitrary bytes decoded into a sequence of commands over three keys,
 //! four members and two databases (strings, lists, sets, sorted sets,
 //! hashes, expiry, RENAME, FLUSHDB, SWAPDB, MULTI/EXEC), run in-process
-//! through the real dispatch (`server::local::Replay`) with a clock that
+//! through the real dispatch (`cmd::replay::Replay`) with a clock that
 //! advances a little at every command.
 //!
 //! After every command (or whole transaction) the keyspace is checked:
@@ -17,8 +17,8 @@
 //! `persist::snapshot::write_to` and loaded into a fresh one: every
 //! command of the snapshot must be accepted and the data must be equal.
 //! The structure and round-trip checks are those of
-//! `efis::persist::selfcheck`, shared with the persistence targets; the
-//! model lives in `commands/model.rs`.
+//! `efis::selfcheck`, shared with the persistence targets; the model
+//! lives in `commands/model.rs`.
 //!
 //! Input format: per command an opcode byte, a byte whose bit 0 picks
 //! the database and bits 1-3 advance the clock by 150 ms steps, then one
@@ -32,11 +32,11 @@
 #[path = "commands/model.rs"]
 mod model;
 
+use efis::cmd::replay::Replay;
 use efis::config::Config;
-use efis::persist::selfcheck::{check_snapshot_round_trip, check_structure};
 use efis::protocol::Args;
-use efis::server::local::Replay;
-use efis::server::state::ServerState;
+use efis::selfcheck::{check_snapshot_round_trip, check_structure};
+use efis::state::ServerState;
 use efis::store::Keyspace;
 use model::{apply, compare, float, model_of, Val};
 

@@ -3,11 +3,11 @@
 //! Err, never panic, never allocate beyond what the bytes justify (run
 //! with `-malloc_limit_mb=256`), and leave no empty collection behind;
 //! what loads must survive being written and loaded again, twice. See
-//! `efis::persist::selfcheck::check_snapshot`.
+//! `efis::selfcheck::check_snapshot`.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    efis::persist::selfcheck::check_snapshot(data);
+    efis::selfcheck::check_snapshot(data);
 });

@@ -3,20 +3,21 @@
 //!
 //! Each handler first tries exactly what its non-blocking twin does, with
 //! the keyspace helpers of `cmd::list` (and the sorted-set pop below). If
-//! every key is empty it either blocks the client (`Mode::Normal`: the
-//! command is registered in `server::blocking` and the loop stops reading
-//! from the client), answers null at once (`Mode::Exec`, as Redis does
-//! inside `MULTI`), or reports that it is still unserved (`Mode::Wake`:
+//! every key is empty it either blocks the client (`Caller::Client`: the
+//! command is registered in `state::blocking` and the loop stops reading
+//! from the client), answers null at once (`Caller::Transaction` and `Caller::Replay`, as Redis does
+//! inside `MULTI`), or reports that it is still unserved (`Caller::Wakeup`:
 //! the loop re-ran it because a key it waits on was written, and it
 //! stays in line). A timeout is answered by the loop with a null array.
 
 use super::args::parse_f64;
 use super::list::{list_ref, move_element, parse_end, parse_multi_pop, pop_from};
 use super::table::{CommandSpec, Flags, NO_KEYS};
-use super::{CmdError, CmdResult, Ctx, Mode, OwnedArgs};
+use super::{Caller, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
+use crate::protocol::OwnedArgs;
 use crate::pubsub::{GENERIC, LIST, ZSET};
-use crate::server::blocking::Blocked;
+use crate::state::blocking::Blocked;
 use crate::store::list::End;
 use crate::store::{Db, ValueMut, ValueRef};
 
@@ -72,8 +73,8 @@ enum Empty {
 
 /// Nothing to pop from any key: block, answer null, or stay in line.
 fn nothing_yet(ctx: &mut Ctx<'_>, args: Args<'_>, keys: Vec<Vec<u8>>, timeout: Option<i64>, empty: Empty) {
-    match ctx.mode {
-        Mode::Normal => {
+    match ctx.caller {
+        Caller::Client => {
             let blocked = Blocked {
                 db: ctx.db_index,
                 keys,
@@ -84,11 +85,11 @@ fn nothing_yet(ctx: &mut Ctx<'_>, args: Args<'_>, keys: Vec<Vec<u8>>, timeout: O
             ctx.client().blocked = true;
             ctx.server.blocked_clients = ctx.server.blocking.len();
         }
-        Mode::Exec => match empty {
+        Caller::Transaction | Caller::Replay => match empty {
             Empty::NullArray => ctx.out.null_array(),
             Empty::NullBulk => ctx.out.null(),
         },
-        Mode::Wake => ctx.unserved = true,
+        Caller::Wakeup => ctx.unserved = true,
     }
 }
 
@@ -96,7 +97,7 @@ fn nothing_yet(ctx: &mut Ctx<'_>, args: Args<'_>, keys: Vec<Vec<u8>>, timeout: O
 /// is an error, except for a woken client, which keeps waiting (Redis
 /// 7.0 serves a woken client only from a key of the type it waits for).
 fn has_list(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<bool, CmdError> {
-    let (now, waking) = (ctx.now_ms, ctx.mode == Mode::Wake);
+    let (now, waking) = (ctx.now_ms, ctx.caller == Caller::Wakeup);
     match list_ref(ctx.db(), key, now) {
         Ok(found) => Ok(found.is_some_and(|list| !list.is_empty())),
         Err(_) if waking => Ok(false),
@@ -234,7 +235,7 @@ fn zset_pop(db: &mut Db, key: &[u8], max: bool, now_ms: i64) -> Result<Option<Sc
 
 /// True if `key` holds a non-empty sorted set (see [`has_list`]).
 fn has_zset(ctx: &mut Ctx<'_>, key: &[u8]) -> Result<bool, CmdError> {
-    let (now, waking) = (ctx.now_ms, ctx.mode == Mode::Wake);
+    let (now, waking) = (ctx.now_ms, ctx.caller == Caller::Wakeup);
     match ctx.db().get(key, now).map(|entry| entry.value()) {
         None => Ok(false),
         Some(ValueRef::ZSet(zset)) => Ok(!zset.is_empty()),

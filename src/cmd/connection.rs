@@ -7,7 +7,7 @@ use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::pubsub::Kind as PubSubKind;
-use crate::server::state::{ReplyMode, ServerState};
+use crate::state::{ReplyMode, ServerState};
 
 const CONN: Flags = Flags::FAST.or(Flags::LOADING).or(Flags::STALE);
 

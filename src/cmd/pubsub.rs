@@ -4,7 +4,7 @@
 
 use super::args::is;
 use super::table::{CommandSpec, Flags, NO_KEYS};
-use super::{subcommand_arity, unknown_subcommand, CmdResult, Ctx, Mode};
+use super::{subcommand_arity, unknown_subcommand, Caller, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::pubsub::{Kind, Own};
 
@@ -31,7 +31,7 @@ pub fn subscribed_mode(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) ->
         ctx.out.bulk(if args.len() == 2 { args.get(1) } else { b"" });
         return true;
     }
-    if ctx.mode != Mode::Normal || spec.flags.contains(Flags::PUBSUB) {
+    if ctx.caller != Caller::Client || spec.flags.contains(Flags::PUBSUB) {
         return false;
     }
     ctx.out.error(&format!(

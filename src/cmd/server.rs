@@ -5,7 +5,7 @@ use super::args::{is, parse_f64, parse_i64, parse_i64_opt};
 use super::table::{all as all_commands, count as command_count, CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
-use crate::server::state::ShutdownRequest;
+use crate::state::ShutdownRequest;
 use crate::store::glob::glob_match;
 use crate::store::{Ttl, Value};
 

@@ -5,17 +5,21 @@
 //! `+QUEUED` (or refuses it and marks the transaction failed, so `EXEC`
 //! answers `EXECABORT`). `EXEC` then runs the queue in one go, which no
 //! other client can interleave with since the loop is single-threaded.
-//! Blocking commands inside it do not block (`Mode::Exec`).
+//! Its commands run through `cmd::execute` as [`Caller::Transaction`]:
+//! blocking commands answer at once, and the whole transaction's log
+//! records go into one frame of the log (one loop round), so after a
+//! crash it is all there or not at all.
 //!
-//! `WATCH` registers keys in `server::watch`; a change to one of them
+//! `WATCH` registers keys in `state::watch`; a change to one of them
 //! (`Ctx::notify`), its expiry, or a flush marks the client dirty, and
 //! `EXEC` then answers a null array without running anything.
 
 use super::table::{CommandSpec, Flags, NO_KEYS};
-use super::{execute, CmdError, CmdResult, Ctx, Mode, OwnedArgs};
+use super::{execute, Caller, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
+use crate::protocol::OwnedArgs;
 use crate::pubsub::Own;
-use crate::server::state::Multi;
+use crate::state::Multi;
 
 const TXN: Flags = Flags::LOADING.or(Flags::STALE);
 
@@ -93,12 +97,15 @@ fn exec(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
         return Ok(());
     }
     ctx.out.array(multi.commands.len());
-    let outer = ctx.mode;
-    ctx.mode = Mode::Exec;
+    // A replayed EXEC stays a replay: neither counted nor timed.
+    let outer = ctx.caller;
+    if outer != Caller::Replay {
+        ctx.caller = Caller::Transaction;
+    }
     for command in &multi.commands {
         execute(ctx, command.args());
     }
-    ctx.mode = outer;
+    ctx.caller = outer;
     Ok(())
 }
 
@@ -125,7 +132,7 @@ fn watch(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         // A key this lookup found expired is announced before the watch
         // starts, so that its removal does not count as a change.
         let mut own = Own { key: me, buf: &mut *ctx.out.buf };
-        super::expired_events(ctx.store, ctx.server, &mut own, ctx.now_ms);
+        ctx.server.expired_events(ctx.store, &mut own, ctx.now_ms);
         ctx.server.watches.watch(db, key, me);
         ctx.client().watched.push((db, key.to_vec(), existed));
     }

@@ -110,7 +110,7 @@ pub fn backup_once(options: &BackupOptions) -> io::Result<(PathBuf, u64)> {
         Some(len) => len,
         None => return Err(io::Error::other(format!("unexpected reply: {}", line.trim_start_matches('-')))),
     };
-    let name = format!("efis-{}.snap", timestamp(crate::server::unix_ms() / 1000));
+    let name = format!("efis-{}.snap", timestamp(crate::clock::unix_ms() / 1000));
     let final_path = options.dir.join(&name);
     let temp_path = options.dir.join(format!("{name}.tmp"));
     let result = (|| {

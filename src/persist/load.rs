@@ -450,7 +450,7 @@ fn chain<'l>(dir: &Path, listing: &'l DirListing) -> Result<(u64, &'l [LogFile])
 fn begin_log(path: &Path, generation: u64) -> io::Result<PathBuf> {
     let kept = cut_tail(path, 0)?;
     let mut file = File::options().append(true).open(path)?;
-    file.write_all(&encode_header(AOF_MAGIC, generation, crate::server::unix_ms()))?;
+    file.write_all(&encode_header(AOF_MAGIC, generation, crate::clock::unix_ms()))?;
     file.sync_all()?;
     Ok(kept)
 }
@@ -630,7 +630,7 @@ fn repair_or_report(path: &Path, kind: FileKind, offset: u64, repair: bool, out:
 /// count 0: unknown).
 fn close_snapshot(path: &Path) -> io::Result<()> {
     let mut buf = Vec::new();
-    FrameBuilder::end_of_snapshot(&mut buf, crate::server::unix_ms(), 0);
+    FrameBuilder::end_of_snapshot(&mut buf, crate::clock::unix_ms(), 0);
     let mut file = File::options().append(true).open(path)?;
     file.write_all(&buf)?;
     file.sync_all()

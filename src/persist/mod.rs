@@ -17,20 +17,6 @@
 //!   while the loop serves, and why a child.
 //! * [`load`]: recovery at start-up and `efis check`.
 //! * [`backup`]: `efis backup`, which pulls snapshots over the network.
-//! * [`selfcheck`]: checks shared by `fuzz/` and the corpus replay test.
-//!   The fuzz targets `aof_load` and `snapshot_load` feed arbitrary and
-//!   mutated files (also with their checksums recomputed, so mutations
-//!   get past them) to the start-up loader: it must answer an error or a
-//!   state, never panic, never allocate more than the input justifies; a
-//!   torn tail must be reported where the good part ends, and a snapshot
-//!   that loads must write, load and write again to the same data. The
-//!   target `commands` runs random command sequences in-process against
-//!   a model of all five value types, checks their structure after every
-//!   step (no empty collection, sorted-set order and ranks agree), and
-//!   that a snapshot round trip keeps the data. Their seeds in
-//!   `fuzz/corpus/<target>/seed-*` are log and snapshot files written by
-//!   the server and hand-written command sequences; the corpus test
-//!   replays them, and every committed crash case, on every `cargo test`.
 //!
 //! # Files
 //!
@@ -100,7 +86,6 @@ pub mod backup;
 pub mod child;
 pub mod format;
 pub mod load;
-pub mod selfcheck;
 pub mod snapshot;
 
 use std::io;
@@ -309,7 +294,7 @@ impl Persistence {
                     seconds
                 );
                 self.dirty = self.dirty.saturating_sub(self.dirty_at_start);
-                self.last_save_s = crate::server::unix_ms() / 1000;
+                self.last_save_s = crate::clock::unix_ms() / 1000;
                 self.last_save_ok = true;
                 self.last_save_bytes = bytes;
                 self.drop_old_files(generation);

@@ -22,9 +22,11 @@
 //! * [`selfcheck`]: the parser's checks for the fuzz targets `resp` and
 //!   `inline`, and for the test that replays their corpora.
 
+mod owned;
 mod parser;
 mod reply;
 pub mod selfcheck;
 
+pub use owned::OwnedArgs;
 pub use parser::{Args, Parser, ProtocolError, MAX_BULK_LEN, MAX_INLINE_LEN, MAX_MULTIBULK_LEN};
 pub use reply::{format_double, format_i64, Reply};

@@ -1,39 +1,83 @@
-//! The event loop: one thread, one `mio` poll, every connection in a
-//! `slab`. It accepts clients, reads and parses their commands, runs them
-//! against the keyspace, writes the replies in as few `write` calls as
-//! possible, runs timers (active expiry), and stops on a signal or
-//! `SHUTDOWN`.
+//! The event loop: a hand-written `mio` poll loop on one thread that owns
+//! the listeners, the connections (in a `slab`) and the timers. It knows
+//! sockets and nothing of commands beyond `cmd::execute`; sessions and
+//! everything else commands share live in `crate::state`.
+//!
+//! * `mod.rs`: accepting, reading, parsing, handing each command to
+//!   `cmd::execute` as `Caller::Client`, writing replies.
+//! * `delivery.rs`: what a command means for other connections
+//!   (published messages, woken blocked clients, the write queue).
+//! * `housekeeping.rs`: the timer tick, blocked clients' deadlines,
+//!   snapshots, shutdown.
+//! * `conn.rs`: one connection's buffers and socket.
+//!
+//! For each readable connection the loop reads into the connection's
+//! buffer and parses every complete command in it (RESP arrays or inline
+//! lines; a command split across reads or many in one read both work).
+//! Each runs through `cmd::execute`, which encodes its reply straight into
+//! the connection's output buffer. The log records of the round go to the
+//! file in one `write` (and with `appendfsync always` one `fdatasync`)
+//! before any reply of the round is sent; then every connection's replies
+//! go out, one `write` per connection.
 //!
 //! Readiness is edge-triggered and sockets are registered once for both
 //! reading and writing, so steady-state serving costs no `epoll_ctl` calls:
 //! a connection reads until the socket is drained (a short read), runs
-//! every complete command, then writes. A client whose unsent output
-//! passes [`OUTPUT_PAUSE_LIMIT`] is not read from until it catches up.
+//! every complete command, then writes.
+//!
+//! After a poll round that served anything, the loop polls again without
+//! sleeping for up to 50 µs: under load the next request is usually that
+//! close, and on a virtual machine a sleep and wake-up costs more than the
+//! wait. While a snapshot child runs, the loop skips this busy-poll, so
+//! the child (at nice 19) gets the core whenever the loop waits.
+//!
+//! After every command (a whole `EXEC` counts as one) the loop moves the
+//! messages other clients were sent from the outbox into their output
+//! buffers, and serves clients blocked on keys that became ready. The poll
+//! timeout is the nearer of the 100 ms timer tick and the earliest
+//! deadline of a blocked client.
+//!
+//! # Output limits
+//!
+//! * A normal client with more than [`OUTPUT_PAUSE_LIMIT`] of unsent
+//!   replies is not read from until it has caught up to half of that, so a
+//!   client that pipelines without reading cannot grow the server's memory
+//!   without bound; TCP flow control pushes back on it.
+//! * A subscriber cannot be held back that way (the messages come from
+//!   others), so one whose unsent output passes 32 MiB, or stays over
+//!   8 MiB for 60 s, is disconnected (see `delivery.rs`).
+//!
+//! # Invariants
+//!
+//! * One thread owns all data; helper threads (the log's fsync thread)
+//!   and the snapshot child touch no structure of the loop.
+//! * No reply is sent before the log has accepted the records it depends
+//!   on (`Conn::aof_hold`).
 
-pub mod blocking;
 pub mod conn;
-pub mod local;
-pub mod state;
-pub mod watch;
+mod delivery;
+mod housekeeping;
 
 use std::io::{self, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
 use mio::net::TcpListener;
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 
-use crate::cmd::{self, Ctx, Mode};
+use crate::clock::unix_ms;
+use crate::cmd::replay::Replay;
+use crate::cmd::{self, Caller, Ctx};
 use crate::config::Config;
 use crate::protocol::Reply;
-use crate::pubsub::Own;
+use crate::state::{Client, ServerState};
 use crate::store::Keyspace;
 use conn::{Conn, ReadOutcome};
-use state::{Client, ReplyMode, ServerState};
+use delivery::{deliver_outbox, queue_write, serve_ready};
 
 /// Stop reading from a client while this much output is unsent.
 pub const OUTPUT_PAUSE_LIMIT: usize = 8 * 1024 * 1024;
@@ -44,24 +88,8 @@ const TICK: Duration = Duration::from_millis(100);
 /// How long the loop keeps polling without sleeping after it served
 /// something.
 const BUSY_POLL: Duration = Duration::from_micros(50);
-/// Time budget of one active expiry run.
-const EXPIRE_BUDGET: Duration = Duration::from_millis(1);
-
-/// Time per tick spent moving entries of a keyspace table resize left
-/// unfinished by the writes (see `store::table`).
-const RESIZE_BUDGET: Duration = Duration::from_millis(1);
-/// Unsent output at which a pub/sub client is disconnected at once.
-pub const PUBSUB_HARD_LIMIT: usize = 32 * 1024 * 1024;
-/// Unsent output a pub/sub client may keep for [`PUBSUB_SOFT_SECONDS`].
-pub const PUBSUB_SOFT_LIMIT: usize = 8 * 1024 * 1024;
-pub const PUBSUB_SOFT_SECONDS: Duration = Duration::from_secs(60);
 /// Listener tokens count down from here; connections use slab keys.
 const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
-
-/// Current Unix time in milliseconds.
-pub fn unix_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)
-}
 
 /// The server: listeners, connections, keyspace and shared state.
 pub struct Server {
@@ -120,7 +148,7 @@ impl Server {
     pub fn recover(&mut self) -> Result<(), String> {
         let started = Instant::now();
         let dir = self.state.config.backup_path.clone();
-        let mut replay = local::Replay::new(&mut self.store, &mut self.state);
+        let mut replay = Replay::new(&mut self.store, &mut self.state);
         // Nobody waits for a reply yet: resizing in one step is cheaper.
         crate::store::table::set_incremental_resizing(false);
         let result = crate::persist::load::recover(&dir, &mut replay);
@@ -433,15 +461,7 @@ impl Server {
                 }
             }
             let args = conn.parser.args(&conn.rbuf);
-            let client = &mut state.clients[key];
-            let resp3 = client.resp3;
-            let db_index = client.db;
-            let reply_mode = client.reply_mode;
-            if reply_mode == ReplyMode::Skip {
-                client.reply_mode = ReplyMode::Skipping;
-            }
-            client.last_command_ms = *now_ms;
-            let mark = conn.wbuf.len();
+            let (db_index, resp3) = (state.clients[key].db, state.clients[key].resp3);
             let changes_before = state.persist.aof.changes;
             let mut ctx = Ctx {
                 store,
@@ -450,37 +470,15 @@ impl Server {
                 db_index,
                 out: Reply::new(&mut conn.wbuf, resp3),
                 now_ms: *now_ms,
-                mode: Mode::Normal,
+                caller: Caller::Client,
                 unserved: false,
             };
-            // A bug in one handler must not take the server down: the
-            // client gets an error and everyone else carries on.
-            let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cmd::execute(&mut ctx, args)));
-            if outcome.is_err() {
-                let name = String::from_utf8_lossy(args.get(0)).to_string();
-                log::error!("command '{name}' failed with an internal error; the server carries on");
-                ctx.out.error(&format!("ERR internal error while running '{name}'"));
-            }
-            if !ctx.server.monitors.is_empty() {
-                monitor_line(ctx.server, key, db_index, args, *now_ms);
-            }
-            let client = &mut state.clients[key];
-            let suppress = match reply_mode {
-                ReplyMode::Off => client.reply_mode != ReplyMode::On,
-                ReplyMode::Skip => true,
-                _ => false,
-            };
-            if suppress {
-                conn.wbuf.truncate(mark);
-            }
-            if client.reply_mode == ReplyMode::Skipping {
-                client.reply_mode = ReplyMode::On;
-            }
+            cmd::execute(&mut ctx, args);
+            let client = &state.clients[key];
             if client.close_after_reply {
                 conn.closing = true;
             }
             blocked = client.blocked;
-            cmd::expired_events(store, state, &mut Own { key, buf: &mut conn.wbuf }, *now_ms);
             if state.persist.aof.changes != changes_before {
                 conn.aof_hold = state.persist.aof.appended();
             }
@@ -507,21 +505,6 @@ impl Server {
         }
         if !self.state.monitor_feed.is_empty() {
             self.feed_monitors();
-        }
-    }
-
-    /// Answers the blocked clients whose deadline has passed with a null
-    /// array and lets them carry on with their pipelined commands.
-    fn expire_blocked(&mut self) {
-        let now = unix_ms();
-        for key in self.state.blocking.timed_out(now) {
-            self.state.unblock(key);
-            if let Some(conn) = self.conns.get_mut(key) {
-                let resp3 = self.state.clients[key].resp3;
-                Reply::new(&mut conn.wbuf, resp3).null_array();
-                queue_write(&mut self.conns, &mut self.write_queue, key);
-                self.resume.push(key);
-            }
         }
     }
 
@@ -590,259 +573,4 @@ impl Server {
             self.close(key);
         }
     }
-
-    /// Starts a background snapshot (timer, `BGSAVE`, `SYNC`).
-    fn start_compaction(&mut self) {
-        let sockets: Vec<std::os::fd::RawFd> = self
-            .listeners
-            .iter()
-            .map(std::os::fd::AsRawFd::as_raw_fd)
-            .chain(self.conns.iter().map(|(_, c)| std::os::fd::AsRawFd::as_raw_fd(&c.stream)))
-            .collect();
-        if let Err(why) = self.state.persist.start_compaction(&self.store, self.now_ms, &sockets) {
-            warn!("cannot start a snapshot: {why}");
-            self.state.persist.last_save_ok = false;
-            self.answer_snapshot_waiters(Err(why));
-        }
-    }
-
-    /// Persistence housekeeping: a finished snapshot child, the timer, and
-    /// retrying a failing log (releasing the replies it held).
-    fn persistence_tick(&mut self) {
-        if let Some(finished) = self.state.persist.poll() {
-            self.answer_snapshot_waiters(finished.result);
-        }
-        if self.state.persist.due() {
-            self.start_compaction();
-        }
-        if self.state.persist.aof.error.is_some() || self.state.persist.aof.pending() > 0 {
-            self.state.persist.aof.flush();
-        }
-        if !self.held.is_empty() && self.state.persist.aof.error.is_none() {
-            for key in std::mem::take(&mut self.held) {
-                queue_write(&mut self.conns, &mut self.write_queue, key);
-            }
-        }
-    }
-
-    /// Answers the `SYNC` clients: the snapshot file as one bulk string,
-    /// or an error.
-    fn answer_snapshot_waiters(&mut self, result: Result<std::path::PathBuf, String>) {
-        if self.state.persist.waiters.is_empty() {
-            return;
-        }
-        let contents =
-            result.and_then(|path| std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display())));
-        for (key, id) in std::mem::take(&mut self.state.persist.waiters) {
-            if !self.conns.contains(key) || self.state.clients[key].id != id {
-                continue;
-            }
-            let conn = &mut self.conns[key];
-            let mut reply = Reply::new(&mut conn.wbuf, false);
-            match &contents {
-                Ok(bytes) => reply.bulk(bytes),
-                Err(why) => reply.error(&format!("ERR snapshot failed: {why}")),
-            }
-            self.state.clients[key].blocked = false;
-            queue_write(&mut self.conns, &mut self.write_queue, key);
-            self.resume.push(key);
-        }
-    }
-
-    /// Timer work: the keyspace's table resizes and active expiry, each
-    /// within its time budget.
-    fn tick(&mut self) {
-        self.now_ms = unix_ms();
-        self.persistence_tick();
-        let started = Instant::now();
-        while !self.store.finish_resizes_some(4096) && started.elapsed() < RESIZE_BUDGET {}
-        if self.state.active_expire {
-            let started = Instant::now();
-            let total: usize = (0..self.store.db_count()).map(|i| self.store.db_ref(i).len()).sum();
-            let mut examined = 0;
-            while examined <= total * 2 && started.elapsed() < EXPIRE_BUDGET {
-                let removed = self.store.sweep_expired(self.now_ms, 2048);
-                examined += 2048;
-                if removed == 0 && examined > total {
-                    break;
-                }
-            }
-            let mut nobody = Vec::new();
-            cmd::expired_events(
-                &mut self.store,
-                &mut self.state,
-                &mut Own { key: usize::MAX, buf: &mut nobody },
-                self.now_ms,
-            );
-            if !self.state.pubsub.outbox.is_empty() {
-                deliver_outbox(&mut self.conns, &mut self.state, &mut self.write_queue);
-            }
-            if self.state.blocking.has_ready() {
-                let Server { conns, store, state, now_ms, write_queue, resume, .. } = self;
-                serve_ready(conns, store, state, *now_ms, write_queue, resume);
-            }
-        }
-    }
-
-    fn shutdown(&mut self) {
-        crate::systemd::notify_stopping();
-        info!("shutting down: {} clients connected", self.conns.len());
-        let persist = &mut self.state.persist;
-        if !persist.aof.flush_and_sync() {
-            warn!("the append-only file could not be flushed before exit");
-        }
-        let save = self.state.shutdown.as_ref().and_then(|s| s.save) != Some(false);
-        if save {
-            match persist.save_now(&self.store, unix_ms()) {
-                Ok(()) => {}
-                Err(why) => warn!("final snapshot failed: {why}; the log holds every change"),
-            }
-        } else {
-            persist.abort_running();
-        }
-        let durable = persist.aof.durable;
-        persist.aof.close();
-        let keys: Vec<usize> = self.conns.iter().map(|(k, _)| k).collect();
-        for key in keys {
-            // A reply whose change never reached the log is not sent: the
-            // client must not believe it was kept.
-            if self.conns[key].aof_hold <= durable {
-                let _ = self.conns[key].flush();
-            }
-            self.close(key);
-        }
-        info!("bye");
-    }
-}
-
-/// Queues a connection for the end-of-round write if it has output.
-fn queue_write(conns: &mut Slab<Conn>, write_queue: &mut Vec<usize>, key: usize) {
-    if let Some(conn) = conns.get_mut(key) {
-        if !conn.write_queued && conn.pending_output() > 0 {
-            conn.write_queued = true;
-            write_queue.push(key);
-        }
-    }
-}
-
-/// Moves published messages into their receivers' output buffers. A
-/// subscriber whose unsent output passes [`PUBSUB_HARD_LIMIT`], or stays
-/// over [`PUBSUB_SOFT_LIMIT`] for [`PUBSUB_SOFT_SECONDS`], is disconnected
-/// (Redis's `client-output-buffer-limit pubsub`): it does not send, so
-/// pausing its reads would not slow it down.
-fn deliver_outbox(conns: &mut Slab<Conn>, state: &mut ServerState, write_queue: &mut Vec<usize>) {
-    let mut outbox = std::mem::take(&mut state.pubsub.outbox);
-    for &(client, start, end) in &outbox.messages {
-        let Some(conn) = conns.get_mut(client) else { continue };
-        if conn.closing {
-            continue;
-        }
-        conn.wbuf.extend_from_slice(&outbox.data[start..end]);
-        let pending = conn.pending_output();
-        let over_soft = if pending > PUBSUB_SOFT_LIMIT {
-            let since = *conn.soft_limit_since.get_or_insert_with(Instant::now);
-            since.elapsed() >= PUBSUB_SOFT_SECONDS
-        } else {
-            conn.soft_limit_since = None;
-            false
-        };
-        if pending > PUBSUB_HARD_LIMIT || over_soft {
-            let session = &mut state.clients[client];
-            warn!(
-                "client id={} addr={} closed for overcoming of output buffer limits ({pending} bytes pending)",
-                session.id, session.addr
-            );
-            conn.closing = true;
-            conn.wbuf = Vec::new();
-            conn.wpos = 0;
-            session.killed = true;
-            state.kill_pending = true;
-            continue;
-        }
-        queue_write(conns, write_queue, client);
-    }
-    outbox.clear();
-    state.pubsub.outbox = outbox;
-}
-
-/// Re-runs the commands of clients blocked on keys that were written,
-/// oldest waiter first, until each key runs dry. Serving one may make
-/// other keys ready (`BLMOVE` into a key someone waits on): repeat until
-/// nothing is ready.
-fn serve_ready(
-    conns: &mut Slab<Conn>,
-    store: &mut Keyspace,
-    state: &mut ServerState,
-    now_ms: i64,
-    write_queue: &mut Vec<usize>,
-    resume: &mut Vec<usize>,
-) {
-    while state.blocking.has_ready() {
-        for (db, key) in state.blocking.take_ready() {
-            for waiter in state.blocking.waiters_of(db, &key) {
-                if !store.db(db).contains(&key, now_ms) {
-                    break;
-                }
-                let Some(blocked) = state.blocking.get(waiter) else { continue };
-                let (command, db_index) = (blocked.command.clone(), blocked.db);
-                let Some(conn) = conns.get_mut(waiter) else { continue };
-                let resp3 = state.clients[waiter].resp3;
-                let mut ctx = Ctx {
-                    store,
-                    server: state,
-                    client_key: waiter,
-                    db_index,
-                    out: Reply::new(&mut conn.wbuf, resp3),
-                    now_ms,
-                    mode: Mode::Wake,
-                    unserved: false,
-                };
-                let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    cmd::rerun_blocked(&mut ctx, command.args())
-                }));
-                let served = outcome.unwrap_or_else(|_| {
-                    log::error!("a blocked command failed with an internal error; the server carries on");
-                    ctx.out.error("ERR internal error while serving a blocked command");
-                    true
-                });
-                cmd::expired_events(store, state, &mut Own { key: waiter, buf: &mut conn.wbuf }, now_ms);
-                // The waiter's reply and the writer's both wait for the log.
-                conn.aof_hold = state.persist.aof.appended();
-                if served {
-                    state.unblock(waiter);
-                    queue_write(conns, write_queue, waiter);
-                    resume.push(waiter);
-                }
-                if !state.pubsub.outbox.is_empty() {
-                    deliver_outbox(conns, state, write_queue);
-                }
-            }
-        }
-    }
-}
-
-/// Appends a `MONITOR` line for a command to the shared feed.
-fn monitor_line(state: &mut ServerState, key: usize, db: usize, args: crate::protocol::Args<'_>, now_ms: i64) {
-    if state.monitors.contains(&key) {
-        return;
-    }
-    let addr = state.clients.get(key).map(|c| c.addr.clone()).unwrap_or_default();
-    let mut line = format!("+{}.{:06} [{} {}]", now_ms / 1000, (now_ms % 1000) * 1000, db, addr);
-    for arg in args.iter() {
-        line.push_str(" \"");
-        for &b in arg {
-            match b {
-                b'"' => line.push_str("\\\""),
-                b'\\' => line.push_str("\\\\"),
-                b'\n' => line.push_str("\\n"),
-                b'\r' => line.push_str("\\r"),
-                b'\t' => line.push_str("\\t"),
-                0x20..=0x7e => line.push(b as char),
-                _ => line.push_str(&format!("\\x{b:02x}")),
-            }
-        }
-        line.push('"');
-    }
-    line.push_str("\r\n");
-    state.monitor_feed.extend_from_slice(line.as_bytes());
 }

@@ -1,5 +1,5 @@
 //! Replays the fuzz corpora through the same checks the fuzz targets run
-//! (`efis::protocol::selfcheck` for the parsers, `efis::persist::selfcheck`
+//! (`efis::protocol::selfcheck` for the parsers, `efis::selfcheck`
 //! for the persistence files; for the command target, the target file
 //! itself, included below), so plain `cargo test` on stable guards every
 //! seed and every input fuzzing saved: `fuzz/corpus/<target>/`, committed crash cases in
@@ -10,8 +10,8 @@ use std::fs;
 use std::panic;
 use std::path::{Path, PathBuf};
 
-use efis::persist::selfcheck as persist_check;
 use efis::protocol::selfcheck;
+use efis::selfcheck as persist_check;
 
 // The command target keeps its model in the target file; outside `cargo
 // fuzz` it is a module with a public `check` and no entry point.

@@ -21,6 +21,7 @@ mod expire;
 mod fuzz_corpus;
 mod hashes;
 mod keys;
+mod layout;
 mod lists;
 mod model_lists_hashes;
 mod model_sets_zsets;

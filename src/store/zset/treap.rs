@@ -455,7 +455,7 @@ impl Treap {
     }
 }
 
-/// Members with scores from a rank, in one direction; see [`ZSet::range`].
+/// Members with scores from a rank, in one direction; see [`ZSet::range`](super::ZSet::range).
 pub struct RangeIter<'a> {
     tree: &'a Treap,
     stack: Vec<u32>,

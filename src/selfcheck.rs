@@ -1,5 +1,6 @@
 //! Self-checks of loading and writing the persistence files on arbitrary
-//! input.
+//! input. It sits above `cmd`, not in `persist`, because a loaded file is
+//! checked by replaying its records through the real command path.
 //!
 //! This module exists for the fuzz targets in `fuzz/` (`aof_load`,
 //! `snapshot_load`, and the snapshot round trips of `commands`) and for
@@ -8,18 +9,32 @@
 //! code. The server never calls it. Each `check_*` function panics when
 //! loading, the keyspace or a written snapshot misbehaves.
 //!
+//! The fuzz targets `aof_load` and `snapshot_load` feed arbitrary and
+//! mutated files (also with their checksums recomputed, so mutations get
+//! past them) to the start-up loader: it must answer an error or a state,
+//! never panic, never allocate more than the input justifies; a torn tail
+//! must be reported where the good part ends, and a snapshot that loads
+//! must write, load and write again to the same data. The target
+//! `commands` runs random command sequences in-process against a model of
+//! all five value types, checks their structure after every step (no
+//! empty collection, sorted-set order and ranks agree), and that a
+//! snapshot round trip keeps the data. Their seeds in
+//! `fuzz/corpus/<target>/seed-*` are log and snapshot files written by the
+//! server and hand-written command sequences; the corpus test replays
+//! them, and every committed crash case, on every `cargo test`.
+//!
 //! Files are loaded the way start-up loads them: [`read_from`] checks the
 //! header and every frame, and each command is replayed through the real
 //! dispatch ([`Replay`]) into a fresh keyspace.
 
-use super::format::{FRAME_HEADER_LEN, HEADER_LEN};
-use super::load::{read_from, FileKind, FileReport};
-use super::snapshot;
 use crate::cmd::lookup;
+use crate::cmd::replay::{loggable, Replay};
 use crate::config::Config;
+use crate::persist::format::{FRAME_HEADER_LEN, HEADER_LEN};
+use crate::persist::load::{read_from, FileKind, FileReport};
+use crate::persist::snapshot;
 use crate::protocol::Args;
-use crate::server::local::{loggable, Replay};
-use crate::server::state::ServerState;
+use crate::state::ServerState;
 use crate::store::{Keyspace, ValueRef};
 
 /// Arbitrary bytes as an append-only log file, as they are and with their

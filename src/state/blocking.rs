@@ -9,10 +9,16 @@
 //! the event loop re-runs the waiters' commands, first come first served,
 //! until the key runs dry. Deadlines sit in an ordered set so the loop can
 //! sleep exactly until the nearest one.
+//!
+//! A woken client's command goes through `cmd::execute` like any other,
+//! as `Caller::Wakeup`; it is logged as the non-blocking form on the key
+//! it popped from (`BLPOP a b 0` served from `b` is logged as `LPOP b`).
+//! Inside `EXEC` a blocking command does not block: it answers at once,
+//! as its non-blocking form would. Blocking and waking cost O(1) per key.
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
-use crate::cmd::OwnedArgs;
+use crate::protocol::OwnedArgs;
 
 /// What a blocked client waits for.
 #[derive(Debug)]

@@ -1,20 +1,20 @@
-//! Running commands in-process, without a connection: replaying the
-//! snapshot and the log at start-up, and the `commands` fuzz target. The
-//! commands go through the same dispatch as a client's, with a session of
-//! their own, at the time their record says.
+//! Running log records as commands: replaying the snapshot and the log at
+//! start-up, and the `commands` fuzz target. Each record goes through
+//! [`execute`] like a client's command, as [`Caller::Replay`], with a
+//! session of its own, at the time the record says; nothing it runs is
+//! logged again, timed or counted.
 
 use log::warn;
 
-use crate::cmd::{self, Ctx, Mode};
+use super::{execute, lookup, Caller, Ctx};
 use crate::protocol::{Args, Reply};
-use crate::pubsub::Own;
-use crate::server::state::{Client, ServerState};
+use crate::state::{Client, ServerState};
 use crate::store::Keyspace;
 
 /// Whether a log record may hold this command: a write command, or
 /// `DEBUG POPULATE`, which logs itself.
 pub fn loggable(args: Args<'_>) -> bool {
-    crate::cmd::lookup(args.get(0)).is_some_and(|spec| {
+    lookup(args.get(0)).is_some_and(|spec| {
         spec.is_write() || (spec.name == "debug" && args.len() > 1 && args.get(1).eq_ignore_ascii_case(b"populate"))
     })
 }
@@ -60,7 +60,8 @@ impl<'a> Replay<'a> {
         Ok(())
     }
 
-    /// Runs one command and leaves its reply in [`Replay::reply`].
+    /// Runs one command and leaves its reply in [`Replay::reply`] (with the
+    /// session's own push messages after it, were it ever subscribed).
     pub fn run_into(&mut self, time_ms: i64, db: usize, args: Args<'_>) {
         self.out.clear();
         let mut ctx = Ctx {
@@ -70,15 +71,10 @@ impl<'a> Replay<'a> {
             db_index: db,
             out: Reply::new(&mut self.out, false),
             now_ms: time_ms,
-            mode: Mode::Exec,
+            caller: Caller::Replay,
             unserved: false,
         };
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| cmd::execute(&mut ctx, args)));
-        if outcome.is_err() {
-            ctx.out.error("ERR internal error");
-        }
-        let mut sink = Vec::new();
-        cmd::expired_events(self.store, self.state, &mut Own { key: usize::MAX, buf: &mut sink }, time_ms);
+        execute(&mut ctx, args);
     }
 
     /// The reply of the last command.

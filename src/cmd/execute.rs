@@ -1,0 +1,242 @@
+//! The one place a command runs: [`execute`]. A client's command, a
+//! queued command run by `EXEC`, a woken blocked client's command and a
+//! replayed log record all come here with a [`Caller`] saying who they
+//! are. What applies to which caller is decided here and nowhere else
+//! (the table on [`Caller`] lists it); running the handler, logging what
+//! it changed and announcing keys that expired meanwhile are the same
+//! for all of them.
+//!
+//! In order, for a client's command:
+//! 1. its `CLIENT REPLY` mode is noted and the end of its reply buffer
+//!    marked;
+//! 2. [`dispatch`]: the command is looked up and checked (unknown, arity,
+//!    `NOAUTH`, `MISCONF`), handed to the session modes, which may answer
+//!    it themselves (`+QUEUED`, subscribed mode), then its handler runs;
+//!    if the handler changed data (`persist.dirty` moved), the command is
+//!    logged unless the handler logged a rewrite itself; it is counted
+//!    and timed;
+//! 3. the `MONITOR` line is added;
+//! 4. under `CLIENT REPLY OFF|SKIP` the reply is cut back to the mark;
+//! 5. keys found expired meanwhile are logged as `DEL`s and announced
+//!    (after the cut, so their push messages are kept).
+//!
+//! A panic in a handler is caught here for every caller but a
+//! transaction (whose `EXEC` is the command that catches it): the caller
+//! gets `-ERR internal error` and the server carries on.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+use super::context::{Caller, Ctx};
+use super::table::{lookup, CommandSpec, Flags};
+use super::{pubsub, transaction};
+use crate::protocol::Args;
+use crate::pubsub::Own;
+use crate::state::ReplyMode;
+use crate::store::table::resizes_left_running;
+
+/// Runs one command for `ctx.caller` and writes its reply into `ctx.out`.
+/// For [`Caller::Wakeup`], [`Ctx::unserved`] says afterwards whether the
+/// client is still waiting.
+pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    match ctx.caller {
+        Caller::Transaction => dispatch(ctx, args),
+        Caller::Client => run_for_client(ctx, args),
+        Caller::Wakeup => {
+            ctx.unserved = false;
+            if catch_unwind(AssertUnwindSafe(|| rerun_blocked(ctx, args))).is_err() {
+                log::error!("a blocked command failed with an internal error; the server carries on");
+                ctx.out.error("ERR internal error while serving a blocked command");
+                ctx.unserved = false;
+            }
+            announce_expired(ctx);
+        }
+        Caller::Replay => {
+            if catch_unwind(AssertUnwindSafe(|| dispatch(ctx, args))).is_err() {
+                ctx.out.error("ERR internal error");
+            }
+            announce_expired(ctx);
+        }
+    }
+}
+
+/// A socket client's command: [`dispatch`] plus what only a connection
+/// has, its `CLIENT REPLY` mode and `MONITOR` watching it.
+fn run_for_client(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    let (key, now_ms, db_index) = (ctx.client_key, ctx.now_ms, ctx.db_index);
+    let client = ctx.client();
+    let reply_mode = client.reply_mode;
+    if reply_mode == ReplyMode::Skip {
+        client.reply_mode = ReplyMode::Skipping;
+    }
+    client.last_command_ms = now_ms;
+    let mark = ctx.out.buf.len();
+    if catch_unwind(AssertUnwindSafe(|| dispatch(ctx, args))).is_err() {
+        let name = String::from_utf8_lossy(args.get(0)).to_string();
+        log::error!("command '{name}' failed with an internal error; the server carries on");
+        ctx.out.error(&format!("ERR internal error while running '{name}'"));
+    }
+    if !ctx.server.monitors.is_empty() {
+        ctx.server.monitor_line(key, db_index, args, now_ms);
+    }
+    let client = ctx.client();
+    let suppress = match reply_mode {
+        ReplyMode::Off => client.reply_mode != ReplyMode::On,
+        ReplyMode::Skip => true,
+        _ => false,
+    };
+    if client.reply_mode == ReplyMode::Skipping {
+        client.reply_mode = ReplyMode::On;
+    }
+    if suppress {
+        ctx.out.buf.truncate(mark);
+    }
+    announce_expired(ctx);
+}
+
+/// Keys that expired while the command ran: logged, announced, counted.
+fn announce_expired(ctx: &mut Ctx<'_>) {
+    ctx.server.expired_events(ctx.store, &mut Own { key: ctx.client_key, buf: &mut *ctx.out.buf }, ctx.now_ms);
+}
+
+/// Looks up, checks and runs one command, writing its reply: the part of
+/// [`execute`] every caller but a woken client goes through. `EXEC` comes
+/// back here for each queued command via [`execute`].
+fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    let name = args.get(0);
+    let Some(spec) = lookup(name) else {
+        unknown_command(ctx, args);
+        transaction::flag_failed(ctx);
+        return;
+    };
+    if !spec.arity_ok(args.len()) {
+        ctx.out.error(&format!("ERR wrong number of arguments for '{}' command", spec.name));
+        transaction::flag_failed(ctx);
+        return;
+    }
+    let client = &ctx.server.clients[ctx.client_key];
+    if !client.authenticated && !spec.flags.contains(Flags::NO_AUTH) {
+        ctx.out.error("NOAUTH Authentication required.");
+        transaction::flag_failed(ctx);
+        return;
+    }
+    if spec.is_write() && ctx.server.persist.aof.error.is_some() {
+        refuse_write(ctx);
+        return;
+    }
+    // One test for the common case: no subscriptions, transaction or
+    // watches, so no session mode applies.
+    if client.subscriptions != 0 || client.multi.is_some() || !client.watched.is_empty() {
+        let (subscribed_resp2, queueing) = (client.subscriptions > 0 && !client.resp3, client.multi.is_some());
+        if subscribed_resp2 && pubsub::subscribed_mode(ctx, spec, args) {
+            return;
+        }
+        if queueing && transaction::queue(ctx, spec, args) {
+            return;
+        }
+        if spec.name == "reset" {
+            ctx.server.clear_session_state(ctx.client_key);
+        }
+    }
+    let client = ctx.client();
+    client.last_command = spec.name;
+    if spec.flags.contains(Flags::SUBCOMMANDS) && args.len() > 1 {
+        client.last_subcommand = String::from_utf8_lossy(args.get(1)).to_ascii_lowercase();
+    } else if !client.last_subcommand.is_empty() {
+        client.last_subcommand.clear();
+    }
+    // What start-up replays is neither timed nor counted: as in Redis,
+    // the statistics and the slow log are about clients' commands.
+    if ctx.caller == Caller::Replay {
+        run_handler(ctx, spec, args);
+        return;
+    }
+    let started = std::time::Instant::now();
+    run_handler(ctx, spec, args);
+    if spec.is_write() && ctx.server.blocking.any() {
+        signal_command_keys(ctx, spec, args);
+    }
+    ctx.server.stats.record_command(spec.id, started.elapsed(), args, ctx.now_ms);
+}
+
+/// `-MISCONF` for a write command while the log cannot be written.
+#[cold]
+fn refuse_write(ctx: &mut Ctx<'_>) {
+    let reason = ctx.server.persist.aof.error.clone().unwrap_or_default();
+    ctx.out.error(&format!("MISCONF Errors writing to the AOF file: {reason}"));
+    transaction::flag_failed(ctx);
+}
+
+/// Runs a command's handler, writes its error reply if any, and logs the
+/// command if it changed data.
+#[inline]
+fn run_handler(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
+    let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
+    let resizes = resizes_left_running();
+    if let Err(err) = (spec.handler)(ctx, args) {
+        ctx.out.error(err.text());
+    }
+    if ctx.server.persist.dirty != dirty {
+        log_change(ctx, spec, args, rewrites, db_index);
+        if resizes_left_running() != resizes {
+            for key in command_keys(spec, args) {
+                ctx.store.track_value_resize(db_index, key);
+            }
+        }
+    }
+}
+
+/// Appends a command that changed data to the log, after the keys that
+/// expired while it ran, unless its handler logged a rewrite instead.
+#[inline(never)]
+fn log_change(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>, rewrites: u64, db_index: usize) {
+    announce_expired(ctx);
+    if spec.is_write() && ctx.server.persist.aof.rewrites == rewrites {
+        ctx.server.persist.aof.command(ctx.now_ms, db_index, args.iter());
+    }
+}
+
+/// The keys a command names, by its key positions (first, last, step).
+fn command_keys<'a>(spec: &CommandSpec, args: Args<'a>) -> impl Iterator<Item = &'a [u8]> {
+    let last = if spec.last_key < 0 { args.len() as i32 + spec.last_key } else { spec.last_key };
+    let positions = if spec.first_key <= 0 || spec.step <= 0 {
+        None
+    } else {
+        Some((spec.first_key..=last.min(args.len() as i32 - 1)).step_by(spec.step as usize))
+    };
+    positions.into_iter().flatten().map(move |i| args.get(i as usize))
+}
+
+/// Marks the keys a write command names as ready for blocked clients:
+/// the safety net under `Ctx::notify` (a key that did not really change
+/// costs the waiters one look).
+fn signal_command_keys(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
+    for key in command_keys(spec, args) {
+        ctx.server.blocking.signal(ctx.db_index, key);
+    }
+}
+
+/// Runs a blocked client's command again because a key it waits on was
+/// written. Sets [`Ctx::unserved`] if it still finds nothing (it stays
+/// blocked, nothing was replied).
+fn rerun_blocked(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    let Some(spec) = lookup(args.get(0)) else { return };
+    run_handler(ctx, spec, args);
+    if !ctx.unserved && ctx.server.blocking.any() {
+        signal_command_keys(ctx, spec, args);
+    }
+}
+
+fn unknown_command(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    let mut listed = String::new();
+    for arg in args.iter().skip(1) {
+        if listed.len() >= 128 {
+            break;
+        }
+        let room = 128 - listed.len();
+        let text = String::from_utf8_lossy(arg);
+        let shown: String = text.chars().take(room).collect();
+        listed.push_str(&format!("'{shown}' "));
+    }
+    let name: String = String::from_utf8_lossy(args.get(0)).chars().take(128).collect();
+    ctx.out.error(&format!("ERR unknown command '{name}', with args beginning with: {listed}"));
+}

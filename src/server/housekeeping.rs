@@ -1,0 +1,156 @@
+//! The loop's housekeeping and its end: the 100 ms tick (table resizes and
+//! active expiry within their budgets, persistence housekeeping),
+//! deadlines of blocked clients, starting and finishing snapshots, and
+//! the orderly shutdown.
+
+use std::time::{Duration, Instant};
+
+use log::{info, warn};
+
+use super::delivery::{deliver_outbox, queue_write, serve_ready};
+use super::Server;
+use crate::clock::unix_ms;
+use crate::protocol::Reply;
+use crate::pubsub::Own;
+
+/// Time budget of one active expiry run.
+const EXPIRE_BUDGET: Duration = Duration::from_millis(1);
+
+/// Time per tick spent moving entries of a keyspace table resize left
+/// unfinished by the writes (see `store::table`).
+const RESIZE_BUDGET: Duration = Duration::from_millis(1);
+
+impl Server {
+    /// Answers the blocked clients whose deadline has passed with a null
+    /// array and lets them carry on with their pipelined commands.
+    pub(super) fn expire_blocked(&mut self) {
+        let now = unix_ms();
+        for key in self.state.blocking.timed_out(now) {
+            self.state.unblock(key);
+            if let Some(conn) = self.conns.get_mut(key) {
+                let resp3 = self.state.clients[key].resp3;
+                Reply::new(&mut conn.wbuf, resp3).null_array();
+                queue_write(&mut self.conns, &mut self.write_queue, key);
+                self.resume.push(key);
+            }
+        }
+    }
+
+    /// Starts a background snapshot (timer, `BGSAVE`, `SYNC`).
+    pub(super) fn start_compaction(&mut self) {
+        let sockets: Vec<std::os::fd::RawFd> = self
+            .listeners
+            .iter()
+            .map(std::os::fd::AsRawFd::as_raw_fd)
+            .chain(self.conns.iter().map(|(_, c)| std::os::fd::AsRawFd::as_raw_fd(&c.stream)))
+            .collect();
+        if let Err(why) = self.state.persist.start_compaction(&self.store, self.now_ms, &sockets) {
+            warn!("cannot start a snapshot: {why}");
+            self.state.persist.last_save_ok = false;
+            self.answer_snapshot_waiters(Err(why));
+        }
+    }
+
+    /// Persistence housekeeping: a finished snapshot child, the timer, and
+    /// retrying a failing log (releasing the replies it held).
+    fn persistence_tick(&mut self) {
+        if let Some(finished) = self.state.persist.poll() {
+            self.answer_snapshot_waiters(finished.result);
+        }
+        if self.state.persist.due() {
+            self.start_compaction();
+        }
+        if self.state.persist.aof.error.is_some() || self.state.persist.aof.pending() > 0 {
+            self.state.persist.aof.flush();
+        }
+        if !self.held.is_empty() && self.state.persist.aof.error.is_none() {
+            for key in std::mem::take(&mut self.held) {
+                queue_write(&mut self.conns, &mut self.write_queue, key);
+            }
+        }
+    }
+
+    /// Answers the `SYNC` clients: the snapshot file as one bulk string,
+    /// or an error.
+    fn answer_snapshot_waiters(&mut self, result: Result<std::path::PathBuf, String>) {
+        if self.state.persist.waiters.is_empty() {
+            return;
+        }
+        let contents =
+            result.and_then(|path| std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display())));
+        for (key, id) in std::mem::take(&mut self.state.persist.waiters) {
+            if !self.conns.contains(key) || self.state.clients[key].id != id {
+                continue;
+            }
+            let conn = &mut self.conns[key];
+            let mut reply = Reply::new(&mut conn.wbuf, false);
+            match &contents {
+                Ok(bytes) => reply.bulk(bytes),
+                Err(why) => reply.error(&format!("ERR snapshot failed: {why}")),
+            }
+            self.state.clients[key].blocked = false;
+            queue_write(&mut self.conns, &mut self.write_queue, key);
+            self.resume.push(key);
+        }
+    }
+
+    /// Timer work: the keyspace's table resizes and active expiry, each
+    /// within its time budget.
+    pub(super) fn tick(&mut self) {
+        self.now_ms = unix_ms();
+        self.persistence_tick();
+        let started = Instant::now();
+        while !self.store.finish_resizes_some(4096) && started.elapsed() < RESIZE_BUDGET {}
+        if self.state.active_expire {
+            let started = Instant::now();
+            let total: usize = (0..self.store.db_count()).map(|i| self.store.db_ref(i).len()).sum();
+            let mut examined = 0;
+            while examined <= total * 2 && started.elapsed() < EXPIRE_BUDGET {
+                let removed = self.store.sweep_expired(self.now_ms, 2048);
+                examined += 2048;
+                if removed == 0 && examined > total {
+                    break;
+                }
+            }
+            let mut nobody = Vec::new();
+            self.state.expired_events(&mut self.store, &mut Own { key: usize::MAX, buf: &mut nobody }, self.now_ms);
+            if !self.state.pubsub.outbox.is_empty() {
+                deliver_outbox(&mut self.conns, &mut self.state, &mut self.write_queue);
+            }
+            if self.state.blocking.has_ready() {
+                let Server { conns, store, state, now_ms, write_queue, resume, .. } = self;
+                serve_ready(conns, store, state, *now_ms, write_queue, resume);
+            }
+        }
+    }
+
+    pub(super) fn shutdown(&mut self) {
+        crate::systemd::notify_stopping();
+        info!("shutting down: {} clients connected", self.conns.len());
+        let persist = &mut self.state.persist;
+        if !persist.aof.flush_and_sync() {
+            warn!("the append-only file could not be flushed before exit");
+        }
+        let save = self.state.shutdown.as_ref().and_then(|s| s.save) != Some(false);
+        if save {
+            match persist.save_now(&self.store, unix_ms()) {
+                Ok(()) => {}
+                Err(why) => warn!("final snapshot failed: {why}; the log holds every change"),
+            }
+        } else {
+            persist.abort_running();
+        }
+        let durable = persist.aof.durable;
+        persist.aof.close();
+        let keys: Vec<usize> = self.conns.iter().map(|(k, _)| k).collect();
+        for key in keys {
+            // A reply whose change never reached the log is not sent: the
+            // client must not believe it was kept.
+            if self.conns[key].aof_hold <= durable {
+                let _ = self.conns[key].flush();
+            }
+            self.close(key);
+        }
+        info!("bye");
+    }
+}

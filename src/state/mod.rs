@@ -1,0 +1,239 @@
+//! What commands share besides the keyspace: client sessions, statistics
+//! and the slow log, runtime parameters (`CONFIG SET`), the `MONITOR`
+//! feed, the pub/sub registry, the blocking registry, the `WATCH`
+//! registry, the handle of the persistence layer, and requests from
+//! handlers to the loop (kill a client, shut down).
+//!
+//! It sits below `cmd` and above `store`, `pubsub` and `persist`, and
+//! knows neither sockets nor the command table: the loop in `server` owns
+//! the sockets, `cmd` the commands, and both look down at this module.
+//! Whoever runs a command (a client, a replayed log record; later a
+//! script or a replication stream) does so with a session registered in
+//! [`ServerState::clients`].
+//!
+//! # Key events
+//!
+//! Every change to a key ends with one call, `ctx.notify(class, event,
+//! key)` (or `ctx.notify_in(db, ...)` for a key in another database than
+//! the caller's). Behind it, [`ServerState::key_event`]:
+//!
+//! * marks the key modified for every client that `WATCH`es it, so their
+//!   `EXEC` fails;
+//! * marks the key ready if a client is blocked on it, so the loop serves
+//!   that client after the current command;
+//! * publishes `__keyspace@<db>__:<key>` and `__keyevent@<db>__:<event>`
+//!   when `notify-keyspace-events` enables the event's class and someone
+//!   is subscribed.
+//!
+//! When nobody subscribes, watches or blocks, the call is one inlined test
+//! of three counters ([`ServerState::key_events_idle`]), which is why
+//! notifications can be on by default at no measurable cost. Keys that
+//! expire, found lazily by a lookup or by the active expiry cycle, come
+//! out of `Keyspace::drain_expired` into [`ServerState::expired_events`]
+//! and take the same path with the `expired` event, so a watcher, a
+//! blocked client and a subscriber all see an expiry as the change it is.
+//! Three changes that are not one key's reach the registries directly:
+//! `FLUSHDB`/`FLUSHALL` and `SWAPDB` touch the watched keys they affect,
+//! and the dispatcher marks the keys every write command names as ready
+//! for blocked clients (a safety net under `notify`).
+//!
+//! # Where a published message goes
+//!
+//! A message is encoded once per receiver, in that receiver's protocol (a
+//! RESP2 array or a RESP3 `>` push; see `pubsub`). A message for the
+//! session that runs the command goes straight into its own reply buffer,
+//! so it arrives before the command's reply, as in Redis; messages for
+//! other clients go into an outbox that the loop empties into their
+//! output buffers right after the command.
+//!
+//! # Invariants
+//!
+//! * Nothing here is shared with another thread or locked: the loop's one
+//!   thread owns it, like the keyspace.
+//! * Disconnecting a client removes it from every registry (subscriptions,
+//!   blocked keys, watched keys) before its session is dropped.
+//! * `blocked_clients` always equals the number of entries in `blocking`.
+
+pub mod blocking;
+mod monitor;
+mod params;
+pub mod session;
+mod stats;
+pub mod watch;
+
+use std::time::Instant;
+
+use slab::Slab;
+
+use crate::config::Config;
+use crate::persist::Persistence;
+use crate::pubsub::{Own, PubSub};
+use crate::store::Keyspace;
+use blocking::{Blocked, Blocking};
+use watch::Watches;
+
+pub use params::log_level_name;
+pub use session::{Client, Multi, ReplyMode, ShutdownRequest};
+pub use stats::{SlowEntry, Stats};
+
+/// Everything the loop and the handlers share.
+pub struct ServerState {
+    pub config: Config,
+    /// `CONFIG GET/SET` parameters, lower-case names.
+    pub params: Vec<(String, String)>,
+    pub clients: Slab<Client>,
+    pub next_client_id: u64,
+    pub stats: Stats,
+    pub started: Instant,
+    pub started_ms: i64,
+    /// The append-only log, snapshots and their status.
+    pub persist: Persistence,
+    pub shutdown: Option<ShutdownRequest>,
+    /// A random state for `RANDOMKEY` and friends.
+    pub random_state: u64,
+    pub blocked_clients: usize,
+    /// The TCP port actually bound.
+    pub port: u16,
+    /// Whether the active expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`).
+    pub active_expire: bool,
+    /// Clients in `MONITOR` mode.
+    pub monitors: Vec<usize>,
+    /// Set when some client was marked `killed`.
+    pub kill_pending: bool,
+    /// `MONITOR` lines not yet sent to the monitors.
+    pub monitor_feed: Vec<u8>,
+    /// Channel and pattern subscriptions, keyspace notification classes,
+    /// messages for other connections.
+    pub pubsub: PubSub,
+    /// Clients blocked in BLPOP & co.
+    pub blocking: Blocking,
+    /// `WATCH`ed keys.
+    pub watches: Watches,
+}
+
+impl ServerState {
+    pub fn new(config: Config, now_ms: i64) -> ServerState {
+        let params = params::default_params(&config);
+        let persist = Persistence::new(&config, now_ms);
+        let mut state = ServerState {
+            config,
+            params,
+            clients: Slab::new(),
+            next_client_id: 1,
+            stats: Stats { slowlog_threshold_us: 10_000, slowlog_max_len: 128, ..Stats::default() },
+            started: Instant::now(),
+            started_ms: now_ms,
+            persist,
+            shutdown: None,
+            random_state: (now_ms as u64) ^ 0x2545_f491_4f6c_dd1d ^ std::process::id() as u64,
+            blocked_clients: 0,
+            port: 0,
+            active_expire: true,
+            monitors: Vec::new(),
+            kill_pending: false,
+            monitor_feed: Vec::new(),
+            pubsub: PubSub::default(),
+            blocking: Blocking::default(),
+            watches: Watches::default(),
+        };
+        state.port = state.config.port;
+        let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();
+        let normalized = crate::pubsub::parse_flags(&flags).map(crate::pubsub::flags_to_string).unwrap_or(flags);
+        state.set_param("notify-keyspace-events", normalized);
+        state
+    }
+
+    /// A pseudo-random number (xorshift64*).
+    pub fn random(&mut self) -> u64 {
+        let mut x = self.random_state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.random_state = x;
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+}
+
+impl ServerState {
+    /// True when no client subscribes, watches or blocks: key events then
+    /// need no work at all.
+    #[inline]
+    pub fn key_events_idle(&self) -> bool {
+        !self.pubsub.active() && !self.watches.any() && !self.blocking.any()
+    }
+
+    /// A key changed (or expired): marks it for `WATCH`, wakes clients
+    /// blocked on it, and publishes the keyspace notification. `own` is
+    /// the client running the command, whose messages go straight into
+    /// its output buffer.
+    pub fn key_event(&mut self, db: usize, class: u32, event: &str, key: &[u8], own: &mut Own<'_>) {
+        if self.watches.any() {
+            self.touch_watched(db, key);
+        }
+        if self.blocking.any() {
+            self.blocking.signal(db, key);
+        }
+        if self.pubsub.active() {
+            let clients = &self.clients;
+            let resp3_of = |c: usize| clients.get(c).is_some_and(|c| c.resp3);
+            self.pubsub.notify_keyspace(class, event, key, db, resp3_of, own);
+        }
+    }
+
+    /// Logs a `DEL` for each key the keyspace removed because it expired,
+    /// announces it (Redis's `expired` event, which also touches `WATCH`es)
+    /// and counts them. `own` is the session whose command found them, if
+    /// any (`usize::MAX` for none).
+    pub fn expired_events(&mut self, store: &mut Keyspace, own: &mut Own<'_>, now_ms: i64) {
+        let mut expired = 0;
+        store.drain_expired(|db, key| {
+            expired += 1;
+            self.persist.aof.expired(now_ms, db, &key);
+            if !self.key_events_idle() {
+                self.key_event(db, crate::pubsub::EXPIRED, "expired", &key, own);
+            }
+        });
+        self.stats.expired_keys += expired;
+    }
+
+    /// Marks the clients watching `key` in `db` dirty.
+    pub fn touch_watched(&mut self, db: usize, key: &[u8]) {
+        for &watcher in self.watches.watchers(db, key) {
+            if let Some(client) = self.clients.get_mut(watcher) {
+                client.dirty_cas = true;
+            }
+        }
+    }
+
+    /// Forgets every key `client` watches.
+    pub fn unwatch_all(&mut self, client: usize) {
+        let Some(session) = self.clients.get_mut(client) else { return };
+        let watched = std::mem::take(&mut session.watched);
+        session.dirty_cas = false;
+        for (db, key, _) in watched {
+            self.watches.unwatch(db, &key, client);
+        }
+    }
+
+    /// Takes `client` out of the blocked registry.
+    pub fn unblock(&mut self, client: usize) -> Option<Blocked> {
+        let blocked = self.blocking.unblock(client);
+        if let Some(session) = self.clients.get_mut(client) {
+            session.blocked = false;
+        }
+        self.blocked_clients = self.blocking.len();
+        blocked
+    }
+
+    /// Drops the transaction, watches, subscriptions and blocked state of
+    /// `client` (disconnect, `RESET`).
+    pub fn clear_session_state(&mut self, client: usize) {
+        self.unwatch_all(client);
+        self.unblock(client);
+        self.pubsub.remove_client(client);
+        if let Some(session) = self.clients.get_mut(client) {
+            session.multi = None;
+            session.subscriptions = 0;
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! Runtime parameters as `CONFIG GET` and `CONFIG SET` see them: Redis's
+//! lower-case names with their values as strings, sorted by name. The
+//! handlers of `CONFIG SET` validate a value before they store it here;
+//! the few parameters that steer behaviour at once (for example
+//! `notify-keyspace-events`) are applied by [`ServerState::set_param`].
+
+use super::ServerState;
+use crate::config::Config;
+
+impl ServerState {
+    pub fn param(&self, name: &str) -> Option<&str> {
+        self.params.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// Sets a known parameter; the caller validated the value.
+    pub fn set_param(&mut self, name: &str, value: String) {
+        if name == "notify-keyspace-events" {
+            if let Some(flags) = crate::pubsub::parse_flags(&value) {
+                self.pubsub.flags = flags;
+            }
+        }
+        match self.params.iter_mut().find(|(n, _)| n == name) {
+            Some(slot) => slot.1 = value,
+            None => self.params.push((name.to_string(), value)),
+        }
+    }
+}
+
+/// The parameters `CONFIG GET` knows, with their values at start.
+pub(super) fn default_params(config: &Config) -> Vec<(String, String)> {
+    let dir = config.backup_path.display().to_string();
+    let mut params: Vec<(String, String)> = vec![
+        ("port", config.port.to_string()),
+        ("bind", config.bind.join(" ")),
+        ("dir", dir.clone()),
+        ("backup-path", dir),
+        ("backup-interval", config.backup_interval.to_string()),
+        ("backup-keep", config.backup_keep.to_string()),
+        ("appendonly", "yes".to_string()),
+        ("appendfsync", config.appendfsync.name().to_string()),
+        ("appendfilename", "appendonly.aof".to_string()),
+        ("dbfilename", "dump.rdb".to_string()),
+        ("save", String::new()),
+        ("requirepass", config.requirepass.clone().unwrap_or_default()),
+        ("maxclients", config.maxclients.to_string()),
+        ("databases", config.databases.to_string()),
+        ("loglevel", log_level_name(config.log_level).to_string()),
+        ("notify-keyspace-events", "KEA".to_string()),
+        ("timeout", "0".to_string()),
+        ("tcp-keepalive", "300".to_string()),
+        ("hz", "10".to_string()),
+        ("maxmemory", "0".to_string()),
+        ("maxmemory-policy", "noeviction".to_string()),
+        ("slowlog-log-slower-than", "10000".to_string()),
+        ("slowlog-max-len", "128".to_string()),
+        ("proto-max-bulk-len", "536870912".to_string()),
+        ("client-query-buffer-limit", "1073741824".to_string()),
+        (
+            "client-output-buffer-limit",
+            "normal 0 0 0 slave 268435456 67108864 60 pubsub 33554432 8388608 60".to_string(),
+        ),
+        ("list-max-listpack-size", "-2".to_string()),
+        ("list-max-ziplist-size", "-2".to_string()),
+        ("list-compress-depth", "0".to_string()),
+        ("set-max-intset-entries", "512".to_string()),
+        ("set-max-listpack-entries", "128".to_string()),
+        ("set-max-listpack-value", "64".to_string()),
+        ("zset-max-listpack-entries", "128".to_string()),
+        ("zset-max-listpack-value", "64".to_string()),
+        ("zset-max-ziplist-entries", "128".to_string()),
+        ("zset-max-ziplist-value", "64".to_string()),
+        ("hash-max-listpack-entries", "128".to_string()),
+        ("hash-max-listpack-value", "64".to_string()),
+        ("hash-max-ziplist-entries", "128".to_string()),
+        ("hash-max-ziplist-value", "64".to_string()),
+        ("lazyfree-lazy-user-del", "no".to_string()),
+        ("io-threads", "1".to_string()),
+        ("cluster-enabled", "no".to_string()),
+    ]
+    .into_iter()
+    .map(|(n, v)| (n.to_string(), v))
+    .collect();
+    params.sort();
+    params
+}
+
+pub fn log_level_name(level: log::LevelFilter) -> &'static str {
+    match level {
+        log::LevelFilter::Off | log::LevelFilter::Error => "error",
+        log::LevelFilter::Warn => "warn",
+        log::LevelFilter::Info => "info",
+        log::LevelFilter::Debug => "debug",
+        log::LevelFilter::Trace => "trace",
+    }
+}
