@@ -57,6 +57,7 @@ pub mod memory;
 pub mod persist;
 pub mod protocol;
 pub mod pubsub;
+pub mod script;
 pub mod selfcheck;
 pub mod server;
 pub mod state;

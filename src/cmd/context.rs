@@ -10,6 +10,7 @@
 
 use crate::protocol::Reply;
 use crate::pubsub::Own;
+use crate::state::busy::BusyLoop;
 use crate::state::{Client, ServerState};
 use crate::store::{Db, Keyspace};
 
@@ -23,9 +24,12 @@ use crate::store::{Db, Keyspace};
 /// | [`Caller::Transaction`] | answers null | yes | yes | when queued | yes |
 /// | [`Caller::Wakeup`] | stays blocked | no² | no | no | yes |
 /// | [`Caller::Replay`] | answers null | yes | no | no | no³ |
+/// | [`Caller::Script`] | answers null | yes⁴ | yes | no | yes⁵ |
 ///
 /// ¹ lookup, arity, authentication, `MULTI` queueing, RESP2 subscribed
-/// mode, `-MISCONF`. ² They passed when the command first ran. ³ A replay
+/// mode, `-MISCONF`. ⁴ With the errors Redis gives scripts, and the
+/// commands a script may not call refused. ⁵ Each write the script makes
+/// is logged as itself; the script never is. ² They passed when the command first ran. ³ A replay
 /// session puts the log in loading mode while it is open; an `EXEC` in
 /// a replayed sequence runs its commands as `Replay` too.
 ///
@@ -45,6 +49,10 @@ pub enum Caller {
     /// A record of the log or the snapshot, replayed at start-up at the
     /// time it was recorded.
     Replay,
+    /// A command a Lua script calls (`redis.call`), in the script
+    /// session. A read-only script (`EVAL_RO`, `FCALL_RO`, `no-writes`)
+    /// may not write.
+    Script { read_only: bool },
 }
 
 /// Everything a handler may touch.
@@ -65,6 +73,8 @@ pub struct Ctx<'a> {
     /// Set by a blocking command run for [`Caller::Wakeup`] that still
     /// found nothing: the client stays blocked, and nothing was replied.
     pub unserved: bool,
+    /// The loop, for a script that runs long (a client's command only).
+    pub busy: Option<&'a mut dyn BusyLoop>,
 }
 
 impl Ctx<'_> {
@@ -77,7 +87,7 @@ impl Ctx<'_> {
     /// This connection's session.
     #[inline]
     pub fn client(&mut self) -> &mut Client {
-        &mut self.server.clients[self.client_key]
+        self.server.session_mut(self.client_key)
     }
 
     /// The hook for every change to a key in the selected database: call

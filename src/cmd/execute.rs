@@ -39,7 +39,7 @@ use crate::store::table::resizes_left_running;
 /// client is still waiting.
 pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
     match ctx.caller {
-        Caller::Transaction => dispatch(ctx, args),
+        Caller::Transaction | Caller::Script { .. } => dispatch(ctx, args),
         Caller::Client => run_for_client(ctx, args),
         Caller::Wakeup => {
             ctx.unserved = false;
@@ -102,6 +102,11 @@ fn announce_expired(ctx: &mut Ctx<'_>) {
 /// [`execute`] every caller but a woken client goes through. `EXEC` comes
 /// back here for each queued command via [`execute`].
 fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    if let Caller::Script { read_only } = ctx.caller {
+        if !script_may_run(ctx, args, read_only) {
+            return;
+        }
+    }
     let name = args.get(0);
     let Some(spec) = lookup(name) else {
         unknown_command(ctx, args);
@@ -113,7 +118,7 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         transaction::flag_failed(ctx);
         return;
     }
-    let client = &ctx.server.clients[ctx.client_key];
+    let client = ctx.server.session(ctx.client_key);
     if !client.authenticated && !spec.flags.contains(Flags::NO_AUTH) {
         ctx.out.error("NOAUTH Authentication required.");
         transaction::flag_failed(ctx);
@@ -156,6 +161,78 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         signal_command_keys(ctx, spec, args);
     }
     ctx.server.stats.record_command(spec.id, started.elapsed(), args, ctx.now_ms);
+}
+
+/// The checks of a command a script calls, with the errors Redis gives a
+/// script (which the script sees as the command's error reply). Returns
+/// false when the command was refused.
+fn script_may_run(ctx: &mut Ctx<'_>, args: Args<'_>, read_only: bool) -> bool {
+    let refusal = match lookup(args.get(0)) {
+        None => "ERR Unknown Redis command called from script",
+        Some(spec) if !spec.arity_ok(args.len()) => "ERR Wrong number of args calling Redis command from script",
+        Some(spec) if forbidden_in_scripts(spec, args) => "ERR This Redis command is not allowed from script",
+        // PUBLISH changes nothing but reaches replicas: a write here.
+        Some(spec) if read_only && (spec.is_write() || spec.name == "publish") => {
+            "ERR Write commands are not allowed from read-only scripts."
+        }
+        Some(_) => return true,
+    };
+    ctx.out.error(refusal);
+    false
+}
+
+/// Commands a script may not call (Redis's `noscript` flag): those that
+/// block, change the session's mode, run scripts, or concern the
+/// connection or the server as a whole.
+fn forbidden_in_scripts(spec: &CommandSpec, args: Args<'_>) -> bool {
+    const WHOLE: &[&str] = &[
+        "auth",
+        "bgrewriteaof",
+        "bgsave",
+        "blmove",
+        "blpop",
+        "brpop",
+        "brpoplpush",
+        "bzpopmax",
+        "bzpopmin",
+        "debug",
+        "discard",
+        "eval",
+        "eval_ro",
+        "evalsha",
+        "evalsha_ro",
+        "exec",
+        "failover",
+        "fcall",
+        "fcall_ro",
+        "hello",
+        "monitor",
+        "multi",
+        "psubscribe",
+        "psync",
+        "punsubscribe",
+        "quit",
+        "replconf",
+        "replicaof",
+        "reset",
+        "role",
+        "save",
+        "shutdown",
+        "slaveof",
+        "ssubscribe",
+        "subscribe",
+        "sunsubscribe",
+        "sync",
+        "unsubscribe",
+        "unwatch",
+        "wait",
+        "watch",
+    ];
+    const CONTAINERS: &[&str] = &["acl", "client", "config", "function", "latency", "module", "script"];
+    if WHOLE.contains(&spec.name) {
+        return true;
+    }
+    CONTAINERS.contains(&spec.name) && !(args.len() > 1 && args.get(1).eq_ignore_ascii_case(b"help"))
 }
 
 /// `-MISCONF` for a write command while the log cannot be written.

@@ -113,6 +113,18 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "used_memory_peak_human", memory::human(peak));
             field(text, "used_memory_overhead", ctx.store.overhead_bytes());
             field(text, "used_memory_dataset", used.saturating_sub(ctx.store.overhead_bytes()));
+            let eval_vm = server.scripts.as_ref().map_or(0, |s| s.used_memory());
+            let functions_vm = server.functions.as_ref().map_or(0, |f| f.used_memory());
+            field(text, "used_memory_lua", eval_vm);
+            field(text, "used_memory_vm_eval", eval_vm);
+            field(text, "used_memory_lua_human", memory::human(eval_vm));
+            field(text, "used_memory_vm_functions", functions_vm);
+            field(text, "used_memory_vm_total", eval_vm + functions_vm);
+            field(text, "used_memory_vm_total_human", memory::human(eval_vm + functions_vm));
+            field(text, "number_of_cached_scripts", server.scripts.as_ref().map_or(0, |s| s.len()));
+            let (libraries, functions) = server.functions.as_ref().map_or((0, 0), |f| f.counts());
+            field(text, "number_of_functions", functions);
+            field(text, "number_of_libraries", libraries);
             field(text, "maxmemory", 0);
             field(text, "maxmemory_human", "0B");
             field(text, "maxmemory_policy", "noeviction");

@@ -73,6 +73,7 @@ impl<'a> Replay<'a> {
             now_ms: time_ms,
             caller: Caller::Replay,
             unserved: false,
+            busy: None,
         };
         execute(&mut ctx, args);
     }

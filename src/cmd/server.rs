@@ -133,6 +133,8 @@ fn validate_param(ctx: &Ctx<'_>, name: &str, value: &str) -> CmdResult {
         "maxmemory",
         "slowlog-log-slower-than",
         "slowlog-max-len",
+        "busy-reply-threshold",
+        "lua-time-limit",
         "proto-max-bulk-len",
         "client-query-buffer-limit",
         "list-max-listpack-size",
@@ -177,6 +179,13 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
     let number = parse_i64_opt(value.as_bytes()).unwrap_or(0);
     match name {
         "slowlog-log-slower-than" => ctx.server.stats.slowlog_threshold_us = number,
+        // Two names of one setting, as in Redis.
+        "busy-reply-threshold" | "lua-time-limit" => {
+            ctx.server.busy_reply_threshold_ms = number.max(0) as u64;
+            let text = number.max(0).to_string();
+            let other = if name == "lua-time-limit" { "busy-reply-threshold" } else { "lua-time-limit" };
+            ctx.server.set_param(other, text);
+        }
         "slowlog-max-len" => {
             ctx.server.stats.slowlog_max_len = number.max(0) as usize;
             let len = ctx.server.stats.slowlog_max_len;

@@ -130,6 +130,8 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::pubsub::COMMANDS,
         super::transaction::COMMANDS,
         super::blocking::COMMANDS,
+        super::scripting::COMMANDS,
+        super::functions::COMMANDS,
     ]
     .into_iter()
     .flatten()

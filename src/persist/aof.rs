@@ -338,6 +338,13 @@ impl AppendLog {
         }
     }
 
+    /// Drops the records not yet written (none of them acknowledged):
+    /// for a stop that must not log what the current loop round did.
+    pub fn discard_unwritten(&mut self) {
+        self.buf.truncate(self.written);
+        self.frame = None;
+    }
+
     /// Bytes buffered and not yet written.
     pub fn pending(&self) -> usize {
         self.buf.len() - self.written

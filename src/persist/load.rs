@@ -646,7 +646,7 @@ mod tests {
         for i in 0..keys {
             store.db(i % 2).set(format!("key:{i}").as_bytes(), Value::Str(b"value"), Ttl::Clear, 0);
         }
-        super::super::snapshot::write_file(&store, dir, "snapshot-0000000001.snap", 1, 0).expect("write snapshot");
+        super::super::snapshot::write_file(&store, &[], dir, "snapshot-0000000001.snap", 1, 0).expect("write snapshot");
         dir.join("snapshot-0000000001.snap")
     }
 

@@ -138,6 +138,9 @@ pub struct Persistence {
     pub keep: usize,
     /// Changes since the last snapshot.
     pub dirty: u64,
+    /// Commands every snapshot starts with, rebuilding what is not keys
+    /// (function libraries); kept current by whoever owns that state.
+    pub preamble: Vec<Vec<Vec<u8>>>,
     /// Changes counted when the running snapshot started.
     dirty_at_start: u64,
     pub last_save_s: i64,
@@ -164,6 +167,7 @@ impl Persistence {
             interval,
             keep: config.backup_keep.max(1),
             dirty: 0,
+            preamble: Vec::new(),
             dirty_at_start: 0,
             last_save_s: now_ms / 1000,
             last_save_ok: true,
@@ -244,13 +248,14 @@ impl Persistence {
         // group commit (`always`).
         let generation = self.rotate(now_ms)?;
         let dir = self.dir.clone();
+        let preamble = &self.preamble;
         let child = child::spawn(|| {
             for &fd in sockets {
                 // SAFETY: in the child, these descriptors are its own copies,
                 // which nothing else in the child uses.
                 drop(unsafe { OwnedFd::from_raw_fd(fd) });
             }
-            snapshot::write_file(store, &dir, &snapshot_name(generation), generation, now_ms)
+            snapshot::write_file(store, preamble, &dir, &snapshot_name(generation), generation, now_ms)
                 .map(|w| format!("{} {}", w.bytes, w.keys))
                 .map_err(|e| e.to_string())
         })
@@ -324,9 +329,10 @@ impl Persistence {
         }
         let generation = self.rotate(now_ms)?;
         self.dirty_at_start = self.dirty;
-        let result = snapshot::write_file(store, &self.dir, &snapshot_name(generation), generation, now_ms)
-            .map(|w| format!("{} {}", w.bytes, w.keys))
-            .map_err(|e| e.to_string());
+        let result =
+            snapshot::write_file(store, &self.preamble, &self.dir, &snapshot_name(generation), generation, now_ms)
+                .map(|w| format!("{} {}", w.bytes, w.keys))
+                .map_err(|e| e.to_string());
         let outcome = match result {
             Ok(report) => Outcome::Done(report),
             Err(why) => Outcome::Failed(why),

@@ -36,13 +36,20 @@ pub struct Written {
 }
 
 /// Writes the keyspace as it is now to `dir/name`, atomically.
-pub fn write_file(store: &Keyspace, dir: &Path, name: &str, generation: u64, now_ms: i64) -> io::Result<Written> {
+pub fn write_file(
+    store: &Keyspace,
+    preamble: &[Vec<Vec<u8>>],
+    dir: &Path,
+    name: &str,
+    generation: u64,
+    now_ms: i64,
+) -> io::Result<Written> {
     let final_path = dir.join(name);
     let temp_path: PathBuf = dir.join(format!("{name}.tmp"));
     let result = (|| {
         let file = File::create(&temp_path)?;
         let mut out = BufWriter::with_capacity(1 << 20, file);
-        let written = write_to(store, &mut out, generation, now_ms)?;
+        let written = write_to(store, preamble, &mut out, generation, now_ms)?;
         let file = out.into_inner().map_err(|e| e.into_error())?;
         file.sync_all()?;
         drop(file);
@@ -56,11 +63,22 @@ pub fn write_file(store: &Keyspace, dir: &Path, name: &str, generation: u64, now
     result
 }
 
-/// Writes a whole snapshot (header, frames, end frame) to `out`.
-pub fn write_to<W: Write>(store: &Keyspace, out: &mut W, generation: u64, now_ms: i64) -> io::Result<Written> {
+/// Writes a whole snapshot (header, frames, end frame) to `out`: first
+/// the `preamble` (commands that rebuild what is not keys, such as
+/// `FUNCTION LOAD` of each function library), then every key.
+pub fn write_to<W: Write>(
+    store: &Keyspace,
+    preamble: &[Vec<Vec<u8>>],
+    out: &mut W,
+    generation: u64,
+    now_ms: i64,
+) -> io::Result<Written> {
     out.write_all(&encode_header(SNAPSHOT_MAGIC, generation, now_ms))?;
     let mut frames = Frames { out, buf: Vec::with_capacity(FRAME_TARGET * 2), start: 0, now_ms, bytes: 0 };
     frames.start = FrameBuilder::begin(&mut frames.buf, KIND_COMMANDS, now_ms);
+    for command in preamble {
+        frames.command(0, command.iter().map(Vec::as_slice))?;
+    }
     let mut keys = 0u64;
     for db in 0..store.db_count() {
         for entry in store.db_ref(db).iter() {

@@ -99,6 +99,11 @@ impl<'a> Args<'a> {
         self.spans.iter().map(move |&(s, e)| &base[s..e])
     }
 
+    /// The first `count` arguments.
+    pub fn head(&self, count: usize) -> Args<'a> {
+        Args { base: self.base, spans: &self.spans[..count.min(self.spans.len())] }
+    }
+
     /// The arguments from index `from` on.
     pub fn tail(&self, from: usize) -> Args<'a> {
         Args { base: self.base, spans: &self.spans[from.min(self.spans.len())..] }

@@ -54,6 +54,16 @@ pub struct Conn {
     pub aof_hold: u64,
 }
 
+/// A connection's read buffer, output buffer and parser, out of the
+/// connection while the command they hold runs: the arguments borrow the
+/// read buffer and the reply goes to the output buffer, and meanwhile the
+/// connection table is free for a long script to serve other clients.
+pub struct CommandIo {
+    pub rbuf: Vec<u8>,
+    pub wbuf: Vec<u8>,
+    pub parser: Parser,
+}
+
 impl Conn {
     pub fn new(stream: TcpStream) -> Conn {
         Conn {
@@ -105,6 +115,23 @@ impl Conn {
                 Err(e) => return Err(e),
             }
         }
+    }
+
+    /// Takes the buffers and the parser out while the parsed command
+    /// runs (see [`CommandIo`]).
+    pub fn take_io(&mut self) -> CommandIo {
+        CommandIo {
+            rbuf: std::mem::take(&mut self.rbuf),
+            wbuf: std::mem::take(&mut self.wbuf),
+            parser: std::mem::take(&mut self.parser),
+        }
+    }
+
+    /// Puts back what [`Conn::take_io`] took.
+    pub fn restore_io(&mut self, io: CommandIo) {
+        self.rbuf = io.rbuf;
+        self.wbuf = io.wbuf;
+        self.parser = io.parser;
     }
 
     /// Drops the bytes the parser no longer needs from the read buffer.

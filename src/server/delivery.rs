@@ -102,6 +102,7 @@ pub(super) fn serve_ready(
                     now_ms,
                     caller: Caller::Wakeup,
                     unserved: false,
+                    busy: None,
                 };
                 cmd::execute(&mut ctx, command.args());
                 let served = !ctx.unserved;

@@ -54,6 +54,7 @@
 //! * No reply is sent before the log has accepted the records it depends
 //!   on (`Conn::aof_hold`).
 
+mod busy;
 pub mod conn;
 mod delivery;
 mod housekeeping;
@@ -65,7 +66,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use log::{debug, info, warn};
-use mio::net::TcpListener;
+use mio::net::{TcpListener, TcpStream};
 use mio::{Events, Interest, Poll, Token};
 use slab::Slab;
 
@@ -76,6 +77,7 @@ use crate::config::Config;
 use crate::protocol::Reply;
 use crate::state::{Client, ServerState};
 use crate::store::Keyspace;
+use busy::Busy;
 use conn::{Conn, ReadOutcome};
 use delivery::{deliver_outbox, queue_write, serve_ready};
 
@@ -106,6 +108,8 @@ pub struct Server {
     resume: Vec<usize>,
     /// Connections whose replies wait for the log to accept their records.
     held: Vec<usize>,
+    /// Connections whose readiness a long script's [`Busy`] passed over.
+    look_again: Vec<usize>,
 }
 
 impl Server {
@@ -140,6 +144,7 @@ impl Server {
             write_queue: Vec::new(),
             resume: Vec::new(),
             held: Vec::new(),
+            look_again: Vec::new(),
         })
     }
 
@@ -248,6 +253,14 @@ impl Server {
                     self.on_readable(token, event.is_read_closed());
                 }
             }
+            for key in std::mem::take(&mut self.look_again) {
+                if self.conns.contains(key) && self.conns[key].pending_output() > 0 {
+                    self.on_writable(key);
+                }
+                if self.conns.contains(key) {
+                    self.on_readable(key, false);
+                }
+            }
             if self.state.blocking.next_deadline().is_some_and(|d| d <= unix_ms()) {
                 self.expire_blocked();
             }
@@ -273,7 +286,7 @@ impl Server {
 
     fn accept(&mut self, index: usize) {
         loop {
-            let (mut stream, peer) = match self.listeners[index].accept() {
+            let (stream, peer) = match self.listeners[index].accept() {
                 Ok(pair) => pair,
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => return,
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -282,43 +295,12 @@ impl Server {
                     return;
                 }
             };
-            self.state.stats.connections += 1;
-            if self.conns.len() >= self.state.config.maxclients {
-                self.state.stats.rejected_connections += 1;
-                debug!("rejected client {peer}: max number of clients reached");
-                let _ = stream.write(b"-ERR max number of clients reached\r\n");
-                continue;
-            }
-            let _ = stream.set_nodelay(true);
-            let entry = self.conns.vacant_entry();
-            let key = entry.key();
-            if let Err(e) =
-                self.poll.registry().register(&mut stream, Token(key), Interest::READABLE | Interest::WRITABLE)
-            {
-                warn!("cannot register client {peer}: {e}");
-                continue;
-            }
-            let local = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
-            #[cfg(unix)]
-            let fd = std::os::unix::io::AsRawFd::as_raw_fd(&stream);
-            #[cfg(not(unix))]
-            let fd = -1;
-            entry.insert(Conn::new(stream));
-            let client = Client {
-                id: self.state.next_client_id,
-                addr: peer.to_string(),
-                local_addr: local,
-                fd,
-                authenticated: self.state.config.requirepass.is_none(),
-                created_ms: self.now_ms,
-                last_command_ms: self.now_ms,
-                ..Client::default()
-            };
-            self.state.next_client_id += 1;
-            let client_key = self.state.clients.insert(client);
-            debug_assert_eq!(client_key, key, "connection and session slabs move in step");
-            debug!("accepted client {peer} as id {}", self.state.next_client_id - 1);
+            self.admit(stream, peer);
         }
+    }
+
+    fn admit(&mut self, stream: TcpStream, peer: SocketAddr) -> Option<usize> {
+        admit(&self.poll, &mut self.conns, &mut self.state, self.now_ms, stream, peer)
     }
 
     /// Reads and serves a client. `peer_closed`: the peer's end-of-stream
@@ -418,7 +400,10 @@ impl Server {
             return true;
         }
         match conn.flush() {
-            Ok(n) => self.state.stats.net_output_bytes += n as u64,
+            Ok(n) => {
+                self.state.stats.net_output_bytes += n as u64;
+                self.state.clients[key].output_buffer = conn.pending_output();
+            }
             Err(e) => {
                 debug!("write error on client {key}: {e}");
                 self.close(key);
@@ -437,8 +422,9 @@ impl Server {
     /// blocks), then delivers what those commands published and serves
     /// the blocked clients whose keys they wrote.
     fn process_input(&mut self, key: usize) {
-        let Server { conns, store, state, now_ms, write_queue, resume, .. } = self;
+        let Server { conns, store, state, now_ms, write_queue, resume, poll, listeners, .. } = self;
         let mut error = None;
+        let mut look_again = Vec::new();
         let mut blocked = state.clients[key].blocked;
         loop {
             let conn = &mut conns[key];
@@ -460,20 +446,29 @@ impl Server {
                     break;
                 }
             }
-            let args = conn.parser.args(&conn.rbuf);
+            // The command's buffers leave the connection while it runs, so
+            // that a long script can serve every other connection.
+            let io = conn.take_io();
+            let args = io.parser.args(&io.rbuf);
             let (db_index, resp3) = (state.clients[key].db, state.clients[key].resp3);
             let changes_before = state.persist.aof.changes;
+            let mut wbuf = io.wbuf;
+            let mut busy = Busy::new(poll, listeners, LISTENER_TOKEN_BASE, conns, key, *now_ms);
             let mut ctx = Ctx {
                 store,
                 server: state,
                 client_key: key,
                 db_index,
-                out: Reply::new(&mut conn.wbuf, resp3),
+                out: Reply::new(&mut wbuf, resp3),
                 now_ms: *now_ms,
                 caller: Caller::Client,
                 unserved: false,
+                busy: Some(&mut busy),
             };
             cmd::execute(&mut ctx, args);
+            look_again.extend(busy.finish());
+            let conn = &mut conns[key];
+            conn.restore_io(conn::CommandIo { rbuf: io.rbuf, wbuf, parser: io.parser });
             let client = &state.clients[key];
             if client.close_after_reply {
                 conn.closing = true;
@@ -506,6 +501,7 @@ impl Server {
         if !self.state.monitor_feed.is_empty() {
             self.feed_monitors();
         }
+        self.look_again.extend(look_again);
     }
 
     /// Runs the input that unblocked clients received while they waited.
@@ -573,4 +569,48 @@ impl Server {
             self.close(key);
         }
     }
+}
+
+/// Registers an accepted connection and opens its session; `None` if it
+/// was turned away (too many clients) or cannot be registered.
+fn admit(
+    poll: &Poll,
+    conns: &mut Slab<Conn>,
+    state: &mut ServerState,
+    now_ms: i64,
+    mut stream: TcpStream,
+    peer: SocketAddr,
+) -> Option<usize> {
+    state.stats.connections += 1;
+    if conns.len() >= state.config.maxclients {
+        state.stats.rejected_connections += 1;
+        debug!("rejected client {peer}: max number of clients reached");
+        let _ = stream.write(b"-ERR max number of clients reached\r\n");
+        return None;
+    }
+    let _ = stream.set_nodelay(true);
+    let entry = conns.vacant_entry();
+    let key = entry.key();
+    if let Err(e) = poll.registry().register(&mut stream, Token(key), Interest::READABLE | Interest::WRITABLE) {
+        warn!("cannot register client {peer}: {e}");
+        return None;
+    }
+    let local = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let fd = std::os::unix::io::AsRawFd::as_raw_fd(&stream);
+    entry.insert(Conn::new(stream));
+    let client = Client {
+        id: state.next_client_id,
+        addr: peer.to_string(),
+        local_addr: local,
+        fd,
+        authenticated: state.config.requirepass.is_none(),
+        created_ms: now_ms,
+        last_command_ms: now_ms,
+        ..Client::default()
+    };
+    state.next_client_id += 1;
+    let client_key = state.clients.insert(client);
+    debug_assert_eq!(client_key, key, "connection and session slabs move in step");
+    debug!("accepted client {peer} as id {}", state.next_client_id - 1);
+    Some(key)
 }

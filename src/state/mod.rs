@@ -55,6 +55,7 @@
 //! * `blocked_clients` always equals the number of entries in `blocking`.
 
 pub mod blocking;
+pub mod busy;
 mod monitor;
 mod params;
 pub mod session;
@@ -75,6 +76,10 @@ use watch::Watches;
 pub use params::log_level_name;
 pub use session::{Client, Multi, ReplyMode, ShutdownRequest};
 pub use stats::{SlowEntry, Stats};
+
+/// The session key of the commands scripts call. It has no connection,
+/// so it lives beside the slab of connections' sessions, not in it.
+pub const SCRIPT_SESSION: usize = usize::MAX - 1;
 
 /// Everything the loop and the handlers share.
 pub struct ServerState {
@@ -109,6 +114,17 @@ pub struct ServerState {
     pub blocking: Blocking,
     /// `WATCH`ed keys.
     pub watches: Watches,
+    /// The session of the commands scripts call ([`SCRIPT_SESSION`]).
+    pub script_session: Client,
+    /// The Lua interpreter and the script cache, made on first use. A
+    /// command running a script takes it out while the script runs.
+    pub scripts: Option<Box<crate::script::Scripts>>,
+    /// Function libraries and their interpreter, made on first use, and
+    /// taken out while a function runs.
+    pub functions: Option<Box<crate::script::Functions>>,
+    /// `busy-reply-threshold` (`lua-time-limit`), milliseconds: how long a
+    /// script runs before other clients are answered `-BUSY`.
+    pub busy_reply_threshold_ms: u64,
 }
 
 impl ServerState {
@@ -135,6 +151,10 @@ impl ServerState {
             pubsub: PubSub::default(),
             blocking: Blocking::default(),
             watches: Watches::default(),
+            script_session: Client { authenticated: true, ..Client::default() },
+            scripts: None,
+            functions: None,
+            busy_reply_threshold_ms: 5000,
         };
         state.port = state.config.port;
         let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();
@@ -194,6 +214,27 @@ impl ServerState {
             }
         });
         self.stats.expired_keys += expired;
+    }
+
+    /// The session under `key`: a connection's, or the script session
+    /// ([`SCRIPT_SESSION`]).
+    #[inline]
+    pub fn session(&self, key: usize) -> &Client {
+        if key == SCRIPT_SESSION {
+            &self.script_session
+        } else {
+            &self.clients[key]
+        }
+    }
+
+    /// [`ServerState::session`], to change.
+    #[inline]
+    pub fn session_mut(&mut self, key: usize) -> &mut Client {
+        if key == SCRIPT_SESSION {
+            &mut self.script_session
+        } else {
+            &mut self.clients[key]
+        }
     }
 
     /// Marks the clients watching `key` in `db` dirty.

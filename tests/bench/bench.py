@@ -5,6 +5,7 @@ Usage
 -----
     just bench                          # the whole run (under ten minutes on 2 cores)
     just bench --quick                  # a short smoke run: 1 round, small N, fewer keys
+    just bench --scripts                # only Lua scripts (EVALSHA), see 4. below
     python3 tests/bench/bench.py --help # every option
 
 What it does
@@ -48,16 +49,33 @@ What it does
    the bench prints both, bytes per key ((after - before) / keys) and the
    ratio Efis/Redis.
 
+4. Scripts, with ``--scripts`` only, and then instead of 2. and 3. (so it is
+   quick): ``EVALSHA`` of three Lua scripts, measured as in 2. (same servers,
+   pinning, flags, turns, rounds, N as for set, table and geometric means):
+
+   * ``return_1``:    ``return 1``;
+   * ``incr_expire``: ``INCR`` then ``EXPIRE`` of ``KEYS[1]`` (2 calls);
+   * ``ten_calls``:   ten ``redis.call``\ s, SET, GET and INCR on four keys
+                      derived from ``KEYS[1]`` (see ``SCRIPTS``).
+
+   Each script is loaded on both servers with ``redis-cli SCRIPT LOAD`` (again
+   after a restart), its SHA1 checked, and run once with ``EVALSHA`` to
+   compare the two servers' replies; then each is one redis-benchmark run of
+   ``EVALSHA <sha1> 1 key:__rand_int__`` (``-r 100000`` makes the key
+   random).  Persistence is off (``--fsync no``) unless ``--fsync`` is given.
+   ``--redis-vs-redis`` applies here too.
+
 The servers are always stopped at the end, also on error, Ctrl-C or SIGTERM
 (and, through PR_SET_PDEATHSIG, should this script itself be killed).  Only
 127.0.0.1 is ever used.  ``--redis-vs-redis`` runs the throughput part with
 two redis-servers to show the noise of the method on this machine.
 
-4. Saves the run: the numbers as JSON (``tests/bench/last-run.json``, or
+5. Saves the run: the numbers as JSON (``tests/bench/last-run.json``, or
    ``--json FILE``) and a chart of them as SVG (``tests/bench/chart.svg``, or
    ``--chart FILE``): per command, the throughput ratio at both pipeline
-   depths against a 1.0 line, and the memory per key of both servers, titled
-   with the date, the cores and the commit.  ``--chart-from FILE`` draws the
+   depths against a 1.0 line, the same per script (``--scripts``), and the
+   memory per key of both servers, titled with the date, the cores and the
+   commit.  ``--chart-from FILE`` draws the
    chart again from a saved JSON run without measuring anything.  The
    durability part (``--durability``) saves nothing.  Dated runs and what
    was learnt from them are kept in ``tests/bench/RESULTS.md``.
@@ -68,9 +86,11 @@ Timings never go into tests: this is a tool, not a test.
 """
 
 import argparse
+import collections
 import contextlib
 import ctypes
 import datetime
+import hashlib
 import json
 import math
 import os
@@ -120,6 +140,32 @@ FSYNC_CONFIGS = {
 }
 # Commands that write, for --commands writes.
 WRITE_COMMANDS = ["set", "incr", "lpush", "rpop", "sadd", "zadd", "hset"]
+# The Lua scripts of --scripts, each run as EVALSHA <sha1> 1 key:__rand_int__.
+# name (a table row), source, what (one line for the printout), calls (redis.call per run).
+SCRIPTS = [
+    {"name": "return_1", "source": "return 1", "what": "return 1", "calls": 0},
+    {"name": "incr_expire",
+     "source": "redis.call('INCR', KEYS[1]); return redis.call('EXPIRE', KEYS[1], 100)",
+     "what": "INCR KEYS[1]; EXPIRE KEYS[1] 100", "calls": 2},
+    {"name": "ten_calls",
+     "source": "local k = KEYS[1]\n"
+               "redis.call('SET', k .. ':s', 'value')\n"
+               "redis.call('GET', k .. ':s')\n"
+               "redis.call('INCR', k .. ':n')\n"
+               "redis.call('GET', k .. ':n')\n"
+               "redis.call('SET', k .. ':t', 'other value')\n"
+               "redis.call('GET', k .. ':t')\n"
+               "redis.call('INCR', k .. ':m')\n"
+               "redis.call('INCR', k .. ':n')\n"
+               "redis.call('GET', k .. ':m')\n"
+               "return redis.call('GET', k .. ':n')\n",
+     "what": "SET, GET, INCR, GET, SET, GET, INCR, INCR, GET, GET on KEYS[1]..':s' ':n' ':t' ':m'",
+     "calls": 10},
+]
+SCRIPT_KEY = "key:__rand_int__"
+# One redis-benchmark run's command: name (the table's row), args (after the
+# common flags) and match (the first word of the test's name in the CSV).
+Case = collections.namedtuple("Case", "name args match")
 
 
 class SetupError(Exception):
@@ -447,14 +493,29 @@ def parse_csv_line(line):
     return fields
 
 
-def run_benchmark(server, cmd, pipeline, n, timeout):
-    """One redis-benchmark run.
+def command_cases():
+    """The throughput part's runs: redis-benchmark's own tests (-t CMD)."""
+    return [Case(cmd, ["-t", cmd], cmd) for cmd in COMMANDS]
+
+
+def script_cases(scripts=SCRIPTS):
+    """The scripts part's runs: EVALSHA <sha1> 1 key:__rand_int__ per script."""
+    return [Case(s["name"], ["EVALSHA", script_sha(s), "1", SCRIPT_KEY], "evalsha")
+            for s in scripts]
+
+
+def script_sha(script):
+    return hashlib.sha1(script["source"].encode()).hexdigest()
+
+
+def run_benchmark(server, case, pipeline, n, timeout):
+    """One redis-benchmark run of case (a Case).
 
     Returns (rps, p99_ms, server CPU microseconds per request) or (None, reason).
     """
     argv = [
         "taskset", "-c", CLIENT_CORE, "redis-benchmark", "-h", HOST, "-p", str(server.port),
-        "-c", "50", "-r", "100000", "-n", str(n), "-P", str(pipeline), "--csv", "-t", cmd,
+        "-c", "50", "-r", "100000", "-n", str(n), "-P", str(pipeline), "--csv", *case.args,
     ]
     cpu0 = cpu_seconds(server.proc.pid)
     try:
@@ -475,7 +536,7 @@ def run_benchmark(server, cmd, pipeline, n, timeout):
             header = fields
             continue
         # lrange_100 also reports the LPUSH that filled the list first.
-        if "(needed" in fields[0] or fields[0].split()[0].lower() != cmd:
+        if "(needed" in fields[0] or fields[0].split()[0].lower() != case.match:
             continue
         # redis-benchmark before 7 prints no header and only "TEST","rps".
         row = dict(zip(header or ["test", "rps"], fields))
@@ -488,29 +549,43 @@ def run_benchmark(server, cmd, pipeline, n, timeout):
     return None, err[-1][:160] if err else f"exit {res.returncode}"
 
 
-def throughput(label_a, label_b, make_servers, rounds, quick):
-    """Runs every command at every depth, rounds times, on both servers.
+def throughput(label_a, label_b, make_servers, rounds, quick, cases=None, prepare=None,
+               noun="command"):
+    """Runs every case (default: every command) at every depth, rounds times, on both servers.
 
-    make_servers(ServerSet) -> (server_a, server_b).  Returns results[pipeline][cmd][label]
-    = list of (rps, p99, cpu) or reason strings, one per round, and the bytes each
-    server left in its directory (its persistence files).
+    make_servers(ServerSet) -> (server_a, server_b).  prepare(server), when
+    given, runs on each server once it is up (and again after a restart) and
+    returns {case name: reason} for the cases that cannot run there.  Returns
+    results[pipeline][case name][label] = list of (rps, p99, cpu) or reason
+    strings, one per round, and the bytes each server left in its directory
+    (its persistence files).
     """
-    results = {p: {c: {label_a: [], label_b: []} for c in COMMANDS} for p in PIPELINES}
+    cases = cases or command_cases()
+    results = {p: {c.name: {label_a: [], label_b: []} for c in cases} for p in PIPELINES}
     with tempfile.TemporaryDirectory(prefix="efis-bench-") as workdir, ServerSet(workdir) as ss:
         a, b = make_servers(ss)
+        unready = {}
+        for server in (a, b):
+            unready[server.label] = prepare(server) if prepare else {}
         for rnd in range(rounds):
             order = (a, b) if rnd % 2 == 0 else (b, a)
             for pipeline in PIPELINES:
                 log(f"  round {rnd + 1}/{rounds}, -P {pipeline}: "
-                    f"{order[0].label} then {order[1].label}, command by command")
-                for cmd in COMMANDS:
+                    f"{order[0].label} then {order[1].label}, {noun} by {noun}")
+                for case in cases:
+                    cmd = case.name
                     n = requests_for(cmd, pipeline, quick)
                     for server in order:
                         if not server.alive():
                             log(f"    {server.label} died (exit {server.proc.returncode}); "
                                 f"log:\n{server.log_tail()}\n    restarting it")
                             server.start()
-                        outcome = run_benchmark(server, cmd, pipeline, n, timeout=240)
+                            if prepare:
+                                unready[server.label] = prepare(server)
+                        if cmd in unready[server.label]:
+                            outcome = (None, unready[server.label][cmd])
+                        else:
+                            outcome = run_benchmark(server, case, pipeline, n, timeout=240)
                         if outcome[0] is None:
                             reason = outcome[1]
                             if not server.alive():
@@ -558,30 +633,48 @@ def cell_record(summary, error):
             "cpu_us": cpu if math.isfinite(cpu) else None}
 
 
-def print_table(title, results, disk, label_a, label_b, rounds, quick):
-    """Prints one configuration's table; returns its part of the saved run."""
+def print_table(title, results, disk, label_a, label_b, rounds, quick, scripts=None):
+    """Prints one configuration's table; returns its part of the saved run.
+
+    The rows are the commands, or with scripts (a list like SCRIPTS) the scripts.
+    """
     print()
     print(f"== {title}")
     errors = []
-    record = {"title": title, "commands": list(COMMANDS), "pipelines": {},
-              "disk_bytes": {label_a: disk[label_a], label_b: disk[label_b]}}
+    noun = "script" if scripts else "command"
+    names = [s["name"] for s in scripts] if scripts else list(COMMANDS)
+    if scripts:
+        record = {"title": title, "scripts": names,
+                  "sources": {s["name"]: {"source": s["source"], "sha1": script_sha(s),
+                                          "calls": s["calls"]} for s in scripts}}
+        print(f"EVALSHA <sha1> 1 {SCRIPT_KEY}, each script loaded with SCRIPT LOAD on both servers:")
+        for s in scripts:
+            print(f"  {s['name']:<11} {script_sha(s)[:10]}  {s['calls']:>2} calls: {s['what']}")
+    else:
+        record = {"title": title, "commands": names}
+    record.update({"pipelines": {},
+                   "disk_bytes": {label_a: disk[label_a], label_b: disk[label_b]}})
     for pipeline in PIPELINES:
-        depth = record["pipelines"][str(pipeline)] = {
-            "requests": requests_for("set", pipeline, quick),
-            "requests_lrange_100": requests_for("lrange_100", pipeline, quick),
-        }
         n1 = requests_for("set", pipeline, quick)
         n2 = requests_for("lrange_100", pipeline, quick)
+        if scripts:
+            depth = record["pipelines"][str(pipeline)] = {"requests": n1}
+            requests = f"-n {n1:,}"
+        else:
+            depth = record["pipelines"][str(pipeline)] = {
+                "requests": n1, "requests_lrange_100": n2,
+            }
+            requests = f"-n {n1:,} (lrange_100: {n2:,})"
         print()
-        print(f"-P {pipeline}: -c 50 -r 100000, -n {n1:,} (lrange_100: {n2:,}), "
+        print(f"-P {pipeline}: -c 50 -r 100000, {requests}, "
               f"median of {rounds} round{'s' if rounds != 1 else ''}")
-        head = (f"{'command':<11} {label_a + ' rps':>13} {label_b + ' rps':>13} {'ratio':>6} "
+        head = (f"{noun:<11} {label_a + ' rps':>13} {label_b + ' rps':>13} {'ratio':>6} "
                 f"{label_a + ' p99':>11} {label_b + ' p99':>11} "
                 f"{label_a + ' cpu':>11} {label_b + ' cpu':>11}")
         print(head)
         print("-" * len(head))
         ratios, spreads, cpu_ratios = [], [], []
-        for cmd in COMMANDS:
+        for cmd in names:
             sa, ea = summarize(results[pipeline][cmd][label_a])
             sb, eb = summarize(results[pipeline][cmd][label_b])
             depth[cmd] = {label_a: cell_record(sa, ea), label_b: cell_record(sb, eb), "ratio": None}
@@ -610,9 +703,9 @@ def print_table(title, results, disk, label_a, label_b, rounds, quick):
             gm = math.exp(sum(math.log(r) for r in ratios) / len(ratios))
             depth["geomean"] = gm
             print(f"geometric mean ratio {label_a}/{label_b} at -P {pipeline}: {gm:.2f} "
-                  f"(over {len(ratios)} of {len(COMMANDS)} commands)")
+                  f"(over {len(ratios)} of {len(names)} {noun}s)")
         else:
-            print(f"geometric mean ratio at -P {pipeline}: - (no command worked on both)")
+            print(f"geometric mean ratio at -P {pipeline}: - (no {noun} worked on both)")
         if cpu_ratios:
             gm = math.exp(sum(math.log(r) for r in cpu_ratios) / len(cpu_ratios))
             depth["cpu_geomean"] = gm
@@ -625,7 +718,11 @@ def print_table(title, results, disk, label_a, label_b, rounds, quick):
     print()
     print(f"rps: requests per second; ratio: rps {label_a}/{label_b}; "
           f"p99: 99th percentile latency;")
-    print("cpu: server CPU time (user + system) per request, lrange_100's including its LPUSH fill")
+    if scripts:
+        print("cpu: server CPU time (user + system) per request (one EVALSHA, all its calls)")
+    else:
+        print("cpu: server CPU time (user + system) per request, "
+              "lrange_100's including its LPUSH fill")
     print(f"written to disk by the end: {label_a} {fmt_bytes(disk[label_a])}, "
           f"{label_b} {fmt_bytes(disk[label_b])}")
     if (disk[label_a] == 0) != (disk[label_b] == 0):
@@ -638,6 +735,55 @@ def print_table(title, results, disk, label_a, label_b, rounds, quick):
         for e in errors:
             print(f"  {e[:150]}")
     return record
+
+
+# ---------------------------------------------------------------- scripts
+
+
+def load_scripts(server, replies):
+    """The scripts part's prepare(): SCRIPT LOAD of every script on server.
+
+    Checks the SHA1 the server answers, then runs the script once with
+    EVALSHA on the key script:check and keeps its reply in
+    replies[label][name] (a fresh server's: a restart's is not kept).
+    Returns {name: reason} for the scripts that could not be loaded.
+    """
+    failed = {}
+    kept = replies.setdefault(server.label, {})
+    cli = ["redis-cli", "-h", HOST, "-p", str(server.port)]
+    for script in SCRIPTS:
+        name, sha = script["name"], script_sha(script)
+        try:
+            res = run_quiet([*cli, "SCRIPT", "LOAD", script["source"]], timeout=30)
+            got = res.stdout.strip()
+            if got != sha:
+                failed[name] = f"SCRIPT LOAD: {got or f'exit {res.returncode}'}"[:160]
+                log(f"    {failed[name]} ({name} on {server.label})")
+                continue
+            res = run_quiet([*cli, "EVALSHA", sha, "1", "script:check"], timeout=30)
+            kept.setdefault(name, res.stdout.strip())
+        except subprocess.TimeoutExpired:
+            failed[name] = "SCRIPT LOAD or EVALSHA: redis-cli timed out"
+    return failed
+
+
+def scripts_part(label_a, label_b, make_servers, title, rounds, quick):
+    """Runs the scripts part in one configuration; prints its table and
+    returns its part of the saved run."""
+    replies = {}
+    results, disk = throughput(label_a, label_b, make_servers, rounds, quick,
+                               cases=script_cases(), noun="script",
+                               prepare=lambda server: load_scripts(server, replies))
+    panel = print_table(title, results, disk, label_a, label_b, rounds, quick, scripts=SCRIPTS)
+    panel["check_replies"] = replies
+    for script in SCRIPTS:
+        name = script["name"]
+        ra = replies.get(label_a, {}).get(name)
+        rb = replies.get(label_b, {}).get(name)
+        if ra is not None and rb is not None and ra != rb:
+            print(f"warning: {name} answered {ra!r} on {label_a} but {rb!r} on {label_b} "
+                  f"(EVALSHA {script_sha(script)[:10]}... 1 script:check, run once on each)")
+    return panel
 
 
 # ---------------------------------------------------------------- memory
@@ -757,7 +903,12 @@ def run_record(facts, rounds, quick):
     ("1", "32") each command's cells (rps, p99_ms, cpu_us, spread, or error)
     per server label with their ``ratio``, and the depth's ``geomean`` and
     ``cpu_geomean``.  ``memory`` holds each server's resident memory before
-    and after the load, ``bytes_per_key`` and their ``ratio``.
+    and after the load, ``bytes_per_key`` and their ``ratio``.  With
+    ``--scripts`` (and only then), ``scripts`` holds panels like those of
+    ``throughput`` whose rows are the scripts: ``scripts`` (their names)
+    instead of ``commands``, ``sources`` (per name its Lua ``source``,
+    ``sha1`` and ``calls``) and ``check_replies`` (per server label, what
+    each script answered when first run).
     """
     record = dict(facts)
     record.update({"rounds": rounds, "quick": quick, "labels": ["Efis", "Redis"],

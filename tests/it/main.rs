@@ -29,6 +29,7 @@ mod notifications;
 mod protocol;
 mod proxy;
 mod pubsub;
+mod scripting;
 mod server;
 mod sets;
 mod strings;

@@ -1,0 +1,280 @@
+//! Function commands: FUNCTION (LOAD, DELETE, LIST, FLUSH, DUMP,
+//! RESTORE, STATS, KILL, HELP), FCALL and FCALL_RO.
+//!
+//! Libraries live in `crate::script::Functions` (made on first use) and,
+//! unlike the script cache, are data: every change is logged as the
+//! `FUNCTION` command that made it, and every snapshot starts with a
+//! `FUNCTION LOAD` per library (`persist.preamble`, refreshed here after
+//! each change), so they survive a restart. A function runs like a
+//! script (see `scripting`), read-only when registered `no-writes` or
+//! called with `FCALL_RO`.
+
+use super::args::is;
+use super::scripting::{key_count, CommandsForScript};
+use super::table::{CommandSpec, Flags, NO_KEYS};
+use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
+use crate::protocol::{Args, Reply};
+use crate::script::{Functions, RestorePolicy, RunOptions};
+use crate::store::glob::glob_match;
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("function", -2, Flags::WRITE.or(Flags::SUBCOMMANDS), NO_KEYS, function),
+    CommandSpec::new("fcall", -3, Flags::STALE, NO_KEYS, fcall),
+    CommandSpec::new("fcall_ro", -3, Flags::STALE.or(Flags::READONLY), NO_KEYS, fcall_ro),
+];
+
+fn fcall(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    call_function(ctx, args, false)
+}
+
+fn fcall_ro(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    call_function(ctx, args, true)
+}
+
+fn call_function(ctx: &mut Ctx<'_>, args: Args<'_>, read_only_command: bool) -> CmdResult {
+    let name = String::from_utf8_lossy(args.get(1)).into_owned();
+    let Some(mut functions) = ctx.server.functions.take() else {
+        return Err(CmdError::Static("ERR Function not found"));
+    };
+    let outcome = (|| {
+        let flags = functions.flags(&name).ok_or(CmdError::Static("ERR Function not found"))?;
+        let keys = key_count(args).map_err(|e| match e {
+            CmdError::NotInteger => CmdError::Static("ERR Bad number of keys provided"),
+            other => other,
+        })?;
+        if read_only_command && !flags.no_writes {
+            return Err(CmdError::Static("ERR Can not execute a script with write flag using *_ro command."));
+        }
+        let (key_args, argv) = (args.tail(3).head(keys), args.tail(3 + keys));
+        ctx.server.script_session.db = ctx.db_index;
+        let caller_resp3 = ctx.out.resp3;
+        let mut reply = Vec::new();
+        let dirty_at_start = ctx.server.persist.dirty;
+        let read_only = read_only_command || flags.no_writes;
+        let function_counts = Some(functions.counts());
+        let mut host = CommandsForScript {
+            ctx,
+            read_only,
+            dirty_at_start,
+            function: true,
+            name: name.clone(),
+            command: args,
+            function_counts,
+        };
+        let options = RunOptions { caller_resp3 };
+        functions.call(&name, key_args, argv, options, &mut host, &mut Reply::new(&mut reply, caller_resp3));
+        ctx.out.buf.extend_from_slice(&reply);
+        Ok(())
+    })();
+    ctx.server.functions = Some(functions);
+    outcome
+}
+
+/// The libraries, made if need be.
+fn functions_mut<'c>(ctx: &'c mut Ctx<'_>) -> Result<&'c mut Functions, CmdError> {
+    if ctx.server.functions.is_none() {
+        ctx.server.functions = Some(Box::new(Functions::new().map_err(CmdError::Owned)?));
+    }
+    Ok(ctx.server.functions.as_mut().expect("made above"))
+}
+
+/// After a change: logged, and the snapshots' preamble brought up to date.
+fn functions_changed(ctx: &mut Ctx<'_>) {
+    ctx.changed();
+    let codes: Vec<Vec<Vec<u8>>> = ctx
+        .server
+        .functions
+        .as_ref()
+        .map(|f| {
+            f.codes().into_iter().map(|code| vec![b"FUNCTION".to_vec(), b"LOAD".to_vec(), code.to_vec()]).collect()
+        })
+        .unwrap_or_default();
+    ctx.server.persist.preamble = codes;
+}
+
+fn function(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let sub = args.get(1);
+    let arity = |ok: bool| if ok { Ok(()) } else { Err(subcommand_arity("function", sub)) };
+    if is(sub, "load") {
+        arity(args.len() >= 3)?;
+        for option in args.iter().skip(2).take(args.len() - 3) {
+            if !is(option, "replace") {
+                return Err(CmdError::Owned(format!("ERR Unknown option given: {}", String::from_utf8_lossy(option))));
+            }
+        }
+        let replace = args.len() > 3;
+        let name = functions_mut(ctx)?.load(args.get(args.len() - 1), replace).map_err(CmdError::Owned)?;
+        functions_changed(ctx);
+        ctx.out.bulk(name.as_bytes());
+    } else if is(sub, "delete") {
+        arity(args.len() == 3)?;
+        let name = String::from_utf8_lossy(args.get(2)).into_owned();
+        functions_mut(ctx)?.delete(&name).map_err(CmdError::Owned)?;
+        functions_changed(ctx);
+        ctx.out.ok();
+    } else if is(sub, "flush") {
+        if args.len() > 3 {
+            return Err(CmdError::Static(
+                "ERR unknown subcommand or wrong number of arguments for 'FLUSH'. Try FUNCTION HELP.",
+            ));
+        }
+        if args.len() == 3 && !is(args.get(2), "sync") && !is(args.get(2), "async") {
+            return Err(CmdError::Static("ERR FUNCTION FLUSH only supports SYNC|ASYNC option"));
+        }
+        ctx.server.functions = None;
+        functions_changed(ctx);
+        ctx.out.ok();
+    } else if is(sub, "list") {
+        list(ctx, args)?;
+    } else if is(sub, "dump") {
+        arity(args.len() == 2)?;
+        let payload = functions_mut(ctx)?.dump();
+        ctx.out.bulk(&payload);
+    } else if is(sub, "restore") {
+        arity(args.len() >= 3)?;
+        if args.len() > 4 {
+            return Err(CmdError::Static(
+                "ERR unknown subcommand or wrong number of arguments for 'RESTORE'. Try FUNCTION HELP.",
+            ));
+        }
+        let policy = match args.len() {
+            3 => RestorePolicy::Append,
+            _ if is(args.get(3), "append") => RestorePolicy::Append,
+            _ if is(args.get(3), "flush") => RestorePolicy::Flush,
+            _ if is(args.get(3), "replace") => RestorePolicy::Replace,
+            _ => {
+                return Err(CmdError::Static(
+                    "ERR Wrong restore policy given, value should be either FLUSH, APPEND or REPLACE.",
+                ))
+            }
+        };
+        functions_mut(ctx)?.restore(args.get(2), policy).map_err(CmdError::Owned)?;
+        functions_changed(ctx);
+        ctx.out.ok();
+    } else if is(sub, "stats") {
+        arity(args.len() == 2)?;
+        let (libraries, functions) = ctx.server.functions.as_ref().map_or((0, 0), |f| f.counts());
+        ctx.out.map(2);
+        ctx.out.bulk(b"running_script");
+        ctx.out.null();
+        ctx.out.bulk(b"engines");
+        ctx.out.map(1);
+        ctx.out.bulk(b"LUA");
+        ctx.out.map(2);
+        ctx.out.bulk(b"libraries_count");
+        ctx.out.int(libraries as i64);
+        ctx.out.bulk(b"functions_count");
+        ctx.out.int(functions as i64);
+    } else if is(sub, "kill") {
+        arity(args.len() == 2)?;
+        return Err(CmdError::Static("NOTBUSY No scripts in execution right now."));
+    } else if is(sub, "help") && args.len() == 2 {
+        help(ctx);
+    } else {
+        return Err(unknown_subcommand("function", sub));
+    }
+    Ok(())
+}
+
+/// `FUNCTION LIST [LIBRARYNAME pattern] [WITHCODE]`.
+fn list(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let (mut pattern, mut with_code) = (None, false);
+    let mut i = 2;
+    while i < args.len() {
+        let arg = args.get(i);
+        if is(arg, "withcode") && !with_code {
+            with_code = true;
+        } else if is(arg, "libraryname") && pattern.is_none() {
+            if i + 1 >= args.len() {
+                return Err(CmdError::Static("ERR library name argument was not given"));
+            }
+            pattern = Some(args.get(i + 1));
+            i += 1;
+        } else {
+            return Err(CmdError::Owned(format!("ERR Unknown argument {}", String::from_utf8_lossy(arg))));
+        }
+        i += 1;
+    }
+    let Some(functions) = ctx.server.functions.as_ref() else {
+        ctx.out.array(0);
+        return Ok(());
+    };
+    let libraries = functions.list(|name| pattern.is_none_or(|p| glob_match(p, name.as_bytes())));
+    let out = &mut ctx.out;
+    out.array(libraries.len());
+    for library in libraries {
+        out.map(if with_code { 4 } else { 3 });
+        out.bulk(b"library_name");
+        out.bulk(library.name.as_bytes());
+        out.bulk(b"engine");
+        out.bulk(b"LUA");
+        out.bulk(b"functions");
+        out.array(library.functions.len());
+        for (name, description, flags) in &library.functions {
+            out.map(3);
+            out.bulk(b"name");
+            out.bulk(name.as_bytes());
+            out.bulk(b"description");
+            out.bulk_or_null(*description);
+            out.bulk(b"flags");
+            out.set(flags.len());
+            for flag in flags {
+                out.simple(flag);
+            }
+        }
+        if with_code {
+            out.bulk(b"library_code");
+            out.bulk(library.code);
+        }
+    }
+    Ok(())
+}
+
+fn help(ctx: &mut Ctx<'_>) {
+    let lines = [
+        "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "LOAD [REPLACE] <FUNCTION CODE>",
+        "    Create a new library with the given library name and code.",
+        "DELETE <LIBRARY NAME>",
+        "    Delete the given library.",
+        "LIST [LIBRARYNAME PATTERN] [WITHCODE]",
+        "    Return general information on all the libraries:",
+        "    * Library name",
+        "    * The engine used to run the Library",
+        "    * Library description",
+        "    * Functions list",
+        "    * Library code (if WITHCODE is given)",
+        "    It also possible to get only function that matches a pattern using LIBRARYNAME argument.",
+        "STATS",
+        "    Return information about the current function running:",
+        "    * Function name",
+        "    * Command used to run the function",
+        "    * Duration in MS that the function is running",
+        "    If no function is running, return nil",
+        "    In addition, returns a list of available engines.",
+        "KILL",
+        "    Kill the current running function.",
+        "FLUSH [ASYNC|SYNC]",
+        "    Delete all the libraries.",
+        "    When called without the optional mode argument, the behavior is determined by the",
+        "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+        "    * ASYNC: Asynchronously flush the libraries.",
+        "    * SYNC: Synchronously flush the libraries.",
+        "DUMP",
+        "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+        "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
+        "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
+        "    control how to handle existing libraries (default APPEND):",
+        "    * FLUSH: delete all existing libraries.",
+        "    * APPEND: appends the restored libraries to the existing libraries. On collision, abort.",
+        "    * REPLACE: appends the restored libraries to the existing libraries, On collision, replace the old",
+        "      libraries with the new libraries (notice that even on this option there is a chance of failure",
+        "      in case of functions name collision with another library).",
+        "HELP",
+        "    Prints this help.",
+    ];
+    ctx.out.array(lines.len());
+    for line in lines {
+        ctx.out.simple(line);
+    }
+}

@@ -1,0 +1,244 @@
+//! Scripting commands: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT.
+//!
+//! A script runs in `crate::script`'s interpreter (made on first use);
+//! its `redis.call`s come back here through [`CommandsForScript`], which
+//! runs each through [`execute`] as [`Caller::Script`] in the script
+//! session (`state::SCRIPT_SESSION`), starting in the caller's database.
+//! So a script's writes are logged one by one as the commands they are
+//! (the script itself never is), notify, touch `WATCH`es and wake blocked
+//! clients like anyone's, and all of them land in the log frame of the
+//! loop round the script ran in: after a crash, all or nothing of it.
+//!
+//! While a script runs, the interpreter is taken out of the shared state,
+//! so nothing can reach it twice.
+
+use std::time::Duration;
+
+use super::args::{is, parse_i64};
+use super::table::{CommandSpec, Flags, NO_KEYS};
+use super::{execute, subcommand_arity, unknown_subcommand, Caller, CmdError, CmdResult, Ctx};
+use crate::protocol::{Args, Reply};
+use crate::script::{RunOptions, ScriptHost, Scripts};
+use crate::state::busy::{BusyRequest, Running};
+use crate::state::SCRIPT_SESSION;
+
+const SCRIPT_FLAGS: Flags = Flags::STALE;
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("eval", -3, SCRIPT_FLAGS, NO_KEYS, eval),
+    CommandSpec::new("evalsha", -3, SCRIPT_FLAGS, NO_KEYS, evalsha),
+    CommandSpec::new("eval_ro", -3, SCRIPT_FLAGS.or(Flags::READONLY), NO_KEYS, eval_ro),
+    CommandSpec::new("evalsha_ro", -3, SCRIPT_FLAGS.or(Flags::READONLY), NO_KEYS, evalsha_ro),
+    CommandSpec::new("script", -2, Flags::SUBCOMMANDS, NO_KEYS, script),
+];
+
+/// Which script to run: its body, or the SHA-1 of a cached one.
+#[derive(Clone, Copy)]
+enum Source {
+    Body,
+    Sha,
+}
+
+fn eval(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    run_script(ctx, args, Source::Body, false)
+}
+
+fn evalsha(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    run_script(ctx, args, Source::Sha, false)
+}
+
+fn eval_ro(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    run_script(ctx, args, Source::Body, true)
+}
+
+fn evalsha_ro(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    run_script(ctx, args, Source::Sha, true)
+}
+
+/// `numkeys`, checked as Redis checks it.
+pub(super) fn key_count(args: Args<'_>) -> Result<usize, CmdError> {
+    let count = parse_i64(args.get(2))?;
+    if count < 0 {
+        return Err(CmdError::Static("ERR Number of keys can't be negative"));
+    }
+    if count as usize > args.len() - 3 {
+        return Err(CmdError::Static("ERR Number of keys can't be greater than number of args"));
+    }
+    Ok(count as usize)
+}
+
+/// The interpreter, taken out of the shared state (made if need be).
+fn take_scripts(ctx: &mut Ctx<'_>) -> Result<Box<Scripts>, CmdError> {
+    match ctx.server.scripts.take() {
+        Some(scripts) => Ok(scripts),
+        None => Scripts::new().map(Box::new).map_err(CmdError::Owned),
+    }
+}
+
+fn run_script(ctx: &mut Ctx<'_>, args: Args<'_>, source: Source, read_only: bool) -> CmdResult {
+    let keys = key_count(args)?;
+    let mut scripts = take_scripts(ctx)?;
+    let name = match source {
+        Source::Body => scripts.load(args.get(1)),
+        Source::Sha => {
+            scripts.cached_name(args.get(1)).ok_or_else(|| "NOSCRIPT No matching script. Please use EVAL.".to_string())
+        }
+    };
+    let result = match name {
+        Ok(sha) if read_only && scripts.flags(&sha).is_some_and(|f| !f.no_writes) => {
+            Err(CmdError::Static("ERR Can not execute a script with write flag using *_ro command."))
+        }
+        Ok(sha) => {
+            let read_only = read_only || scripts.flags(&sha).is_some_and(|f| f.no_writes);
+            let (key_args, argv) = (args.tail(3).head(keys), args.tail(3 + keys));
+            ctx.server.script_session.db = ctx.db_index;
+            let options = RunOptions { caller_resp3: ctx.out.resp3 };
+            let mut reply = Vec::new();
+            let caller_resp3 = ctx.out.resp3;
+            let dirty_at_start = ctx.server.persist.dirty;
+            let mut host = CommandsForScript {
+                ctx,
+                read_only,
+                dirty_at_start,
+                function: false,
+                name: sha.clone(),
+                command: args,
+                function_counts: None,
+            };
+            scripts.run(&sha, key_args, argv, options, &mut host, &mut Reply::new(&mut reply, caller_resp3));
+            ctx.out.buf.extend_from_slice(&reply);
+            Ok(())
+        }
+        Err(text) => Err(CmdError::Owned(text)),
+    };
+    ctx.server.scripts = Some(scripts);
+    result
+}
+
+/// The server as a running script sees it.
+pub(super) struct CommandsForScript<'c, 'a> {
+    pub ctx: &'c mut Ctx<'a>,
+    pub read_only: bool,
+    /// `persist.dirty` when the script began: once it moved, the script
+    /// has written and can no longer be killed.
+    pub dirty_at_start: u64,
+    /// A function (`FCALL`), not an `EVAL` script.
+    pub function: bool,
+    /// The script's SHA-1 or the function's name, and the command that
+    /// runs it, for `FUNCTION STATS`.
+    pub name: String,
+    pub command: Args<'c>,
+    /// Libraries and functions loaded, when the libraries are out of the
+    /// shared state (while a function runs).
+    pub function_counts: Option<(usize, usize)>,
+}
+
+impl ScriptHost for CommandsForScript<'_, '_> {
+    fn call(&mut self, args: Args<'_>, resp3: bool, reply: &mut Vec<u8>) {
+        let session = &mut self.ctx.server.script_session;
+        session.resp3 = resp3;
+        let db_index = session.db;
+        let mut inner = Ctx {
+            store: &mut *self.ctx.store,
+            server: &mut *self.ctx.server,
+            client_key: SCRIPT_SESSION,
+            db_index,
+            out: Reply::new(reply, resp3),
+            now_ms: self.ctx.now_ms,
+            caller: Caller::Script { read_only: self.read_only },
+            unserved: false,
+            busy: None,
+        };
+        execute(&mut inner, args);
+    }
+
+    fn still_running(&mut self, elapsed: Duration) -> Result<(), String> {
+        if elapsed.as_millis() < u128::from(self.ctx.server.busy_reply_threshold_ms) {
+            return Ok(());
+        }
+        let function_counts =
+            self.function_counts.unwrap_or_else(|| self.ctx.server.functions.as_ref().map_or((0, 0), |f| f.counts()));
+        let running = Running {
+            function: self.function,
+            wrote: self.ctx.server.persist.dirty != self.dirty_at_start,
+            name: &self.name,
+            command: self.command,
+            elapsed_ms: elapsed.as_millis() as u64,
+            function_counts,
+        };
+        let Some(busy) = self.ctx.busy.as_deref_mut() else { return Ok(()) };
+        match busy.serve_others(self.ctx.server, running) {
+            BusyRequest::Kill => Err("ERR Script killed by user with SCRIPT KILL...".to_string()),
+            BusyRequest::None => Ok(()),
+        }
+    }
+
+    fn log(&mut self, level: i64, message: &str) {
+        match level {
+            3 => log::warn!("{message}"),
+            2 => log::info!("{message}"),
+            _ => log::debug!("{message}"),
+        }
+    }
+}
+
+fn script(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    let sub = args.get(1);
+    if is(sub, "load") {
+        if args.len() != 3 {
+            return Err(subcommand_arity("script", sub));
+        }
+        let mut scripts = take_scripts(ctx)?;
+        let loaded = scripts.load(args.get(2));
+        ctx.server.scripts = Some(scripts);
+        let sha = loaded.map_err(CmdError::Owned)?;
+        ctx.out.bulk(sha.as_bytes());
+    } else if is(sub, "exists") {
+        if args.len() < 3 {
+            return Err(subcommand_arity("script", sub));
+        }
+        ctx.out.array(args.len() - 2);
+        for sha in args.iter().skip(2) {
+            let known = ctx.server.scripts.as_ref().is_some_and(|s| s.exists(sha));
+            ctx.out.int(known as i64);
+        }
+    } else if is(sub, "flush") {
+        if args.len() > 3 || (args.len() == 3 && !is(args.get(2), "sync") && !is(args.get(2), "async")) {
+            return Err(CmdError::Static("ERR SCRIPT FLUSH only support SYNC|ASYNC option"));
+        }
+        ctx.server.scripts = None;
+        ctx.out.ok();
+    } else if is(sub, "kill") {
+        if args.len() != 2 {
+            return Err(subcommand_arity("script", sub));
+        }
+        return Err(CmdError::Static("NOTBUSY No scripts in execution right now."));
+    } else if is(sub, "help") && args.len() == 2 {
+        let lines = [
+            "SCRIPT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+            "HELP",
+            "    Prints this help.",
+        ];
+        ctx.out.array(lines.len());
+        for line in lines {
+            ctx.out.simple(line);
+        }
+    } else {
+        return Err(unknown_subcommand("script", sub));
+    }
+    Ok(())
+}
