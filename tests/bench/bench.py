@@ -931,6 +931,21 @@ def save_run(record, json_path, chart_path):
     print(f"saved: {shown(json_path)} and {shown(chart_path)}")
 
 
+def server_pair(conf, efis_bin, redis_vs_redis):
+    """The two servers of a side-by-side part in one persistence configuration:
+    (label_a, label_b, make_servers, title)."""
+    if redis_vs_redis:
+        def make(ss):
+            return (ss.add("Redis A", "redis", "redis-server", conf["redis"]),
+                    ss.add("Redis B", "redis", "redis-server", conf["redis"]))
+        return "Redis A", "Redis B", make, f"{conf['title']} -- redis against itself"
+
+    def make(ss):
+        return (ss.add("Efis", "efis", efis_bin, conf["efis"]),
+                ss.add("Redis", "redis", "redis-server", conf["redis"]))
+    return "Efis", "Redis", make, conf["title"]
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(
         description="Benchmark Efis against redis-server on this machine (see the docstring of "
@@ -945,6 +960,9 @@ def main(argv=None):
     only = ap.add_mutually_exclusive_group()
     only.add_argument("--only-memory", action="store_true", help="skip the throughput part")
     only.add_argument("--only-throughput", action="store_true", help="skip the memory part")
+    only.add_argument("--scripts", action="store_true",
+                      help="only the scripts part: EVALSHA of three Lua scripts at -P 1 and -P 32 "
+                           "(persistence off unless --fsync is given)")
     ap.add_argument("--durability", action="store_true",
                     help="only the durability part: start-up time and a snapshot under write load "
                          "with --keys keys (see tests/bench/durability.py)")
@@ -978,7 +996,9 @@ def main(argv=None):
     rounds = args.rounds or (1 if args.quick else 3)
     if rounds < 1:
         ap.error("--rounds must be at least 1")
-    fsync = args.fsync or ("no" if args.quick else "both")
+    if args.scripts and args.durability:
+        ap.error("--scripts and --durability are separate runs")
+    fsync = args.fsync or ("no" if args.quick or args.scripts else "both")
     configs = ["no", "everysec"] if fsync == "both" else [fsync]
     if args.commands == "writes":
         COMMANDS[:] = WRITE_COMMANDS
@@ -1007,23 +1027,22 @@ def main(argv=None):
             print()
             print(f"bench took {time.monotonic() - started:.0f} s")
             return 0
-        if not args.only_memory:
+        if args.scripts:
+            record["scripts"] = []
             for name in configs:
-                conf = FSYNC_CONFIGS[name]
-                if args.redis_vs_redis:
-                    la, lb = "Redis A", "Redis B"
-
-                    def make(ss, conf=conf):
-                        return (ss.add("Redis A", "redis", "redis-server", conf["redis"]),
-                                ss.add("Redis B", "redis", "redis-server", conf["redis"]))
-                    title = f"{conf['title']} -- redis against itself"
-                else:
-                    la, lb = "Efis", "Redis"
-
-                    def make(ss, conf=conf):
-                        return (ss.add("Efis", "efis", efis_bin, conf["efis"]),
-                                ss.add("Redis", "redis", "redis-server", conf["redis"]))
-                    title = conf["title"]
+                la, lb, make, title = server_pair(FSYNC_CONFIGS[name], efis_bin,
+                                                  args.redis_vs_redis)
+                title = f"Lua scripts, EVALSHA; {title}"
+                log(f"scripts: {title}")
+                panel = scripts_part(la, lb, make, title, rounds, args.quick)
+                panel["config"] = name
+                record["labels"] = [la, lb]
+                record["scripts"].append(panel)
+                sys.stdout.flush()
+        elif not args.only_memory:
+            for name in configs:
+                la, lb, make, title = server_pair(FSYNC_CONFIGS[name], efis_bin,
+                                                  args.redis_vs_redis)
                 log(f"throughput: {title}")
                 results, disk = throughput(la, lb, make, rounds, args.quick)
                 panel = print_table(title, results, disk, la, lb, rounds, args.quick)
@@ -1032,7 +1051,7 @@ def main(argv=None):
                 record["throughput"].append(panel)
                 sys.stdout.flush()
 
-        if not args.only_throughput and not args.redis_vs_redis:
+        if not args.only_throughput and not args.redis_vs_redis and not args.scripts:
             record["memory"] = memory(efis_bin, keys)
         save_run(record, args.json, args.chart)
     except SetupError as e:

@@ -433,7 +433,7 @@ fn scalar(lua: &Lua, data: &[u8], pos: &mut usize, byte: u8) -> Result<(Value, O
             *pos += len;
             Ok((Value::String(lua.create_string(s)?), None))
         }
-        0x90..=0x9f | 0x80..=0x8f => {
+        0x80..=0x9f => {
             *pos += 1;
             Ok((Value::Nil, Some((u64::from(byte & 0xf), byte < 0x90))))
         }
