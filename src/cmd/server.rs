@@ -1,5 +1,5 @@
 //! Server commands: INFO, CONFIG, COMMAND, TIME, LASTSAVE, SAVE/BGSAVE/
-//! BGREWRITEAOF, SHUTDOWN, DEBUG, MONITOR, SLOWLOG, FUNCTION.
+//! BGREWRITEAOF, SHUTDOWN, DEBUG, MONITOR, SLOWLOG.
 
 use super::args::{is, parse_f64, parse_i64, parse_i64_opt};
 use super::table::{all as all_commands, count as command_count, CommandSpec, Flags, NO_KEYS};
@@ -31,7 +31,6 @@ pub const COMMANDS: &[CommandSpec] = &[
         NO_KEYS,
         slowlog,
     ),
-    CommandSpec::new("function", -2, Flags::NONE.or(Flags::SUBCOMMANDS), NO_KEYS, function),
 ];
 
 fn write_help(ctx: &mut Ctx<'_>, lines: &[&str]) {
@@ -589,39 +588,6 @@ fn slowlog(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Err(subcommand_arity("slowlog", sub));
     } else {
         return Err(unknown_subcommand("slowlog", sub));
-    }
-    Ok(())
-}
-
-fn function(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    let sub = args.get(1);
-    if is(sub, "list") {
-        ctx.out.array(0);
-    } else if is(sub, "flush") {
-        if args.len() > 3 || (args.len() == 3 && !is(args.get(2), "async") && !is(args.get(2), "sync")) {
-            return Err(CmdError::Syntax);
-        }
-        ctx.out.ok();
-    } else if is(sub, "stats") {
-        ctx.out.map(2);
-        ctx.out.bulk(b"running_script");
-        ctx.out.null();
-        ctx.out.bulk(b"engines");
-        ctx.out.map(0);
-    } else if is(sub, "help") {
-        write_help(
-            ctx,
-            &[
-                "FUNCTION <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "LIST",
-                "FLUSH [ASYNC|SYNC]",
-                "STATS",
-                "HELP",
-                "(Efis has no scripting yet: the function library is always empty.)",
-            ],
-        );
-    } else {
-        return Err(unknown_subcommand("function", sub));
     }
     Ok(())
 }

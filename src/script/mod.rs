@@ -12,8 +12,38 @@
 //! runs each `redis.call` through its one entry point, so a script's
 //! commands are checked, logged, notified and counted like any others.
 //!
+//! # What a script does, as Redis 7.0 does it
+//!
+//! * **Atomic and logged as its effects.** A script runs inside one
+//!   command of one loop round; nothing else runs meanwhile. Each write it
+//!   makes is logged as that command (never the script), into the round's
+//!   one log frame, so after a crash all of a script's writes are there or
+//!   none; replay gives the same state without running Lua.
+//! * **Commands from scripts** are checked with the errors Redis gives
+//!   scripts ("Unknown Redis command called from script", "Wrong number of
+//!   args calling Redis command from script", "This Redis command is not
+//!   allowed from script" for the commands Redis flags `noscript`, "Write
+//!   commands are not allowed from read-only scripts." under `EVAL_RO`,
+//!   `FCALL_RO` or `no-writes`). `BLMPOP`/`BZMPOP` answer at once.
+//! * **Errors** carry Redis's suffix `script: <sha or function>, on
+//!   @user_script:<line>.` (`@user_function` for functions); `pcall`
+//!   around `redis.call` gets the error's text, `redis.pcall` its table.
+//! * **A long script** looks at the clock every thousand instructions;
+//!   past `busy-reply-threshold` it lets the loop answer other clients
+//!   `-BUSY` (`server::busy`), and `SCRIPT KILL`/`FUNCTION KILL` stop it
+//!   with "Script killed by user with SCRIPT KILL..." unless it has
+//!   written (`-UNKILLABLE`); `SHUTDOWN NOSAVE` then stops the server with
+//!   the script's changes unlogged.
+//! * **Memory**: each interpreter may hold [`MEMORY_LIMIT`]; past it an
+//!   allocation fails and the script ends with "not enough memory". The
+//!   interpreters' memory is part of `used_memory` (`INFO memory` also
+//!   shows it as `used_memory_vm_eval` and `used_memory_vm_functions`).
+//! * **The script cache** is not data: `SCRIPT FLUSH` and a restart empty
+//!   it, and clients send the script again on `-NOSCRIPT`. Functions are
+//!   data (see `functions.rs`).
+//!
 //! Invariants:
-//! * While [`Scripts::run`] runs, the interpreter's [`RunState`] holds the
+//! * While [`Scripts::run`] runs, the interpreter's `RunState` holds the
 //!   host it was given; nothing else calls into the interpreter then, and
 //!   the host never calls back into it (commands that run scripts are
 //!   refused to scripts), so the host is never reached twice at once.

@@ -8,6 +8,9 @@
   throughput of the first server over the second's (Efis/Redis) at pipeline
   depth 1 and 32 as paired horizontal bars, with the 1.0 line (as fast as
   Redis) drawn across, and the geometric mean as the last row;
+* one panel per persistence configuration of the scripts part
+  (``--scripts``), drawn like those of throughput with a row per Lua script
+  run with EVALSHA;
 * one panel with the resident memory per key of both servers after the
   memory part's load.
 
@@ -67,15 +70,24 @@ def panel_height(rows):
     return 56 + rows * ROW + 22 + 24
 
 
+def panel_rows(panel):
+    """The row names of a panel: its commands, or its scripts."""
+    return panel["scripts"] if "scripts" in panel else panel["commands"]
+
+
 def throughput_panel(x0, y0, width, panel, labels):
-    """Ratio bars of one configuration; returns the SVG elements."""
+    """Ratio bars of one configuration (of commands or of scripts); returns the SVG elements."""
     out = []
     a, b = labels
     title = CONFIG_TITLES.get(panel["config"], panel["config"])
+    what = "requests per second"
+    if "scripts" in panel:
+        title = f"Scripts: {title}"
+        what = "EVALSHA of Lua scripts, requests per second"
     out.append(text(x0, y0 + 14, title, size=13.5, weight="bold"))
-    out.append(text(x0, y0 + 31, f"requests per second, {a}/{b}; longer is faster for {a}",
+    out.append(text(x0, y0 + 31, f"{what}, {a}/{b}; longer is faster for {a}",
                     size=11, fill=MUTED))
-    commands = panel["commands"]
+    commands = panel_rows(panel)
     rows = [(cmd, {d: panel["pipelines"].get(d, {}).get(cmd, {}).get("ratio") for d in ("1", "32")})
             for cmd in commands]
     rows.append(("geo. mean", {d: panel["pipelines"].get(d, {}).get("geomean") for d in ("1", "32")}))
@@ -185,18 +197,24 @@ def method_line(run):
 def render(run):
     """The SVG text of a saved run."""
     panels = run.get("throughput") or []
+    scripts = run.get("scripts") or []
     memory = run.get("memory")
     labels = run.get("labels") or ["Efis", "Redis"]
-    columns = 2 if len(panels) > 1 else 1
-    panel_w = (WIDTH - 2 * MARGIN - (columns - 1) * GAP) / columns
 
     body = []
     y = MARGIN
-    body.append(text(MARGIN, y + 14, f"{labels[0]} against {labels[1]}: throughput and memory",
+    measured = "throughput and memory"
+    if scripts:
+        parts = ["throughput"] if panels else []
+        parts.append("Lua scripts")
+        if isinstance(memory, dict):
+            parts.append("memory")
+        measured = ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+    body.append(text(MARGIN, y + 14, f"{labels[0]} against {labels[1]}: {measured}",
                      size=18, weight="bold"))
     body.append(text(MARGIN, y + 34, subtitle(run), size=12, fill=MUTED))
     body.append(text(MARGIN, y + 51, method_line(run), size=12, fill=MUTED))
-    if panels:
+    if panels or scripts:
         # Legend of the pipeline depths, top right.
         lx = WIDTH - MARGIN - 190
         body.append(text(lx, y + 14, "pipeline depth", size=11, fill=MUTED))
@@ -205,19 +223,22 @@ def render(run):
             body.append(text(lx + 84 + i * 56 + 16, y + 14, f"-P {depth}", size=11))
     y += 72
 
-    for start in range(0, len(panels), columns):
-        row = panels[start:start + columns]
-        height = max(panel_height(len(p["commands"]) + 1) for p in row)
-        for k, panel in enumerate(row):
-            x = MARGIN + k * (panel_w + GAP)
-            body.extend(throughput_panel(x, y, panel_w, panel, labels))
-        y += height + GAP
+    for group in (panels, scripts):
+        columns = 2 if len(group) > 1 else 1
+        panel_w = (WIDTH - 2 * MARGIN - (columns - 1) * GAP) / columns
+        for start in range(0, len(group), columns):
+            row = group[start:start + columns]
+            height = max(panel_height(len(panel_rows(p)) + 1) for p in row)
+            for k, panel in enumerate(row):
+                x = MARGIN + k * (panel_w + GAP)
+                body.extend(throughput_panel(x, y, panel_w, panel, labels))
+            y += height + GAP
 
     if isinstance(memory, dict):
         body.extend(memory_panel(MARGIN, y, WIDTH - 2 * MARGIN, memory))
         y += 44 + 2 * 24 + GAP
 
-    if not panels and not isinstance(memory, dict):
+    if not panels and not scripts and not isinstance(memory, dict):
         body.append(text(MARGIN, y + 14, "nothing was measured in this run", size=12, fill=MUTED))
         y += 30
 
