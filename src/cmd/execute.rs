@@ -102,13 +102,14 @@ fn announce_expired(ctx: &mut Ctx<'_>) {
 /// [`execute`] every caller but a woken client goes through. `EXEC` comes
 /// back here for each queued command via [`execute`].
 fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    let found = lookup(args.get(0));
     if let Caller::Script { read_only } = ctx.caller {
-        if !script_may_run(ctx, args, read_only) {
+        if let Some(refusal) = script_refusal(found, args, read_only) {
+            ctx.out.error(refusal);
             return;
         }
     }
-    let name = args.get(0);
-    let Some(spec) = lookup(name) else {
+    let Some(spec) = found else {
         unknown_command(ctx, args);
         transaction::flag_failed(ctx);
         return;
@@ -164,27 +165,41 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
 }
 
 /// The checks of a command a script calls, with the errors Redis gives a
-/// script (which the script sees as the command's error reply). Returns
-/// false when the command was refused.
-fn script_may_run(ctx: &mut Ctx<'_>, args: Args<'_>, read_only: bool) -> bool {
-    let refusal = match lookup(args.get(0)) {
-        None => "ERR Unknown Redis command called from script",
-        Some(spec) if !spec.arity_ok(args.len()) => "ERR Wrong number of args calling Redis command from script",
-        Some(spec) if forbidden_in_scripts(spec, args) => "ERR This Redis command is not allowed from script",
+/// script (which the script sees as the command's error reply).
+fn script_refusal(spec: Option<&CommandSpec>, args: Args<'_>, read_only: bool) -> Option<&'static str> {
+    match spec {
+        None => Some("ERR Unknown Redis command called from script"),
+        Some(spec) if !spec.arity_ok(args.len()) => Some("ERR Wrong number of args calling Redis command from script"),
+        Some(spec) if forbidden_in_scripts(spec, args) => Some("ERR This Redis command is not allowed from script"),
         // PUBLISH changes nothing but reaches replicas: a write here.
         Some(spec) if read_only && (spec.is_write() || spec.name == "publish") => {
-            "ERR Write commands are not allowed from read-only scripts."
+            Some("ERR Write commands are not allowed from read-only scripts.")
         }
-        Some(_) => return true,
-    };
-    ctx.out.error(refusal);
-    false
+        Some(_) => None,
+    }
 }
 
 /// Commands a script may not call (Redis's `noscript` flag): those that
 /// block, change the session's mode, run scripts, or concern the
-/// connection or the server as a whole.
+/// connection or the server as a whole; for containers, all their
+/// subcommands but `HELP`.
 fn forbidden_in_scripts(spec: &CommandSpec, args: Args<'_>) -> bool {
+    match forbidden_table().get(spec.id).copied().unwrap_or(Forbidden::No) {
+        Forbidden::No => false,
+        Forbidden::Whole => true,
+        Forbidden::ButHelp => !(args.len() > 1 && args.get(1).eq_ignore_ascii_case(b"help")),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Forbidden {
+    No,
+    Whole,
+    ButHelp,
+}
+
+/// Per command id, whether scripts may call it (worked out once).
+fn forbidden_table() -> &'static [Forbidden] {
     const WHOLE: &[&str] = &[
         "auth",
         "bgrewriteaof",
@@ -229,10 +244,18 @@ fn forbidden_in_scripts(spec: &CommandSpec, args: Args<'_>) -> bool {
         "watch",
     ];
     const CONTAINERS: &[&str] = &["acl", "client", "config", "function", "latency", "module", "script"];
-    if WHOLE.contains(&spec.name) {
-        return true;
-    }
-    CONTAINERS.contains(&spec.name) && !(args.len() > 1 && args.get(1).eq_ignore_ascii_case(b"help"))
+    static TABLE: std::sync::OnceLock<Vec<Forbidden>> = std::sync::OnceLock::new();
+    TABLE.get_or_init(|| {
+        let mut table = vec![Forbidden::No; super::table::count()];
+        for spec in super::table::all() {
+            if WHOLE.contains(&spec.name) {
+                table[spec.id] = Forbidden::Whole;
+            } else if CONTAINERS.contains(&spec.name) {
+                table[spec.id] = Forbidden::ButHelp;
+            }
+        }
+        table
+    })
 }
 
 /// `-MISCONF` for a write command while the log cannot be written.

@@ -57,7 +57,7 @@ fn call_function(ctx: &mut Ctx<'_>, args: Args<'_>, read_only_command: bool) -> 
             read_only,
             dirty_at_start,
             function: true,
-            name: name.clone(),
+            name: &name,
             command: args,
             function_counts,
         };

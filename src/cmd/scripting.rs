@@ -93,7 +93,10 @@ fn run_script(ctx: &mut Ctx<'_>, args: Args<'_>, source: Source, read_only: bool
             let (key_args, argv) = (args.tail(3).head(keys), args.tail(3 + keys));
             ctx.server.script_session.db = ctx.db_index;
             let options = RunOptions { caller_resp3: ctx.out.resp3 };
-            let mut reply = Vec::new();
+            // The reply is built aside (the script holds the context) in a
+            // buffer the interpreter keeps from one run to the next.
+            let mut reply = std::mem::take(&mut scripts.reply_buffer);
+            reply.clear();
             let caller_resp3 = ctx.out.resp3;
             let dirty_at_start = ctx.server.persist.dirty;
             let mut host = CommandsForScript {
@@ -101,12 +104,15 @@ fn run_script(ctx: &mut Ctx<'_>, args: Args<'_>, source: Source, read_only: bool
                 read_only,
                 dirty_at_start,
                 function: false,
-                name: sha.clone(),
+                name: &sha,
                 command: args,
                 function_counts: None,
             };
             scripts.run(&sha, key_args, argv, options, &mut host, &mut Reply::new(&mut reply, caller_resp3));
             ctx.out.buf.extend_from_slice(&reply);
+            if reply.capacity() <= 1 << 20 {
+                scripts.reply_buffer = reply;
+            }
             Ok(())
         }
         Err(text) => Err(CmdError::Owned(text)),
@@ -126,7 +132,7 @@ pub(super) struct CommandsForScript<'c, 'a> {
     pub function: bool,
     /// The script's SHA-1 or the function's name, and the command that
     /// runs it, for `FUNCTION STATS`.
-    pub name: String,
+    pub name: &'c str,
     pub command: Args<'c>,
     /// Libraries and functions loaded, when the libraries are out of the
     /// shared state (while a function runs).
@@ -161,7 +167,7 @@ impl ScriptHost for CommandsForScript<'_, '_> {
         let running = Running {
             function: self.function,
             wrote: self.ctx.server.persist.dirty != self.dirty_at_start,
-            name: &self.name,
+            name: self.name,
             command: self.command,
             elapsed_ms: elapsed.as_millis() as u64,
             function_counts,

@@ -50,6 +50,7 @@
 //! * A script's reply is written to the caller only once it is known to
 //!   convert: a failure leaves nothing half-written.
 
+mod call;
 mod convert;
 mod functions;
 pub mod libs;
@@ -97,7 +98,8 @@ pub fn sha1_hex(body: &[u8]) -> String {
 /// A host pointer whose lifetime is that of one [`Scripts::run`] call.
 struct HostPtr(*mut (dyn ScriptHost + 'static));
 
-/// Per-interpreter state the Lua callbacks reach (as app data).
+/// Per-interpreter state the Lua callbacks reach, owned by the
+/// [`Interpreter`] and found through [`run_state`].
 pub(crate) struct RunState {
     host: Option<HostPtr>,
     /// `redis.setresp(3)` was called in this run.
@@ -123,26 +125,6 @@ impl RunState {
         self.host.as_ref().map(|ptr| unsafe { &mut *ptr.0 })
     }
 
-    /// Turns `redis.call`'s arguments into a command, or Redis's error.
-    fn set_command(&mut self, args: &MultiValue) -> Result<(), &'static str> {
-        if args.is_empty() {
-            return Err("ERR Please specify at least one argument for this redis lib call");
-        }
-        self.data.clear();
-        self.spans.clear();
-        for arg in args.iter() {
-            let start = self.data.len();
-            match arg {
-                Value::String(text) => self.data.extend_from_slice(&text.as_bytes()),
-                Value::Integer(i) => self.data.extend_from_slice(convert::number_text(*i as f64, 17).as_bytes()),
-                Value::Number(n) => self.data.extend_from_slice(convert::number_text(*n, 17).as_bytes()),
-                _ => return Err("ERR Lua redis lib command arguments must be strings or integers"),
-            }
-            self.spans.push((start, self.data.len()));
-        }
-        Ok(())
-    }
-
     fn call_host(&mut self) {
         self.reply.clear();
         // SAFETY: as in `host`; the fields borrowed below are disjoint.
@@ -161,6 +143,18 @@ impl RunState {
     }
 }
 
+/// The run state's address, as app data (for the binding's callbacks).
+#[derive(Clone, Copy)]
+struct RunPtr(*mut RunState);
+
+/// The run state of `lua`'s interpreter. It stays valid for the
+/// interpreter's life; whoever dereferences it holds no other reference
+/// to it meanwhile (the interpreter is single-threaded and its callbacks
+/// do not nest).
+fn run_state(lua: &Lua) -> Option<*mut RunState> {
+    Some(lua.app_data_ref::<RunPtr>()?.0)
+}
+
 /// How a script runs.
 #[derive(Debug, Clone, Copy)]
 pub struct RunOptions {
@@ -172,6 +166,9 @@ pub struct RunOptions {
 /// means to run a function in it on behalf of a caller.
 pub struct Interpreter {
     pub(crate) lua: Lua,
+    /// Owned here (freed on drop), reached by the Lua side through the
+    /// registry ([`call::RUN_STATE_KEY`]) and app data ([`RunPtr`]).
+    run: *mut RunState,
     xpcall: Function,
     handler: Function,
     /// `bind(f, a, b)` → a function calling `f(a, b)`: Lua 5.1's `xpcall`
@@ -197,7 +194,7 @@ impl Interpreter {
         let lua = sandbox::new_interpreter().map_err(|e| format!("ERR cannot start Lua: {e}"))?;
         let (xpcall, handler) = sandbox::protected_caller(&lua).map_err(|e| e.to_string())?;
         lua.set_memory_limit(MEMORY_LIMIT).map_err(|e| e.to_string())?;
-        lua.set_app_data(RunState {
+        let run = Box::into_raw(Box::new(RunState {
             host: None,
             resp3: false,
             data: Vec::new(),
@@ -206,9 +203,23 @@ impl Interpreter {
             error_line: None,
             started: Instant::now(),
             killed: None,
-        });
+        }));
+        lua.set_app_data(RunPtr(run));
+        let registered = lua
+            .set_named_registry_value(
+                call::RUN_STATE_KEY.to_str().unwrap_or_default(),
+                mlua::Value::LightUserData(mlua::LightUserData(call::run_state_pointer(run))),
+            )
+            .map_err(|e| e.to_string());
+        if let Err(e) = registered {
+            // SAFETY: nothing else has the pointer yet.
+            drop(unsafe { Box::from_raw(run) });
+            return Err(e);
+        }
         lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_INSTRUCTIONS), |lua, _| {
-            let Some(mut state) = lua.app_data_mut::<RunState>() else { return Ok(VmState::Continue) };
+            // SAFETY: the hook runs between Lua instructions, when no other
+            // reference to the run state is in use.
+            let Some(state) = run_state(lua).map(|ptr| unsafe { &mut *ptr }) else { return Ok(VmState::Continue) };
             if let Some(why) = &state.killed {
                 return Err(mlua::Error::runtime(why.clone()));
             }
@@ -227,7 +238,7 @@ impl Interpreter {
             .set_name("=bind")
             .call::<Function>(())
             .map_err(|e| e.to_string())?;
-        Ok(Interpreter { lua, xpcall, handler, bind, scratch: Vec::new() })
+        Ok(Interpreter { lua, run, xpcall, handler, bind, scratch: Vec::new() })
     }
 
     /// How much memory the interpreter uses, in bytes.
@@ -250,7 +261,9 @@ impl Interpreter {
         // ends; see `RunState::host`.
         let host: *mut (dyn ScriptHost + '_) = host;
         let host: *mut (dyn ScriptHost + 'static) = unsafe { std::mem::transmute(host) };
-        if let Some(mut state) = self.lua.app_data_mut::<RunState>() {
+        {
+            // SAFETY: no Lua code runs during this block.
+            let state = unsafe { &mut *self.run };
             state.host = Some(HostPtr(host));
             state.resp3 = false;
             state.error_line = None;
@@ -267,12 +280,11 @@ impl Interpreter {
                 .call::<Function>(bind_args)
                 .and_then(|bound| self.xpcall.call::<MultiValue>((bound, self.handler.clone())))
         };
-        let (booleans_as_resp3, error_line, killed) = match self.lua.app_data_mut::<RunState>() {
-            Some(mut state) => {
-                state.host = None;
-                (state.resp3, state.error_line.take(), state.killed.take())
-            }
-            None => (false, None, None),
+        let (booleans_as_resp3, error_line, killed) = {
+            // SAFETY: the script has returned; no Lua code runs here.
+            let state = unsafe { &mut *self.run };
+            state.host = None;
+            (state.resp3, state.error_line.take(), state.killed.take())
         };
         if let Some(why) = killed {
             out.error(&with_origin(&why, origin, error_line));
@@ -303,6 +315,14 @@ impl Interpreter {
     }
 }
 
+impl Drop for Interpreter {
+    fn drop(&mut self) {
+        // SAFETY: made by `Box::into_raw` in `new`; the Lua state, which
+        // keeps the pointer, runs no code of ours from here on.
+        drop(unsafe { Box::from_raw(self.run) });
+    }
+}
+
 /// The `EVAL` interpreter and the scripts it has compiled.
 pub struct Scripts {
     interpreter: Interpreter,
@@ -313,6 +333,9 @@ pub struct Scripts {
     argv: Table,
     /// The scripts' environment (see `sandbox`).
     env: Table,
+    /// Where the command running a script builds its reply, kept from one
+    /// run to the next.
+    pub reply_buffer: Vec<u8>,
 }
 
 impl Scripts {
@@ -323,7 +346,7 @@ impl Scripts {
         let keys = globals.raw_get("KEYS").map_err(|e| e.to_string())?;
         let argv = globals.raw_get("ARGV").map_err(|e| e.to_string())?;
         let env = interpreter.lua.named_registry_value(sandbox::ENV_KEY).map_err(|e| e.to_string())?;
-        Ok(Scripts { interpreter, cache: HashMap::new(), keys, argv, env })
+        Ok(Scripts { interpreter, cache: HashMap::new(), keys, argv, env, reply_buffer: Vec::new() })
     }
 
     /// Compiles `body` and caches it under its SHA-1, which it returns;

@@ -13,11 +13,9 @@
 //! itself and later scripts (until `SCRIPT FLUSH` makes a new
 //! interpreter).
 
-use std::ffi::c_int;
+use mlua::{Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value, Variadic};
 
-use mlua::{ffi, Function, Lua, LuaOptions, MultiValue, StdLib, Table, Value, Variadic};
-
-use super::{convert, RunState, LOG_LEVELS};
+use super::{call, convert, run_state, LOG_LEVELS};
 
 /// Globals of the base library that stay; the others go.
 const KEPT_BASE: &[&str] = &[
@@ -123,13 +121,11 @@ pub fn new_interpreter() -> mlua::Result<Lua> {
     globals.raw_set("KEYS", lua.create_table()?)?;
     globals.raw_set("ARGV", lua.create_table()?)?;
     globals.raw_set("__redis__err__handler", lua.create_function(error_handler)?)?;
-    lua.set_named_registry_value(RAW_CALL_KEY, lua.create_function(raw_call)?)?;
     let redis: Table = globals.raw_get("redis")?;
-    // SAFETY: both functions only use the Lua stack as documented on
-    // `call_primitive`.
+    // SAFETY: both functions keep to the discipline of `call`'s module doc.
     unsafe {
-        redis.raw_set("call", lua.create_c_function(redis_call)?)?;
-        redis.raw_set("pcall", lua.create_c_function(redis_pcall)?)?;
+        redis.raw_set("call", lua.create_c_function(call::redis_call)?)?;
+        redis.raw_set("pcall", lua.create_c_function(call::redis_pcall)?)?;
     }
     let env: Table = lua.load(PRELUDE).set_name("=redis_lib").call(())?;
     lua.set_named_registry_value(ENV_KEY, env)?;
@@ -140,40 +136,8 @@ pub fn new_interpreter() -> mlua::Result<Lua> {
 /// given one string.
 const WRONG_ARGUMENTS: &[u8] = b"ERR wrong number or type of arguments";
 
-/// Where the registry keeps [`raw_call`] for the two C functions.
-const RAW_CALL_KEY: &str = "efis.raw_call";
-
-/// `redis.call`: raises the `{err=...}` table of an error reply.
-unsafe extern "C-unwind" fn redis_call(state: *mut ffi::lua_State) -> c_int {
-    call_primitive(state, true)
-}
-
-/// `redis.pcall`: returns the `{err=...}` table of an error reply.
-unsafe extern "C-unwind" fn redis_pcall(state: *mut ffi::lua_State) -> c_int {
-    call_primitive(state, false)
-}
-
-/// Calls [`raw_call`] with this call's arguments and answers its value,
-/// or raises it. These two are C functions, not Lua ones, so that
-/// `return redis.call(...)` is no tail call: the script's frame stays on
-/// the stack, and an error names the script's line, as in Redis.
-///
-/// # Safety
-/// `state` is the running Lua state. Nothing owned by Rust lives on this
-/// frame when `lua_error` unwinds it.
-unsafe fn call_primitive(state: *mut ffi::lua_State, raise: bool) -> c_int {
-    let args = ffi::lua_gettop(state);
-    ffi::lua_getfield(state, ffi::LUA_REGISTRYINDEX, c"efis.raw_call".as_ptr());
-    ffi::lua_insert(state, 1);
-    ffi::lua_call(state, args, 2);
-    if raise && ffi::lua_toboolean(state, 1) == 0 {
-        ffi::lua_error(state);
-    }
-    1
-}
-
 /// The `redis` table, but for `call` and `pcall` (C functions, see
-/// [`call_primitive`]).
+/// `call.rs`).
 fn redis_table(lua: &Lua) -> mlua::Result<Table> {
     let redis = lua.create_table()?;
     redis.raw_set("REDIS_VERSION", crate::REDIS_COMPAT_VERSION)?;
@@ -256,7 +220,8 @@ fn log(lua: &Lua, args: Variadic<Value>) -> mlua::Result<()> {
             _ => {}
         }
     }
-    if let Some(mut state) = lua.app_data_mut::<RunState>() {
+    // SAFETY: a callback of the binding; nothing else uses the state now.
+    if let Some(state) = run_state(lua).map(|ptr| unsafe { &mut *ptr }) {
         state.log(level, &message);
     }
     Ok(())
@@ -281,7 +246,8 @@ fn setresp(lua: &Lua, args: Variadic<Value>) -> mlua::Result<()> {
     if version != 2 && version != 3 {
         return Err(mlua::Error::runtime("RESP version must be 2 or 3."));
     }
-    if let Some(mut state) = lua.app_data_mut::<RunState>() {
+    // SAFETY: as in `log`.
+    if let Some(state) = run_state(lua).map(|ptr| unsafe { &mut *ptr }) {
         state.resp3 = version == 3;
     }
     Ok(())
@@ -298,29 +264,6 @@ fn set_repl(_: &Lua, args: Variadic<Value>) -> mlua::Result<()> {
         ));
     }
     Ok(())
-}
-
-/// The primitive under `redis.call`/`redis.pcall`: runs the command and
-/// answers `true, reply` or `false, {err=...}`.
-fn raw_call(lua: &Lua, args: MultiValue) -> mlua::Result<(bool, Value)> {
-    let Some(mut state) = lua.app_data_mut::<RunState>() else {
-        return Ok((false, Value::Table(convert::error_table(lua, b"ERR redis.call outside of a script")?)));
-    };
-    if let Err(text) = state.set_command(&args) {
-        drop(state);
-        return Ok((false, Value::Table(convert::error_table(lua, text.as_bytes())?)));
-    }
-    state.call_host();
-    let reply = std::mem::take(&mut state.reply);
-    drop(state);
-    let converted = convert::reply_to_lua(lua, &reply);
-    if let Some(mut state) = lua.app_data_mut::<RunState>() {
-        state.reply = reply;
-    }
-    Ok(match converted? {
-        Ok(value) => (true, value),
-        Err(error) => (false, Value::Table(error)),
-    })
 }
 
 /// The message handler every script runs under (`xpcall`): notes the
@@ -341,7 +284,8 @@ fn error_handler(lua: &Lua, error: Value) -> mlua::Result<Value> {
             break;
         }
     }
-    if let Some(mut state) = lua.app_data_mut::<RunState>() {
+    // SAFETY: as in `log`.
+    if let Some(state) = run_state(lua).map(|ptr| unsafe { &mut *ptr }) {
         state.error_line = line;
     }
     Ok(error)

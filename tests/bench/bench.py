@@ -55,8 +55,8 @@ What it does
 
    * ``return_1``:    ``return 1``;
    * ``incr_expire``: ``INCR`` then ``EXPIRE`` of ``KEYS[1]`` (2 calls);
-   * ``ten_calls``:   ten ``redis.call``\ s, SET, GET and INCR on four keys
-                      derived from ``KEYS[1]`` (see ``SCRIPTS``).
+   * ``ten_calls``:   ten calls, SET, GET and INCR on four keys derived from
+                      ``KEYS[1]`` (see ``SCRIPTS``).
 
    Each script is loaded on both servers with ``redis-cli SCRIPT LOAD`` (again
    after a restart), its SHA1 checked, and run once with ``EVALSHA`` to

@@ -5,8 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use redis::{Commands, Connection};
 
@@ -176,32 +175,11 @@ fn rust_client_with_password_and_database() {
     }
 }
 
-fn script_path() -> String {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/redis_py_check.py").display().to_string()
-}
-
 #[test]
 fn redis_py_8_default_resp3_and_resp2() {
     let Some(python) = needs::tool(Need::RedisPy) else { return };
     let s = Server::start();
-    let mut child = Command::new(&python)
-        .arg(script_path())
-        .arg(s.port.to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("run {}: {e}", python.display()));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("redis_py_check.py did not finish within 60 s");
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = run_python_check(&python, "redis_py_check.py", &[&s.port.to_string()], "redis_py_check.py");
     assert!(
         out.status.success(),
         "redis_py_check.py failed ({}):\n{}{}",
@@ -227,16 +205,7 @@ fn output_of(program: &Path, args: &[&str], input: Option<&[u8]>) -> String {
         let mut stdin = child.stdin.take().expect("piped stdin");
         stdin.write_all(input).unwrap_or_else(|e| panic!("write to `{shown}`: {e}"));
     }
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while child.try_wait().unwrap().is_none() {
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("`{shown}` did not finish within 20 s");
-        }
-        thread::sleep(Duration::from_millis(20));
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = output_within(child, Duration::from_secs(20), &format!("`{shown}`"));
     assert!(out.status.success(), "`{shown}` failed ({}): {}", out.status, String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -15,9 +15,9 @@
 //! through `lua_call`, so it uses one more level of the C call depth limit
 //! (200) than the C version.
 
-use std::ffi::{c_int, c_void};
+use mlua::{Lua, MultiValue, Value};
 
-use mlua::{ffi, Function, LightUserData, Lua, MultiValue, Value, Variadic};
+use super::native::{self, Raise};
 
 /// Registers the global table `bit`.
 pub fn open(lua: &Lua) -> mlua::Result<()> {
@@ -37,10 +37,12 @@ pub fn open(lua: &Lua) -> mlua::Result<()> {
     ];
     let bit = lua.create_table()?;
     for (name, body) in funcs {
-        let f = native(lua, move |lua, args| Ok(MultiValue::from_vec(vec![Value::Number(body(lua, args)?.into())])))?;
+        let f = native::function(lua, move |lua, args| {
+            Ok(MultiValue::from_vec(vec![Value::Number(body(lua, args)?.into())]))
+        })?;
         bit.set(name, f)?;
     }
-    bit.set("tohex", native(lua, tohex)?)?;
+    bit.set("tohex", native::function(lua, tohex)?)?;
     lua.globals().set("bit", bit)
 }
 
@@ -55,8 +57,7 @@ fn barg(lua: &Lua, args: &[Value], idx: usize) -> Result<u32, Raise> {
     };
     let b = (n.unwrap_or(0.0) + 6_755_399_441_055_744.0).to_bits() as u32;
     if b == 0 && n.is_none() {
-        let msg = format!("number expected, got {}", type_name(v));
-        return Err(Raise::Arg(idx as c_int, msg.into_bytes()));
+        return Err(Raise::type_error(idx, "number", v));
     }
     Ok(b)
 }
@@ -91,93 +92,4 @@ fn tohex(lua: &Lua, args: &[Value]) -> Result<MultiValue, Raise> {
         b >>= 4;
     }
     Ok(MultiValue::from_vec(vec![Value::String(lua.create_string(buf)?)]))
-}
-
-/// Lua's name for the type of an argument, `no value` when it is absent.
-fn type_name(v: Option<&Value>) -> &'static str {
-    match v {
-        None => "no value",
-        Some(Value::Nil) => "nil",
-        Some(Value::Boolean(_)) => "boolean",
-        Some(Value::LightUserData(_) | Value::UserData(_)) => "userdata",
-        Some(Value::Integer(_) | Value::Number(_)) => "number",
-        Some(Value::String(_)) => "string",
-        Some(Value::Table(_)) => "table",
-        Some(Value::Function(_)) => "function",
-        Some(Value::Thread(_)) => "thread",
-        Some(_) => "userdata",
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Native call glue: each library function is a C closure whose Rust body runs
-// with `lua_call`; failures come back tagged and are raised from the closure
-// itself, so error values are plain strings located exactly like `luaL_error`
-// and `luaL_argerror` locate them.
-// ---------------------------------------------------------------------------
-
-/// How a library function fails.
-enum Raise {
-    /// `luaL_argerror(narg, msg)`.
-    Arg(c_int, Vec<u8>),
-    /// An error from the embedding (memory, conversions) passed through as is.
-    Lua(mlua::Error),
-}
-
-impl From<mlua::Error> for Raise {
-    fn from(e: mlua::Error) -> Self {
-        Raise::Lua(e)
-    }
-}
-
-/// Its address tags a failure coming back from a Rust body.
-static FAIL_TAG: u8 = 0;
-
-fn fail_tag() -> *mut c_void {
-    std::ptr::addr_of!(FAIL_TAG) as *mut c_void
-}
-
-type NativeBody = dyn Fn(&Lua, &[Value]) -> Result<MultiValue, Raise>;
-
-/// Wraps `body` into a Lua function that raises its failures as Lua errors.
-fn native(lua: &Lua, body: impl Fn(&Lua, &[Value]) -> Result<MultiValue, Raise> + 'static) -> mlua::Result<Function> {
-    let body: Box<NativeBody> = Box::new(body);
-    let inner = lua.create_function(move |lua, args: Variadic<Value>| {
-        let (kind, narg, msg) = match body(lua, &args) {
-            Ok(values) => return Ok(values),
-            Err(Raise::Lua(e)) => return Err(e),
-            Err(Raise::Arg(narg, msg)) => (1, narg, msg),
-        };
-        Ok(MultiValue::from_vec(vec![
-            Value::LightUserData(LightUserData(fail_tag())),
-            Value::Integer(kind),
-            Value::Integer(narg.into()),
-            Value::String(lua.create_string(msg)?),
-        ]))
-    })?;
-    // SAFETY: `call_body` follows the Lua C API protocol for a C closure with
-    // one upvalue, which is exactly what is pushed here.
-    unsafe { lua.exec_raw(inner, |state| ffi::lua_pushcclosure(state, call_body, 1)) }
-}
-
-/// The C side of [`native`]: calls upvalue 1 with all arguments and raises
-/// tagged failures. No Rust value that needs dropping is alive when
-/// `lua_error` unwinds out of this frame.
-unsafe extern "C-unwind" fn call_body(state: *mut ffi::lua_State) -> c_int {
-    // SAFETY: `state` is the running Lua state and the closure has one upvalue.
-    unsafe {
-        let nargs = ffi::lua_gettop(state);
-        ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
-        ffi::lua_insert(state, 1);
-        ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
-        let nres = ffi::lua_gettop(state);
-        if nres != 4
-            || ffi::lua_type(state, 1) != ffi::LUA_TLIGHTUSERDATA
-            || ffi::lua_touserdata(state, 1) != fail_tag()
-        {
-            return nres;
-        }
-        let narg = ffi::lua_tointeger(state, 3) as c_int;
-        ffi::luaL_argerror(state, narg, ffi::lua_tostring(state, 4))
-    }
 }

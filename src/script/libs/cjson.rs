@@ -21,22 +21,18 @@
 //! `lua_call`, so it uses one more level of the C call depth limit (200).
 
 use std::cell::RefCell;
-use std::ffi::{c_int, c_void};
+use std::ffi::c_int;
 use std::rc::Rc;
 
-use mlua::{ffi, Function, LightUserData, Lua, MultiValue, Table, Value, Variadic};
+use mlua::{LightUserData, Lua, MultiValue, Table, Value};
+
+use super::native::{self, c_i64, number, type_name, Next, Raise, MAX_C_STACK};
 
 /// Registers the global table `cjson`.
 pub fn open(lua: &Lua) -> mlua::Result<()> {
     let module = module(lua)?;
     lua.globals().set("cjson", module)
 }
-
-/// Slots the Lua C API lets a C function use (`LUAI_MAXCSTACK`).
-const MAX_C_STACK: i64 = 8000;
-
-/// 2^63, the bound of C conversions from double to 64-bit integers.
-const I64_LIMIT: f64 = 9_223_372_036_854_775_808.0;
 
 struct Config {
     sparse_convert: bool,
@@ -55,7 +51,7 @@ struct Config {
 struct Ctx {
     cfg: RefCell<Config>,
     /// `lua_next` as a function, to walk tables without holding references.
-    next: Function,
+    next: Next,
 }
 
 type Body = fn(&Lua, &Ctx, &[Value]) -> Result<MultiValue, Raise>;
@@ -73,8 +69,7 @@ fn module(lua: &Lua) -> mlua::Result<Table> {
         encode_keep_buffer: true,
         precision: 14,
     };
-    // SAFETY: `raw_next` follows the Lua C API protocol.
-    let next = unsafe { lua.create_c_function(raw_next) }?;
+    let next = Next::new(lua)?;
     let ctx = Rc::new(Ctx { cfg: RefCell::new(cfg), next });
     let funcs: [(&str, Body); 9] = [
         ("encode", encode),
@@ -93,26 +88,13 @@ fn module(lua: &Lua) -> mlua::Result<Table> {
     let t = lua.create_table()?;
     for (name, body) in funcs {
         let ctx = ctx.clone();
-        t.set(name, native(lua, move |lua, args| body(lua, &ctx, args))?)?;
+        t.set(name, native::function(lua, move |lua, args| body(lua, &ctx, args))?)?;
     }
-    t.set("new", native(lua, |lua, _| Ok(one(Value::Table(module(lua)?))))?)?;
+    t.set("new", native::function(lua, |lua, _| Ok(one(Value::Table(module(lua)?))))?)?;
     t.set("null", Value::LightUserData(LightUserData(std::ptr::null_mut())))?;
     t.set("_NAME", "cjson")?;
     t.set("_VERSION", "2.1.0")?;
     Ok(t)
-}
-
-/// `next` for a table, as a C function: `(t, k) -> k2, v2` or `nil`.
-unsafe extern "C-unwind" fn raw_next(state: *mut ffi::lua_State) -> c_int {
-    // SAFETY: `state` is the running Lua state; argument 1 is always a table.
-    unsafe {
-        ffi::lua_settop(state, 2);
-        if ffi::lua_next(state, 1) != 0 {
-            return 2;
-        }
-        ffi::lua_pushnil(state);
-        1
-    }
 }
 
 fn one(v: Value) -> MultiValue {
@@ -143,10 +125,10 @@ fn set_int(lua: &Lua, args: &[Value], idx: usize, min: i32, max: i32, slot: &mut
         other => number(other),
     };
     let Some(n) = n else {
-        return Err(Raise::Arg(idx as c_int, format!("number expected, got {}", type_name(v)).into()));
+        return Err(Raise::type_error(idx, "number", Some(v)));
     };
     // A C conversion to a 64-bit integer (out of range: INT64_MIN), then to int.
-    let value = if (-I64_LIMIT..I64_LIMIT).contains(&n) { n as i64 } else { i64::MIN } as i32;
+    let value = c_i64(n) as i32;
     if value < min || value > max {
         return Err(Raise::Arg(1, format!("expected integer between {min} and {max}").into()));
     }
@@ -170,7 +152,7 @@ fn enum_option(lua: &Lua, args: &[Value], idx: usize, slot: &mut usize, names: &
         Some(Value::Boolean(b)) => *slot = usize::from(*b),
         Some(v) => {
             let Some(s) = lua.coerce_string(v.clone())? else {
-                return Err(Raise::Arg(idx as c_int, format!("string expected, got {}", type_name(v)).into()));
+                return Err(Raise::type_error(idx, "string", Some(v)));
             };
             let bytes = s.as_bytes();
             let name = bytes.split(|&b| b == 0).next().unwrap_or(&[]);
@@ -298,7 +280,7 @@ fn encode(lua: &Lua, ctx: &Ctx, args: &[Value]) -> Result<MultiValue, Raise> {
             open.next += 1;
             continue;
         }
-        let (key, value): (Value, Value) = ctx.next.call((t, &lv.key))?;
+        let (key, value) = ctx.next.call(t, &lv.key)?;
         if key.is_nil() {
             out.push(b'}');
             lv.leave()?;
@@ -383,28 +365,19 @@ fn append_number(cfg: &Config, out: &mut Vec<u8>, n: f64) -> Result<(), Raise> {
 fn append_string(out: &mut Vec<u8>, s: &[u8]) {
     out.push(b'"');
     for &c in s {
-        let escaped: &[u8] = match c {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            b'/' => b"\\/",
-            b'\x08' => b"\\b",
-            b'\t' => b"\\t",
-            b'\n' => b"\\n",
-            b'\x0c' => b"\\f",
-            b'\r' => b"\\r",
-            0..=0x1f | 0x7f => {
-                out.extend_from_slice(format!("\\u{c:04x}").as_bytes());
-                continue;
-            }
-            _ => {
-                out.push(c);
-                continue;
-            }
-        };
-        out.extend_from_slice(escaped);
+        if c >= 0x20 && !matches!(c, b'"' | b'\\' | b'/' | 0x7f) {
+            out.push(c);
+        } else if let Some(e) = ESCAPES.iter().find(|e| e[1] == c) {
+            out.extend_from_slice(&[b'\\', e[0]]);
+        } else {
+            out.extend_from_slice(format!("\\u{c:04x}").as_bytes());
+        }
     }
     out.push(b'"');
 }
+
+/// Two-character escapes: the letter after the backslash and the byte.
+const ESCAPES: [[u8; 2]; 8] = [*b"\"\"", *b"\\\\", *b"//", *b"b\x08", *b"t\t", *b"n\n", *b"f\x0c", *b"r\r"];
 
 /// `printf("%.<precision>g")` for a double.
 fn format_g(x: f64, precision: usize) -> String {
@@ -422,37 +395,31 @@ fn format_g(x: f64, precision: usize) -> String {
         );
     }
     let p = precision.max(1);
-    let sci = format!("{:.*e}", p - 1, x);
+    if x.fract() == 0.0 && x.abs() < 10f64.powi(p as i32) {
+        return (x as i64).to_string();
+    }
+    // The digits rounded to `p` places: for normal numbers the shortest
+    // representation when it has no more digits (rounding gives the same),
+    // else exact rounding.
+    let mut sci = format!("{:e}", x.abs());
+    if !x.is_normal() || sci.find('e').unwrap_or(0) > p + usize::from(sci.contains('.')) {
+        sci = format!("{:.*e}", p - 1, x.abs());
+    }
     let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exp: i32 = exp.parse().unwrap_or(0);
-    let strip =
-        |s: &str| if s.contains('.') { s.trim_end_matches('0').trim_end_matches('.').to_string() } else { s.into() };
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let digits = digits.trim_end_matches('0');
     if exp < -4 || exp >= p as i32 {
-        format!("{}e{}{:02}", strip(mantissa), if exp < 0 { '-' } else { '+' }, exp.unsigned_abs())
+        let (first, rest) = digits.split_at(1);
+        let dot = if rest.is_empty() { "" } else { "." };
+        format!("{sign}{first}{dot}{rest}e{}{:02}", if exp < 0 { '-' } else { '+' }, exp.unsigned_abs())
+    } else if exp < 0 {
+        format!("{sign}0.{}{digits}", "0".repeat(exp.unsigned_abs() as usize - 1))
+    } else if digits.len() <= exp as usize + 1 {
+        format!("{sign}{digits}{}", "0".repeat(exp as usize + 1 - digits.len()))
     } else {
-        strip(&format!("{:.*}", (p as i32 - 1 - exp) as usize, x))
-    }
-}
-
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Integer(i) => Some(*i as f64),
-        Value::Number(n) => Some(*n),
-        _ => None,
-    }
-}
-
-/// Lua's name for the type of a value.
-fn type_name(v: &Value) -> &'static str {
-    match v {
-        Value::Nil => "nil",
-        Value::Boolean(_) => "boolean",
-        Value::Integer(_) | Value::Number(_) => "number",
-        Value::String(_) => "string",
-        Value::Table(_) => "table",
-        Value::Function(_) => "function",
-        Value::Thread(_) => "thread",
-        _ => "userdata",
+        let (int, frac) = digits.split_at(exp as usize + 1);
+        format!("{sign}{int}.{frac}")
     }
 }
 
@@ -581,17 +548,10 @@ impl Parser<'_> {
             let unescaped = match c {
                 b'"' => break,
                 0 => return self.fail("unexpected end of string"),
-                b'\\' => match self.at(self.ptr + 1) {
-                    b'"' => b'"',
-                    b'\\' => b'\\',
-                    b'/' => b'/',
-                    b'b' => b'\x08',
-                    b't' => b'\t',
-                    b'n' => b'\n',
-                    b'f' => b'\x0c',
-                    b'r' => b'\r',
-                    b'u' if self.unicode_escape() => continue,
-                    b'u' => return self.fail("invalid unicode escape code"),
+                b'\\' => match (self.at(self.ptr + 1), ESCAPES.iter().find(|e| e[0] == self.at(self.ptr + 1))) {
+                    (_, Some(e)) => e[1],
+                    (b'u', _) if self.unicode_escape() => continue,
+                    (b'u', _) => return self.fail("invalid unicode escape code"),
                     _ => return self.fail("invalid escape code"),
                 },
                 _ => {
@@ -658,7 +618,7 @@ fn decode(lua: &Lua, ctx: &Ctx, args: &[Value]) -> Result<MultiValue, Raise> {
         return Err(Raise::Arg(1, "expected 1 argument".into()));
     }
     let Some(input) = lua.coerce_string(args[0].clone())? else {
-        return Err(Raise::Arg(1, format!("string expected, got {}", type_name(&args[0])).into()));
+        return Err(Raise::type_error(1, "string", Some(&args[0])));
     };
     let data = input.as_bytes();
     if data.len() >= 2 && (data[0] == 0 || data[1] == 0) {
@@ -807,80 +767,5 @@ fn exponent(s: &[u8], i: usize, mark: u8) -> usize {
         end
     } else {
         i
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Native call glue. Each library function is a C closure whose Rust body runs
-// with `lua_call`. Failures come back tagged and are raised from the closure
-// itself, so error values are plain strings positioned exactly as `luaL_error`
-// and `luaL_argerror` position them.
-// ---------------------------------------------------------------------------
-
-/// How a library function fails.
-enum Raise {
-    /// `luaL_error(msg)`: the message prefixed with the caller's position.
-    Error(Vec<u8>),
-    /// `luaL_argerror(narg, msg)`.
-    Arg(c_int, Vec<u8>),
-    /// An error from the embedding (memory, conversions) passed through as is.
-    Lua(mlua::Error),
-}
-
-impl From<mlua::Error> for Raise {
-    fn from(e: mlua::Error) -> Self {
-        Raise::Lua(e)
-    }
-}
-
-/// Its address tags a failure coming back from a Rust body.
-static FAIL_TAG: u8 = 0;
-
-fn fail_tag() -> *mut c_void {
-    std::ptr::addr_of!(FAIL_TAG) as *mut c_void
-}
-
-/// Wraps `body` into a Lua function that raises its failures as Lua errors.
-fn native(lua: &Lua, body: impl Fn(&Lua, &[Value]) -> Result<MultiValue, Raise> + 'static) -> mlua::Result<Function> {
-    let inner = lua.create_function(move |lua, args: Variadic<Value>| {
-        let (kind, narg, msg) = match body(lua, &args) {
-            Ok(values) => return Ok(values),
-            Err(Raise::Lua(e)) => return Err(e),
-            Err(Raise::Error(msg)) => (0, 0, msg),
-            Err(Raise::Arg(narg, msg)) => (1, narg, msg),
-        };
-        let (tag, msg) = (LightUserData(fail_tag()), lua.create_string(msg)?);
-        let (kind, narg) = (Value::Integer(kind), Value::Integer(narg.into()));
-        Ok(MultiValue::from_vec(vec![Value::LightUserData(tag), kind, narg, Value::String(msg)]))
-    })?;
-    // SAFETY: `call_body` follows the Lua C API protocol for a C closure with
-    // one upvalue, which is exactly what is pushed here.
-    unsafe { lua.exec_raw(inner, |state| ffi::lua_pushcclosure(state, call_body, 1)) }
-}
-
-/// The C side of [`native`]: calls upvalue 1 with the arguments and raises
-/// tagged failures. No Rust value that needs dropping is alive when an error
-/// unwinds out of this frame.
-unsafe extern "C-unwind" fn call_body(state: *mut ffi::lua_State) -> c_int {
-    // SAFETY: `state` is the running Lua state and the closure has one upvalue.
-    unsafe {
-        let nargs = ffi::lua_gettop(state);
-        ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
-        ffi::lua_insert(state, 1);
-        ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
-        let nres = ffi::lua_gettop(state);
-        if nres != 4
-            || ffi::lua_type(state, 1) != ffi::LUA_TLIGHTUSERDATA
-            || ffi::lua_touserdata(state, 1) != fail_tag()
-        {
-            return nres;
-        }
-        if ffi::lua_tointeger(state, 2) == 1 {
-            ffi::luaL_argerror(state, ffi::lua_tointeger(state, 3) as c_int, ffi::lua_tostring(state, 4));
-        }
-        ffi::luaL_where(state, 1);
-        ffi::lua_pushvalue(state, 4);
-        ffi::lua_concat(state, 2);
-        ffi::lua_error(state)
     }
 }

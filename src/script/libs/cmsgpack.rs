@@ -19,25 +19,25 @@
 //! is a C closure that calls its Rust body through `lua_call`, so it uses
 //! one more level of the C call depth limit (200).
 
-use std::ffi::{c_int, c_void};
+use mlua::{Lua, MultiValue, Table, Value};
 
-use mlua::{ffi, Function, LightUserData, Lua, MultiValue, Table, Value, Variadic};
+use super::native::{self, c_i64, number, spread, Args, Raise, MAX_C_STACK};
 
 /// Registers the global table `cmsgpack`.
 pub fn open(lua: &Lua) -> mlua::Result<()> {
     let t = lua.create_table()?;
-    t.set("pack", native(lua, pack)?)?;
-    t.set("unpack", native(lua, |lua, args| unpack(lua, args, 0, 0, args.len()))?)?;
+    t.set("pack", native::function_args(lua, pack)?)?;
+    t.set("unpack", native::function_args(lua, |lua, args| unpack(lua, args, 0, 0, args.len()))?)?;
     t.set(
         "unpack_one",
-        native(lua, |lua, args| {
+        native::function_args(lua, |lua, args| {
             let offset = opt_integer(lua, args, 2)?;
             unpack(lua, args, 1, offset, args.len().min(1))
         })?,
     )?;
     t.set(
         "unpack_limit",
-        native(lua, |lua, args| {
+        native::function_args(lua, |lua, args| {
             let limit = check_integer(lua, args, 2)?;
             let offset = opt_integer(lua, args, 3)?;
             unpack(lua, args, limit, offset, args.len().min(1))
@@ -50,32 +50,8 @@ pub fn open(lua: &Lua) -> mlua::Result<()> {
     lua.globals().set("cmsgpack", t)
 }
 
-/// Slots the Lua C API lets a C function use (`LUAI_MAXCSTACK`).
-const MAX_C_STACK: i64 = 8000;
-
 /// Tables this deep are encoded as nil.
 const MAX_NESTING: u32 = 16;
-
-/// 2^63, the bound of C conversions from double to 64-bit integers.
-const I64_LIMIT: f64 = 9_223_372_036_854_775_808.0;
-
-/// A C conversion from double to a 64-bit integer on x86-64 (out of range
-/// and NaN give INT64_MIN).
-fn c_i64(n: f64) -> i64 {
-    if (-I64_LIMIT..I64_LIMIT).contains(&n) {
-        n as i64
-    } else {
-        i64::MIN
-    }
-}
-
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Integer(i) => Some(*i as f64),
-        Value::Number(n) => Some(*n),
-        _ => None,
-    }
-}
 
 /// `luaL_checkinteger(idx)`.
 fn check_integer(lua: &Lua, args: &Args, idx: usize) -> Result<i64, Raise> {
@@ -87,7 +63,7 @@ fn check_integer(lua: &Lua, args: &Args, idx: usize) -> Result<i64, Raise> {
     };
     match n {
         Some(n) => Ok(c_i64(n)),
-        None => Err(Raise::Arg(idx as c_int, format!("number expected, got {}", type_name(v.as_ref())).into())),
+        None => Err(Raise::type_error(idx, "number", v.as_ref())),
     }
 }
 
@@ -96,21 +72,6 @@ fn opt_integer(lua: &Lua, args: &Args, idx: usize) -> Result<i64, Raise> {
     match args.get(idx)? {
         None | Some(Value::Nil) => Ok(0),
         Some(_) => check_integer(lua, args, idx),
-    }
-}
-
-/// Lua's name for the type of an argument, `no value` when it is absent.
-fn type_name(v: Option<&Value>) -> &'static str {
-    match v {
-        None => "no value",
-        Some(Value::Nil) => "nil",
-        Some(Value::Boolean(_)) => "boolean",
-        Some(Value::Integer(_) | Value::Number(_)) => "number",
-        Some(Value::String(_)) => "string",
-        Some(Value::Table(_)) => "table",
-        Some(Value::Function(_)) => "function",
-        Some(Value::Thread(_)) => "thread",
-        Some(_) => "userdata",
     }
 }
 
@@ -282,7 +243,7 @@ struct Open {
 fn unpack(lua: &Lua, args: &Args, limit: i64, offset: i64, base: usize) -> Result<MultiValue, Raise> {
     let arg = args.get(1)?;
     let Some(input) = arg.clone().map(|v| lua.coerce_string(v)).transpose()?.flatten() else {
-        return Err(Raise::Arg(1, format!("string expected, got {}", type_name(arg.as_ref())).into()));
+        return Err(Raise::type_error(1, "string", arg.as_ref()));
     };
     let data = input.as_bytes();
     let len = data.len() as i64;
@@ -440,180 +401,5 @@ fn scalar(lua: &Lua, data: &[u8], pos: &mut usize, byte: u8) -> Result<(Value, O
         0xdc | 0xde => Ok((Value::Nil, Some((take(pos, 2)?, byte == 0xde)))),
         0xdd | 0xdf => Ok((Value::Nil, Some((take(pos, 4)?, byte == 0xdf)))),
         _ => Err(Stop::BadFormat),
-    }
-}
-
-/// How a library function fails.
-enum Raise {
-    /// `luaL_error(msg)`: the message prefixed with the caller's position.
-    Error(Vec<u8>),
-    /// `luaL_argerror(narg, msg)`.
-    Arg(c_int, Vec<u8>),
-    /// A Lua runtime error raised from C code: the message alone.
-    Plain(Vec<u8>),
-    /// An error from the embedding (memory, conversions) passed through as is.
-    Lua(mlua::Error),
-}
-
-impl Raise {
-    /// Kind for the C side (0 positioned, 1 argument, 2 plain), argument, message.
-    fn parts(self) -> (i64, c_int, Vec<u8>) {
-        match self {
-            Raise::Error(msg) => (0, 0, msg),
-            Raise::Arg(narg, msg) => (1, narg, msg),
-            Raise::Plain(msg) => (2, 0, msg),
-            Raise::Lua(e) => (2, 0, e.to_string().into_bytes()),
-        }
-    }
-}
-
-impl From<mlua::Error> for Raise {
-    fn from(e: mlua::Error) -> Self {
-        Raise::Lua(e)
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Native call glue. Each library function is a C closure whose Rust body runs
-// with `lua_call`. Failures come back tagged and are raised from the closure
-// itself, so error values are plain strings positioned exactly as `luaL_error`
-// and `luaL_argerror` position them. Many arguments travel packed in a table
-// and many results come back in one, so a call never holds more than a few
-// registry references.
-// ---------------------------------------------------------------------------
-
-/// Arguments passed inline to the Rust body; more travel in a table.
-const INLINE_ARGS: c_int = 8;
-
-/// Their addresses tag a failure, a spread result and packed arguments.
-static TAGS: [u8; 3] = [0; 3];
-const FAIL: usize = 0;
-const SPREAD: usize = 1;
-const PACKED: usize = 2;
-
-fn tag(which: usize) -> *mut c_void {
-    std::ptr::addr_of!(TAGS[which]) as *mut c_void
-}
-
-fn is_tag(v: Option<&Value>, which: usize) -> bool {
-    matches!(v, Some(Value::LightUserData(p)) if p.0 == tag(which))
-}
-
-/// The arguments of a call, 1-based as in the Lua C API.
-struct Args {
-    inline: Vec<Value>,
-    packed: Option<Table>,
-    len: usize,
-}
-
-impl Args {
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Argument `i`, `None` past the last one.
-    fn get(&self, i: usize) -> mlua::Result<Option<Value>> {
-        if i == 0 || i > self.len {
-            return Ok(None);
-        }
-        match &self.packed {
-            Some(t) => t.raw_get(i).map(Some),
-            None => Ok(self.inline.get(i - 1).cloned()),
-        }
-    }
-}
-
-/// Results to return from a table holding them at 1..n.
-fn spread(results: Table, n: i64) -> Result<MultiValue, Raise> {
-    let tag = Value::LightUserData(LightUserData(tag(SPREAD)));
-    Ok(MultiValue::from_vec(vec![tag, Value::Table(results), Value::Integer(n)]))
-}
-
-type NativeBody = dyn Fn(&Lua, &Args) -> Result<MultiValue, Raise>;
-
-/// Wraps `body` into a Lua function that raises its failures as Lua errors.
-fn native(lua: &Lua, body: impl Fn(&Lua, &Args) -> Result<MultiValue, Raise> + 'static) -> mlua::Result<Function> {
-    let body: Box<NativeBody> = Box::new(body);
-    let inner = lua.create_function(move |lua, values: Variadic<Value>| {
-        let args = if is_tag(values.first(), PACKED) {
-            let len = match values.get(2) {
-                Some(Value::Integer(n)) => *n as usize,
-                _ => 0,
-            };
-            Args { inline: Vec::new(), packed: values.get(1).and_then(Value::as_table).cloned(), len }
-        } else {
-            let len = values.len();
-            Args { inline: Vec::from(values), packed: None, len }
-        };
-        let (kind, narg, msg) = match body(lua, &args) {
-            Ok(values) => return Ok(values),
-            Err(Raise::Lua(e)) => return Err(e),
-            Err(raise) => raise.parts(),
-        };
-        let (tag, msg) = (LightUserData(tag(FAIL)), lua.create_string(msg)?);
-        let (kind, narg) = (Value::Integer(kind), Value::Integer(narg.into()));
-        Ok(MultiValue::from_vec(vec![Value::LightUserData(tag), kind, narg, Value::String(msg)]))
-    })?;
-    // SAFETY: `call_body` follows the Lua C API protocol for a C closure with
-    // one upvalue, which is exactly what is pushed here.
-    unsafe { lua.exec_raw(inner, |state| ffi::lua_pushcclosure(state, call_body, 1)) }
-}
-
-/// The C side of [`native`]: calls upvalue 1 with the arguments, raises
-/// tagged failures and spreads tagged results. No Rust value that needs
-/// dropping is alive when an error unwinds out of this frame.
-unsafe extern "C-unwind" fn call_body(state: *mut ffi::lua_State) -> c_int {
-    // SAFETY: `state` is the running Lua state, the closure has one upvalue,
-    // and every push stays within the slots a C function is guaranteed.
-    unsafe {
-        let mut nargs = ffi::lua_gettop(state);
-        if nargs > INLINE_ARGS {
-            ffi::lua_createtable(state, nargs, 0);
-            ffi::lua_insert(state, 1);
-            for i in (1..=nargs).rev() {
-                ffi::lua_rawseti(state, 1, i.into());
-            }
-            ffi::lua_pushlightuserdata(state, tag(PACKED));
-            ffi::lua_insert(state, 1);
-            ffi::lua_pushinteger(state, nargs as ffi::lua_Integer);
-            nargs = 3;
-        }
-        ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
-        ffi::lua_insert(state, 1);
-        ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
-        let nres = ffi::lua_gettop(state);
-        if nres == 0 || ffi::lua_type(state, 1) != ffi::LUA_TLIGHTUSERDATA {
-            return nres;
-        }
-        let first = ffi::lua_touserdata(state, 1);
-        if first == tag(SPREAD) && nres == 3 {
-            let n = ffi::lua_tointeger(state, 3) as c_int;
-            ffi::lua_settop(state, 2);
-            ffi::lua_remove(state, 1);
-            if ffi::lua_checkstack(state, n) == 0 {
-                ffi::luaL_error(state, c"stack overflow (too many results)".as_ptr());
-            }
-            for i in 1..=n {
-                ffi::lua_rawgeti(state, 1, i as ffi::lua_Integer);
-            }
-            ffi::lua_remove(state, 1);
-            return n;
-        }
-        if first != tag(FAIL) || nres != 4 {
-            return nres;
-        }
-        match ffi::lua_tointeger(state, 2) {
-            1 => {
-                let narg = ffi::lua_tointeger(state, 3) as c_int;
-                ffi::luaL_argerror(state, narg, ffi::lua_tostring(state, 4));
-            }
-            2 => ffi::lua_pushvalue(state, 4),
-            _ => {
-                ffi::luaL_where(state, 1);
-                ffi::lua_pushvalue(state, 4);
-                ffi::lua_concat(state, 2);
-            }
-        }
-        ffi::lua_error(state)
     }
 }

@@ -16,40 +16,26 @@
 //! that calls its Rust body through `lua_call`, so it uses one more level of
 //! the C call depth limit (200).
 
-use std::ffi::{c_int, c_void};
+use std::ffi::c_int;
 
-use mlua::{ffi, Function, LightUserData, Lua, MultiValue, Table, Value, Variadic};
+use mlua::{Lua, LuaString, MultiValue, Value};
+
+use super::native::{self, c_i64, number, spread, Args, Raise, I64_LIMIT, MAX_C_STACK};
 
 /// Registers the global table `struct`.
 pub fn open(lua: &Lua) -> mlua::Result<()> {
     let t = lua.create_table()?;
-    t.set("pack", native(lua, pack)?)?;
-    t.set("unpack", native(lua, unpack)?)?;
-    t.set("size", native(lua, size)?)?;
+    t.set("pack", native::function_args(lua, pack)?)?;
+    t.set("unpack", native::function_args(lua, unpack)?)?;
+    t.set("size", native::function_args(lua, size)?)?;
     lua.globals().set("struct", t)
 }
-
-/// Slots the Lua C API lets a C function use (`LUAI_MAXCSTACK`).
-const MAX_C_STACK: usize = 8000;
 
 /// Largest integer size in bytes.
 const MAX_INT_SIZE: usize = 32;
 
 /// Default for `!`: the alignment of a double.
 const MAX_ALIGN: usize = 8;
-
-/// 2^63, the bound of C conversions from double to 64-bit integers.
-const I64_LIMIT: f64 = 9_223_372_036_854_775_808.0;
-
-/// A C conversion from double to a signed 64-bit integer on x86-64 (out of
-/// range and NaN give INT64_MIN).
-fn c_i64(n: f64) -> i64 {
-    if (-I64_LIMIT..I64_LIMIT).contains(&n) {
-        n as i64
-    } else {
-        i64::MIN
-    }
-}
 
 /// A C conversion from double to an unsigned 64-bit integer as x86-64 code
 /// does it: values from 2^63 are reduced by 2^63 first.
@@ -148,29 +134,6 @@ impl Format<'_> {
     }
 }
 
-fn number(v: &Value) -> Option<f64> {
-    match v {
-        Value::Integer(i) => Some(*i as f64),
-        Value::Number(n) => Some(*n),
-        _ => None,
-    }
-}
-
-/// Lua's name for the type of an argument, `no value` when it is absent.
-fn type_name(v: Option<&Value>) -> &'static str {
-    match v {
-        None => "no value",
-        Some(Value::Nil) => "nil",
-        Some(Value::Boolean(_)) => "boolean",
-        Some(Value::Integer(_) | Value::Number(_)) => "number",
-        Some(Value::String(_)) => "string",
-        Some(Value::Table(_)) => "table",
-        Some(Value::Function(_)) => "function",
-        Some(Value::Thread(_)) => "thread",
-        Some(_) => "userdata",
-    }
-}
-
 /// `luaL_checknumber(idx)`; `missing` is what an absent argument reads as.
 fn check_number(lua: &Lua, args: &Args, idx: usize, missing: Option<&Value>) -> Result<f64, Raise> {
     let v = args.get(idx)?;
@@ -180,21 +143,22 @@ fn check_number(lua: &Lua, args: &Args, idx: usize, missing: Option<&Value>) -> 
         Some(other) => number(other),
         None => None,
     };
-    n.ok_or_else(|| Raise::Arg(idx as c_int, format!("number expected, got {}", type_name(v)).into()))
+    n.ok_or_else(|| Raise::type_error(idx, "number", v))
 }
 
 /// `luaL_checklstring(idx)`; `missing` is what an absent argument reads as.
-fn check_string(lua: &Lua, args: &Args, idx: usize, missing: Option<&Value>) -> Result<Vec<u8>, Raise> {
+fn check_string(lua: &Lua, args: &Args, idx: usize, missing: Option<&Value>) -> Result<LuaString, Raise> {
     let v = args.get(idx)?;
     let v = v.as_ref().or(missing);
     match v.map(|v| lua.coerce_string(v.clone())).transpose()?.flatten() {
-        Some(s) => Ok(s.as_bytes().to_vec()),
-        None => Err(Raise::Arg(idx as c_int, format!("string expected, got {}", type_name(v)).into())),
+        Some(s) => Ok(s),
+        None => Err(Raise::type_error(idx, "string", v)),
     }
 }
 
 fn pack(lua: &Lua, args: &Args) -> Result<MultiValue, Raise> {
     let fmt = check_string(lua, args, 1, None)?;
+    let fmt = fmt.as_bytes();
     let mut f = Format::new(&fmt);
     // The C code pushes a nil right after the arguments, so the first
     // missing argument reads as nil rather than as no value.
@@ -231,6 +195,7 @@ fn pack(lua: &Lua, args: &Args) -> Result<MultiValue, Raise> {
             }
             b'c' | b's' => {
                 let s = check_string(lua, args, arg, missing)?;
+                let s = s.as_bytes();
                 arg += 1;
                 if size == 0 {
                     size = s.len();
@@ -264,7 +229,9 @@ fn get_integer(bytes: &[u8], little: bool, signed: bool) -> f64 {
 
 fn unpack(lua: &Lua, args: &Args) -> Result<MultiValue, Raise> {
     let fmt = check_string(lua, args, 1, None)?;
+    let fmt = fmt.as_bytes();
     let data = check_string(lua, args, 2, None)?;
+    let data = data.as_bytes();
     let ld = data.len();
     let start = match args.get(3)? {
         None | Some(Value::Nil) => 1,
@@ -284,7 +251,7 @@ fn unpack(lua: &Lua, args: &Args) -> Result<MultiValue, Raise> {
         if size > ld || pos > ld - size {
             return Err(too_short());
         }
-        if args.len() + n + 2 > MAX_C_STACK {
+        if (args.len() + n + 2) as i64 > MAX_C_STACK {
             return Err(Raise::Error("stack overflow (too many results)".into()));
         }
         let value = match opt {
@@ -296,11 +263,10 @@ fn unpack(lua: &Lua, args: &Args) -> Result<MultiValue, Raise> {
                 if !f.little {
                     bytes.reverse();
                 }
-                let n = match bytes.try_into() {
+                Value::Number(match bytes.try_into() {
                     Ok(b4) => f64::from(f32::from_le_bytes(b4)),
                     Err(b8) => f64::from_le_bytes(b8.try_into().unwrap_or([0; 8])),
-                };
-                Value::Number(n)
+                })
             }
             b'c' => {
                 if size == 0 {
@@ -348,6 +314,7 @@ fn unpack(lua: &Lua, args: &Args) -> Result<MultiValue, Raise> {
 
 fn size(lua: &Lua, args: &Args) -> Result<MultiValue, Raise> {
     let fmt = check_string(lua, args, 1, None)?;
+    let fmt = fmt.as_bytes();
     let mut f = Format::new(&fmt);
     let mut pos: usize = 0;
     while let Some(opt) = f.next_option() {
@@ -365,176 +332,4 @@ fn size(lua: &Lua, args: &Args) -> Result<MultiValue, Raise> {
         pos = pos.wrapping_add(size);
     }
     Ok(MultiValue::from_vec(vec![Value::Integer(pos as i64)]))
-}
-
-/// How a library function fails.
-enum Raise {
-    /// `luaL_error(msg)`: the message prefixed with the caller's position.
-    Error(Vec<u8>),
-    /// `luaL_argerror(narg, msg)`.
-    Arg(c_int, Vec<u8>),
-    /// An error from the embedding (memory, conversions) passed through as is.
-    Lua(mlua::Error),
-}
-
-impl Raise {
-    /// Kind for the C side (0 positioned, 1 argument, 2 plain), argument, message.
-    fn parts(self) -> (i64, c_int, Vec<u8>) {
-        match self {
-            Raise::Error(msg) => (0, 0, msg),
-            Raise::Arg(narg, msg) => (1, narg, msg),
-            Raise::Lua(e) => (2, 0, e.to_string().into_bytes()),
-        }
-    }
-}
-
-impl From<mlua::Error> for Raise {
-    fn from(e: mlua::Error) -> Self {
-        Raise::Lua(e)
-    }
-}
-
-// ---------------------------------------------------------------------------
-// Native call glue. Each library function is a C closure whose Rust body runs
-// with `lua_call`. Failures come back tagged and are raised from the closure
-// itself, so error values are plain strings positioned exactly as `luaL_error`
-// and `luaL_argerror` position them. Many arguments travel packed in a table
-// and many results come back in one, so a call never holds more than a few
-// registry references.
-// ---------------------------------------------------------------------------
-
-/// Arguments passed inline to the Rust body; more travel in a table.
-const INLINE_ARGS: c_int = 8;
-
-/// Their addresses tag a failure, a spread result and packed arguments.
-static TAGS: [u8; 3] = [0; 3];
-const FAIL: usize = 0;
-const SPREAD: usize = 1;
-const PACKED: usize = 2;
-
-fn tag(which: usize) -> *mut c_void {
-    std::ptr::addr_of!(TAGS[which]) as *mut c_void
-}
-
-fn is_tag(v: Option<&Value>, which: usize) -> bool {
-    matches!(v, Some(Value::LightUserData(p)) if p.0 == tag(which))
-}
-
-/// The arguments of a call, 1-based as in the Lua C API.
-struct Args {
-    inline: Vec<Value>,
-    packed: Option<Table>,
-    len: usize,
-}
-
-impl Args {
-    fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Argument `i`, `None` past the last one.
-    fn get(&self, i: usize) -> mlua::Result<Option<Value>> {
-        if i == 0 || i > self.len {
-            return Ok(None);
-        }
-        match &self.packed {
-            Some(t) => t.raw_get(i).map(Some),
-            None => Ok(self.inline.get(i - 1).cloned()),
-        }
-    }
-}
-
-/// Results to return from a table holding them at 1..n.
-fn spread(results: Table, n: i64) -> Result<MultiValue, Raise> {
-    let tag = Value::LightUserData(LightUserData(tag(SPREAD)));
-    Ok(MultiValue::from_vec(vec![tag, Value::Table(results), Value::Integer(n)]))
-}
-
-type NativeBody = dyn Fn(&Lua, &Args) -> Result<MultiValue, Raise>;
-
-/// Wraps `body` into a Lua function that raises its failures as Lua errors.
-fn native(lua: &Lua, body: impl Fn(&Lua, &Args) -> Result<MultiValue, Raise> + 'static) -> mlua::Result<Function> {
-    let body: Box<NativeBody> = Box::new(body);
-    let inner = lua.create_function(move |lua, values: Variadic<Value>| {
-        let args = if is_tag(values.first(), PACKED) {
-            let len = match values.get(2) {
-                Some(Value::Integer(n)) => *n as usize,
-                _ => 0,
-            };
-            Args { inline: Vec::new(), packed: values.get(1).and_then(Value::as_table).cloned(), len }
-        } else {
-            let len = values.len();
-            Args { inline: Vec::from(values), packed: None, len }
-        };
-        let (kind, narg, msg) = match body(lua, &args) {
-            Ok(values) => return Ok(values),
-            Err(Raise::Lua(e)) => return Err(e),
-            Err(raise) => raise.parts(),
-        };
-        let (tag, msg) = (LightUserData(tag(FAIL)), lua.create_string(msg)?);
-        let (kind, narg) = (Value::Integer(kind), Value::Integer(narg.into()));
-        Ok(MultiValue::from_vec(vec![Value::LightUserData(tag), kind, narg, Value::String(msg)]))
-    })?;
-    // SAFETY: `call_body` follows the Lua C API protocol for a C closure with
-    // one upvalue, which is exactly what is pushed here.
-    unsafe { lua.exec_raw(inner, |state| ffi::lua_pushcclosure(state, call_body, 1)) }
-}
-
-/// The C side of [`native`]: calls upvalue 1 with the arguments, raises
-/// tagged failures and spreads tagged results. No Rust value that needs
-/// dropping is alive when an error unwinds out of this frame.
-unsafe extern "C-unwind" fn call_body(state: *mut ffi::lua_State) -> c_int {
-    // SAFETY: `state` is the running Lua state, the closure has one upvalue,
-    // and every push stays within the slots a C function is guaranteed.
-    unsafe {
-        let mut nargs = ffi::lua_gettop(state);
-        if nargs > INLINE_ARGS {
-            ffi::lua_createtable(state, nargs, 0);
-            ffi::lua_insert(state, 1);
-            for i in (1..=nargs).rev() {
-                ffi::lua_rawseti(state, 1, i.into());
-            }
-            ffi::lua_pushlightuserdata(state, tag(PACKED));
-            ffi::lua_insert(state, 1);
-            ffi::lua_pushinteger(state, nargs as ffi::lua_Integer);
-            nargs = 3;
-        }
-        ffi::lua_pushvalue(state, ffi::lua_upvalueindex(1));
-        ffi::lua_insert(state, 1);
-        ffi::lua_call(state, nargs, ffi::LUA_MULTRET);
-        let nres = ffi::lua_gettop(state);
-        if nres == 0 || ffi::lua_type(state, 1) != ffi::LUA_TLIGHTUSERDATA {
-            return nres;
-        }
-        let first = ffi::lua_touserdata(state, 1);
-        if first == tag(SPREAD) && nres == 3 {
-            let n = ffi::lua_tointeger(state, 3) as c_int;
-            ffi::lua_settop(state, 2);
-            ffi::lua_remove(state, 1);
-            if ffi::lua_checkstack(state, n) == 0 {
-                ffi::luaL_error(state, c"stack overflow (too many results)".as_ptr());
-            }
-            for i in 1..=n {
-                ffi::lua_rawgeti(state, 1, i as ffi::lua_Integer);
-            }
-            ffi::lua_remove(state, 1);
-            return n;
-        }
-        if first != tag(FAIL) || nres != 4 {
-            return nres;
-        }
-        match ffi::lua_tointeger(state, 2) {
-            1 => {
-                let narg = ffi::lua_tointeger(state, 3) as c_int;
-                ffi::luaL_argerror(state, narg, ffi::lua_tostring(state, 4));
-            }
-            2 => ffi::lua_pushvalue(state, 4),
-            _ => {
-                ffi::luaL_where(state, 1);
-                ffi::lua_pushvalue(state, 4);
-                ffi::lua_concat(state, 2);
-            }
-        }
-        ffi::lua_error(state)
-    }
 }

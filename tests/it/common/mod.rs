@@ -19,7 +19,7 @@ use std::fs::{self, File};
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -294,6 +294,37 @@ pub fn signal(pid: u32, sig: libc::c_int) {
     if unsafe { libc::kill(pid, sig) } != 0 {
         panic!("kill({pid}, {sig}) failed: {}", io::Error::last_os_error());
     }
+}
+
+/// Runs the Python program `tests/py/<script>` with `python` (from
+/// [`needs::Need::RedisPy`]) and `args`, without standard input, and
+/// returns its output; fails the test, naming the run `what`, if it has
+/// not finished within 60 s.
+pub fn run_python_check(python: &Path, script: &str, args: &[&str], what: &str) -> Output {
+    let child = Command::new(python)
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py").join(script))
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("run {}: {e}", python.display()));
+    output_within(child, Duration::from_secs(60), what)
+}
+
+/// Waits for `child` and returns its output; kills it and fails the test,
+/// naming it `what`, if it has not finished within `limit` (whole seconds).
+pub fn output_within(mut child: Child, limit: Duration, what: &str) -> Output {
+    let deadline = Instant::now() + limit;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{what} did not finish within {} s", limit.as_secs());
+        }
+        thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
 }
 
 fn spawn(port: u16, dir: &Path, root: &Path, env: &[(String, String)], args: &[String]) -> Child {

@@ -5,13 +5,8 @@
 //! RESP2 and over RESP3. The program prints one line per check; both
 //! runs must print exactly what Redis 7.0 makes them print.
 
-use std::path::Path;
-use std::process::{Command, Stdio};
-use std::thread;
-use std::time::{Duration, Instant};
-
 use crate::common::needs::{self, Need};
-use crate::common::Server;
+use crate::common::{run_python_check, Server};
 
 const EXPECTED: &str = r#"acquire: True
 acquire taken: False
@@ -66,28 +61,10 @@ done
 #[test]
 fn redis_py_lock_and_registered_scripts() {
     let Some(python) = needs::tool(Need::RedisPy) else { return };
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/py/scripting_check.py");
     let s = Server::start();
     for protocol in ["2", "3"] {
-        let mut child = Command::new(&python)
-            .arg(&script)
-            .arg(s.port.to_string())
-            .arg(protocol)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap_or_else(|e| panic!("run {}: {e}", python.display()));
-        let deadline = Instant::now() + Duration::from_secs(60);
-        while child.try_wait().unwrap().is_none() {
-            if Instant::now() > deadline {
-                let _ = child.kill();
-                let _ = child.wait();
-                panic!("scripting_check.py (RESP{protocol}) did not finish within 60 s");
-            }
-            thread::sleep(Duration::from_millis(20));
-        }
-        let out = child.wait_with_output().unwrap();
+        let what = format!("scripting_check.py (RESP{protocol})");
+        let out = run_python_check(&python, "scripting_check.py", &[&s.port.to_string(), protocol], &what);
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert!(out.status.success(), "scripting_check.py (RESP{protocol}) failed ({}):\n{stdout}{stderr}", out.status);
