@@ -60,7 +60,7 @@ mod sandbox;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use mlua::{Function, HookTriggers, Lua, MultiValue, Table, Value, VmState};
+use mlua::{ffi, Function, HookTriggers, Lua, MultiValue, Table, Value, VmState};
 
 use crate::protocol::{Args, Reply};
 
@@ -423,7 +423,7 @@ impl Scripts {
             return;
         };
         let lua = &self.interpreter.lua;
-        if let Err(e) = fill(lua, &self.keys, keys).and_then(|_| fill(lua, &self.argv, argv)) {
+        if let Err(e) = fill(lua, &self.keys, &self.argv, keys, argv) {
             out.error(&format!("ERR {e}"));
             return;
         }
@@ -456,17 +456,37 @@ fn shebang_flags(body: &[u8]) -> Result<FunctionFlags, String> {
     Ok(flags)
 }
 
-/// Sets `table[1..=n]` to `args` and clears what a longer earlier list
-/// left behind.
-fn fill(lua: &Lua, table: &Table, args: Args<'_>) -> mlua::Result<()> {
-    let old = table.raw_len();
+/// Sets `KEYS` and `ARGV` to this run's keys and arguments (clearing
+/// what a longer earlier list left behind), in one protected call.
+fn fill(lua: &Lua, keys_table: &Table, argv_table: &Table, keys: Args<'_>, argv: Args<'_>) -> mlua::Result<()> {
+    // SAFETY: the closure only pushes and sets values on the stack slots
+    // it was given (two tables), one at a time within the three slots
+    // `exec_raw` guarantees, and holds nothing that needs dropping should
+    // Lua raise an error (out of memory).
+    unsafe {
+        lua.exec_raw::<()>((keys_table, argv_table), |state| {
+            let top = ffi::lua_gettop(state);
+            fill_raw(state, top - 1, keys);
+            fill_raw(state, top, argv);
+        })
+    }
+}
+
+/// Sets the table at stack index `table` to `args`, as [`fill`] says.
+///
+/// # Safety
+/// `state` is in a protected call with a table at `table` and room for
+/// one more value.
+unsafe fn fill_raw(state: *mut ffi::lua_State, table: std::ffi::c_int, args: Args<'_>) {
+    let old = ffi::lua_objlen(state, table);
     for (i, arg) in args.iter().enumerate() {
-        table.raw_set(i + 1, lua.create_string(arg)?)?;
+        ffi::lua_pushlstring(state, arg.as_ptr().cast(), arg.len());
+        ffi::lua_rawseti(state, table, (i + 1) as _);
     }
     for i in args.len() + 1..=old {
-        table.raw_set(i, Value::Nil)?;
+        ffi::lua_pushnil(state);
+        ffi::lua_rawseti(state, table, i as _);
     }
-    Ok(())
 }
 
 /// The text of an error a script raised: an `{err=...}` table's text as
