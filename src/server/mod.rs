@@ -446,29 +446,45 @@ impl Server {
                     break;
                 }
             }
-            // The command's buffers leave the connection while it runs, so
-            // that a long script can serve every other connection.
-            let io = conn.take_io();
-            let args = io.parser.args(&io.rbuf);
             let (db_index, resp3) = (state.clients[key].db, state.clients[key].resp3);
             let changes_before = state.persist.aof.changes;
-            let mut wbuf = io.wbuf;
-            let mut busy = Busy::new(poll, listeners, LISTENER_TOKEN_BASE, conns, key, *now_ms);
-            let mut ctx = Ctx {
-                store,
-                server: state,
-                client_key: key,
-                db_index,
-                out: Reply::new(&mut wbuf, resp3),
-                now_ms: *now_ms,
-                caller: Caller::Client,
-                unserved: false,
-                busy: Some(&mut busy),
-            };
-            cmd::execute(&mut ctx, args);
-            look_again.extend(busy.finish());
+            if may_run_script(conn.parser.args(&conn.rbuf).get(0)) {
+                // The command's buffers leave the connection while it runs,
+                // so that a long script can serve every other connection.
+                let io = conn.take_io();
+                let args = io.parser.args(&io.rbuf);
+                let mut wbuf = io.wbuf;
+                let mut busy = Busy::new(poll, listeners, LISTENER_TOKEN_BASE, conns, key, *now_ms);
+                let mut ctx = Ctx {
+                    store,
+                    server: state,
+                    client_key: key,
+                    db_index,
+                    out: Reply::new(&mut wbuf, resp3),
+                    now_ms: *now_ms,
+                    caller: Caller::Client,
+                    unserved: false,
+                    busy: Some(&mut busy),
+                };
+                cmd::execute(&mut ctx, args);
+                look_again.extend(busy.finish());
+                conns[key].restore_io(conn::CommandIo { rbuf: io.rbuf, wbuf, parser: io.parser });
+            } else {
+                let args = conn.parser.args(&conn.rbuf);
+                let mut ctx = Ctx {
+                    store,
+                    server: state,
+                    client_key: key,
+                    db_index,
+                    out: Reply::new(&mut conn.wbuf, resp3),
+                    now_ms: *now_ms,
+                    caller: Caller::Client,
+                    unserved: false,
+                    busy: None,
+                };
+                cmd::execute(&mut ctx, args);
+            }
             let conn = &mut conns[key];
-            conn.restore_io(conn::CommandIo { rbuf: io.rbuf, wbuf, parser: io.parser });
             let client = &state.clients[key];
             if client.close_after_reply {
                 conn.closing = true;
@@ -613,4 +629,17 @@ fn admit(
     debug_assert_eq!(client_key, key, "connection and session slabs move in step");
     debug!("accepted client {peer} as id {}", state.next_client_id - 1);
     Some(key)
+}
+
+/// Whether a command may run a script (`EVAL`, `EVALSHA`, their `_RO`
+/// forms, `FCALL`, `FCALL_RO`, or `EXEC` of a queue holding one): those
+/// run with their connection's buffers set aside, so that a long script
+/// can answer everyone else (see `busy`). One look at the name's length
+/// and first letter settles almost every other command.
+fn may_run_script(name: &[u8]) -> bool {
+    const RUNNERS: [&[u8]; 7] = [b"eval", b"evalsha", b"eval_ro", b"evalsha_ro", b"fcall", b"fcall_ro", b"exec"];
+    if !(4..=10).contains(&name.len()) || !matches!(name[0] | 0x20, b'e' | b'f') {
+        return false;
+    }
+    RUNNERS.iter().any(|runner| name.eq_ignore_ascii_case(runner))
 }

@@ -9,7 +9,7 @@
 //! field are the reply types of those names.
 
 use super::eval;
-use crate::common::Server;
+use crate::common::{is_redis, Server};
 use crate::lists::wire::{bulk, bulks, int, Wire, NIL, OK};
 
 /// Script bodies and their exact replies, in any client protocol.
@@ -254,4 +254,26 @@ fn replies_to_lua_values_in_resp3_mode() {
             bulks(&["f", "v"]),
         );
     }
+}
+
+/// A returned table nested deeper than 1000 levels, or holding itself, is
+/// refused whole: the client gets the error and nothing of the table, and
+/// the connection and server carry on. Efis's choice: Redis writes part
+/// of the reply first, so there is nothing to compare against.
+#[test]
+fn tables_too_deep_to_return_are_refused_whole() {
+    if is_redis() {
+        return;
+    }
+    let s = Server::start();
+    let mut w = Wire::open(&s);
+    let deep =
+        |levels: usize| format!("local t = {{}} local c = t for i = 1, {levels} do c[1] = {{}} c = c[1] end return t");
+    for body in ["local t = {} t[1] = t return t".to_string(), deep(2000)] {
+        w.is(&eval(&body, &[], &[]), "-ERR reached lua stack limit\r\n");
+        w.is(&["PING"], "+PONG\r\n");
+    }
+    let fine = w.call(&eval(&deep(999), &[], &[]));
+    w.check(fine.starts_with(b"*1\r\n*1\r\n"), "999 levels are returned");
+    w.is(&["PING"], "+PONG\r\n");
 }
