@@ -286,6 +286,11 @@ impl Interpreter {
             state.host = None;
             (state.resp3, state.error_line.take(), state.killed.take())
         };
+        // A script that came near the limit (or passed it) leaves garbage
+        // the incremental collector would keep for a while: collect now.
+        if self.lua.used_memory() > MEMORY_LIMIT / 4 {
+            let _ = self.lua.gc_collect();
+        }
         if let Some(why) = killed {
             out.error(&with_origin(&why, origin, error_line));
             return;

@@ -317,3 +317,27 @@ fn select_inside_a_script_stays_inside() {
     w.is(&eval("return redis.pcall('select', 'x')", &[], &[]), "-ERR value is not an integer or out of range\r\n");
     w.is(&["GET", "k"], bulk("db0"));
 }
+
+/// A script that holds more than an interpreter may (512 MiB) ends with
+/// Redis's out-of-memory error instead of growing the server without
+/// bound; the memory goes back, and the next script runs. Efis's choice:
+/// Redis bounds scripts only by `maxmemory`.
+#[test]
+fn a_script_past_the_memory_limit_fails_and_the_server_carries_on() {
+    if is_redis() {
+        return;
+    }
+    let s = Server::start();
+    let mut w = Wire::open(&s);
+    let body = "local t = {} local s = string.rep('x', 1024 * 1024) for i = 1, 600 do t[i] = s .. i end return #t";
+    let got = w.call(&eval(body, &[], &[]));
+    w.check(got.starts_with(b"-ERR not enough memory script: "), format!("got {:?}", String::from_utf8_lossy(&got)));
+    w.is(&eval("return 1", &[], &[]), int(1));
+    let info = String::from_utf8_lossy(&w.call(&["INFO", "memory"])).into_owned();
+    let lua: u64 = info
+        .lines()
+        .find_map(|line| line.strip_prefix("used_memory_vm_eval:"))
+        .and_then(|v| v.trim().parse().ok())
+        .expect("INFO memory has used_memory_vm_eval");
+    w.check(lua < 64 * 1024 * 1024, format!("the interpreter gave its memory back: {lua} bytes"));
+}
