@@ -9,17 +9,16 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::common::{is_redis, Server};
-use crate::lists::wire::{
-    arity, bulk, bulks, events_until_marker, int, subscribe_key_events, Reply, Wire, EMPTY, NIL, NOT_INT, OK, SYNTAX,
-    WRONGTYPE,
+use crate::common::wire::{
+    arity, bulk, bulks, events_until_marker, int, subscribe_key_events, Reply, Wire, EMPTY, NIL, NOT_FLOAT, NOT_INT,
+    OK, SYNTAX, WRONGTYPE,
 };
+use crate::common::{is_redis, Server};
 
 /// Keys of other types, for the WRONGTYPE checks. (Every non-hash kind
 /// takes the same path through the type check; sets and sorted sets are
 /// left out so that these tests do not depend on those families.)
 const OTHER_TYPES: [&str; 2] = ["string", "list"];
-const NOT_FLOAT: &str = "-ERR value is not a valid float\r\n";
 
 fn make_other_types(w: &mut Wire) {
     w.is(&["SET", "string", "x"], OK);

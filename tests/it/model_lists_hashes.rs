@@ -14,8 +14,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
+use crate::common::wire::{Reply, Wire};
 use crate::common::Server;
-use crate::lists::wire::{Reply, Wire};
 
 const WRONGTYPE: &str = "WRONGTYPE Operation against a key holding the wrong kind of value";
 const KEYS: [&str; 3] = ["k0", "k1", "k2"];

@@ -16,8 +16,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 
+use crate::common::wire::{bulk, int, parse, show, Wire, EMPTY, NIL};
 use crate::common::Server;
-use crate::sets::wire::{bulk, int, parse, show, Wire, EMPTY, NIL};
 
 /// Members used by both families: short, shared prefixes, binary.
 const MEMBERS: [&[u8]; 10] = [b"a", b"b", b"c", b"d", b"e", b"aa", b"", b"\0", b"x\r\ny", b"\xff"];

@@ -10,10 +10,13 @@
 //! Tests that need a program or a right from outside the project ask
 //! [`needs`] for it, which records them as skipped (and lists them when
 //! the test binary exits) or fails them under `EFIS_REQUIRE_TOOLS=1`.
+//!
+//! Tests that compare exact reply bytes on a raw socket use [`wire`].
 
 #![allow(dead_code)]
 
 pub mod needs;
+pub mod wire;
 
 use std::fs::{self, File};
 use std::io::{self, ErrorKind, Read, Write};

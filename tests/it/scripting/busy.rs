@@ -9,8 +9,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use super::sha1_hex;
+use crate::common::wire::{parse, Reply};
 use crate::common::*;
-use crate::lists::wire::{parse, Reply};
 use crate::pubsub::expect;
 
 const BUSY_SCRIPT: &[u8] =

@@ -9,8 +9,8 @@
 //! field are the reply types of those names.
 
 use super::eval;
+use crate::common::wire::{bulk, bulks, int, Wire, NIL, OK};
 use crate::common::{is_redis, Server};
-use crate::lists::wire::{bulk, bulks, int, Wire, NIL, OK};
 
 /// Script bodies and their exact replies, in any client protocol.
 const SAME_IN_BOTH: &[(&str, &str)] = &[

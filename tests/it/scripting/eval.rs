@@ -3,8 +3,8 @@
 //! `redis.*` helpers.
 
 use super::{call, eval, script_error, sha1_hex};
+use crate::common::wire::{arity, bulk, bulks, int, Wire, NIL, OK};
 use crate::common::Server;
-use crate::lists::wire::{arity, bulk, bulks, int, Wire, NIL, OK};
 
 const NOSCRIPT: &str = "-NOSCRIPT No matching script. Please use EVAL.\r\n";
 const NOT_INT: &str = "-ERR value is not an integer or out of range\r\n";

@@ -3,8 +3,8 @@
 
 use super::functions::library;
 use super::{call, sha1_hex};
+use crate::common::wire::{bulk, parse, Reply, Wire, OK};
 use crate::common::{is_redis, Server};
-use crate::lists::wire::{bulk, parse, Reply, Wire, OK};
 
 /// One function as FUNCTION LIST shows it.
 struct Function<'a> {

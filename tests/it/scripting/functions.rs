@@ -3,8 +3,8 @@
 //! the errors of each.
 
 use super::{call, function_error, NOT_ALLOWED};
+use crate::common::wire::{bulk, Wire, OK};
 use crate::common::Server;
-use crate::lists::wire::{bulk, Wire, OK};
 
 const READ_ONLY: &str = "ERR Write commands are not allowed from read-only scripts.";
 const WRITE_FLAG: &str = "-ERR Can not execute a script with write flag using *_ro command.\r\n";

@@ -25,7 +25,7 @@
 //! * `durability` (Efis only): scripts and functions are all-or-nothing
 //!   across a `kill -9`.
 //!
-//! The raw-wire helpers are `crate::lists::wire`; the ones here build
+//! The raw-wire helpers are `crate::common::wire`; the ones here build
 //! script commands and the error texts scripts produce.
 
 mod busy;

@@ -3,8 +3,8 @@
 //! `cjson`, `cmsgpack`, `bit` and `struct` libraries Redis bundles.
 
 use super::{eval, script_error};
+use crate::common::wire::{bulk, int, Wire};
 use crate::common::Server;
-use crate::lists::wire::{bulk, int, Wire};
 
 fn missing_global(name: &str) -> String {
     format!("ERR user_script:1: Script attempted to access nonexistent global variable '{name}'")

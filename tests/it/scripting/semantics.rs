@@ -6,8 +6,8 @@
 //! only the script's database.
 
 use super::{call, eval, script_error, sha1_hex, NOT_ALLOWED};
+use crate::common::wire::{bulk, bulks, int, Wire, NIL, OK};
 use crate::common::*;
-use crate::lists::wire::{bulk, bulks, int, Wire, NIL, OK};
 use crate::pubsub::{bulks as messages, expect};
 
 const READ_ONLY: &str = "ERR Write commands are not allowed from read-only scripts.";

@@ -26,11 +26,11 @@ mod zadd_and_scores;
 
 use std::collections::BTreeSet;
 
-use crate::common::{is_redis, Server};
-use crate::sets::wire::{
+use crate::common::wire::{
     arity, array, bulk, bulks, double, events_until_marker, int, subscribe_key_events, Reply, Wire, EMPTY, NIL,
     NOT_FLOAT, NOT_INT, SYNTAX, WRONGTYPE,
 };
+use crate::common::{is_redis, Server};
 
 const NOT_FLOAT_RANGE: &str = "-ERR min or max is not a float\r\n";
 const NOT_LEX_RANGE: &str = "-ERR min or max not valid string range item\r\n";
