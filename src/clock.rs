@@ -9,6 +9,12 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// Current Unix time in microseconds, for what shows the real time to
+/// the microsecond (`MONITOR` lines).
+pub fn unix_us() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_micros() as i64).unwrap_or(0)
+}
+
 /// Current Unix time in milliseconds (0 if the system clock is before 1970).
 pub fn unix_ms() -> i64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_millis() as i64).unwrap_or(0)

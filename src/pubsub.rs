@@ -172,6 +172,10 @@ pub struct PubSub {
     /// `notify-keyspace-events` as class bits.
     pub flags: u32,
     pub outbox: Outbox,
+    /// While the running client's replies are muted (`CLIENT REPLY
+    /// OFF|SKIP`): the spans of its buffer that hold pushes for it, which
+    /// are sent anyway.
+    pub own_pushes: Option<Vec<(usize, usize)>>,
 }
 
 impl Default for PubSub {
@@ -184,6 +188,7 @@ impl Default for PubSub {
             next_seq: 0,
             flags: KEYSPACE | KEYEVENT | ALL,
             outbox: Outbox::default(),
+            own_pushes: None,
         }
     }
 }
@@ -193,6 +198,15 @@ impl PubSub {
     #[inline]
     pub fn active(&self) -> bool {
         self.total != 0
+    }
+
+    /// Notes a push the running client wrote into its own buffer, from
+    /// `from` to `to`, in case its replies are muted.
+    #[inline]
+    pub fn own_push(&mut self, from: usize, to: usize) {
+        if let Some(spans) = &mut self.own_pushes {
+            spans.push((from, to));
+        }
     }
 
     /// Channels plus patterns `client` is subscribed to.
@@ -317,6 +331,8 @@ impl PubSub {
                 out.bulk(message);
                 if client != own.key {
                     self.outbox.messages.push((client, start, self.outbox.data.len()));
+                } else if let Some(spans) = &mut self.own_pushes {
+                    spans.push((start, own.buf.len()));
                 }
                 receivers += 1;
             }
@@ -336,6 +352,8 @@ impl PubSub {
                 out.bulk(message);
                 if client != own.key {
                     self.outbox.messages.push((client, start, self.outbox.data.len()));
+                } else if let Some(spans) = &mut self.own_pushes {
+                    spans.push((start, own.buf.len()));
                 }
                 receivers += 1;
             }

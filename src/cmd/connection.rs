@@ -307,7 +307,9 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             } else if is(mode, "off") {
                 client.reply_mode = ReplyMode::Off;
             } else if is(mode, "skip") {
-                if client.reply_mode == ReplyMode::On {
+                // Skips the next command's reply, unless replies are off;
+                // run while skipping, it skips one more.
+                if client.reply_mode != ReplyMode::Off {
                     client.reply_mode = ReplyMode::Skip;
                 }
             } else {
@@ -395,6 +397,9 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let mut addr = None;
     let mut laddr = None;
     let mut skip_me = true;
+    // `TYPE`: whether the clients to kill are subscribed (`pubsub`) or
+    // not (`normal`); `Some(None)` for a type no client has.
+    let mut kind: Option<Option<bool>> = None;
     let mut i = 2;
     while i + 1 < args.len() {
         let (opt, value) = (args.get(i), args.get(i + 1));
@@ -416,8 +421,20 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             } else {
                 return Err(CmdError::Syntax);
             };
-        } else if is(opt, "type") || is(opt, "user") || is(opt, "maxage") {
-            // Accepted; every client is a normal client of user default.
+        } else if is(opt, "type") {
+            // No replicas or masters here: those types match nobody.
+            if !["normal", "master", "replica", "slave", "pubsub"].iter().any(|k| is(value, k)) {
+                return Err(CmdError::Owned(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(value))));
+            }
+            kind = Some(if is(value, "normal") {
+                Some(false)
+            } else if is(value, "pubsub") {
+                Some(true)
+            } else {
+                None
+            });
+        } else if is(opt, "user") || is(opt, "maxage") {
+            // Accepted; every client is of user default.
         } else {
             return Err(CmdError::Syntax);
         }
@@ -431,6 +448,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         let matches = id.is_none_or(|id| client.id == id)
             && addr.as_ref().is_none_or(|a| &client.addr == a)
             && laddr.as_ref().is_none_or(|a| &client.local_addr == a)
+            && kind.is_none_or(|pubsub| pubsub == Some(client.subscriptions > 0))
             && !(skip_me && key == me);
         if matches {
             client.killed = true;

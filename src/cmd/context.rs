@@ -21,7 +21,7 @@ use crate::store::{Db, Keyspace};
 /// | caller | when nothing to pop | checks¹ | timed, counted | `MONITOR` | logged |
 /// | --- | --- | --- | --- | --- | --- |
 /// | [`Caller::Client`] | blocks | yes | yes | yes | yes |
-/// | [`Caller::Transaction`] | answers null | yes | yes | when queued | yes |
+/// | [`Caller::Transaction`] | answers null | yes | yes | yes, as `EXEC` runs it | yes |
 /// | [`Caller::Wakeup`] | stays blocked | no² | no | no | yes |
 /// | [`Caller::Replay`] | answers null | yes | no | no | no³ |
 /// | [`Caller::Script`] | answers null | yes⁴ | yes | no | yes⁵ |

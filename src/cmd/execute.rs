@@ -7,17 +7,18 @@
 //! for all of them.
 //!
 //! In order, for a client's command:
-//! 1. its `CLIENT REPLY` mode is noted and the end of its reply buffer
+//! 1. under `CLIENT REPLY OFF|SKIP`, the end of its reply buffer is
 //!    marked;
 //! 2. [`dispatch`]: the command is looked up and checked (unknown, arity,
 //!    `NOAUTH`, `MISCONF`), handed to the session modes, which may answer
 //!    it themselves (`+QUEUED`, subscribed mode), then its handler runs;
 //!    if the handler changed data (`persist.dirty` moved), the command is
 //!    logged unless the handler logged a rewrite itself; it is counted
-//!    and timed;
-//! 3. the `MONITOR` line is added;
-//! 4. under `CLIENT REPLY OFF|SKIP` the reply is cut back to the mark;
-//! 5. keys found expired meanwhile are logged as `DEL`s and announced
+//!    and timed, and its `MONITOR` line added (only a command that ran
+//!    gets one; a queued command gets its line when `EXEC` runs it);
+//! 3. under `CLIENT REPLY OFF|SKIP` the reply is cut back to the mark,
+//!    keeping the pushes for the client itself;
+//! 4. keys found expired meanwhile are logged as `DEL`s and announced
 //!    (after the cut, so their push messages are kept).
 //!
 //! A panic in a handler is caught here for every caller but a
@@ -60,37 +61,56 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
 }
 
 /// A socket client's command: [`dispatch`] plus what only a connection
-/// has, its `CLIENT REPLY` mode and `MONITOR` watching it.
+/// has, its `CLIENT REPLY` mode.
 fn run_for_client(ctx: &mut Ctx<'_>, args: Args<'_>) {
-    let (key, now_ms, db_index) = (ctx.client_key, ctx.now_ms, ctx.db_index);
+    let now_ms = ctx.now_ms;
     let client = ctx.client();
-    let reply_mode = client.reply_mode;
-    if reply_mode == ReplyMode::Skip {
-        client.reply_mode = ReplyMode::Skipping;
-    }
     client.last_command_ms = now_ms;
-    let mark = ctx.out.buf.len();
+    if client.reply_mode != ReplyMode::On {
+        run_muted(ctx, args);
+    } else {
+        run_caught(ctx, args);
+    }
+    announce_expired(ctx);
+}
+
+/// [`dispatch`], with a panic turned into an error reply.
+fn run_caught(ctx: &mut Ctx<'_>, args: Args<'_>) {
     if catch_unwind(AssertUnwindSafe(|| dispatch(ctx, args))).is_err() {
         let name = String::from_utf8_lossy(args.get(0)).to_string();
         log::error!("command '{name}' failed with an internal error; the server carries on");
         ctx.out.error(&format!("ERR internal error while running '{name}'"));
     }
-    if !ctx.server.monitors.is_empty() {
-        ctx.server.monitor_line(key, db_index, args, now_ms);
-    }
+}
+
+/// A command under `CLIENT REPLY OFF`, or the one after `CLIENT REPLY
+/// SKIP`: its replies are cut back, but the pushes it wrote for its own
+/// client ((un)subscribe confirmations, messages) are sent anyway, as in
+/// Redis. A `CLIENT REPLY ON` it runs unmutes its own `+OK`.
+#[cold]
+fn run_muted(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let client = ctx.client();
-    let suppress = match reply_mode {
-        ReplyMode::Off => client.reply_mode != ReplyMode::On,
-        ReplyMode::Skip => true,
-        _ => false,
-    };
+    if client.reply_mode == ReplyMode::Skip {
+        client.reply_mode = ReplyMode::Skipping;
+    }
+    let mark = ctx.out.buf.len();
+    ctx.server.pubsub.own_pushes = Some(Vec::new());
+    run_caught(ctx, args);
+    let pushes = ctx.server.pubsub.own_pushes.take().unwrap_or_default();
+    let client = ctx.client();
+    let unmuted = client.reply_mode == ReplyMode::On;
     if client.reply_mode == ReplyMode::Skipping {
         client.reply_mode = ReplyMode::On;
     }
-    if suppress {
-        ctx.out.buf.truncate(mark);
+    if !unmuted {
+        let buf = &mut *ctx.out.buf;
+        let mut end = mark;
+        for (from, to) in pushes {
+            buf.copy_within(from..to, end);
+            end += to - from;
+        }
+        buf.truncate(end);
     }
-    announce_expired(ctx);
 }
 
 /// Keys that expired while the command ran: logged, announced, counted.
@@ -161,7 +181,11 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
     if spec.is_write() && ctx.server.blocking.any() {
         signal_command_keys(ctx, spec, args);
     }
-    ctx.server.stats.record_command(spec.id, started.elapsed(), args, ctx.now_ms);
+    let server = &mut *ctx.server;
+    server.stats.record_command(spec.id, started.elapsed(), args, ctx.now_ms, server.clients.get(ctx.client_key));
+    if !server.monitors.is_empty() && matches!(ctx.caller, Caller::Client | Caller::Transaction) {
+        server.monitor_line(ctx.client_key, ctx.db_index, args);
+    }
 }
 
 /// The checks of a command a script calls, with the errors Redis gives a

@@ -29,6 +29,9 @@ pub fn subscribed_mode(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) ->
         ctx.out.array(2);
         ctx.out.bulk(b"pong");
         ctx.out.bulk(if args.len() == 2 { args.get(1) } else { b"" });
+        if !ctx.server.monitors.is_empty() && ctx.caller == Caller::Client {
+            ctx.server.monitor_line(ctx.client_key, ctx.db_index, args);
+        }
         return true;
     }
     if ctx.caller != Caller::Client || spec.flags.contains(Flags::PUBSUB) {
@@ -44,7 +47,9 @@ pub fn subscribed_mode(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) ->
 }
 
 /// One (un)subscription confirmation: `[verb, name, count]` as a push.
+/// A push: sent even when the client's replies are muted.
 fn confirm(ctx: &mut Ctx<'_>, verb: &[u8], name: Option<&[u8]>, count: usize) {
+    let start = ctx.out.buf.len();
     ctx.out.push(3);
     ctx.out.bulk(verb);
     match name {
@@ -52,6 +57,7 @@ fn confirm(ctx: &mut Ctx<'_>, verb: &[u8], name: Option<&[u8]>, count: usize) {
         None => ctx.out.null(),
     }
     ctx.out.int(count as i64);
+    ctx.server.pubsub.own_push(start, ctx.out.buf.len());
 }
 
 fn subscribe_to(ctx: &mut Ctx<'_>, args: Args<'_>, kind: Kind, verb: &[u8]) -> CmdResult {

@@ -216,7 +216,7 @@ impl Interpreter {
             drop(unsafe { Box::from_raw(run) });
             return Err(e);
         }
-        lua.set_hook(HookTriggers::new().every_nth_instruction(HOOK_INSTRUCTIONS), |lua, _| {
+        lua.set_global_hook(HookTriggers::new().every_nth_instruction(HOOK_INSTRUCTIONS), |lua, _| {
             // SAFETY: the hook runs between Lua instructions, when no other
             // reference to the run state is in use.
             let Some(state) = run_state(lua).map(|ptr| unsafe { &mut *ptr }) else { return Ok(VmState::Continue) };

@@ -1,18 +1,22 @@
 //! `MONITOR`: the line each command a client runs adds to the feed that
 //! the loop copies to every monitoring client after the command. A
-//! monitoring client's own commands are not shown, as in Redis.
+//! monitoring client's own commands are not shown, as in Redis; nor are
+//! commands refused before they ran, and those a transaction queues are
+//! shown when `EXEC` runs them. Lines carry the real time, to the
+//! microsecond.
 
 use super::ServerState;
 use crate::protocol::Args;
 
 impl ServerState {
     /// Appends a `MONITOR` line for a command to the shared feed.
-    pub fn monitor_line(&mut self, key: usize, db: usize, args: Args<'_>, now_ms: i64) {
+    pub fn monitor_line(&mut self, key: usize, db: usize, args: Args<'_>) {
         if self.monitors.contains(&key) {
             return;
         }
         let addr = self.clients.get(key).map(|c| c.addr.clone()).unwrap_or_default();
-        let mut line = format!("+{}.{:06} [{} {}]", now_ms / 1000, (now_ms % 1000) * 1000, db, addr);
+        let now_us = crate::clock::unix_us();
+        let mut line = format!("+{}.{:06} [{} {}]", now_us / 1_000_000, now_us % 1_000_000, db, addr);
         for arg in args.iter() {
             line.push_str(" \"");
             for &b in arg {

@@ -9,7 +9,13 @@
 use std::collections::VecDeque;
 use std::time::Duration;
 
+use super::Client;
 use crate::protocol::Args;
+
+/// An entry keeps at most this many arguments (the last one saying how
+/// many more there were), each cut to [`SLOW_ARG_BYTES`] bytes.
+const SLOW_ARGS: usize = 32;
+const SLOW_ARG_BYTES: usize = 128;
 
 /// One slow-log entry.
 #[derive(Debug, Clone)]
@@ -45,7 +51,14 @@ pub struct Stats {
 
 impl Stats {
     #[inline]
-    pub fn record_command(&mut self, command_id: usize, elapsed: Duration, args: Args<'_>, now_ms: i64) {
+    pub fn record_command(
+        &mut self,
+        command_id: usize,
+        elapsed: Duration,
+        args: Args<'_>,
+        now_ms: i64,
+        client: Option<&Client>,
+    ) {
         self.commands += 1;
         if self.per_command.len() <= command_id {
             self.per_command.resize(command_id + 1, (0, 0, 0));
@@ -55,17 +68,37 @@ impl Stats {
         slot.0 += 1;
         slot.1 += micros;
         if self.slowlog_threshold_us >= 0 && micros >= self.slowlog_threshold_us as u64 && self.slowlog_max_len > 0 {
-            self.slowlog_next_id += 1;
-            let kept: Vec<Vec<u8>> = args.iter().take(32).map(|a| a[..a.len().min(128)].to_vec()).collect();
-            self.slowlog.push_front(SlowEntry {
-                id: self.slowlog_next_id - 1,
-                time_s: now_ms / 1000,
-                micros,
-                args: kept,
-                client_addr: String::new(),
-                client_name: Vec::new(),
-            });
-            self.slowlog.truncate(self.slowlog_max_len);
+            self.log_slow(micros, args, now_ms, client);
         }
+    }
+
+    /// Adds a slow-log entry: long argument lists and long arguments are
+    /// shortened as Redis does (`... (N more arguments)`, `... (N more
+    /// bytes)`).
+    #[cold]
+    fn log_slow(&mut self, micros: u64, args: Args<'_>, now_ms: i64, client: Option<&Client>) {
+        self.slowlog_next_id += 1;
+        let shown = args.len().min(SLOW_ARGS);
+        let mut kept: Vec<Vec<u8>> = Vec::with_capacity(shown);
+        for (i, arg) in args.iter().take(shown).enumerate() {
+            if shown != args.len() && i == shown - 1 {
+                kept.push(format!("... ({} more arguments)", args.len() - shown + 1).into_bytes());
+            } else if arg.len() > SLOW_ARG_BYTES {
+                let mut cut = arg[..SLOW_ARG_BYTES].to_vec();
+                cut.extend_from_slice(format!("... ({} more bytes)", arg.len() - SLOW_ARG_BYTES).as_bytes());
+                kept.push(cut);
+            } else {
+                kept.push(arg.to_vec());
+            }
+        }
+        self.slowlog.push_front(SlowEntry {
+            id: self.slowlog_next_id - 1,
+            time_s: now_ms / 1000,
+            micros,
+            args: kept,
+            client_addr: client.map(|c| c.addr.clone()).unwrap_or_default(),
+            client_name: client.map(|c| c.name.clone()).unwrap_or_default(),
+        });
+        self.slowlog.truncate(self.slowlog_max_len);
     }
 }

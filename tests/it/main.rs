@@ -13,6 +13,7 @@
 
 mod common;
 
+mod behaviour;
 mod blocking;
 mod clients;
 mod connection;

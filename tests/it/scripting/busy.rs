@@ -202,3 +202,22 @@ fn a_script_that_wrote_is_unkillable_until_shutdown_nosave() {
     let status = s.stop();
     assert!(status.success(), "exit status after SHUTDOWN NOSAVE: {status}");
 }
+
+/// A loop inside a coroutine is watched like any other: the server goes
+/// busy, and SCRIPT KILL stops it.
+#[test]
+fn a_loop_inside_a_coroutine_is_stopped_by_script_kill() {
+    let s = server();
+    let mut c = s.raw();
+    let body = "local co = coroutine.wrap(function() while true do end end) co() return 1";
+    let mut runner = start(&s, &["EVAL", body, "0"]);
+    wait_busy(&mut c, BUSY_SCRIPT);
+    expect(&mut c, &["SCRIPT", "KILL"], b"+OK\r\n");
+    let reply = read_reply(&mut runner);
+    let want = format!(
+        "-ERR Script killed by user with SCRIPT KILL... script: {}, on @user_script:1.\r\n",
+        sha1_hex(body.as_bytes())
+    );
+    assert_eq!(String::from_utf8_lossy(&reply), want);
+    expect(&mut c, &["PING"], b"+PONG\r\n");
+}
