@@ -46,11 +46,23 @@ fn config(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         if args.len() < 3 {
             return Err(subcommand_arity("config", sub));
         }
+        // A name without glob characters is answered as the client spelt
+        // it, a pattern with the names it matches; each parameter once.
         let mut found: Vec<(String, String)> = Vec::new();
         for pattern in args.iter().skip(2) {
             let lower = pattern.to_ascii_lowercase();
+            let seen = |found: &[(String, String)], name: &str| found.iter().any(|(n, _)| n.eq_ignore_ascii_case(name));
+            if !pattern.iter().any(|b| matches!(b, b'[' | b'*' | b'?')) {
+                let name = String::from_utf8_lossy(pattern);
+                if let Some(value) = ctx.server.param(&String::from_utf8_lossy(&lower)) {
+                    if !seen(&found, &name) {
+                        found.push((name.into_owned(), value.to_string()));
+                    }
+                }
+                continue;
+            }
             for (name, value) in &ctx.server.params {
-                if glob_match(&lower, name.as_bytes()) && !found.iter().any(|(n, _)| n == name) {
+                if glob_match(&lower, name.as_bytes()) && !seen(&found, name) {
                     found.push((name.clone(), value.clone()));
                 }
             }
@@ -61,14 +73,23 @@ fn config(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             ctx.out.bulk(value.as_bytes());
         }
     } else if is(sub, "set") {
-        if args.len() < 4 || !args.len().is_multiple_of(2) {
+        if args.len() < 4 {
             return Err(subcommand_arity("config", sub));
         }
-        let mut changes = Vec::new();
+        if !args.len().is_multiple_of(2) {
+            return Err(CmdError::Syntax);
+        }
+        // Names first, as Redis does: the first unknown, fixed or repeated
+        // name fails the command before any value is looked at.
+        let mut names: Vec<String> = Vec::new();
         for pair in (2..args.len()).step_by(2) {
-            let name = String::from_utf8_lossy(args.get(pair)).to_ascii_lowercase();
+            let name = check_param_name(ctx, args.get(pair), &names)?;
+            names.push(name);
+        }
+        let mut changes = Vec::new();
+        for (name, pair) in names.into_iter().zip((2..args.len()).step_by(2)) {
             let value = String::from_utf8_lossy(args.get(pair + 1)).to_string();
-            validate_param(ctx, &name, &value)?;
+            validate_param(&name, &value)?;
             changes.push((name, value));
         }
         for (name, value) in changes {
@@ -110,18 +131,57 @@ fn config(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 /// Parameters fixed at start (settable only by environment or flag).
-const IMMUTABLE: &[&str] =
-    &["port", "bind", "dir", "backup-path", "databases", "appendfilename", "cluster-enabled", "io-threads"];
+/// `replicaof` and `slaveof` are listed (empty) as Redis lists them, and
+/// are as fixed there.
+const IMMUTABLE: &[&str] = &[
+    "port",
+    "bind",
+    "backup-path",
+    "databases",
+    "appendfilename",
+    "cluster-enabled",
+    "io-threads",
+    "replicaof",
+    "slaveof",
+];
 
-fn validate_param(ctx: &Ctx<'_>, name: &str, value: &str) -> CmdResult {
-    if ctx.server.param(name).is_none() {
-        return Err(CmdError::Owned(format!("ERR Unknown option or number of arguments for CONFIG SET - '{name}'")));
+/// Parameters Redis refuses as "protected" (with `enable-protected-configs`
+/// at its default, `no`).
+const PROTECTED: &[&str] = &["dir", "dbfilename"];
+
+/// The error `CONFIG SET` answers about the parameter `given` (spelt as the
+/// client wrote it).
+fn config_set_failed(given: &str, why: &str) -> CmdError {
+    CmdError::Owned(format!("ERR CONFIG SET failed (possibly related to argument '{given}') - {why}"))
+}
+
+/// Checks one name of a `CONFIG SET` against the known parameters, the
+/// fixed ones and the names `earlier` in the same command; returns it in
+/// lower case.
+fn check_param_name(ctx: &Ctx<'_>, given: &[u8], earlier: &[String]) -> Result<String, CmdError> {
+    let given = String::from_utf8_lossy(given);
+    let name = given.to_ascii_lowercase();
+    if ctx.server.param(&name).is_none() {
+        return Err(CmdError::Owned(format!("ERR Unknown option or number of arguments for CONFIG SET - '{given}'")));
     }
-    let failed =
-        |why: &str| CmdError::Owned(format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}"));
-    if IMMUTABLE.contains(&name) {
-        return Err(failed("can't set immutable config"));
+    let refused = if IMMUTABLE.contains(&name.as_str()) {
+        Some("can't set immutable config")
+    } else if PROTECTED.contains(&name.as_str()) {
+        Some("can't set protected config")
+    } else if earlier.contains(&name) {
+        Some("duplicate parameter")
+    } else {
+        None
+    };
+    match refused {
+        Some(why) => Err(config_set_failed(&given, why)),
+        None => Ok(name),
     }
+}
+
+/// Checks a value for the known, settable parameter `name`.
+fn validate_param(name: &str, value: &str) -> CmdResult {
+    let failed = |why: &str| config_set_failed(name, why);
     let numeric = [
         "backup-interval",
         "backup-keep",

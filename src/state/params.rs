@@ -78,6 +78,8 @@ pub(super) fn default_params(config: &Config) -> Vec<(String, String)> {
         ("lazyfree-lazy-user-del", "no".to_string()),
         ("io-threads", "1".to_string()),
         ("cluster-enabled", "no".to_string()),
+        ("replicaof", String::new()),
+        ("slaveof", String::new()),
     ]
     .into_iter()
     .map(|(n, v)| (n.to_string(), v))

@@ -139,10 +139,8 @@ impl Hash {
         self.table.scan(cursor, count, |e| f(e.key(), value_of(e)))
     }
 
-    /// A random field and its value, from a random 64-bit number. Fields
-    /// after long runs of empty slots are somewhat likelier, as with any
-    /// probe-from-a-random-slot pick; the table's load factor (at least
-    /// 20%) bounds the skew.
+    /// A random field and its value, from a random 64-bit number; every
+    /// field is equally likely (see [`Table::random_slot`]).
     pub fn random(&self, random: u64) -> Option<(&[u8], &[u8])> {
         let slot = self.random_slot(random)?;
         let entry = self.table.at(slot);
@@ -279,6 +277,16 @@ mod tests {
         }
         assert_eq!(seen.len(), 1_000);
         assert!(seen.values().all(|&n| n == 1));
+    }
+
+    #[test]
+    fn a_hash_grown_one_field_at_a_time_to_370_is_mid_resize() {
+        // The integration tests sample such a hash (`behaviour_random`).
+        let mut h = Hash::new();
+        for i in 0..370 {
+            h.insert(&field(i), b"v");
+        }
+        assert!(h.is_resizing());
     }
 
     #[test]

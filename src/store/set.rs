@@ -18,8 +18,8 @@
 //! # Complexity
 //!
 //! Membership test, insert and remove are O(1) on average; a random member
-//! is O(1) expected (the table never drops below 20% load, so the walk to
-//! the next occupied slot from a random slot is short); iteration is O(n).
+//! is O(1) expected and uniform (random slots are drawn until one is
+//! occupied, and the table's load keeps the draws few); iteration is O(n).
 
 use super::entry::{Entry, Value};
 use super::table::Table;
@@ -251,6 +251,16 @@ mod tests {
         }
         assert_eq!(popped, 1000);
         assert!(s.random_member(7).is_none());
+    }
+
+    #[test]
+    fn a_set_grown_one_member_at_a_time_to_370_is_mid_resize() {
+        // The integration tests sample such a set (`behaviour_random`).
+        let mut s = Set::new();
+        for i in 0..370 {
+            s.insert(format!("m{i}").as_bytes());
+        }
+        assert!(s.is_resizing());
     }
 
     #[test]

@@ -42,10 +42,11 @@
 //! handed to the same timer step: the command layer notices that a resize
 //! was left running ([`resizes_left_running`]) and names the command's
 //! keys, so no collection keeps two arrays for good. Random picks
-//! (`SRANDMEMBER`, `HRANDFIELD`, `RANDOMKEY`, `SPOP`) choose an array in
-//! proportion to the entries it holds, and a `SCAN` step stops at a free
-//! slot after ten times `COUNT` slots, so neither walks the nearly empty
-//! new array for a few entries. Before resizing was incremental, growing
+//! (`SRANDMEMBER`, `HRANDFIELD`, `RANDOMKEY`, `SPOP`) draw slots of both
+//! arrays alike until one holds an entry, so every entry is equally
+//! likely, and a `SCAN` step stops at a free slot after ten times `COUNT`
+//! slots, so it does not walk the nearly empty new array for a few
+//! entries. Before resizing was incremental, growing
 //! one 100,000-member set paused the server for several milliseconds, and
 //! a keyspace passing 1,000,000 keys for about 100 ms.
 //!
@@ -100,6 +101,25 @@ fn first_hash_of(slot: usize, capacity: usize) -> u128 {
 /// inserting them all grows nothing.
 fn capacity_for(len: usize) -> usize {
     (len.saturating_mul(5) / 4 + 1).max(MIN_CAPACITY)
+}
+
+/// Slot draws [`Table::random_slot`] makes before it picks by rank.
+const RANDOM_DRAWS: usize = 128;
+
+/// The next number of a splitmix64 sequence kept in `state`.
+#[inline]
+fn splitmix64(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+/// `random` mapped onto `0..n` (bias at most n / 2^64).
+#[inline]
+fn fast_range(random: u64, n: usize) -> usize {
+    ((random as u128 * n as u128) >> 64) as usize
 }
 
 /// End of the hash space: a scan that reaches it is complete.
@@ -578,25 +598,33 @@ impl Table {
         self.slots.entries.iter().flatten().chain(old.into_iter().flatten())
     }
 
-    /// The slot of a random entry: the first occupied slot from a random
-    /// slot, as Redis picks (the load factor, at least 20%, bounds the
-    /// skew). During a resize the array is chosen in proportion to the
-    /// entries it holds, so that the nearly empty new one is rarely walked.
+    /// The slot of a random entry, every entry equally likely, including
+    /// during a resize.
+    ///
+    /// Slots of both arrays are drawn uniformly until one is occupied
+    /// (rejection sampling): taking the first occupied slot after a random
+    /// one instead would favour entries after long free stretches. The
+    /// load over both arrays (rarely under 12%, even mid-resize) keeps the
+    /// expected number of draws small; should `RANDOM_DRAWS`
+    /// draws all miss, the entry is chosen by rank, which is as uniform.
+    /// Further random numbers are derived from `random` (splitmix64).
     pub fn random_slot(&self, random: u64) -> Option<usize> {
         let len = self.len();
         if len == 0 {
             return None;
         }
-        let (slots, offset) = match &self.old {
-            Some(old) if (random >> 32) % (len as u64) < old.slots.len as u64 => (&old.slots, self.slots.capacity()),
-            _ => (&self.slots, 0),
-        };
-        if slots.len == 0 {
-            return None;
+        let total = self.capacity();
+        let mut state = random;
+        for _ in 0..RANDOM_DRAWS {
+            let slot = fast_range(splitmix64(&mut state), total);
+            if self.slot_occupied(slot) {
+                return Some(slot);
+            }
         }
-        let capacity = slots.capacity();
-        let start = ((random as u32 as u64 * capacity as u64) >> 32) as usize;
-        (0..capacity).map(|k| (start + k) % capacity).find(|&i| slots.ctrl[i] != 0).map(|i| offset + i)
+        let rank = fast_range(splitmix64(&mut state), len);
+        let old = self.old.as_ref().map(|old| old.slots.ctrl.iter());
+        let ctrl = self.slots.ctrl.iter().chain(old.into_iter().flatten());
+        ctrl.enumerate().filter(|(_, &c)| c != 0).nth(rank).map(|(i, _)| i)
     }
 
     /// True if the slot holds an entry with an expiry time.

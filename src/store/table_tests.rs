@@ -270,3 +270,44 @@ fn random_picks_and_scan_steps_stay_cheap_during_a_resize() {
     assert!(most < 500, "a step returned {most} entries");
     assert!(steps < t.len(), "{steps} steps for {} entries", t.len());
 }
+
+/// Pearson's chi-square statistic of `counts` against equal expected
+/// counts.
+fn chi_square(counts: &[u64]) -> f64 {
+    let total: u64 = counts.iter().sum();
+    let expected = total as f64 / counts.len() as f64;
+    counts.iter().map(|&c| (c as f64 - expected).powi(2) / expected).sum()
+}
+
+#[test]
+fn random_picks_are_uniform_in_a_settled_and_a_resizing_table() {
+    // A settled table and one whose last insertion started a resize: every
+    // entry must be equally likely, whatever free stretch precedes it.
+    let settled = {
+        let mut t = Table::new();
+        for i in 0..300 {
+            t.insert_new(Entry::new(&key(i), Value::Str(b"v"), None));
+        }
+        t.move_some(usize::MAX);
+        t
+    };
+    let resizing = table_just_resizing(300);
+    assert!(resizing.is_resizing());
+    for t in [&settled, &resizing] {
+        let n = t.len();
+        let index: std::collections::HashMap<Vec<u8>, usize> =
+            t.iter().enumerate().map(|(i, e)| (e.key().to_vec(), i)).collect();
+        let mut counts = vec![0u64; n];
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..n * 100 {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            let slot = t.random_slot(state).unwrap();
+            counts[index[t.at(slot).key()]] += 1;
+        }
+        // n - 1 degrees of freedom (about 300-450); the bound lies far
+        // beyond the 0.001 quantile, while a first-occupied-after-a-random-
+        // slot pick scores several times n.
+        let chi = chi_square(&counts);
+        assert!(chi < 1.5 * n as f64, "chi-square {chi:.1} for {n} entries");
+    }
+}

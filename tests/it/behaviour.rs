@@ -1,12 +1,14 @@
 //! Fine points of Redis 7.0 behaviour: `CLIENT REPLY` muting (pushes are
 //! always sent; the exact OFF/SKIP/ON sequences), `CLIENT KILL TYPE`,
 //! what `MONITOR` shows (only commands that ran, transactions when `EXEC`
-//! runs them, microsecond timestamps) and how the slow log shortens
-//! entries and names their client.
+//! runs them, microsecond timestamps), how the slow log shortens
+//! entries and names their client, and `CONFIG SET`'s refusals (unknown,
+//! fixed and repeated names, in argument order) and `CONFIG GET` of
+//! `replicaof` and `slaveof`.
 
 use std::net::TcpStream;
 
-use crate::common::wire::{encode, parse, show, Reply, Wire};
+use crate::common::wire::{array, bulk, encode, parse, show, Reply, Wire, OK, SYNTAX};
 use crate::common::{read_reply, send, Server};
 
 /// Sends `commands` in one pipeline followed by `ECHO end`, and returns
@@ -272,4 +274,72 @@ fn slowlog_shortens_arguments_and_names_the_client() {
         assert_eq!(entry.items()[4].bytes(), addr.as_bytes());
         assert_eq!(entry.items()[5].bytes(), b"tester");
     }
+}
+
+#[test]
+fn config_set_refusals_and_replicaof() {
+    let server = Server::start();
+    let mut w = Wire::open(&server);
+    let failed =
+        |given: &str, why: &str| format!("-ERR CONFIG SET failed (possibly related to argument '{given}') - {why}\r\n");
+    let unknown = |given: &str| format!("-ERR Unknown option or number of arguments for CONFIG SET - '{given}'\r\n");
+    let maxclients = w.value(&["CONFIG", "GET", "maxclients"]);
+
+    // Names as the client spelt them, in every refusal but a bad value.
+    w.is(&["CONFIG", "SET", "NoSuch", "1"], unknown("NoSuch"));
+    w.is(&["CONFIG", "SET", "maxclients", "100", "maxclients", "200"], failed("maxclients", "duplicate parameter"));
+    w.is(&["CONFIG", "SET", "maxclients", "100", "MAXCLIENTS", "200"], failed("MAXCLIENTS", "duplicate parameter"));
+    w.is(&["CONFIG", "SET", "Databases", "1"], failed("Databases", "can't set immutable config"));
+    w.is(&["CONFIG", "SET", "MAXCLIENTS", "abc"], failed("maxclients", "argument couldn't be parsed into an integer"));
+    // Every name is checked before any value; the first refused name wins.
+    w.is(&["CONFIG", "SET", "maxclients", "x", "nosuch", "1"], unknown("nosuch"));
+    w.is(&["CONFIG", "SET", "nosuch", "1", "databases", "1"], unknown("nosuch"));
+    w.is(&["CONFIG", "SET", "databases", "1", "nosuch", "1"], failed("databases", "can't set immutable config"));
+    w.is(
+        &["CONFIG", "SET", "maxclients", "1", "databases", "1", "maxclients", "2"],
+        failed("databases", "can't set immutable config"),
+    );
+    w.is(
+        &["CONFIG", "SET", "maxclients", "1", "maxclients", "2", "databases", "1"],
+        failed("maxclients", "duplicate parameter"),
+    );
+    // Two names of one setting are not a repetition.
+    w.is(&["CONFIG", "SET", "lua-time-limit", "100", "busy-reply-threshold", "200"], OK);
+    w.is(&["CONFIG", "GET", "lua-time-limit"], array(&[bulk("lua-time-limit"), bulk("200")]));
+    w.is(&["CONFIG", "SET", "maxclients", "1", "timeout"], SYNTAX);
+    w.is(&["CONFIG", "SET", "maxclients"], "-ERR wrong number of arguments for 'config|set' command\r\n");
+    // Refused commands changed nothing.
+    assert_eq!(w.value(&["CONFIG", "GET", "maxclients"]), maxclients);
+
+    // No replication: both names answer an empty value and are fixed.
+    w.is(&["CONFIG", "GET", "replicaof"], array(&[bulk("replicaof"), bulk("")]));
+    w.is(&["CONFIG", "GET", "SLAVEOF"], array(&[bulk("SLAVEOF"), bulk("")]));
+    // A plain name is answered as spelt, a pattern with the real names;
+    // each parameter once.
+    let limit = maxclients.items()[1].bytes().to_vec();
+    w.is(&["CONFIG", "GET", "maxclients", "MAXCLIENTS"], array(&[bulk("maxclients"), bulk(&limit)]));
+    w.is(&["CONFIG", "GET", "MAXCLIENTS", "maxclient*"], array(&[bulk("MAXCLIENTS"), bulk(&limit)]));
+    w.is(&["CONFIG", "GET", "MAXCLIENT*"], array(&[bulk("maxclients"), bulk(&limit)]));
+    w.is(&["CONFIG", "SET", "replicaof", ""], failed("replicaof", "can't set immutable config"));
+    w.is(&["CONFIG", "SET", "slaveof", "no one"], failed("slaveof", "can't set immutable config"));
+    w.is(&["CONFIG", "SET", "dir", "/tmp"], failed("dir", "can't set protected config"));
+    let both = w.value(&["CONFIG", "GET", "replicaof", "slaveof"]);
+    let mut names: Vec<&[u8]> = both.items().iter().step_by(2).map(Reply::bytes).collect();
+    names.sort();
+    assert_eq!(names, [&b"replicaof"[..], b"slaveof"]);
+
+    // Every listed parameter takes its own value back, or is refused as
+    // fixed.
+    let all = w.value(&["CONFIG", "GET", "*"]).into_bulks().expect("CONFIG GET * lists bulk strings");
+    assert!(all.len() > 40, "CONFIG GET * lists {} strings", all.len());
+    let mut refused = Vec::new();
+    for pair in all.chunks(2) {
+        let name = String::from_utf8_lossy(&pair[0]).into_owned();
+        let got = w.call(&["CONFIG".as_bytes(), b"SET", &pair[0], &pair[1]]);
+        let fixed = [failed(&name, "can't set immutable config"), failed(&name, "can't set protected config")];
+        if got != OK.as_bytes() && !fixed.iter().any(|f| got == f.as_bytes()) {
+            refused.push(format!("{name}: {}", show(&got)));
+        }
+    }
+    assert!(refused.is_empty(), "parameters neither settable nor fixed:\n{}", refused.join("\n"));
 }

@@ -14,6 +14,7 @@
 mod common;
 
 mod behaviour;
+mod behaviour_random;
 mod blocking;
 mod clients;
 mod connection;
