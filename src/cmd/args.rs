@@ -83,6 +83,24 @@ pub fn parse_count(text: &[u8]) -> Result<usize, CmdError> {
     usize::try_from(n).map_err(|_| CmdError::Static("ERR value is out of range, must be positive"))
 }
 
+/// The `[LIMIT limit]` option that closes `SINTERCARD` and `ZINTERCARD`,
+/// from argument `from` on: 0 (no limit) when absent.
+pub fn parse_card_limit(args: crate::protocol::Args<'_>, from: usize) -> Result<usize, CmdError> {
+    let mut limit = 0usize;
+    let mut i = from;
+    while i < args.len() {
+        if is(args.get(i), "limit") && i + 1 < args.len() {
+            limit = parse_i64_opt(args.get(i + 1))
+                .and_then(|n| usize::try_from(n).ok())
+                .ok_or(CmdError::Static("ERR LIMIT can't be negative"))?;
+            i += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    Ok(limit)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

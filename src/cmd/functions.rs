@@ -10,7 +10,7 @@
 //! called with `FCALL_RO`.
 
 use super::args::is;
-use super::scripting::{key_count, CommandsForScript};
+use super::scripting::{key_count, keys_and_argv, CommandsForScript};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
@@ -45,22 +45,11 @@ fn call_function(ctx: &mut Ctx<'_>, args: Args<'_>, read_only_command: bool) -> 
         if read_only_command && !flags.no_writes {
             return Err(CmdError::Static("ERR Can not execute a script with write flag using *_ro command."));
         }
-        let (key_args, argv) = (args.tail(3).head(keys), args.tail(3 + keys));
-        ctx.server.script_session.db = ctx.db_index;
+        let (key_args, argv) = keys_and_argv(args, keys);
         let caller_resp3 = ctx.out.resp3;
         let mut reply = Vec::new();
-        let dirty_at_start = ctx.server.persist.dirty;
         let read_only = read_only_command || flags.no_writes;
-        let function_counts = Some(functions.counts());
-        let mut host = CommandsForScript {
-            ctx,
-            read_only,
-            dirty_at_start,
-            function: true,
-            name: &name,
-            command: args,
-            function_counts,
-        };
+        let mut host = CommandsForScript::new(ctx, args, &name, read_only, Some(functions.counts()));
         let options = RunOptions { caller_resp3 };
         functions.call(&name, key_args, argv, options, &mut host, &mut Reply::new(&mut reply, caller_resp3));
         ctx.out.buf.extend_from_slice(&reply);

@@ -90,24 +90,14 @@ fn run_script(ctx: &mut Ctx<'_>, args: Args<'_>, source: Source, read_only: bool
         }
         Ok(sha) => {
             let read_only = read_only || scripts.flags(&sha).is_some_and(|f| f.no_writes);
-            let (key_args, argv) = (args.tail(3).head(keys), args.tail(3 + keys));
-            ctx.server.script_session.db = ctx.db_index;
+            let (key_args, argv) = keys_and_argv(args, keys);
             let options = RunOptions { caller_resp3: ctx.out.resp3 };
             // The reply is built aside (the script holds the context) in a
             // buffer the interpreter keeps from one run to the next.
             let mut reply = std::mem::take(&mut scripts.reply_buffer);
             reply.clear();
             let caller_resp3 = ctx.out.resp3;
-            let dirty_at_start = ctx.server.persist.dirty;
-            let mut host = CommandsForScript {
-                ctx,
-                read_only,
-                dirty_at_start,
-                function: false,
-                name: &sha,
-                command: args,
-                function_counts: None,
-            };
+            let mut host = CommandsForScript::new(ctx, args, &sha, read_only, None);
             scripts.run(&sha, key_args, argv, options, &mut host, &mut Reply::new(&mut reply, caller_resp3));
             ctx.out.buf.extend_from_slice(&reply);
             if reply.capacity() <= 1 << 20 {
@@ -123,20 +113,40 @@ fn run_script(ctx: &mut Ctx<'_>, args: Args<'_>, source: Source, read_only: bool
 
 /// The server as a running script sees it.
 pub(super) struct CommandsForScript<'c, 'a> {
-    pub ctx: &'c mut Ctx<'a>,
-    pub read_only: bool,
+    ctx: &'c mut Ctx<'a>,
+    read_only: bool,
     /// `persist.dirty` when the script began: once it moved, the script
     /// has written and can no longer be killed.
-    pub dirty_at_start: u64,
-    /// A function (`FCALL`), not an `EVAL` script.
-    pub function: bool,
+    dirty_at_start: u64,
     /// The script's SHA-1 or the function's name, and the command that
     /// runs it, for `FUNCTION STATS`.
-    pub name: &'c str,
-    pub command: Args<'c>,
-    /// Libraries and functions loaded, when the libraries are out of the
-    /// shared state (while a function runs).
-    pub function_counts: Option<(usize, usize)>,
+    name: &'c str,
+    command: Args<'c>,
+    /// Libraries and functions loaded, given when a function runs (the
+    /// libraries are then out of the shared state); `None` for an `EVAL`
+    /// script.
+    function_counts: Option<(usize, usize)>,
+}
+
+impl<'c, 'a> CommandsForScript<'c, 'a> {
+    /// The host of script or function `name`, run by `command`, starting
+    /// in the caller's database.
+    pub(super) fn new(
+        ctx: &'c mut Ctx<'a>,
+        command: Args<'c>,
+        name: &'c str,
+        read_only: bool,
+        function_counts: Option<(usize, usize)>,
+    ) -> Self {
+        ctx.server.script_session.db = ctx.db_index;
+        let dirty_at_start = ctx.server.persist.dirty;
+        CommandsForScript { ctx, read_only, dirty_at_start, name, command, function_counts }
+    }
+}
+
+/// The keys and the other arguments of `VERB first numkeys keys... args...`.
+pub(super) fn keys_and_argv(args: Args<'_>, keys: usize) -> (Args<'_>, Args<'_>) {
+    (args.tail(3).head(keys), args.tail(3 + keys))
 }
 
 impl ScriptHost for CommandsForScript<'_, '_> {
@@ -165,7 +175,7 @@ impl ScriptHost for CommandsForScript<'_, '_> {
         let function_counts =
             self.function_counts.unwrap_or_else(|| self.ctx.server.functions.as_ref().map_or((0, 0), |f| f.counts()));
         let running = Running {
-            function: self.function,
+            function: self.function_counts.is_some(),
             wrote: self.ctx.server.persist.dirty != self.dirty_at_start,
             name: self.name,
             command: self.command,

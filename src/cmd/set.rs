@@ -11,7 +11,7 @@
 //! Complexities (n the set's size, m members named or returned, N the
 //! total size of the input sets) are listed on each handler.
 
-use super::args::{is, parse_i64, parse_i64_opt};
+use super::args::{parse_card_limit, parse_i64, parse_i64_opt};
 use super::keys::{parse_cursor, parse_scan_options, write_scan_reply};
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
@@ -441,18 +441,7 @@ fn sintercard(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if numkeys > args.len() - 2 {
         return Err(CmdError::Static("ERR Number of keys can't be greater than number of args"));
     }
-    let mut limit = 0usize;
-    let mut i = 2 + numkeys;
-    while i < args.len() {
-        if is(args.get(i), "limit") && i + 1 < args.len() {
-            limit = parse_i64_opt(args.get(i + 1))
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or(CmdError::Static("ERR LIMIT can't be negative"))?;
-            i += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
+    let limit = parse_card_limit(args, 2 + numkeys)?;
     let db = ctx.store.db(ctx.db_index);
     let keys: Vec<&[u8]> = args.iter().skip(2).take(numkeys).collect();
     let sets = load_sets(db, &keys, ctx.now_ms)?;

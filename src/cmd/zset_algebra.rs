@@ -11,7 +11,7 @@
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
-use super::args::{is, parse_i64, parse_i64_opt};
+use super::args::{is, parse_card_limit, parse_i64};
 use super::zset::{parse_score, reply_scored, store_zset};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
@@ -286,18 +286,7 @@ pub(super) fn zintercard(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let keys: Vec<&[u8]> = args.iter().skip(2).take(numkeys).collect();
     let db = ctx.store.db(ctx.db_index);
     let mut sources = load_sources(db, &keys, ctx.now_ms)?;
-    let mut limit = 0usize;
-    let mut i = 2 + numkeys;
-    while i < args.len() {
-        if args.len() - i >= 2 && is(args.get(i), "limit") {
-            limit = parse_i64_opt(args.get(i + 1))
-                .and_then(|n| usize::try_from(n).ok())
-                .ok_or(CmdError::Static("ERR LIMIT can't be negative"))?;
-            i += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
+    let limit = parse_card_limit(args, 2 + numkeys)?;
     sources.sort_by_key(Source::len);
     let (smallest, others) = sources.split_first().expect("numkeys >= 1");
     let common = smallest.iter().filter(|(m, _)| others.iter().all(|s| s.score(m).is_some()));

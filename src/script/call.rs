@@ -28,7 +28,8 @@ use std::ffi::{c_int, c_void};
 
 use mlua::ffi;
 
-use super::{convert, RunState};
+use super::convert::{self, MAX_DEPTH};
+use super::RunState;
 use crate::protocol::format_i64;
 
 /// Where the registry keeps the interpreter's run state (light userdata).
@@ -122,9 +123,6 @@ unsafe fn push_wrapped_string(state: *mut ffi::lua_State, field: &std::ffi::CStr
     ffi::lua_pushlstring(state, text.as_ptr().cast(), text.len());
     ffi::lua_setfield(state, -2, field.as_ptr());
 }
-
-/// Deepest nesting of a reply read back (far beyond any command's).
-const MAX_DEPTH: usize = 1000;
 
 /// A cursor over RESP bytes the server itself wrote (so well-formed).
 struct Reader<'b> {

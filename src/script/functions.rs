@@ -383,7 +383,7 @@ fn valid_name(name: &str) -> bool {
 /// description=...}`, while a library loads.
 fn register_function(lua: &Lua, args: Variadic<Value>) -> mlua::Result<()> {
     let fail = |text: &str| Err(mlua::Error::runtime(text));
-    let mut function = match &args[..] {
+    let function = match &args[..] {
         [Value::Table(named)] => {
             let mut name = None;
             let mut callback = None;
@@ -447,7 +447,6 @@ fn register_function(lua: &Lua, args: Variadic<Value>) -> mlua::Result<()> {
     if registering.functions.iter().any(|f| f.name.eq_ignore_ascii_case(&function.name)) {
         return fail("Function already exists in the library");
     }
-    function.description = function.description.take();
     registering.functions.push(function);
     Ok(())
 }
