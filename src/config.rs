@@ -3,6 +3,7 @@
 //! is a [`ConfigError`] that `main` reports in one line before exiting
 //! with code 2.
 
+use crate::store::eviction::Policy;
 use std::path::PathBuf;
 
 /// How the append-only file is synced to disk.
@@ -45,6 +46,13 @@ pub struct Config {
     pub maxclients: usize,
     pub databases: usize,
     pub log_level: log::LevelFilter,
+    /// The memory limit in bytes; 0 is none.
+    pub maxmemory: u64,
+    pub maxmemory_policy: Policy,
+    pub maxmemory_samples: u32,
+    pub maxmemory_eviction_tenacity: u32,
+    pub lfu_log_factor: u32,
+    pub lfu_decay_time: u32,
 }
 
 impl Default for Config {
@@ -60,6 +68,12 @@ impl Default for Config {
             maxclients: 10000,
             databases: 16,
             log_level: log::LevelFilter::Info,
+            maxmemory: 0,
+            maxmemory_policy: Policy::NoEviction,
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
         }
     }
 }
@@ -109,7 +123,61 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "MAXCLIENTS", flag: "--maxclients", default: "10000", help: "maximum number of connected clients" },
     Setting { env: "DATABASES", flag: "--databases", default: "16", help: "number of logical databases" },
     Setting { env: "LOG_LEVEL", flag: "--log-level", default: "info", help: "error, warn, info, debug or trace" },
+    Setting {
+        env: "MAXMEMORY",
+        flag: "--maxmemory",
+        default: "0",
+        help: "memory limit (bytes, or 100mb, 1gb...); 0 = no limit",
+    },
+    Setting {
+        env: "MAXMEMORY_POLICY",
+        flag: "--maxmemory-policy",
+        default: "noeviction",
+        help: "what goes at the limit: noeviction, allkeys-lru|lfu|random, volatile-lru|lfu|random|ttl",
+    },
+    Setting {
+        env: "MAXMEMORY_SAMPLES",
+        flag: "--maxmemory-samples",
+        default: "5",
+        help: "keys sampled per eviction round and database",
+    },
+    Setting {
+        env: "MAXMEMORY_EVICTION_TENACITY",
+        flag: "--maxmemory-eviction-tenacity",
+        default: "10",
+        help: "how long one command may spend evicting (0-100; 10 = 500 us, 100 = unbounded)",
+    },
+    Setting { env: "LFU_LOG_FACTOR", flag: "--lfu-log-factor", default: "10", help: "how slowly LFU counters grow" },
+    Setting {
+        env: "LFU_DECAY_TIME",
+        flag: "--lfu-decay-time",
+        default: "1",
+        help: "minutes per LFU counter decrement; 0 = no decay",
+    },
 ];
+
+/// A memory size as Redis reads one: a number of bytes with an optional
+/// unit, `k`/`m`/`g` in thousands and `kb`/`mb`/`gb` in 1024s, any case.
+pub fn parse_memory(text: &str) -> Option<u64> {
+    let lower = text.trim().to_ascii_lowercase();
+    let units: [(&str, u64); 7] = [
+        ("kb", 1 << 10),
+        ("mb", 1 << 20),
+        ("gb", 1 << 30),
+        ("k", 1000),
+        ("m", 1_000_000),
+        ("g", 1_000_000_000),
+        ("b", 1),
+    ];
+    let (digits, scale) = units
+        .iter()
+        .find_map(|&(unit, scale)| lower.strip_suffix(unit).map(|d| (d, scale)))
+        .unwrap_or((lower.as_str(), 1));
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(scale)
+}
 
 /// A setting with a value that cannot be used.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -231,6 +299,25 @@ impl Config {
                     _ => return Err(invalid(setting, value, "expected error, warn, info, debug or trace")),
                 }
             }
+            "MAXMEMORY" => {
+                self.maxmemory = parse_memory(value).ok_or_else(|| invalid(setting, value, "not a memory size"))?
+            }
+            "MAXMEMORY_POLICY" => {
+                self.maxmemory_policy = Policy::parse(value).ok_or_else(|| {
+                    let names: Vec<&str> = Policy::names().collect();
+                    invalid(setting, value, &format!("expected one of {}", names.join(", ")))
+                })?
+            }
+            "MAXMEMORY_SAMPLES" => {
+                let n = number(i32::MAX as u64)?;
+                if n == 0 {
+                    return Err(invalid(setting, value, "must be at least 1"));
+                }
+                self.maxmemory_samples = n as u32;
+            }
+            "MAXMEMORY_EVICTION_TENACITY" => self.maxmemory_eviction_tenacity = number(100)? as u32,
+            "LFU_LOG_FACTOR" => self.lfu_log_factor = number(i32::MAX as u64)? as u32,
+            "LFU_DECAY_TIME" => self.lfu_decay_time = number(i32::MAX as u64)? as u32,
             other => unreachable!("setting {other} has no parser"),
         }
         Ok(())
@@ -255,7 +342,7 @@ impl Config {
              and a flag's value may follow it or be joined with '=' (--port=7000):\n",
         );
         for s in SETTINGS {
-            text.push_str(&format!("  {:<16} {:<18} {:<10} {}\n", s.env, s.flag, s.default, s.help));
+            text.push_str(&format!("  {:<28} {:<30} {:<10} {}\n", s.env, s.flag, s.default, s.help));
         }
         text
     }
@@ -278,6 +365,22 @@ mod tests {
         let c = parse(&[("PORT", "7000")], &["--port=7002"]).unwrap();
         assert_eq!(c.port, 7002);
         assert_eq!(parse(&[("PORT", "7000")], &[]).unwrap().port, 7000);
+    }
+
+    #[test]
+    fn memory_sizes_read_as_redis_reads_them() {
+        assert_eq!(parse_memory("0"), Some(0));
+        assert_eq!(parse_memory("100mb"), Some(100 << 20));
+        assert_eq!(parse_memory("1GB"), Some(1 << 30));
+        assert_eq!(parse_memory("3k"), Some(3000));
+        assert_eq!(parse_memory("12b"), Some(12));
+        for bad in ["", "mb", "-1", "1.5mb", "1tb", "99999999999999999999"] {
+            assert_eq!(parse_memory(bad), None, "{bad}");
+        }
+        let c = parse(&[("MAXMEMORY", "24mb")], &["--maxmemory-policy", "ALLKEYS-LFU"]).unwrap();
+        assert_eq!((c.maxmemory, c.maxmemory_policy), (24 << 20, Policy::AllKeysLfu));
+        assert!(parse(&[], &["--maxmemory-policy", "lru"]).is_err());
+        assert!(parse(&[], &["--maxmemory-samples", "0"]).is_err());
     }
 
     #[test]

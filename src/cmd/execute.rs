@@ -29,7 +29,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::context::{Caller, Ctx};
 use super::table::{lookup, CommandSpec, Flags};
-use super::{pubsub, transaction};
+use super::{evict, pubsub, transaction};
 use crate::protocol::Args;
 use crate::pubsub::Own;
 use crate::state::ReplyMode;
@@ -149,6 +149,11 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         refuse_write(ctx);
         return;
     }
+    if ctx.caller == Caller::Client && evict::refuses_for_memory(ctx, spec) {
+        refuse_for_memory(ctx, spec);
+        return;
+    }
+    let client = ctx.server.session(ctx.client_key);
     // One test for the common case: no subscriptions, transaction or
     // watches, so no session mode applies.
     if client.subscriptions != 0 || client.multi.is_some() || !client.watched.is_empty() {
@@ -280,6 +285,20 @@ fn forbidden_table() -> &'static [Forbidden] {
         }
         table
     })
+}
+
+/// `-OOM` for a command that would grow memory over the limit; an
+/// `EXEC` discards its transaction, as in Redis.
+#[cold]
+fn refuse_for_memory(ctx: &mut Ctx<'_>, spec: &CommandSpec) {
+    if spec.name == "exec" {
+        ctx.client().multi = None;
+        ctx.server.unwatch_all(ctx.client_key);
+        ctx.out.error(&format!("EXECABORT Transaction discarded because of: {}", evict::OOM_ERROR));
+        return;
+    }
+    ctx.out.error(evict::OOM_ERROR);
+    transaction::flag_failed(ctx);
 }
 
 /// `-MISCONF` for a write command while the log cannot be written.

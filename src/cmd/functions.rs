@@ -10,6 +10,7 @@
 //! called with `FCALL_RO`.
 
 use super::args::is;
+use super::evict;
 use super::scripting::{key_count, keys_and_argv, CommandsForScript};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
@@ -45,11 +46,15 @@ fn call_function(ctx: &mut Ctx<'_>, args: Args<'_>, read_only_command: bool) -> 
         if read_only_command && !flags.no_writes {
             return Err(CmdError::Static("ERR Can not execute a script with write flag using *_ro command."));
         }
+        if evict::refuses_flagged_script(ctx, flags) {
+            return Err(CmdError::Static(evict::OOM_ERROR));
+        }
         let (key_args, argv) = keys_and_argv(args, keys);
         let caller_resp3 = ctx.out.resp3;
         let mut reply = Vec::new();
         let read_only = read_only_command || flags.no_writes;
         let mut host = CommandsForScript::new(ctx, args, &name, read_only, Some(functions.counts()));
+        host.allow_oom = flags.allow_oom || flags.no_writes;
         let options = RunOptions { caller_resp3 };
         functions.call(&name, key_args, argv, options, &mut host, &mut Reply::new(&mut reply, caller_resp3));
         ctx.out.buf.extend_from_slice(&reply);

@@ -125,9 +125,10 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             let (libraries, functions) = server.functions.as_ref().map_or((0, 0), |f| f.counts());
             field(text, "number_of_functions", functions);
             field(text, "number_of_libraries", libraries);
-            field(text, "maxmemory", 0);
-            field(text, "maxmemory_human", "0B");
-            field(text, "maxmemory_policy", "noeviction");
+            let limit = server.eviction.maxmemory as usize;
+            field(text, "maxmemory", limit);
+            field(text, "maxmemory_human", memory::human(limit));
+            field(text, "maxmemory_policy", server.eviction.policy.name());
             field(
                 text,
                 "mem_fragmentation_ratio",
@@ -173,7 +174,7 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "total_net_output_bytes", s.net_output_bytes);
             field(text, "rejected_connections", s.rejected_connections);
             field(text, "expired_keys", s.expired_keys);
-            field(text, "evicted_keys", 0);
+            field(text, "evicted_keys", server.stats.evicted_keys);
             field(text, "keyspace_hits", s.keyspace_hits);
             field(text, "keyspace_misses", s.keyspace_misses);
             field(text, "pubsub_channels", server.pubsub.channel_names(None).len());

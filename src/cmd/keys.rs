@@ -7,7 +7,7 @@ use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
 use crate::pubsub::GENERIC;
 use crate::store::glob::glob_match;
-use crate::store::{Entry, Kind, ValueRef};
+use crate::store::{access, Entry, Kind, ValueRef};
 
 const W: Flags = Flags::WRITE;
 const R: Flags = Flags::READONLY;
@@ -54,13 +54,18 @@ fn exists(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     Ok(())
 }
 
+/// `TOUCH`: `EXISTS` that records an access (idle time, LFU counter).
 fn touch(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    exists(ctx, args)
+    let now = ctx.now_ms;
+    let db = ctx.store.db(ctx.db_index);
+    let found = args.iter().skip(1).filter(|key| db.touch(key, now)).count();
+    ctx.out.int(found as i64);
+    Ok(())
 }
 
 fn type_(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
-    let name = ctx.store.db(ctx.db_index).get(args.get(1), now).map_or("none", |e| e.kind().type_name());
+    let name = ctx.store.db(ctx.db_index).get_untouched(args.get(1), now).map_or("none", |e| e.kind().type_name());
     ctx.out.simple(name);
     Ok(())
 }
@@ -236,7 +241,9 @@ fn copy(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
         target.remove(to, now);
     }
-    target.put_entry(Entry::new(to, value, expire), now);
+    let bits = access::initial(ctx.store.tracking(), now);
+    let target = ctx.store.db(target_db);
+    target.put_entry(Entry::new_key(to, value, expire, bits), now);
     ctx.notify_in(target_db, GENERIC, "copy_to", to);
     ctx.out.int(1);
     Ok(())
@@ -290,6 +297,7 @@ fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     check_flush_mode(args)?;
     ctx.flushing_db(ctx.db_index);
     ctx.store.db(ctx.db_index).clear();
+    crate::memory::return_free_memory();
     ctx.out.ok();
     Ok(())
 }
@@ -300,6 +308,7 @@ fn flushall(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ctx.flushing_db(db);
     }
     ctx.store.flush_all();
+    crate::memory::return_free_memory();
     ctx.out.ok();
     Ok(())
 }
@@ -340,12 +349,14 @@ fn object(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             "    Return the kind of internal representation used in order to store the value",
             "    associated with a <key>.",
             "FREQ <key>",
-            "    Return the access frequency index of the <key> (Efis does not track it: 0).",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
             "IDLETIME <key>",
-            "    Return the idle time of the <key> (Efis does not track it: 0).",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
             "REFCOUNT <key>",
             "    Return the number of references of the value associated with the specified",
-            "    <key> (always 1).",
+            "    <key>.",
             "HELP",
             "    Print this help.",
         ];
@@ -363,7 +374,8 @@ fn object(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         return Err(subcommand_arity("object", sub));
     }
     let now = ctx.now_ms;
-    let Some(entry) = ctx.store.db(ctx.db_index).get(args.get(2), now) else {
+    let (lfu, decay) = (ctx.server.eviction.policy.uses_lfu(), ctx.server.eviction.lfu_decay_minutes);
+    let Some(entry) = ctx.store.db(ctx.db_index).get_untouched(args.get(2), now) else {
         ctx.out.null();
         return Ok(());
     };
@@ -372,8 +384,22 @@ fn object(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ctx.out.bulk(name.as_bytes());
     } else if is(sub, "refcount") {
         ctx.out.int(1);
+    } else if is(sub, "idletime") {
+        if lfu {
+            return Err(CmdError::Static(
+                "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching \
+                 between policies at runtime LRU and LFU data will take some time to adjust.",
+            ));
+        }
+        ctx.out.int(access::idle_seconds(entry.access(), now) as i64);
     } else {
-        ctx.out.int(0);
+        if !lfu {
+            return Err(CmdError::Static(
+                "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when \
+                 switching between policies at runtime LRU and LFU data will take some time to adjust.",
+            ));
+        }
+        ctx.out.int(access::lfu_counter(entry.access(), now, decay) as i64);
     }
     Ok(())
 }

@@ -42,6 +42,7 @@ mod blocking;
 mod connection;
 mod context;
 mod decimal;
+pub mod evict;
 mod execute;
 mod expire;
 mod functions;

@@ -15,6 +15,7 @@
 use std::time::Duration;
 
 use super::args::{is, parse_i64};
+use super::evict;
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{execute, subcommand_arity, unknown_subcommand, Caller, CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
@@ -88,8 +89,12 @@ fn run_script(ctx: &mut Ctx<'_>, args: Args<'_>, source: Source, read_only: bool
         Ok(sha) if read_only && scripts.flags(&sha).is_some_and(|f| !f.no_writes) => {
             Err(CmdError::Static("ERR Can not execute a script with write flag using *_ro command."))
         }
+        Ok(sha) if scripts.flags(&sha).is_some_and(|f| evict::refuses_flagged_script(ctx, f)) => {
+            Err(CmdError::Static(evict::OOM_ERROR))
+        }
         Ok(sha) => {
             let read_only = read_only || scripts.flags(&sha).is_some_and(|f| f.no_writes);
+            let allow_oom = scripts.flags(&sha).is_some_and(|f| f.allow_oom || f.no_writes);
             let (key_args, argv) = keys_and_argv(args, keys);
             let options = RunOptions { caller_resp3: ctx.out.resp3 };
             // The reply is built aside (the script holds the context) in a
@@ -98,6 +103,7 @@ fn run_script(ctx: &mut Ctx<'_>, args: Args<'_>, source: Source, read_only: bool
             reply.clear();
             let caller_resp3 = ctx.out.resp3;
             let mut host = CommandsForScript::new(ctx, args, &sha, read_only, None);
+            host.allow_oom = allow_oom;
             scripts.run(&sha, key_args, argv, options, &mut host, &mut Reply::new(&mut reply, caller_resp3));
             ctx.out.buf.extend_from_slice(&reply);
             if reply.capacity() <= 1 << 20 {
@@ -126,6 +132,8 @@ pub(super) struct CommandsForScript<'c, 'a> {
     /// libraries are then out of the shared state); `None` for an `EVAL`
     /// script.
     function_counts: Option<(usize, usize)>,
+    /// The script may write past `maxmemory` (`allow-oom`).
+    pub(super) allow_oom: bool,
 }
 
 impl<'c, 'a> CommandsForScript<'c, 'a> {
@@ -140,7 +148,7 @@ impl<'c, 'a> CommandsForScript<'c, 'a> {
     ) -> Self {
         ctx.server.script_session.db = ctx.db_index;
         let dirty_at_start = ctx.server.persist.dirty;
-        CommandsForScript { ctx, read_only, dirty_at_start, name, command, function_counts }
+        CommandsForScript { ctx, read_only, dirty_at_start, name, command, function_counts, allow_oom: false }
     }
 }
 
@@ -151,6 +159,15 @@ pub(super) fn keys_and_argv(args: Args<'_>, keys: usize) -> (Args<'_>, Args<'_>)
 
 impl ScriptHost for CommandsForScript<'_, '_> {
     fn call(&mut self, args: Args<'_>, resp3: bool, reply: &mut Vec<u8>) {
+        // As in Redis, a script that has not written yet may not start
+        // growing memory that was over the limit when it began.
+        if !self.allow_oom
+            && self.ctx.server.persist.dirty == self.dirty_at_start
+            && evict::refuses_in_script(self.ctx, args.get(0))
+        {
+            Reply::new(reply, resp3).error(evict::OOM_ERROR);
+            return;
+        }
         let session = &mut self.ctx.server.script_session;
         session.resp3 = resp3;
         let db_index = session.db;

@@ -182,6 +182,9 @@ fn check_param_name(ctx: &Ctx<'_>, given: &[u8], earlier: &[String]) -> Result<S
 /// Checks a value for the known, settable parameter `name`.
 fn validate_param(name: &str, value: &str) -> CmdResult {
     let failed = |why: &str| config_set_failed(name, why);
+    if super::evict::PARAMS.contains(&name) {
+        return super::evict::validate(name, value).map_err(|why| failed(&why));
+    }
     let numeric = [
         "backup-interval",
         "backup-keep",
@@ -189,7 +192,6 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         "timeout",
         "tcp-keepalive",
         "hz",
-        "maxmemory",
         "slowlog-log-slower-than",
         "slowlog-max-len",
         "busy-reply-threshold",
@@ -235,6 +237,11 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
 }
 
 fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
+    if super::evict::PARAMS.contains(&name) {
+        let shown = super::evict::apply(ctx, name, value);
+        ctx.server.set_param(name, shown);
+        return;
+    }
     let number = parse_i64_opt(value.as_bytes()).unwrap_or(0);
     match name {
         "slowlog-log-slower-than" => ctx.server.stats.slowlog_threshold_us = number,

@@ -49,6 +49,7 @@ impl Server {
             self.state.persist.last_save_ok = false;
             self.answer_snapshot_waiters(Err(why));
         }
+        self.freeze_access_bits_while_child_runs();
     }
 
     /// Persistence housekeeping: a finished snapshot child, the timer, and
@@ -57,6 +58,7 @@ impl Server {
         if let Some(finished) = self.state.persist.poll() {
             self.answer_snapshot_waiters(finished.result);
         }
+        self.freeze_access_bits_while_child_runs();
         if self.state.persist.due() {
             self.start_compaction();
         }
@@ -67,6 +69,15 @@ impl Server {
             for key in std::mem::take(&mut self.held) {
                 queue_write(&mut self.conns, &mut self.write_queue, key);
             }
+        }
+    }
+
+    /// While a snapshot child shares the heap, reads leave keys' access
+    /// bits alone (each write would copy a page), as in Redis.
+    pub(super) fn freeze_access_bits_while_child_runs(&mut self) {
+        let frozen = self.state.persist.child_running();
+        if self.store.tracking().frozen != frozen {
+            self.store.set_tracking(self.state.eviction.tracking(frozen));
         }
     }
 
@@ -101,6 +112,7 @@ impl Server {
         self.persistence_tick();
         let started = Instant::now();
         while !self.store.finish_resizes_some(4096) && started.elapsed() < RESIZE_BUDGET {}
+        crate::cmd::evict::continue_evicting(&mut self.store, &mut self.state, self.now_ms);
         if self.state.active_expire {
             let started = Instant::now();
             let total: usize = (0..self.store.db_count()).map(|i| self.store.db_ref(i).len()).sum();

@@ -137,7 +137,11 @@ impl Server {
             poll,
             listeners,
             conns: Slab::new(),
-            store: Keyspace::new(config.databases),
+            store: {
+                let mut store = Keyspace::new(config.databases);
+                store.set_tracking(state.eviction.tracking(false));
+                store
+            },
             state,
             stop: Arc::new(AtomicBool::new(false)),
             now_ms,

@@ -56,6 +56,7 @@
 
 pub mod blocking;
 pub mod busy;
+pub mod eviction;
 mod monitor;
 mod params;
 pub mod session;
@@ -125,12 +126,15 @@ pub struct ServerState {
     /// `busy-reply-threshold` (`lua-time-limit`), milliseconds: how long a
     /// script runs before other clients are answered `-BUSY`.
     pub busy_reply_threshold_ms: u64,
+    /// The memory limit, its policy and the eviction candidates.
+    pub eviction: eviction::Eviction,
 }
 
 impl ServerState {
     pub fn new(config: Config, now_ms: i64) -> ServerState {
         let params = params::default_params(&config);
         let persist = Persistence::new(&config, now_ms);
+        let eviction = eviction::Eviction::new(&config);
         let mut state = ServerState {
             config,
             params,
@@ -155,6 +159,7 @@ impl ServerState {
             scripts: None,
             functions: None,
             busy_reply_threshold_ms: 5000,
+            eviction,
         };
         state.port = state.config.port;
         let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();

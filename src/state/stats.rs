@@ -35,6 +35,8 @@ pub struct Stats {
     pub connections: u64,
     pub rejected_connections: u64,
     pub expired_keys: u64,
+    /// Keys removed to stay under `maxmemory`.
+    pub evicted_keys: u64,
     pub keyspace_hits: u64,
     pub keyspace_misses: u64,
     pub net_input_bytes: u64,

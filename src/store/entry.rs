@@ -7,8 +7,13 @@
 //! expiry table entry. Layout of a block (byte offsets, no padding):
 //!
 //! ```text
-//! [0]        flags: bits 0-2 the value kind, bit 3 "has expiry"
-//! [1..]      key length, LEB128 varint
+//! [0]        flags: bits 0-2 the value kind, bit 3 "has expiry",
+//!            bit 4 "has access bits", bits 5-7 access bits 16-18
+//! [1..3]     access bits 0-15, LE, only in keyspace entries
+//!            (`super::access`: the LRU time or the LFU counter that
+//!            eviction and `OBJECT` read); members of collections, which
+//!            are entries too, have none
+//! [..]       key length, LEB128 varint
 //! [..+8]     expiry, absolute Unix milliseconds, i64 LE (only if flagged)
 //! [..]       key bytes
 //! [..]       value: Str    -> LEB128 length + bytes, inline
@@ -35,6 +40,16 @@ use super::types::{Hash, List, Set, ZSet};
 
 const KIND_MASK: u8 = 0b0111;
 const HAS_EXPIRE: u8 = 0b1000;
+const HAS_ACCESS: u8 = 0b1_0000;
+const ACCESS_HIGH_SHIFT: u32 = 5;
+/// The flags byte, and the low 16 access bits if there are any.
+const fn header_len(flags: u8) -> usize {
+    if flags & HAS_ACCESS != 0 {
+        3
+    } else {
+        1
+    }
+}
 const ALIGN: usize = 8;
 
 /// The type of value an entry holds.
@@ -169,12 +184,23 @@ unsafe fn read_varint(src: *const u8) -> (usize, usize) {
 }
 
 impl Entry {
-    /// A new entry for `key` holding `value`, expiring at `expire_ms`.
+    /// A new entry for `key` holding `value`, expiring at `expire_ms`,
+    /// without access bits: a member of a collection.
     pub fn new(key: &[u8], value: Value<'_>, expire_ms: Option<i64>) -> Entry {
-        let boxed = |kind: Kind, address: usize| unsafe { Self::build(key, expire_ms, kind, &address.to_ne_bytes()) };
+        Self::with_access(key, value, expire_ms, None)
+    }
+
+    /// A new keyspace entry, with access bits `access`.
+    pub fn new_key(key: &[u8], value: Value<'_>, expire_ms: Option<i64>, access: u32) -> Entry {
+        Self::with_access(key, value, expire_ms, Some(access))
+    }
+
+    fn with_access(key: &[u8], value: Value<'_>, expire_ms: Option<i64>, access: Option<u32>) -> Entry {
+        let boxed =
+            |kind: Kind, address: usize| unsafe { Self::build(key, expire_ms, kind, &address.to_ne_bytes(), access) };
         match value {
-            Value::Str(s) => unsafe { Self::build(key, expire_ms, Kind::Str, s) },
-            Value::StrOwned(s) => unsafe { Self::build(key, expire_ms, Kind::Str, &s) },
+            Value::Str(s) => unsafe { Self::build(key, expire_ms, Kind::Str, s, access) },
+            Value::StrOwned(s) => unsafe { Self::build(key, expire_ms, Kind::Str, &s, access) },
             Value::BigStr(v) => boxed(Kind::BigStr, Box::into_raw(Box::new(v)) as usize),
             Value::List(b) => boxed(Kind::List, Box::into_raw(b) as usize),
             Value::Set(b) => boxed(Kind::Set, Box::into_raw(b) as usize),
@@ -185,17 +211,26 @@ impl Entry {
 
     /// Allocates and fills a block. For boxed kinds `value_section` is the
     /// pointer's bytes; for `Str` it is the string itself.
-    unsafe fn build(key: &[u8], expire_ms: Option<i64>, kind: Kind, value_section: &[u8]) -> Entry {
+    unsafe fn build(
+        key: &[u8],
+        expire_ms: Option<i64>,
+        kind: Kind,
+        value_section: &[u8],
+        access: Option<u32>,
+    ) -> Entry {
+        let flags = kind as u8
+            | if expire_ms.is_some() { HAS_EXPIRE } else { 0 }
+            | if access.is_some() { HAS_ACCESS } else { 0 };
+        let header = header_len(flags);
         let value_size = if kind.is_boxed() { 8 } else { varint_len(value_section.len()) + value_section.len() };
-        let size = 1 + varint_len(key.len()) + if expire_ms.is_some() { 8 } else { 0 } + key.len() + value_size;
+        let size = header + varint_len(key.len()) + if expire_ms.is_some() { 8 } else { 0 } + key.len() + value_size;
         let layout = Layout::from_size_align_unchecked(size, ALIGN);
         let ptr = alloc(layout);
         if ptr.is_null() {
             handle_alloc_error(layout);
         }
-        let mut at = 0;
-        *ptr = kind as u8 | if expire_ms.is_some() { HAS_EXPIRE } else { 0 };
-        at += 1;
+        *ptr = flags;
+        let mut at = header;
         at += write_varint(ptr.add(at), key.len());
         if let Some(ms) = expire_ms {
             std::ptr::copy_nonoverlapping(ms.to_le_bytes().as_ptr(), ptr.add(at), 8);
@@ -208,7 +243,11 @@ impl Entry {
         }
         std::ptr::copy_nonoverlapping(value_section.as_ptr(), ptr.add(at), value_section.len());
         debug_assert_eq!(at + value_section.len(), size);
-        Entry { ptr: NonNull::new_unchecked(ptr) }
+        let mut entry = Entry { ptr: NonNull::new_unchecked(ptr) };
+        if let Some(bits) = access {
+            entry.set_access(bits);
+        }
+        entry
     }
 
     #[inline]
@@ -216,8 +255,9 @@ impl Entry {
         unsafe {
             let p = self.ptr.as_ptr();
             let flags = *p;
-            let (key_len, n) = read_varint(p.add(1));
-            let mut at = 1 + n;
+            let header = header_len(flags);
+            let (key_len, n) = read_varint(p.add(header));
+            let mut at = header + n;
             let expire_at = if flags & HAS_EXPIRE != 0 {
                 at += 8;
                 Some(at - 8)
@@ -280,6 +320,43 @@ impl Entry {
     #[inline]
     pub fn kind(&self) -> Kind {
         Kind::from_flags(unsafe { *self.ptr.as_ptr() })
+    }
+
+    /// The access bits (`super::access` says what they mean); 0 for an
+    /// entry that has none.
+    #[inline]
+    pub fn access(&self) -> u32 {
+        // SAFETY: a block with HAS_ACCESS starts with a 3-byte header.
+        unsafe {
+            let p = self.ptr.as_ptr();
+            if *p & HAS_ACCESS == 0 {
+                return 0;
+            }
+            ((*p >> ACCESS_HIGH_SHIFT) as u32) << 16 | u16::from_le_bytes([*p.add(1), *p.add(2)]) as u32
+        }
+    }
+
+    /// True for a keyspace entry (one made by [`Entry::new_key`]).
+    #[inline]
+    pub fn has_access_bits(&self) -> bool {
+        unsafe { *self.ptr.as_ptr() & HAS_ACCESS != 0 }
+    }
+
+    /// Replaces the access bits (only the low `access::BITS` are kept);
+    /// does nothing to an entry that has none.
+    #[inline]
+    pub fn set_access(&mut self, bits: u32) {
+        // SAFETY: as in `access`; `&mut self` makes the write exclusive.
+        unsafe {
+            let p = self.ptr.as_ptr();
+            if *p & HAS_ACCESS == 0 {
+                return;
+            }
+            *p = (*p & (KIND_MASK | HAS_EXPIRE | HAS_ACCESS)) | (((bits >> 16) as u8 & 0x07) << ACCESS_HIGH_SHIFT);
+            let low = (bits as u16).to_le_bytes();
+            *p.add(1) = low[0];
+            *p.add(2) = low[1];
+        }
     }
 
     #[inline]
@@ -365,7 +442,8 @@ impl Entry {
                 let (len, n) = read_varint(p.add(o.value_start));
                 std::slice::from_raw_parts(p.add(o.value_start + n), len)
             };
-            Self::build(key, expire_ms, kind, section)
+            let access = (o.flags & HAS_ACCESS != 0).then(|| self.access());
+            Self::build(key, expire_ms, kind, section, access)
         };
         // The boxed value (if any) now belongs to the new block: free only
         // the old block.
@@ -424,8 +502,19 @@ mod tests {
         assert_eq!(e.expire(), Some(1_700_000_000_123));
         assert_eq!(e.key(), b"key:00000001");
         assert!(matches!(e.value(), ValueRef::Str(b"0123456789abcdef")));
-        let e = e.rebuild(b"other", None);
+        let mut e = e.rebuild(b"other", None);
         assert_eq!(e.key(), b"other");
+        e.set_access(0x5_BCDE);
+        assert_eq!(e.access(), 0, "a member has no access bits");
+        let mut e = Entry::new_key(b"key:1", Value::Str(b"0123456789abcdef"), None, 7);
+        assert_eq!((e.block_size(), e.access()), (3 + 1 + 5 + 1 + 16, 7));
+        e.set_access(0x5_BCDE);
+        assert_eq!(e.access(), 0x5_BCDE);
+        assert_eq!(e.kind(), Kind::Str);
+        let e = e.with_expire(Some(9));
+        assert_eq!((e.access(), e.expire(), e.has_expire()), (0x5_BCDE, Some(9), true));
+        let e = e.rebuild(b"moved", None);
+        assert_eq!((e.access(), e.key(), e.kind()), (0x5_BCDE, &b"moved"[..], Kind::Str));
         assert_eq!(e.expire(), None);
     }
 

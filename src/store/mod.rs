@@ -53,7 +53,9 @@
 //! sweep, is handed back through [`Keyspace::drain_expired`], so the
 //! layers above can log it as a `DEL` and announce the `expired` event.
 
+pub mod access;
 pub mod entry;
+pub mod eviction;
 pub mod glob;
 pub mod hash;
 pub mod hash_type;
@@ -63,6 +65,7 @@ pub mod table;
 pub mod types;
 pub mod zset;
 
+pub use access::Tracking;
 pub use entry::{Entry, Kind, Value, ValueMut, ValueRef};
 pub use table::Table;
 
@@ -77,6 +80,10 @@ pub struct Db {
     /// Keys removed because they expired, for the caller to log and
     /// announce (drained with [`Keyspace::drain_expired`]).
     expired: Vec<Vec<u8>>,
+    /// What an access records in a key's access bits.
+    tracking: Tracking,
+    /// State of the generator behind LFU's probabilistic increments.
+    random: u64,
 }
 
 /// What to do with an existing expiry time when a key is overwritten.
@@ -121,18 +128,62 @@ impl Db {
         self.expired.push(entry.key().to_vec());
     }
 
-    /// The live entry under `key`.
+    /// Records an access to the entry in `slot` in its access bits.
+    #[inline]
+    fn touch_slot(&mut self, slot: usize, now_ms: i64) {
+        if self.tracking.frozen {
+            return;
+        }
+        let random = if self.tracking.lfu { self.next_random() } else { 0 };
+        let entry = self.table.at_mut(slot);
+        let bits = access::touched(entry.access(), self.tracking, now_ms, random);
+        entry.set_access(bits);
+    }
+
+    fn next_random(&mut self) -> u64 {
+        // xorshift64*, seeded lazily.
+        if self.random == 0 {
+            self.random = 0x2545_f491_4f6c_dd1d ^ (self as *const Db as u64);
+        }
+        self.random ^= self.random >> 12;
+        self.random ^= self.random << 25;
+        self.random ^= self.random >> 27;
+        self.random.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Sets what accesses record (the eviction policy's needs).
+    pub fn set_tracking(&mut self, tracking: Tracking) {
+        self.tracking = tracking;
+    }
+
+    /// The live entry under `key`, recording the access.
     #[inline]
     pub fn get(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
         let slot = self.find_live(key, now_ms)?;
+        self.touch_slot(slot, now_ms);
         Some(self.table.at(slot))
     }
 
-    /// The live entry under `key`, for in-place changes of boxed values.
+    /// The live entry under `key`, for in-place changes of boxed values,
+    /// recording the access.
     #[inline]
     pub fn get_mut(&mut self, key: &[u8], now_ms: i64) -> Option<&mut Entry> {
         let slot = self.find_live(key, now_ms)?;
+        self.touch_slot(slot, now_ms);
         Some(self.table.at_mut(slot))
+    }
+
+    /// Records an access to a live key (`TOUCH`); false if absent.
+    pub fn touch(&mut self, key: &[u8], now_ms: i64) -> bool {
+        self.get(key, now_ms).is_some()
+    }
+
+    /// The live entry under `key`, without recording an access (`OBJECT`,
+    /// `TYPE`, `EXISTS` look without touching, as in Redis).
+    #[inline]
+    pub fn get_untouched(&mut self, key: &[u8], now_ms: i64) -> Option<&Entry> {
+        let slot = self.find_live(key, now_ms)?;
+        Some(self.table.at(slot))
     }
 
     /// The live entry under `key`, read-only: an expired entry reads as
@@ -170,8 +221,12 @@ impl Db {
                     _ => false,
                 };
                 if !same_size {
-                    self.table.replace_at(slot, Entry::new(key, value, expire));
+                    // An overwritten key keeps its access history (which
+                    // matters for LFU), then records this access.
+                    let bits = self.table.at(slot).access();
+                    self.table.replace_at(slot, Entry::new_key(key, value, expire, bits));
                 }
+                self.touch_slot(slot, now_ms);
             }
             None => {
                 let expire = match ttl {
@@ -179,14 +234,16 @@ impl Db {
                     _ => None,
                 };
                 self.volatile += expire.is_some() as usize;
-                self.table.insert_new(Entry::new(key, value, expire));
+                let bits = access::initial(self.tracking, now_ms);
+                self.table.insert_new(Entry::new_key(key, value, expire, bits));
             }
         }
     }
 
-    /// Inserts a whole entry (from `RENAME`, `MOVE`, loading), replacing
-    /// any entry with the same key.
+    /// Inserts a whole entry (from `RENAME`, `MOVE`, `COPY`), replacing
+    /// any entry with the same key. The entry keeps its access bits.
     pub fn put_entry(&mut self, entry: Entry, now_ms: i64) {
+        debug_assert!(entry.has_access_bits(), "a keyspace entry is made by Entry::new_key");
         let volatile = entry.has_expire() as usize;
         match self.find_live(entry.key(), now_ms) {
             Some(slot) => {
@@ -246,6 +303,45 @@ impl Db {
             self.remove_expired_at(slot);
         }
         None
+    }
+
+    /// Hands `f` up to `count` entries drawn at random (with an expiry
+    /// only, if `volatile_only`), for eviction. Few keys with an expiry
+    /// among many without are found by a bounded walk from a random slot
+    /// when random draws miss them.
+    pub fn sample<'a>(
+        &'a self,
+        count: usize,
+        volatile_only: bool,
+        random: &mut dyn FnMut() -> u64,
+        mut f: impl FnMut(&'a Entry),
+    ) {
+        let mut found = 0;
+        for _ in 0..count * 8 {
+            if found == count {
+                return;
+            }
+            let Some(slot) = self.table.random_slot(random()) else { return };
+            if !volatile_only || self.table.slot_expires(slot) {
+                f(self.table.at(slot));
+                found += 1;
+            }
+        }
+        if found > 0 || self.volatile == 0 {
+            return;
+        }
+        let capacity = self.table.capacity();
+        let start = (random() % capacity.max(1) as u64) as usize;
+        for i in 0..capacity.min(16_384) {
+            let slot = (start + i) % capacity;
+            if self.table.slot_occupied(slot) && self.table.slot_expires(slot) {
+                f(self.table.at(slot));
+                found += 1;
+                if found == count {
+                    return;
+                }
+            }
+        }
     }
 
     /// Active expiry: examines up to `max_slots` slots from where the last
@@ -321,11 +417,18 @@ pub struct Keyspace {
     touched: u64,
     /// Collections (database, key) whose table resize the timer finishes.
     resizing_values: Vec<(usize, Vec<u8>)>,
+    /// What accesses record, the same in every database.
+    tracking: Tracking,
 }
 
 impl Keyspace {
     pub fn new(databases: usize) -> Keyspace {
-        Keyspace { dbs: (0..databases).map(|_| Db::default()).collect(), touched: 0, resizing_values: Vec::new() }
+        Keyspace {
+            dbs: (0..databases).map(|_| Db::default()).collect(),
+            touched: 0,
+            resizing_values: Vec::new(),
+            tracking: Tracking::default(),
+        }
     }
 
     #[inline]

@@ -6,6 +6,7 @@ Usage
     just bench                          # the whole run (under ten minutes on 2 cores)
     just bench --quick                  # a short smoke run: 1 round, small N, fewer keys
     just bench --scripts                # only Lua scripts (EVALSHA), see 4. below
+    just bench --cache                  # only cache mode (maxmemory, eviction), see 5. below
     python3 tests/bench/bench.py --help # every option
 
 What it does
@@ -70,7 +71,11 @@ The servers are always stopped at the end, also on error, Ctrl-C or SIGTERM
 127.0.0.1 is ever used.  ``--redis-vs-redis`` runs the throughput part with
 two redis-servers to show the noise of the method on this machine.
 
-5. Saves the run: the numbers as JSON (``tests/bench/last-run.json``, or
+5. Cache, with ``--cache`` only: both servers as caches with the same
+   ``maxmemory`` and policy under a cache-aside load; hit ratio, throughput,
+   worst latency (see ``tests/bench/cache.py``).  Saves nothing.
+
+6. Saves the run: the numbers as JSON (``tests/bench/last-run.json``, or
    ``--json FILE``) and a chart of them as SVG (``tests/bench/chart.svg``, or
    ``--chart FILE``): per command, the throughput ratio at both pipeline
    depths against a 1.0 line, the same per script (``--scripts``), and the
@@ -963,6 +968,11 @@ def main(argv=None):
     only.add_argument("--scripts", action="store_true",
                       help="only the scripts part: EVALSHA of three Lua scripts at -P 1 and -P 32 "
                            "(persistence off unless --fsync is given)")
+    ap.add_argument("--cache", action="store_true",
+                    help="only the cache part: hit ratio, throughput and worst latency under eviction, "
+                         "allkeys-lru and allkeys-lfu (see tests/bench/cache.py)")
+    ap.add_argument("--cache-maxmemory", default="8mb",
+                    help="maxmemory of both servers in the cache part (default 8mb)")
     ap.add_argument("--durability", action="store_true",
                     help="only the durability part: start-up time and a snapshot under write load "
                          "with --keys keys (see tests/bench/durability.py)")
@@ -1021,6 +1031,12 @@ def main(argv=None):
         sys.stdout.flush()
         record = run_record(facts, rounds, args.quick)
 
+        if args.cache:
+            import cache
+            record["cache"] = cache.run(efis_bin, args.cache_maxmemory, rounds, args.quick)
+            print()
+            print(f"bench took {time.monotonic() - started:.0f} s")
+            return 0
         if args.durability:
             import durability
             durability.run(efis_bin, keys)

@@ -19,6 +19,7 @@ mod blocking;
 mod clients;
 mod connection;
 mod durability;
+mod eviction;
 mod expire;
 mod fuzz_corpus;
 mod hashes;
