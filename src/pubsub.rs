@@ -127,6 +127,13 @@ impl Outbox {
         self.messages.is_empty()
     }
 
+    /// Queues `bytes` for the connection of session `client`.
+    pub fn push(&mut self, client: usize, bytes: &[u8]) {
+        let start = self.data.len();
+        self.data.extend_from_slice(bytes);
+        self.messages.push((client, start, self.data.len()));
+    }
+
     pub fn clear(&mut self) {
         self.data.clear();
         self.messages.clear();

@@ -264,6 +264,10 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             ctx.out.verbatim(line.as_bytes());
         }
         "list" => client_list(ctx, args)?,
+        "tracking" if argc >= 3 => super::tracking::client_tracking(ctx, args)?,
+        "caching" if argc >= 3 => super::tracking::client_caching(ctx, args)?,
+        "getredir" if argc == 2 => super::tracking::client_getredir(ctx)?,
+        "trackinginfo" if argc == 2 => super::tracking::client_trackinginfo(ctx)?,
         "kill" if argc >= 3 => client_kill(ctx, args)?,
         "setinfo" if argc == 4 => {
             let value = args.get(3);

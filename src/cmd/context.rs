@@ -152,6 +152,15 @@ impl Ctx<'_> {
         }
     }
 
+    /// Call once per `FLUSHDB`/`FLUSHALL`: every client tracking keys is
+    /// told that all of them are invalid.
+    pub fn flushed_for_tracking(&mut self) {
+        if self.server.tracking.any() {
+            let server = &mut *self.server;
+            server.tracking.flushed(&server.clients, &mut server.pubsub.outbox);
+        }
+    }
+
     /// Call after `SWAPDB a b`: watched keys of either database that exist
     /// in either are touched, and keys blocked clients wait on that now
     /// exist are made ready.

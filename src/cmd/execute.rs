@@ -29,7 +29,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::context::{Caller, Ctx};
 use super::table::{lookup, CommandSpec, Flags};
-use super::{evict, pubsub, transaction};
+use super::{evict, pubsub, tracking, transaction};
 use crate::protocol::Args;
 use crate::pubsub::Own;
 use crate::state::ReplyMode;
@@ -185,6 +185,10 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
     run_handler(ctx, spec, args);
     if spec.is_write() && ctx.server.blocking.any() {
         signal_command_keys(ctx, spec, args);
+    }
+    if ctx.server.tracking.any() && matches!(ctx.caller, Caller::Client | Caller::Transaction) {
+        let in_transaction = ctx.caller == Caller::Transaction;
+        tracking::after_command(ctx, spec, command_keys(spec, args), in_transaction);
     }
     let server = &mut *ctx.server;
     server.stats.record_command(spec.id, started.elapsed(), args, ctx.now_ms, server.clients.get(ctx.client_key));

@@ -97,7 +97,7 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "client_recent_max_input_buffer", 0);
             field(text, "client_recent_max_output_buffer", 0);
             field(text, "blocked_clients", server.blocked_clients);
-            field(text, "tracking_clients", 0);
+            field(text, "tracking_clients", server.tracking.clients());
             field(text, "clients_in_timeout_table", 0);
         }
         "memory" => {
@@ -179,6 +179,10 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "keyspace_misses", s.keyspace_misses);
             field(text, "pubsub_channels", server.pubsub.channel_names(None).len());
             field(text, "pubsub_patterns", server.pubsub.pattern_count());
+            let (keys, items, prefixes) = server.tracking.totals();
+            field(text, "tracking_total_keys", keys);
+            field(text, "tracking_total_items", items);
+            field(text, "tracking_total_prefixes", prefixes);
             field(text, "total_error_replies", 0);
         }
         "replication" => {

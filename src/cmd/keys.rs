@@ -296,6 +296,7 @@ fn check_flush_mode(args: Args<'_>) -> CmdResult {
 fn flushdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     check_flush_mode(args)?;
     ctx.flushing_db(ctx.db_index);
+    ctx.flushed_for_tracking();
     ctx.store.db(ctx.db_index).clear();
     crate::memory::return_free_memory();
     ctx.out.ok();
@@ -307,6 +308,7 @@ fn flushall(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     for db in 0..ctx.store.db_count() {
         ctx.flushing_db(db);
     }
+    ctx.flushed_for_tracking();
     ctx.store.flush_all();
     crate::memory::return_free_memory();
     ctx.out.ok();

@@ -57,6 +57,7 @@ mod server;
 mod set;
 mod string;
 pub mod table;
+mod tracking;
 mod transaction;
 mod zset;
 mod zset_algebra;

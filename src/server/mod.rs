@@ -273,6 +273,12 @@ impl Server {
                 next_tick = Instant::now() + TICK;
             }
             self.resume_unblocked();
+            if self.state.tracking.has_pending() {
+                // BCAST invalidations go out once per round, as in Redis.
+                let state = &mut self.state;
+                state.tracking.broadcast(&state.clients, &mut state.pubsub.outbox);
+                deliver_outbox(&mut self.conns, &mut self.state, &mut self.write_queue);
+            }
             if self.state.persist.requested && !self.state.persist.in_progress() {
                 self.start_compaction();
             }

@@ -25,8 +25,10 @@
 //!   when `notify-keyspace-events` enables the event's class and someone
 //!   is subscribed.
 //!
-//! When nobody subscribes, watches or blocks, the call is one inlined test
-//! of three counters ([`ServerState::key_events_idle`]), which is why
+//! Behind it too, [`tracking`] sends client-side caching invalidations.
+//!
+//! When nobody subscribes, watches, blocks or tracks, the call is one
+//! inlined test of four counters ([`ServerState::key_events_idle`]), which is why
 //! notifications can be on by default at no measurable cost. Keys that
 //! expire, found lazily by a lookup or by the active expiry cycle, come
 //! out of `Keyspace::drain_expired` into [`ServerState::expired_events`]
@@ -61,6 +63,7 @@ mod monitor;
 mod params;
 pub mod session;
 mod stats;
+pub mod tracking;
 pub mod watch;
 
 use std::time::Instant;
@@ -128,6 +131,8 @@ pub struct ServerState {
     pub busy_reply_threshold_ms: u64,
     /// The memory limit, its policy and the eviction candidates.
     pub eviction: eviction::Eviction,
+    /// Client-side caching: who may cache which keys.
+    pub tracking: tracking::Tracking,
 }
 
 impl ServerState {
@@ -160,6 +165,7 @@ impl ServerState {
             functions: None,
             busy_reply_threshold_ms: 5000,
             eviction,
+            tracking: tracking::Tracking::default(),
         };
         state.port = state.config.port;
         let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();
@@ -184,7 +190,7 @@ impl ServerState {
     /// need no work at all.
     #[inline]
     pub fn key_events_idle(&self) -> bool {
-        !self.pubsub.active() && !self.watches.any() && !self.blocking.any()
+        !self.pubsub.active() && !self.watches.any() && !self.blocking.any() && !self.tracking.any()
     }
 
     /// A key changed (or expired): marks it for `WATCH`, wakes clients
@@ -197,6 +203,9 @@ impl ServerState {
         }
         if self.blocking.any() {
             self.blocking.signal(db, key);
+        }
+        if self.tracking.any() {
+            self.tracking.invalidate(key, own.key, &self.clients, &mut self.pubsub.outbox);
         }
         if self.pubsub.active() {
             let clients = &self.clients;
@@ -275,6 +284,7 @@ impl ServerState {
     /// `client` (disconnect, `RESET`).
     pub fn clear_session_state(&mut self, client: usize) {
         self.unwatch_all(client);
+        self.tracking.disable(client);
         self.unblock(client);
         self.pubsub.remove_client(client);
         if let Some(session) = self.clients.get_mut(client) {

@@ -204,6 +204,67 @@ fn volatile_policies_evict_only_keys_with_an_expiry() {
 }
 
 #[test]
+fn settings_are_taken_at_start() {
+    let server = Server::start_with(&[
+        ("MAXMEMORY", "64mb"),
+        ("MAXMEMORY_POLICY", "volatile-lfu"),
+        ("MAXMEMORY_SAMPLES", "7"),
+        ("LFU_LOG_FACTOR", "3"),
+        ("LFU_DECAY_TIME", "9"),
+    ]);
+    let mut con = server.client();
+    assert_eq!(config_get(&mut con, "maxmemory"), (64u64 << 20).to_string());
+    assert_eq!(config_get(&mut con, "maxmemory-policy"), "volatile-lfu");
+    assert_eq!(config_get(&mut con, "maxmemory-samples"), "7");
+    assert_eq!(config_get(&mut con, "lfu-log-factor"), "3");
+    assert_eq!(config_get(&mut con, "lfu-decay-time"), "9");
+    assert_eq!(info_field(&mut con, "memory", "maxmemory_human"), "64.00M");
+}
+
+#[test]
+fn every_volatile_policy_spares_keys_without_expiry() {
+    let server = Server::start();
+    let mut con = server.client();
+    for policy in ["volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl"] {
+        ok_cmd(&mut con, &["FLUSHALL"]);
+        config_set(&mut con, "maxmemory", "0");
+        config_set(&mut con, "maxmemory-policy", policy);
+        fill(&mut con, "plain", 300, 300);
+        let value = "y".repeat(300);
+        let mut pipe = redis::pipe();
+        for i in 0..300 {
+            pipe.cmd("SET").arg(format!("ttl:{i}")).arg(&value).arg("EX").arg(3600).ignore();
+        }
+        pipe.query::<()>(&mut con).unwrap();
+        let before = evicted_keys(&mut con);
+        cap_at_current_use(&mut con);
+        fill(&mut con, "new", 100, 300);
+        assert_eq!(surviving(&mut con, "plain", 0..300).len(), 300, "{policy}");
+        assert!(evicted_keys(&mut con) - before >= 50, "{policy}: too few evicted");
+        assert!(surviving(&mut con, "ttl", 0..300).len() <= 250, "{policy}");
+    }
+    config_set(&mut con, "maxmemory", "0");
+}
+
+#[test]
+fn allkeys_random_keeps_memory_near_the_limit() {
+    let server = Server::start();
+    let mut con = server.client();
+    config_set(&mut con, "maxmemory-policy", "allkeys-random");
+    fill(&mut con, "key", 2000, 400);
+    let used = used_memory(&mut con);
+    config_set(&mut con, "maxmemory", &used.to_string());
+    fill(&mut con, "more", 2000, 400);
+    assert!(evicted_keys(&mut con) >= 1500, "evicted {}", evicted_keys(&mut con));
+    let now = used_memory(&mut con);
+    assert!(now <= used + used / 20, "used {now} against a limit of {used}");
+    let old = surviving(&mut con, "key", 0..2000).len();
+    let new = surviving(&mut con, "more", 0..2000).len();
+    assert!(old > 0 && new > 0, "random picks take from both: {old} old, {new} new");
+    config_set(&mut con, "maxmemory", "0");
+}
+
+#[test]
 fn allkeys_lru_evicts_the_least_recently_used() {
     let server = Server::start();
     let mut con = server.client();
@@ -225,6 +286,8 @@ fn allkeys_lru_evicts_the_least_recently_used() {
     config_set(&mut con, "maxmemory", "0");
 }
 
+/// Also the scan resistance of LFU: a one-off pass over many new keys
+/// (each written once) does not flush the keys read often.
 #[test]
 fn allkeys_lfu_keeps_the_frequently_used() {
     let server = Server::start();

@@ -37,5 +37,6 @@ mod server;
 mod sets;
 mod strings;
 mod systemd;
+mod tracking;
 mod transactions;
 mod zsets;

@@ -372,6 +372,11 @@ fn redis_command(port: u16, dir: &Path, env: &[(String, String)]) -> Command {
             "MAXCLIENTS" => "--maxclients",
             "DATABASES" => "--databases",
             "APPENDFSYNC" => "--appendfsync",
+            "MAXMEMORY" => "--maxmemory",
+            "MAXMEMORY_POLICY" => "--maxmemory-policy",
+            "MAXMEMORY_SAMPLES" => "--maxmemory-samples",
+            "LFU_LOG_FACTOR" => "--lfu-log-factor",
+            "LFU_DECAY_TIME" => "--lfu-decay-time",
             _ => continue,
         };
         c.arg(option).arg(v);

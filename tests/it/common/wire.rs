@@ -57,6 +57,11 @@ impl Wire {
         parse(&read_reply(&mut self.stream))
     }
 
+    /// Reads one more reply (a pushed message) as raw bytes.
+    pub fn read_raw(&mut self) -> Vec<u8> {
+        read_reply(&mut self.stream)
+    }
+
     /// Sends one command and returns the parsed reply.
     pub fn value<A: AsRef<[u8]>>(&mut self, args: &[A]) -> Reply {
         parse(&self.call(args))
