@@ -9,23 +9,140 @@ use crate::protocol::Args;
 use crate::pubsub::Kind as PubSubKind;
 use crate::state::{ReplyMode, ServerState};
 
-const CONN: Flags = Flags::FAST.or(Flags::LOADING).or(Flags::STALE);
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("ping", -1, CONN.or(Flags::PUBSUB), NO_KEYS, ping),
-    CommandSpec::new("echo", 2, CONN, NO_KEYS, echo),
-    CommandSpec::new("quit", -1, CONN.or(Flags::NO_AUTH).or(Flags::PUBSUB), NO_KEYS, quit),
-    CommandSpec::new("reset", 1, CONN.or(Flags::NO_AUTH).or(Flags::PUBSUB), NO_KEYS, reset),
-    CommandSpec::new("hello", -1, CONN.or(Flags::NO_AUTH), NO_KEYS, hello),
-    CommandSpec::new("auth", -2, CONN.or(Flags::NO_AUTH), NO_KEYS, auth),
-    CommandSpec::new("select", 2, CONN, NO_KEYS, select),
+    CommandSpec::new("ping", -1, Flags::FAST, NO_KEYS, ping)
+        .acl("connection")
+        .tips("request_policy:all_shards response_policy:all_succeeded")
+        .doc("connection", "1.0.0", "O(1)", "Ping the server"),
+    CommandSpec::new("echo", 2, Flags::LOADING.or(Flags::STALE).or(Flags::FAST), NO_KEYS, echo).acl("connection").doc(
+        "connection",
+        "1.0.0",
+        "O(1)",
+        "Echo the given string",
+    ),
     CommandSpec::new(
-        "client",
+        "quit",
+        -1,
+        Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST).or(Flags::NO_AUTH).or(Flags::ALLOW_BUSY),
+        NO_KEYS,
+        quit,
+    )
+    .acl("connection")
+    .doc("connection", "1.0.0", "O(1)", "Close the connection"),
+    CommandSpec::new(
+        "reset",
+        1,
+        Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST).or(Flags::NO_AUTH).or(Flags::ALLOW_BUSY),
+        NO_KEYS,
+        reset,
+    )
+    .acl("connection")
+    .doc("connection", "6.2.0", "O(1)", "Reset the connection"),
+    CommandSpec::new(
+        "hello",
+        -1,
+        Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST).or(Flags::NO_AUTH).or(Flags::ALLOW_BUSY),
+        NO_KEYS,
+        hello,
+    )
+    .acl("connection")
+    .doc("connection", "6.0.0", "O(1)", "Handshake with Redis"),
+    CommandSpec::new(
+        "auth",
         -2,
-        Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE).or(Flags::SUBCOMMANDS),
+        Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST).or(Flags::NO_AUTH).or(Flags::ALLOW_BUSY),
+        NO_KEYS,
+        auth,
+    )
+    .acl("connection")
+    .doc(
+        "connection",
+        "1.0.0",
+        "O(N) where N is the number of passwords defined for the user",
+        "Authenticate to the server",
+    ),
+    CommandSpec::new("select", 2, Flags::LOADING.or(Flags::STALE).or(Flags::FAST), NO_KEYS, select)
+        .acl("connection")
+        .doc("connection", "1.0.0", "O(1)", "Change the selected database for the current connection"),
+    CommandSpec::new("client", -2, Flags::NONE, NO_KEYS, client)
+        .doc("connection", "2.4.0", "Depends on subcommand.", "A container for client connection commands")
+        .subcommands(CLIENT_SUBCOMMANDS),
+];
+
+/// `CLIENT`'s subcommands.
+const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("client|getname", 2, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc("connection", "2.6.9", "O(1)", "Get the current connection name"),
+    CommandSpec::new("client|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, client).acl("connection").doc(
+        "connection",
+        "5.0.0",
+        "O(1)",
+        "Show helpful text about the different subcommands",
+    ),
+    CommandSpec::new("client|id", 2, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc("connection", "5.0.0", "O(1)", "Returns the client ID for the current connection"),
+    CommandSpec::new("client|info", 2, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .tips("nondeterministic_output")
+        .doc("connection", "6.2.0", "O(1)", "Returns information about the current client connection."),
+    CommandSpec::new(
+        "client|kill",
+        -3,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
         NO_KEYS,
         client,
+    )
+    .acl("connection")
+    .doc(
+        "connection",
+        "2.4.0",
+        "O(N) where N is the number of client connections",
+        "Kill the connection of a client",
     ),
+    CommandSpec::new(
+        "client|list",
+        -2,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        client,
+    )
+    .acl("connection")
+    .tips("nondeterministic_output")
+    .doc(
+        "connection",
+        "2.4.0",
+        "O(N) where N is the number of client connections",
+        "Get the list of client connections",
+    ),
+    CommandSpec::new(
+        "client|no-evict",
+        3,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        client,
+    )
+    .acl("connection")
+    .doc("connection", "7.0.0", "O(1)", "Set client eviction mode for the current connection"),
+    // Redis 7.2's, which client libraries send at connection time.
+    CommandSpec::new("client|no-touch", 3, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc(
+            "connection",
+            "7.2.0",
+            "O(1)",
+            "Controls whether commands sent by the client affect the LRU/LFU of accessed keys",
+        ),
+    CommandSpec::new("client|reply", 3, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc("connection", "3.2.0", "O(1)", "Instruct the server whether to reply to commands"),
+    CommandSpec::new("client|setinfo", 4, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc("connection", "7.2.0", "O(1)", "Set client or connection specific info"),
+    CommandSpec::new("client|setname", 3, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc("connection", "2.6.9", "O(1)", "Set the current connection name"),
 ];
 
 fn ping(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {

@@ -10,6 +10,7 @@
 //! called with `FCALL_RO`.
 
 use super::args::is;
+use super::meta::key;
 use super::scripting::{key_count, keys_and_argv, CommandsForScript};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
@@ -18,9 +19,97 @@ use crate::script::{Functions, RestorePolicy, RunOptions};
 use crate::store::glob::glob_match;
 
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("function", -2, Flags::WRITE.or(Flags::SUBCOMMANDS), NO_KEYS, function),
-    CommandSpec::new("fcall", -3, Flags::STALE, NO_KEYS, fcall),
-    CommandSpec::new("fcall_ro", -3, Flags::STALE.or(Flags::READONLY), NO_KEYS, fcall_ro),
+    CommandSpec::new("function", -2, Flags::NONE, NO_KEYS, function)
+        .doc("scripting", "7.0.0", "Depends on subcommand.", "A container for function commands")
+        .subcommands(FUNCTION_SUBCOMMANDS),
+    CommandSpec::new(
+        "fcall",
+        -3,
+        Flags::NOSCRIPT.or(Flags::STALE).or(Flags::SKIP_MONITOR).or(Flags::NO_MANDATORY_KEYS),
+        NO_KEYS,
+        fcall,
+    )
+    .acl("scripting")
+    .keys(&[key(2, "RW access update")
+        .numkeys(0, 1, 1)
+        .note("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")])
+    .doc("scripting", "7.0.0", "Depends on the function that is executed.", "Invoke a function"),
+    CommandSpec::new(
+        "fcall_ro",
+        -3,
+        Flags::READONLY.or(Flags::NOSCRIPT).or(Flags::STALE).or(Flags::SKIP_MONITOR).or(Flags::NO_MANDATORY_KEYS),
+        NO_KEYS,
+        fcall_ro,
+    )
+    .acl("scripting")
+    .keys(&[key(2, "RO access")
+        .numkeys(0, 1, 1)
+        .note("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")])
+    .doc("scripting", "7.0.0", "Depends on the function that is executed.", "Invoke a read-only function"),
+];
+
+/// `FUNCTION`'s subcommands.
+const FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("function|delete", 3, Flags::WRITE.or(Flags::NOSCRIPT), NO_KEYS, function)
+        .acl("scripting")
+        .tips("request_policy:all_shards response_policy:all_succeeded")
+        .doc("scripting", "7.0.0", "O(1)", "Delete a function by name"),
+    CommandSpec::new("function|dump", 2, Flags::NOSCRIPT, NO_KEYS, function).acl("scripting").doc(
+        "scripting",
+        "7.0.0",
+        "O(N) where N is the number of functions",
+        "Dump all functions into a serialized binary payload",
+    ),
+    CommandSpec::new("function|flush", -2, Flags::WRITE.or(Flags::NOSCRIPT), NO_KEYS, function)
+        .acl("scripting")
+        .tips("request_policy:all_shards response_policy:all_succeeded")
+        .doc("scripting", "7.0.0", "O(N) where N is the number of functions deleted", "Deleting all functions"),
+    CommandSpec::new("function|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, function).acl("scripting").doc(
+        "scripting",
+        "7.0.0",
+        "O(1)",
+        "Show helpful text about the different subcommands",
+    ),
+    CommandSpec::new("function|kill", 2, Flags::NOSCRIPT.or(Flags::ALLOW_BUSY), NO_KEYS, function)
+        .acl("scripting")
+        .tips("request_policy:all_shards response_policy:one_succeeded")
+        .doc("scripting", "7.0.0", "O(1)", "Kill the function currently in execution."),
+    CommandSpec::new("function|list", -2, Flags::NOSCRIPT, NO_KEYS, function)
+        .acl("scripting")
+        .tips("nondeterministic_output_order")
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(N) where N is the number of functions",
+            "List information about all the functions",
+        ),
+    CommandSpec::new("function|load", -3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::NOSCRIPT), NO_KEYS, function)
+        .acl("scripting")
+        .tips("request_policy:all_shards response_policy:all_succeeded")
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(1) (considering compilation time is redundant)",
+            "Create a function with the given arguments (name, code, description)",
+        ),
+    CommandSpec::new("function|restore", -3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::NOSCRIPT), NO_KEYS, function)
+        .acl("scripting")
+        .tips("request_policy:all_shards response_policy:all_succeeded")
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(N) where N is the number of functions on the payload",
+            "Restore all the functions on the given payload",
+        ),
+    CommandSpec::new("function|stats", 2, Flags::NOSCRIPT.or(Flags::ALLOW_BUSY), NO_KEYS, function)
+        .acl("scripting")
+        .tips("nondeterministic_output request_policy:all_shards response_policy:special")
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(1)",
+            "Return information about the function currently running (name, description, duration)",
+        ),
 ];
 
 fn fcall(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {

@@ -1,0 +1,308 @@
+//! What `COMMAND` tells about a command besides its name, arity and
+//! flags: ACL categories, key specs, docs, and the keys a given call
+//! names (`COMMAND GETKEYS`). The data itself is in each family's
+//! `COMMANDS` table (see `table.rs`); this module holds its types and the
+//! rules Redis 7.0 applies to them.
+//!
+//! # Invariants
+//!
+//! * A command's ACL categories are those its entry declares plus those
+//!   its flags imply, as Redis sets them: `write` gives `@write`,
+//!   `readonly` `@read` (not for `@scripting` commands), `admin` `@admin`
+//!   and `@dangerous`, `pubsub` `@pubsub`, `fast` `@fast`, `blocking`
+//!   `@blocking`, and a command that is not `@fast` is `@slow`.
+//! * Key flags, categories and tips are written as Redis names them,
+//!   space-separated; [`KEY_FLAGS`] and [`CATEGORIES`] list the names
+//!   that exist, in the order Redis prints them.
+//! * Keys are found by the key specs alone, as Redis does for its own
+//!   commands when every spec is an index or keyword followed by a range
+//!   or a key count; a call whose specs do not fit (a key count that is
+//!   not a number, or points past the end) names no keys.
+
+use super::table::{CommandSpec, Flags};
+use crate::protocol::Args;
+
+/// A command's documentation, as `COMMAND DOCS` shows it (an empty
+/// string is a field left out).
+#[derive(Debug, Clone, Copy)]
+pub struct Doc {
+    pub summary: &'static str,
+    pub since: &'static str,
+    /// Redis's command group (`string`, `sorted-set`, `server`...).
+    pub group: &'static str,
+    pub complexity: &'static str,
+    pub deprecated_since: &'static str,
+    pub replaced_by: &'static str,
+    /// A system command (`DEBUG`): doc flag `syscmd`.
+    pub syscmd: bool,
+}
+
+impl Doc {
+    /// No docs yet; the group `generic` Redis gives a command without
+    /// one.
+    pub const NONE: Doc = Doc {
+        summary: "",
+        since: "",
+        group: "generic",
+        complexity: "",
+        deprecated_since: "",
+        replaced_by: "",
+        syscmd: false,
+    };
+
+    /// Doc flags: `deprecated`, `syscmd`.
+    pub fn flags(&self) -> Vec<&'static str> {
+        let mut flags = Vec::new();
+        if !self.deprecated_since.is_empty() {
+            flags.push("deprecated");
+        }
+        if self.syscmd {
+            flags.push("syscmd");
+        }
+        flags
+    }
+}
+
+/// Where a key spec starts looking.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Begin {
+    /// At this argument.
+    Index(i32),
+    /// After this keyword, searched from `start` (from the end if
+    /// negative).
+    Keyword { keyword: &'static str, start: i32 },
+}
+
+/// How a key spec finds its keys from where it starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Find {
+    /// Keys up to `last` (relative to the start; negative counts from the
+    /// end), every `step`; with `limit` > 0 and `last` -1, the first
+    /// 1/limit of what is left.
+    Range { last: i32, step: i32, limit: i32 },
+    /// The argument at `index` (relative to the start) counts the keys,
+    /// which begin `first` after the start, every `step`.
+    KeyNum { index: i32, first: i32, step: i32 },
+}
+
+/// One of Redis 7.0's key specs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeySpec {
+    /// Redis's note on the spec, or empty.
+    pub notes: &'static str,
+    /// Key flags as Redis names them, space-separated (`"RW access"`).
+    pub flags: &'static str,
+    pub begin: Begin,
+    pub find: Find,
+}
+
+/// A key spec: the key at argument `index`, alone (extend it with
+/// [`KeySpec::range`] or [`KeySpec::numkeys`]).
+pub const fn key(index: i32, flags: &'static str) -> KeySpec {
+    KeySpec { notes: "", flags, begin: Begin::Index(index), find: Find::Range { last: 0, step: 1, limit: 0 } }
+}
+
+/// A key spec that starts after `keyword`, searched from argument
+/// `start`.
+#[allow(dead_code)] // no command of Efis's searches by keyword yet (XREAD's STREAMS does)
+pub const fn after_keyword(keyword: &'static str, start: i32, flags: &'static str) -> KeySpec {
+    KeySpec {
+        notes: "",
+        flags,
+        begin: Begin::Keyword { keyword, start },
+        find: Find::Range { last: 0, step: 1, limit: 0 },
+    }
+}
+
+impl KeySpec {
+    /// Keys from the start up to `last`, every `step`, `limit` as in
+    /// [`Find::Range`].
+    pub const fn range(mut self, last: i32, step: i32, limit: i32) -> KeySpec {
+        self.find = Find::Range { last, step, limit };
+        self
+    }
+
+    /// Keys counted by the argument `index` after the start, from `first`
+    /// after the start, every `step`.
+    pub const fn numkeys(mut self, index: i32, first: i32, step: i32) -> KeySpec {
+        self.find = Find::KeyNum { index, first, step };
+        self
+    }
+
+    /// Redis's note on this spec.
+    pub const fn note(mut self, notes: &'static str) -> KeySpec {
+        self.notes = notes;
+        self
+    }
+
+    /// An index and a range: what first/last/step can say too.
+    pub fn is_plain(&self) -> bool {
+        matches!((self.begin, self.find), (Begin::Index(_), Find::Range { .. }))
+    }
+
+    /// The key flags, in Redis's order.
+    pub fn flag_names(&self) -> Vec<&'static str> {
+        key_flag_names(self.flags)
+    }
+}
+
+/// Key flags written space-separated, in Redis's order.
+pub fn key_flag_names(flags: &str) -> Vec<&'static str> {
+    let mine: Vec<&str> = flags.split_whitespace().collect();
+    KEY_FLAGS.iter().copied().filter(|f| mine.contains(f)).collect()
+}
+
+/// Redis's key flags, in the order `COMMAND INFO` prints them.
+pub const KEY_FLAGS: &[&str] =
+    &["RO", "RW", "OW", "RM", "access", "update", "insert", "delete", "not_key", "incomplete", "variable_flags"];
+
+/// Redis's ACL categories, in the order `COMMAND INFO` prints them.
+pub const CATEGORIES: &[&str] = &[
+    "keyspace",
+    "read",
+    "write",
+    "set",
+    "sortedset",
+    "list",
+    "hash",
+    "string",
+    "bitmap",
+    "hyperloglog",
+    "geo",
+    "stream",
+    "pubsub",
+    "admin",
+    "fast",
+    "slow",
+    "blocking",
+    "dangerous",
+    "connection",
+    "transaction",
+    "scripting",
+];
+
+/// A command's ACL categories (without `@`), declared and implied, in
+/// Redis's order.
+pub fn categories(spec: &CommandSpec) -> Vec<&'static str> {
+    let declared: Vec<&str> = spec.acl.split_whitespace().collect();
+    let flags = spec.flags;
+    let scripting = declared.contains(&"scripting");
+    let fast = flags.contains(Flags::FAST) || declared.contains(&"fast");
+    let implied = |category: &str| match category {
+        "write" => flags.contains(Flags::WRITE),
+        "read" => flags.contains(Flags::READONLY) && !scripting,
+        "admin" | "dangerous" => flags.contains(Flags::ADMIN),
+        "pubsub" => flags.contains(Flags::PUBSUB),
+        "fast" => fast,
+        "blocking" => flags.contains(Flags::BLOCKING),
+        "slow" => !fast,
+        _ => false,
+    };
+    CATEGORIES.iter().copied().filter(|c| declared.contains(c) || implied(c)).collect()
+}
+
+/// One key a call names: its argument position and its key flags.
+pub struct FoundKey {
+    pub position: usize,
+    /// Space-separated, as in [`KeySpec::flags`].
+    pub flags: &'static str,
+}
+
+/// The keys `args` (command name first) names, by `spec`'s key specs;
+/// empty when a spec does not fit the call.
+pub fn find_keys(spec: &'static CommandSpec, args: Args<'_>) -> Vec<FoundKey> {
+    let argc = args.len() as i64;
+    let mut found = Vec::new();
+    for key_spec in spec.key_specs {
+        if key_spec.flags.split_whitespace().any(|f| f == "not_key") {
+            continue;
+        }
+        let flags = match spec.variable_key_flags {
+            Some(flags_of) if key_spec.flags.split_whitespace().any(|f| f == "variable_flags") => flags_of(args),
+            _ => key_spec.flags,
+        };
+        let first = match key_spec.begin {
+            Begin::Index(index) => index as i64,
+            Begin::Keyword { keyword, start } => match keyword_position(args, keyword, start) {
+                Some(at) => at + 1,
+                None => continue,
+            },
+        };
+        let (first, last, step) = match key_spec.find {
+            Find::Range { last, step, limit } => {
+                let last = if last >= 0 {
+                    first + last as i64
+                } else if limit == 0 {
+                    argc + last as i64
+                } else {
+                    first + ((argc - first) / limit as i64 + last as i64)
+                };
+                (first, last, step as i64)
+            }
+            Find::KeyNum { index, first: offset, step } => {
+                if index as i64 >= argc || first + index as i64 >= argc {
+                    return Vec::new();
+                }
+                let count = std::str::from_utf8(args.get((first + index as i64) as usize))
+                    .ok()
+                    .and_then(|t| t.parse::<i64>().ok())
+                    .filter(|&n| n >= 0);
+                let Some(count) = count else { return Vec::new() };
+                let start = first + offset as i64;
+                (start, start + count - 1, step as i64)
+            }
+        };
+        if last >= argc || last < first || first >= argc || step <= 0 {
+            return Vec::new();
+        }
+        let mut position = first;
+        while position <= last {
+            found.push(FoundKey { position: position as usize, flags });
+            position += step;
+        }
+        if key_spec.flags.split_whitespace().any(|f| f == "incomplete") {
+            return Vec::new();
+        }
+    }
+    found
+}
+
+/// Where `keyword` (any case) is, searched from `start` towards the end
+/// (the last argument left out), or from `start` counted from the end
+/// backwards (the first argument left out), as Redis searches.
+fn keyword_position(args: Args<'_>, keyword: &str, start: i32) -> Option<i64> {
+    let argc = args.len() as i64;
+    let matches = |i: i64| args.get(i as usize).eq_ignore_ascii_case(keyword.as_bytes());
+    if start > 0 {
+        (start as i64..argc - 1).find(|&i| matches(i))
+    } else {
+        (2..=(argc + start as i64).min(argc - 1)).rev().find(|&i| matches(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every name the tables use exists in Redis: a typo would show as a
+    /// missing flag or category, so the tables are checked here too.
+    #[test]
+    fn tables_use_only_redis_names() {
+        let mut all: Vec<&CommandSpec> = super::super::table::all().collect();
+        let subs: Vec<&CommandSpec> = all.iter().flat_map(|s| s.registered_subcommands()).collect();
+        all.extend(subs);
+        for spec in all {
+            for category in spec.acl.split_whitespace() {
+                assert!(CATEGORIES.contains(&category), "{}: unknown ACL category {category}", spec.name);
+            }
+            for key_spec in spec.key_specs {
+                for flag in key_spec.flags.split_whitespace() {
+                    assert!(KEY_FLAGS.contains(&flag), "{}: unknown key flag {flag}", spec.name);
+                }
+            }
+            for sub in spec.subcommands {
+                assert!(sub.name.starts_with(&format!("{}|", spec.name)), "{} lists {}", spec.name, sub.name);
+            }
+        }
+    }
+}
