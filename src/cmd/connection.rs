@@ -3,6 +3,7 @@
 //! ask the loop to disconnect others).
 
 use super::args::{is, parse_i64_opt};
+use super::meta::arg;
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
@@ -13,13 +14,12 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("ping", -1, Flags::FAST, NO_KEYS, ping)
         .acl("connection")
         .tips("request_policy:all_shards response_policy:all_succeeded")
-        .doc("connection", "1.0.0", "O(1)", "Ping the server"),
-    CommandSpec::new("echo", 2, Flags::LOADING.or(Flags::STALE).or(Flags::FAST), NO_KEYS, echo).acl("connection").doc(
-        "connection",
-        "1.0.0",
-        "O(1)",
-        "Echo the given string",
-    ),
+        .doc("connection", "1.0.0", "O(1)", "Ping the server")
+        .args(&[arg::string("message").optional()]),
+    CommandSpec::new("echo", 2, Flags::LOADING.or(Flags::STALE).or(Flags::FAST), NO_KEYS, echo)
+        .acl("connection")
+        .doc("connection", "1.0.0", "O(1)", "Echo the given string")
+        .args(&[arg::string("message")]),
     CommandSpec::new(
         "quit",
         -1,
@@ -46,7 +46,22 @@ pub const COMMANDS: &[CommandSpec] = &[
         hello,
     )
     .acl("connection")
-    .doc("connection", "6.0.0", "O(1)", "Handshake with Redis"),
+    .doc("connection", "6.0.0", "O(1)", "Handshake with Redis")
+    .history(&[(
+        "6.2.0",
+        "`protover` made optional; when called without arguments the command reports the current connection's context.",
+    )])
+    .args(&[arg::block(
+        "arguments",
+        &[
+            arg::integer("protover"),
+            arg::block("username_password", &[arg::string("username"), arg::string("password")])
+                .token("AUTH")
+                .optional(),
+            arg::string("clientname").token("SETNAME").optional(),
+        ],
+    )
+    .optional()]),
     CommandSpec::new(
         "auth",
         -2,
@@ -60,10 +75,13 @@ pub const COMMANDS: &[CommandSpec] = &[
         "1.0.0",
         "O(N) where N is the number of passwords defined for the user",
         "Authenticate to the server",
-    ),
+    )
+    .history(&[("6.0.0", "Added ACL style (username and password).")])
+    .args(&[arg::string("username").since("6.0.0").optional(), arg::string("password")]),
     CommandSpec::new("select", 2, Flags::LOADING.or(Flags::STALE).or(Flags::FAST), NO_KEYS, select)
         .acl("connection")
-        .doc("connection", "1.0.0", "O(1)", "Change the selected database for the current connection"),
+        .doc("connection", "1.0.0", "O(1)", "Change the selected database for the current connection")
+        .args(&[arg::integer("index")]),
     CommandSpec::new("client", -2, Flags::NONE, NO_KEYS, client)
         .doc("connection", "2.4.0", "Depends on subcommand.", "A container for client connection commands")
         .subcommands(CLIENT_SUBCOMMANDS),
@@ -95,12 +113,44 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         client,
     )
     .acl("connection")
-    .doc(
-        "connection",
-        "2.4.0",
-        "O(N) where N is the number of client connections",
-        "Kill the connection of a client",
-    ),
+    .doc("connection", "2.4.0", "O(N) where N is the number of client connections", "Kill the connection of a client")
+    .history(&[
+        ("2.8.12", "Added new filter format."),
+        ("2.8.12", "`ID` option."),
+        ("3.2.0", "Added `master` type in for `TYPE` option."),
+        ("5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."),
+        ("6.2.0", "`LADDR` option."),
+    ])
+    .args(&[arg::oneof(
+        "filter",
+        &[
+            arg::string("ip:port").deprecated("2.8.12"),
+            arg::oneof(
+                "new-format",
+                &[
+                    arg::integer("client-id").token("ID").since("2.8.12").optional(),
+                    arg::oneof(
+                        "normal_master_slave_pubsub",
+                        &[
+                            arg::token("normal", "NORMAL"),
+                            arg::token("master", "MASTER").since("3.2.0"),
+                            arg::token("slave", "SLAVE"),
+                            arg::token("replica", "REPLICA").since("5.0.0"),
+                            arg::token("pubsub", "PUBSUB"),
+                        ],
+                    )
+                    .token("TYPE")
+                    .since("2.8.12")
+                    .optional(),
+                    arg::string("username").token("USER").optional(),
+                    arg::string("ip:port").token("ADDR").optional(),
+                    arg::string("ip:port").token("LADDR").since("6.2.0").optional(),
+                    arg::string("yes/no").token("SKIPME").optional(),
+                ],
+            )
+            .multiple(),
+        ],
+    )]),
     CommandSpec::new(
         "client|list",
         -2,
@@ -115,7 +165,30 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         "2.4.0",
         "O(N) where N is the number of client connections",
         "Get the list of client connections",
-    ),
+    )
+    .history(&[
+        ("2.8.12", "Added unique client `id` field."),
+        ("5.0.0", "Added optional `TYPE` filter."),
+        ("6.0.0", "Added `user` field."),
+        ("6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."),
+        ("7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."),
+        ("7.0.3", "Added `ssub` field."),
+    ])
+    .args(&[
+        arg::oneof(
+            "normal_master_replica_pubsub",
+            &[
+                arg::token("normal", "NORMAL"),
+                arg::token("master", "MASTER"),
+                arg::token("replica", "REPLICA"),
+                arg::token("pubsub", "PUBSUB"),
+            ],
+        )
+        .token("TYPE")
+        .since("5.0.0")
+        .optional(),
+        arg::block("id", &[arg::integer("client-id").multiple()]).token("ID").since("6.2.0").optional(),
+    ]),
     CommandSpec::new(
         "client|no-evict",
         3,
@@ -124,7 +197,8 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         client,
     )
     .acl("connection")
-    .doc("connection", "7.0.0", "O(1)", "Set client eviction mode for the current connection"),
+    .doc("connection", "7.0.0", "O(1)", "Set client eviction mode for the current connection")
+    .args(&[arg::oneof("enabled", &[arg::token("on", "ON"), arg::token("off", "OFF")])]),
     // Redis 7.2's, which client libraries send at connection time.
     CommandSpec::new("client|no-touch", 3, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
         .acl("connection")
@@ -136,13 +210,18 @@ const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
         ),
     CommandSpec::new("client|reply", 3, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
         .acl("connection")
-        .doc("connection", "3.2.0", "O(1)", "Instruct the server whether to reply to commands"),
+        .doc("connection", "3.2.0", "O(1)", "Instruct the server whether to reply to commands")
+        .args(&[arg::oneof(
+            "on_off_skip",
+            &[arg::token("on", "ON"), arg::token("off", "OFF"), arg::token("skip", "SKIP")],
+        )]),
     CommandSpec::new("client|setinfo", 4, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
         .acl("connection")
         .doc("connection", "7.2.0", "O(1)", "Set client or connection specific info"),
     CommandSpec::new("client|setname", 3, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
         .acl("connection")
-        .doc("connection", "2.6.9", "O(1)", "Set the current connection name"),
+        .doc("connection", "2.6.9", "O(1)", "Set the current connection name")
+        .args(&[arg::string("connection-name")]),
 ];
 
 fn ping(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {

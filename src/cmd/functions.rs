@@ -10,6 +10,7 @@
 //! called with `FCALL_RO`.
 
 use super::args::is;
+use super::meta::arg;
 use super::meta::key;
 use super::scripting::{key_count, keys_and_argv, CommandsForScript};
 use super::table::{CommandSpec, Flags, NO_KEYS};
@@ -33,7 +34,13 @@ pub const COMMANDS: &[CommandSpec] = &[
     .keys(&[key(2, "RW access update")
         .numkeys(0, 1, 1)
         .note("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")])
-    .doc("scripting", "7.0.0", "Depends on the function that is executed.", "Invoke a function"),
+    .doc("scripting", "7.0.0", "Depends on the function that is executed.", "Invoke a function")
+    .args(&[
+        arg::string("function"),
+        arg::integer("numkeys"),
+        arg::key("key", 0).optional().multiple(),
+        arg::string("arg").optional().multiple(),
+    ]),
     CommandSpec::new(
         "fcall_ro",
         -3,
@@ -45,7 +52,13 @@ pub const COMMANDS: &[CommandSpec] = &[
     .keys(&[key(2, "RO access")
         .numkeys(0, 1, 1)
         .note("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")])
-    .doc("scripting", "7.0.0", "Depends on the function that is executed.", "Invoke a read-only function"),
+    .doc("scripting", "7.0.0", "Depends on the function that is executed.", "Invoke a read-only function")
+    .args(&[
+        arg::string("function"),
+        arg::integer("numkeys"),
+        arg::key("key", 0).optional().multiple(),
+        arg::string("arg").optional().multiple(),
+    ]),
 ];
 
 /// `FUNCTION`'s subcommands.
@@ -53,7 +66,8 @@ const FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec::new("function|delete", 3, Flags::WRITE.or(Flags::NOSCRIPT), NO_KEYS, function)
         .acl("scripting")
         .tips("request_policy:all_shards response_policy:all_succeeded")
-        .doc("scripting", "7.0.0", "O(1)", "Delete a function by name"),
+        .doc("scripting", "7.0.0", "O(1)", "Delete a function by name")
+        .args(&[arg::string("library-name")]),
     CommandSpec::new("function|dump", 2, Flags::NOSCRIPT, NO_KEYS, function).acl("scripting").doc(
         "scripting",
         "7.0.0",
@@ -63,7 +77,8 @@ const FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec::new("function|flush", -2, Flags::WRITE.or(Flags::NOSCRIPT), NO_KEYS, function)
         .acl("scripting")
         .tips("request_policy:all_shards response_policy:all_succeeded")
-        .doc("scripting", "7.0.0", "O(N) where N is the number of functions deleted", "Deleting all functions"),
+        .doc("scripting", "7.0.0", "O(N) where N is the number of functions deleted", "Deleting all functions")
+        .args(&[arg::oneof("async", &[arg::token("async", "ASYNC"), arg::token("sync", "SYNC")]).optional()]),
     CommandSpec::new("function|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, function).acl("scripting").doc(
         "scripting",
         "7.0.0",
@@ -82,7 +97,11 @@ const FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
             "7.0.0",
             "O(N) where N is the number of functions",
             "List information about all the functions",
-        ),
+        )
+        .args(&[
+            arg::string("library-name-pattern").token("LIBRARYNAME").optional(),
+            arg::token("withcode", "WITHCODE").optional(),
+        ]),
     CommandSpec::new("function|load", -3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::NOSCRIPT), NO_KEYS, function)
         .acl("scripting")
         .tips("request_policy:all_shards response_policy:all_succeeded")
@@ -91,7 +110,8 @@ const FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
             "7.0.0",
             "O(1) (considering compilation time is redundant)",
             "Create a function with the given arguments (name, code, description)",
-        ),
+        )
+        .args(&[arg::token("replace", "REPLACE").optional(), arg::string("function-code")]),
     CommandSpec::new("function|restore", -3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::NOSCRIPT), NO_KEYS, function)
         .acl("scripting")
         .tips("request_policy:all_shards response_policy:all_succeeded")
@@ -100,7 +120,15 @@ const FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
             "7.0.0",
             "O(N) where N is the number of functions on the payload",
             "Restore all the functions on the given payload",
-        ),
+        )
+        .args(&[
+            arg::string("serialized-value"),
+            arg::oneof(
+                "policy",
+                &[arg::token("flush", "FLUSH"), arg::token("append", "APPEND"), arg::token("replace", "REPLACE")],
+            )
+            .optional(),
+        ]),
     CommandSpec::new("function|stats", 2, Flags::NOSCRIPT.or(Flags::ALLOW_BUSY), NO_KEYS, function)
         .acl("scripting")
         .tips("nondeterministic_output request_policy:all_shards response_policy:special")
@@ -339,7 +367,8 @@ fn help(ctx: &mut Ctx<'_>) {
         "    * ASYNC: Asynchronously flush the libraries.",
         "    * SYNC: Synchronously flush the libraries.",
         "DUMP",
-        "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+        "    Return a serialized payload representing the current \
+                libraries, can be restored using FUNCTION RESTORE command",
         "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
         "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
         "    control how to handle existing libraries (default APPEND):",

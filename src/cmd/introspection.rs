@@ -12,7 +12,8 @@
 //!   names their subcommands (`config|get`).
 
 use super::args::is;
-use super::meta::{categories, find_keys, key_flag_names, Begin, Find, KeySpec};
+use super::meta::arg;
+use super::meta::{categories, find_keys, key_flag_names, Arg, ArgKind, Begin, Find, KeySpec};
 use super::table::{all as all_commands, count as command_count, lookup, lookup_full_name, CommandSpec, Flags};
 use super::{unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
@@ -41,7 +42,8 @@ const SUBCOMMANDS: &[CommandSpec] = &[
             "7.0.0",
             "O(N) where N is the number of commands to look up",
             "Get array of specific Redis command documentation",
-        ),
+        )
+        .args(&[arg::string("command-name").optional().multiple()]),
     CommandSpec::new("command|getkeys", -4, LS, (0, 0, 0), command).acl("connection").doc(
         "server",
         "2.8.13",
@@ -68,7 +70,9 @@ const SUBCOMMANDS: &[CommandSpec] = &[
             "2.8.13",
             "O(N) where N is the number of commands to look up",
             "Get array of specific Redis command details, or all when no argument is given.",
-        ),
+        )
+        .history(&[("7.0.0", "Allowed to be called with no argument to get info on all commands.")])
+        .args(&[arg::string("command-name").optional().multiple()]),
     CommandSpec::new("command|list", -2, LS, (0, 0, 0), command)
         .acl("connection")
         .tips("nondeterministic_output_order")
@@ -77,7 +81,17 @@ const SUBCOMMANDS: &[CommandSpec] = &[
             "7.0.0",
             "O(N) where N is the total number of Redis commands",
             "Get an array of Redis command names",
-        ),
+        )
+        .args(&[arg::oneof(
+            "filterby",
+            &[
+                arg::string("module-name").token("MODULE"),
+                arg::string("category").token("ACLCAT"),
+                arg::pattern("pattern").token("PATTERN"),
+            ],
+        )
+        .token("FILTERBY")
+        .optional()]),
 ];
 
 fn command(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
@@ -224,8 +238,8 @@ fn write_key_spec(out: &mut Reply<'_>, key_spec: &KeySpec) {
     }
 }
 
-/// One command's `COMMAND DOCS` entry (a map; Efis gives no argument
-/// lists or history).
+/// One command's `COMMAND DOCS` entry: a map of the fields it has, in
+/// Redis's order.
 fn write_docs(out: &mut Reply<'_>, spec: &CommandSpec) {
     let doc = &spec.doc;
     let doc_flags = doc.flags();
@@ -237,6 +251,8 @@ fn write_docs(out: &mut Reply<'_>, spec: &CommandSpec) {
         present(&texts)
             + present(&later)
             + usize::from(!doc_flags.is_empty())
+            + usize::from(!doc.history.is_empty())
+            + usize::from(!doc.args.is_empty())
             + usize::from(!spec.subcommands.is_empty()),
     );
     for (name, value) in texts {
@@ -247,16 +263,26 @@ fn write_docs(out: &mut Reply<'_>, spec: &CommandSpec) {
     }
     if !doc_flags.is_empty() {
         out.bulk(b"doc_flags");
-        out.set(doc_flags.len());
-        for flag in doc_flags {
-            out.simple(flag);
-        }
+        write_simple_set(out, &doc_flags);
     }
     for (name, value) in later {
         if !value.is_empty() {
             out.bulk(name.as_bytes());
             out.bulk(value.as_bytes());
         }
+    }
+    if !doc.history.is_empty() {
+        out.bulk(b"history");
+        out.set(doc.history.len());
+        for (version, change) in doc.history {
+            out.array(2);
+            out.bulk(version.as_bytes());
+            out.bulk(change.as_bytes());
+        }
+    }
+    if !doc.args.is_empty() {
+        out.bulk(b"arguments");
+        write_args(out, doc.args);
     }
     if !spec.subcommands.is_empty() {
         let subs = spec.registered_subcommands();
@@ -265,6 +291,57 @@ fn write_docs(out: &mut Reply<'_>, spec: &CommandSpec) {
         for sub in subs {
             out.bulk(sub.name.as_bytes());
             write_docs(out, sub);
+        }
+    }
+}
+
+fn write_simple_set(out: &mut Reply<'_>, items: &[&str]) {
+    out.set(items.len());
+    for item in items {
+        out.simple(item);
+    }
+}
+
+/// An argument list of `COMMAND DOCS`: one map per argument.
+fn write_args(out: &mut Reply<'_>, args: &[Arg]) {
+    out.array(args.len());
+    for arg in args {
+        let flags = arg.flags();
+        let parts = match arg.kind {
+            ArgKind::OneOf(parts) | ArgKind::Block(parts) => Some(parts),
+            _ => None,
+        };
+        let key_spec = match arg.kind {
+            ArgKind::Key(index) => Some(index),
+            _ => None,
+        };
+        let texts = [("token", arg.token), ("since", arg.since), ("deprecated_since", arg.deprecated_since)];
+        let texts: Vec<(&str, &str)> = texts.into_iter().filter(|(_, value)| !value.is_empty()).collect();
+        out.map(
+            2 + usize::from(key_spec.is_some())
+                + texts.len()
+                + usize::from(!flags.is_empty())
+                + usize::from(parts.is_some()),
+        );
+        out.bulk(b"name");
+        out.bulk(arg.name.as_bytes());
+        out.bulk(b"type");
+        out.bulk(arg.kind.name().as_bytes());
+        if let Some(index) = key_spec {
+            out.bulk(b"key_spec_index");
+            out.int(index as i64);
+        }
+        for (name, value) in texts {
+            out.bulk(name.as_bytes());
+            out.bulk(value.as_bytes());
+        }
+        if !flags.is_empty() {
+            out.bulk(b"flags");
+            write_simple_set(out, &flags);
+        }
+        if let Some(parts) = parts {
+            out.bulk(b"arguments");
+            write_args(out, parts);
         }
     }
 }

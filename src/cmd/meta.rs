@@ -35,6 +35,9 @@ pub struct Doc {
     pub replaced_by: &'static str,
     /// A system command (`DEBUG`): doc flag `syscmd`.
     pub syscmd: bool,
+    /// Changes by version: (version, what changed).
+    pub history: &'static [(&'static str, &'static str)],
+    pub args: &'static [Arg],
 }
 
 impl Doc {
@@ -48,6 +51,8 @@ impl Doc {
         deprecated_since: "",
         replaced_by: "",
         syscmd: false,
+        history: &[],
+        args: &[],
     };
 
     /// Doc flags: `deprecated`, `syscmd`.
@@ -60,6 +65,156 @@ impl Doc {
             flags.push("syscmd");
         }
         flags
+    }
+}
+
+/// One argument of a command, as `COMMAND DOCS` describes it.
+#[derive(Debug, Clone, Copy)]
+pub struct Arg {
+    pub name: &'static str,
+    pub kind: ArgKind,
+    /// The keyword before the value (`WEIGHTS`), or the token itself for
+    /// a pure token; empty for none.
+    pub token: &'static str,
+    pub since: &'static str,
+    pub deprecated_since: &'static str,
+    pub optional: bool,
+    pub multiple: bool,
+    /// With `multiple`: the token is repeated before each value.
+    pub multiple_token: bool,
+}
+
+/// What an argument is; `OneOf` and `Block` hold their parts.
+#[derive(Debug, Clone, Copy)]
+pub enum ArgKind {
+    String,
+    Integer,
+    Double,
+    /// A key, found by this key spec (index into the command's specs).
+    Key(i32),
+    Pattern,
+    UnixTime,
+    PureToken,
+    OneOf(&'static [Arg]),
+    Block(&'static [Arg]),
+}
+
+impl ArgKind {
+    /// Redis's name of the type.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ArgKind::String => "string",
+            ArgKind::Integer => "integer",
+            ArgKind::Double => "double",
+            ArgKind::Key(_) => "key",
+            ArgKind::Pattern => "pattern",
+            ArgKind::UnixTime => "unix-time",
+            ArgKind::PureToken => "pure-token",
+            ArgKind::OneOf(_) => "oneof",
+            ArgKind::Block(_) => "block",
+        }
+    }
+}
+
+impl Arg {
+    /// The keyword before the value.
+    pub const fn token(mut self, token: &'static str) -> Arg {
+        self.token = token;
+        self
+    }
+
+    pub const fn optional(mut self) -> Arg {
+        self.optional = true;
+        self
+    }
+
+    pub const fn multiple(mut self) -> Arg {
+        self.multiple = true;
+        self
+    }
+
+    pub const fn multiple_token(mut self) -> Arg {
+        self.multiple_token = true;
+        self
+    }
+
+    /// The version that added the argument.
+    pub const fn since(mut self, version: &'static str) -> Arg {
+        self.since = version;
+        self
+    }
+
+    pub const fn deprecated(mut self, version: &'static str) -> Arg {
+        self.deprecated_since = version;
+        self
+    }
+
+    /// Argument flags, in Redis's order.
+    pub fn flags(&self) -> Vec<&'static str> {
+        [(self.optional, "optional"), (self.multiple, "multiple"), (self.multiple_token, "multiple_token")]
+            .into_iter()
+            .filter_map(|(on, name)| on.then_some(name))
+            .collect()
+    }
+}
+
+/// Constructors of [`Arg`]s by kind, for the command tables:
+/// `arg::key("destination", 0)`, `arg::token("nx", "NX")`,
+/// `arg::oneof("condition", &[...])`.
+pub mod arg {
+    use super::{Arg, ArgKind};
+
+    const fn new(name: &'static str, kind: ArgKind) -> Arg {
+        Arg {
+            name,
+            kind,
+            token: "",
+            since: "",
+            deprecated_since: "",
+            optional: false,
+            multiple: false,
+            multiple_token: false,
+        }
+    }
+
+    pub const fn string(name: &'static str) -> Arg {
+        new(name, ArgKind::String)
+    }
+
+    pub const fn integer(name: &'static str) -> Arg {
+        new(name, ArgKind::Integer)
+    }
+
+    pub const fn double(name: &'static str) -> Arg {
+        new(name, ArgKind::Double)
+    }
+
+    /// A key found by the command's key spec number `spec`.
+    pub const fn key(name: &'static str, spec: i32) -> Arg {
+        new(name, ArgKind::Key(spec))
+    }
+
+    pub const fn pattern(name: &'static str) -> Arg {
+        new(name, ArgKind::Pattern)
+    }
+
+    pub const fn unix_time(name: &'static str) -> Arg {
+        new(name, ArgKind::UnixTime)
+    }
+
+    /// A keyword standing alone (`NX`).
+    pub const fn token(name: &'static str, token: &'static str) -> Arg {
+        new(name, ArgKind::PureToken).token(token)
+    }
+
+    /// One of `choices`.
+    pub const fn oneof(name: &'static str, choices: &'static [Arg]) -> Arg {
+        new(name, ArgKind::OneOf(choices))
+    }
+
+    /// `parts` in order, as one argument.
+    pub const fn block(name: &'static str, parts: &'static [Arg]) -> Arg {
+        new(name, ArgKind::Block(parts))
     }
 }
 

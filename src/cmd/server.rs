@@ -2,6 +2,7 @@
 //! BGREWRITEAOF, SHUTDOWN, DEBUG, MONITOR, SLOWLOG.
 
 use super::args::{is, parse_f64, parse_i64, parse_i64_opt};
+use super::meta::arg;
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
@@ -13,7 +14,9 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("info", -1, Flags::LOADING.or(Flags::STALE), NO_KEYS, super::info::info)
         .acl("dangerous")
         .tips("nondeterministic_output request_policy:all_shards response_policy:special")
-        .doc("server", "1.0.0", "O(1)", "Get information and statistics about the server"),
+        .doc("server", "1.0.0", "O(1)", "Get information and statistics about the server")
+        .history(&[("7.0.0", "Added support for taking multiple section arguments.")])
+        .args(&[arg::string("section").optional().multiple()]),
     CommandSpec::new("config", -2, Flags::NONE, NO_KEYS, config)
         .doc("server", "2.0.0", "Depends on subcommand.", "A container for server configuration commands")
         .subcommands(CONFIG_SUBCOMMANDS),
@@ -37,12 +40,10 @@ pub const COMMANDS: &[CommandSpec] = &[
         "O(N) where N is the total number of keys in all databases",
         "Synchronously save the dataset to disk",
     ),
-    CommandSpec::new("bgsave", -1, Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::NO_ASYNC_LOADING), NO_KEYS, bgsave).doc(
-        "server",
-        "1.0.0",
-        "O(1)",
-        "Asynchronously save the dataset to disk",
-    ),
+    CommandSpec::new("bgsave", -1, Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::NO_ASYNC_LOADING), NO_KEYS, bgsave)
+        .doc("server", "1.0.0", "O(1)", "Asynchronously save the dataset to disk")
+        .history(&[("3.2.2", "Added the `SCHEDULE` option.")])
+        .args(&[arg::token("schedule", "SCHEDULE").since("3.2.2").optional()]),
     CommandSpec::new(
         "bgrewriteaof",
         1,
@@ -71,7 +72,14 @@ pub const COMMANDS: &[CommandSpec] = &[
         "1.0.0",
         "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
         "Synchronously save the dataset to disk and then shut down the server",
-    ),
+    )
+    .history(&[("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers.")])
+    .args(&[
+        arg::oneof("nosave_save", &[arg::token("nosave", "NOSAVE"), arg::token("save", "SAVE")]).optional(),
+        arg::token("now", "NOW").since("7.0.0").optional(),
+        arg::token("force", "FORCE").since("7.0.0").optional(),
+        arg::token("abort", "ABORT").since("7.0.0").optional(),
+    ]),
     CommandSpec::new("debug", -2, Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE), NO_KEYS, debug)
         .doc("server", "1.0.0", "Depends on subcommand.", "A container for debugging commands")
         .syscmd(),
@@ -102,7 +110,9 @@ const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
         "2.0.0",
         "O(N) when N is the number of configuration parameters provided",
         "Get the values of configuration parameters",
-    ),
+    )
+    .history(&[("7.0.0", "Added the ability to pass multiple pattern parameters in one call")])
+    .args(&[arg::block("parameter", &[arg::string("parameter")]).multiple()]),
     CommandSpec::new("config|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, config).doc(
         "server",
         "5.0.0",
@@ -138,14 +148,18 @@ const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
         "2.0.0",
         "O(N) when N is the number of configuration parameters provided",
         "Set configuration parameters to the given values",
-    ),
+    )
+    .history(&[("7.0.0", "Added the ability to set multiple parameters in one call.")])
+    .args(&[arg::block("parameter_value", &[arg::string("parameter"), arg::string("value")]).multiple()]),
 ];
 
 /// `SLOWLOG`'s subcommands.
 const SLOWLOG_SUBCOMMANDS: &[CommandSpec] = &[
     CommandSpec::new("slowlog|get", -2, Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, slowlog)
         .tips("request_policy:all_nodes nondeterministic_output")
-        .doc("server", "2.2.12", "O(N) where N is the number of entries returned", "Get the slow log's entries"),
+        .doc("server", "2.2.12", "O(N) where N is the number of entries returned", "Get the slow log's entries")
+        .history(&[("4.0.0", "Added client IP address, port and name to the reply.")])
+        .args(&[arg::integer("count").optional()]),
     CommandSpec::new("slowlog|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, slowlog).doc(
         "server",
         "6.2.0",

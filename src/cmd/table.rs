@@ -221,6 +221,18 @@ impl CommandSpec {
         self
     }
 
+    /// Sets the changes by version: (version, what changed).
+    pub const fn history(mut self, history: &'static [(&'static str, &'static str)]) -> Self {
+        self.doc.history = history;
+        self
+    }
+
+    /// Sets the argument list `COMMAND DOCS` shows.
+    pub const fn args(mut self, args: &'static [super::meta::Arg]) -> Self {
+        self.doc.args = args;
+        self
+    }
+
     /// Marks the command as a system command in its docs (`DEBUG`).
     pub const fn syscmd(mut self) -> Self {
         self.doc.syscmd = true;
@@ -298,6 +310,9 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::hash::COMMANDS,
         super::set::COMMANDS,
         super::zset::COMMANDS,
+        super::zset_range::COMMANDS,
+        super::zset_algebra::COMMANDS,
+        super::zset_pop::COMMANDS,
         super::connection::COMMANDS,
         super::server::COMMANDS,
         super::introspection::COMMANDS,

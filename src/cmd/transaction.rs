@@ -14,6 +14,7 @@
 //! (`Ctx::notify`), its expiry, or a flush marks the client dirty, and
 //! `EXEC` then answers a null array without running anything.
 
+use super::meta::arg;
 use super::meta::key;
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{execute, Caller, CmdError, CmdResult, Ctx};
@@ -74,7 +75,8 @@ pub const COMMANDS: &[CommandSpec] = &[
         "2.2.0",
         "O(1) for every key.",
         "Watch the given keys to determine execution of the MULTI/EXEC block",
-    ),
+    )
+    .args(&[arg::key("key", 0).multiple()]),
     CommandSpec::new(
         "unwatch",
         1,

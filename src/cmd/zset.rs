@@ -12,7 +12,7 @@
 //! * `zset_algebra`: ZUNION, ZINTER, ZDIFF, their `STORE` forms and
 //!   ZINTERCARD.
 //!
-//! Every command of the family is registered in [`COMMANDS`] below.
+//! Each file registers its own commands in its `COMMANDS` table.
 //!
 //! The value type is [`crate::store::zset::ZSet`], whose documentation
 //! argues the data structure. Sorted sets never exist empty: removing the
@@ -26,15 +26,10 @@
 
 use super::args::{is, parse_f64};
 use super::keys::{parse_cursor, parse_scan_options};
+use super::meta::arg;
 use super::meta::key;
 use super::set::{parse_random_count, too_many_repeats, MAX_RANDOM_REPEATS};
-use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
-use super::zset_algebra::{zdiff, zdiffstore, zinter, zintercard, zinterstore, zunion, zunionstore};
-use super::zset_pop::{zmpop, zpopmax, zpopmin};
-use super::zset_range::{
-    zcount, zlexcount, zrange, zrangebylex, zrangebyscore, zrangestore, zremrangebylex, zremrangebyrank,
-    zremrangebyscore, zrevrange, zrevrangebylex, zrevrangebyscore,
-};
+use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::{format_double, Args, Reply};
 use crate::pubsub::{GENERIC, ZSET};
@@ -46,138 +41,122 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("zadd", -4, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, zadd)
         .acl("sortedset")
         .keys(&[key(1, "RW update")])
-        .doc("sorted-set", "1.2.0", "O(log(N)) for each item added, where N is the number of elements in the sorted set.", "Add one or more members to a sorted set, or update its score if it already exists"),
+        .doc(
+            "sorted-set",
+            "1.2.0",
+            "O(log(N)) for each item added, where N is the number of \
+                elements in the sorted set.",
+            "Add one or more members to a sorted set, or update its \
+                score if it already exists",
+        )
+        .history(&[
+            ("2.4.0", "Accepts multiple elements."),
+            ("3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."),
+            ("6.2.0", "Added the `GT` and `LT` options."),
+        ])
+        .args(&[
+            arg::key("key", 0),
+            arg::oneof("condition", &[arg::token("nx", "NX"), arg::token("xx", "XX")]).since("3.0.2").optional(),
+            arg::oneof("comparison", &[arg::token("gt", "GT"), arg::token("lt", "LT")]).since("6.2.0").optional(),
+            arg::token("change", "CH").since("3.0.2").optional(),
+            arg::token("increment", "INCR").since("3.0.2").optional(),
+            arg::block("score_member", &[arg::double("score"), arg::string("member")]).multiple(),
+        ]),
     CommandSpec::new("zincrby", 4, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, zincrby)
         .acl("sortedset")
         .keys(&[key(1, "RW access update")])
-        .doc("sorted-set", "1.2.0", "O(log(N)) where N is the number of elements in the sorted set.", "Increment the score of a member in a sorted set"),
+        .doc(
+            "sorted-set",
+            "1.2.0",
+            "O(log(N)) where N is the number of elements in the sorted \
+                set.",
+            "Increment the score of a member in a sorted set",
+        )
+        .args(&[arg::key("key", 0), arg::integer("increment"), arg::string("member")]),
     CommandSpec::new("zrem", -3, Flags::WRITE.or(Flags::FAST), KEY1, zrem)
         .acl("sortedset")
         .keys(&[key(1, "RW delete")])
-        .doc("sorted-set", "1.2.0", "O(M*log(N)) with N being the number of elements in the sorted set and M the number of elements to be removed.", "Remove one or more members from a sorted set"),
+        .doc(
+            "sorted-set",
+            "1.2.0",
+            "O(M*log(N)) with N being the number of elements in the \
+                sorted set and M the number of elements to be removed.",
+            "Remove one or more members from a sorted set",
+        )
+        .history(&[("2.4.0", "Accepts multiple elements.")])
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
     CommandSpec::new("zcard", 2, Flags::READONLY.or(Flags::FAST), KEY1, zcard)
         .acl("sortedset")
         .keys(&[key(1, "RO")])
-        .doc("sorted-set", "1.2.0", "O(1)", "Get the number of members in a sorted set"),
+        .doc("sorted-set", "1.2.0", "O(1)", "Get the number of members in a sorted set")
+        .args(&[arg::key("key", 0)]),
     CommandSpec::new("zscore", 3, Flags::READONLY.or(Flags::FAST), KEY1, zscore)
         .acl("sortedset")
         .keys(&[key(1, "RO access")])
-        .doc("sorted-set", "1.2.0", "O(1)", "Get the score associated with the given member in a sorted set"),
+        .doc("sorted-set", "1.2.0", "O(1)", "Get the score associated with the given member in a sorted set")
+        .args(&[arg::key("key", 0), arg::string("member")]),
     CommandSpec::new("zmscore", -3, Flags::READONLY.or(Flags::FAST), KEY1, zmscore)
         .acl("sortedset")
         .keys(&[key(1, "RO access")])
-        .doc("sorted-set", "6.2.0", "O(N) where N is the number of members being requested.", "Get the score associated with the given members in a sorted set"),
+        .doc(
+            "sorted-set",
+            "6.2.0",
+            "O(N) where N is the number of members being requested.",
+            "Get the score associated with the given members in a sorted \
+                set",
+        )
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
     CommandSpec::new("zrank", 3, Flags::READONLY.or(Flags::FAST), KEY1, zrank)
         .acl("sortedset")
         .keys(&[key(1, "RO access")])
-        .doc("sorted-set", "2.0.0", "O(log(N))", "Determine the index of a member in a sorted set"),
+        .doc("sorted-set", "2.0.0", "O(log(N))", "Determine the index of a member in a sorted set")
+        .args(&[arg::key("key", 0), arg::string("member")]),
     CommandSpec::new("zrevrank", 3, Flags::READONLY.or(Flags::FAST), KEY1, zrevrank)
         .acl("sortedset")
         .keys(&[key(1, "RO access")])
-        .doc("sorted-set", "2.0.0", "O(log(N))", "Determine the index of a member in a sorted set, with scores ordered from high to low"),
-    CommandSpec::new("zcount", 4, Flags::READONLY.or(Flags::FAST), KEY1, zcount)
-        .acl("sortedset")
-        .keys(&[key(1, "RO access")])
-        .doc("sorted-set", "2.0.0", "O(log(N)) with N being the number of elements in the sorted set.", "Count the members in a sorted set with scores within the given values"),
-    CommandSpec::new("zlexcount", 4, Flags::READONLY.or(Flags::FAST), KEY1, zlexcount)
-        .acl("sortedset")
-        .keys(&[key(1, "RO access")])
-        .doc("sorted-set", "2.8.9", "O(log(N)) with N being the number of elements in the sorted set.", "Count the number of members in a sorted set between a given lexicographical range"),
-    CommandSpec::new("zrange", -4, Flags::READONLY, KEY1, zrange)
-        .acl("sortedset")
-        .keys(&[key(1, "RO access")])
-        .doc("sorted-set", "1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", "Return a range of members in a sorted set"),
-    CommandSpec::new("zrangebyscore", -4, Flags::READONLY, KEY1, zrangebyscore)
-        .acl("sortedset")
-        .keys(&[key(1, "RO access")])
-        .doc("sorted-set", "1.0.5", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by score")
-        .deprecated("6.2.0", "`ZRANGE` with the `BYSCORE` argument"),
-    CommandSpec::new("zrevrangebyscore", -4, Flags::READONLY, KEY1, zrevrangebyscore)
-        .acl("sortedset")
-        .keys(&[key(1, "RO access")])
-        .doc("sorted-set", "2.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by score, with scores ordered from high to low")
-        .deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYSCORE` arguments"),
-    CommandSpec::new("zrangebylex", -4, Flags::READONLY, KEY1, zrangebylex)
-        .acl("sortedset")
-        .keys(&[key(1, "RO access")])
-        .doc("sorted-set", "2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by lexicographical range")
-        .deprecated("6.2.0", "`ZRANGE` with the `BYLEX` argument"),
-    CommandSpec::new("zrevrangebylex", -4, Flags::READONLY, KEY1, zrevrangebylex)
-        .acl("sortedset")
-        .keys(&[key(1, "RO access")])
-        .doc("sorted-set", "2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements being returned. If M is constant (e.g. always asking for the first 10 elements with LIMIT), you can consider it O(log(N)).", "Return a range of members in a sorted set, by lexicographical range, ordered from higher to lower strings.")
-        .deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYLEX` arguments"),
-    CommandSpec::new("zrevrange", -4, Flags::READONLY, KEY1, zrevrange)
-        .acl("sortedset")
-        .keys(&[key(1, "RO access")])
-        .doc("sorted-set", "1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements returned.", "Return a range of members in a sorted set, by index, with scores ordered from high to low")
-        .deprecated("6.2.0", "`ZRANGE` with the `REV` argument"),
-    CommandSpec::new("zrangestore", -5, Flags::WRITE.or(Flags::DENYOOM), (1, 2, 1), zrangestore)
-        .acl("sortedset")
-        .keys(&[key(1, "OW update"), key(2, "RO access")])
-        .doc("sorted-set", "6.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements stored into the destination key.", "Store a range of members from sorted set into another key"),
-    CommandSpec::new("zpopmin", -2, Flags::WRITE.or(Flags::FAST), KEY1, zpopmin)
-        .acl("sortedset")
-        .keys(&[key(1, "RW access delete")])
-        .doc("sorted-set", "5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with the lowest scores in a sorted set"),
-    CommandSpec::new("zpopmax", -2, Flags::WRITE.or(Flags::FAST), KEY1, zpopmax)
-        .acl("sortedset")
-        .keys(&[key(1, "RW access delete")])
-        .doc("sorted-set", "5.0.0", "O(log(N)*M) with N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with the highest scores in a sorted set"),
-    CommandSpec::new("zmpop", -4, Flags::WRITE, NO_KEYS, zmpop)
-        .acl("sortedset")
-        .keys(&[key(1, "RW access delete").numkeys(0, 1, 1)])
-        .doc("sorted-set", "7.0.0", "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in the sorted set, and M being the number of elements popped.", "Remove and return members with scores in a sorted set"),
-    CommandSpec::new("zremrangebyscore", 4, Flags::WRITE, KEY1, zremrangebyscore)
-        .acl("sortedset")
-        .keys(&[key(1, "RW delete")])
-        .doc("sorted-set", "1.2.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", "Remove all members in a sorted set within the given scores"),
-    CommandSpec::new("zremrangebyrank", 4, Flags::WRITE, KEY1, zremrangebyrank)
-        .acl("sortedset")
-        .keys(&[key(1, "RW delete")])
-        .doc("sorted-set", "2.0.0", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", "Remove all members in a sorted set within the given indexes"),
-    CommandSpec::new("zremrangebylex", 4, Flags::WRITE, KEY1, zremrangebylex)
-        .acl("sortedset")
-        .keys(&[key(1, "RW delete")])
-        .doc("sorted-set", "2.8.9", "O(log(N)+M) with N being the number of elements in the sorted set and M the number of elements removed by the operation.", "Remove all members in a sorted set between the given lexicographical range"),
-    CommandSpec::new("zunionstore", -4, Flags::WRITE.or(Flags::DENYOOM), KEY1, zunionstore)
-        .acl("sortedset")
-        .keys(&[key(1, "OW update"), key(2, "RO access").numkeys(0, 1, 1)])
-        .doc("sorted-set", "2.0.0", "O(N)+O(M log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", "Add multiple sorted sets and store the resulting sorted set in a new key"),
-    CommandSpec::new("zinterstore", -4, Flags::WRITE.or(Flags::DENYOOM), KEY1, zinterstore)
-        .acl("sortedset")
-        .keys(&[key(1, "OW update"), key(2, "RO access").numkeys(0, 1, 1)])
-        .doc("sorted-set", "2.0.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", "Intersect multiple sorted sets and store the resulting sorted set in a new key"),
-    CommandSpec::new("zdiffstore", -4, Flags::WRITE.or(Flags::DENYOOM), KEY1, zdiffstore)
-        .acl("sortedset")
-        .keys(&[key(1, "OW update"), key(2, "RO access").numkeys(0, 1, 1)])
-        .doc("sorted-set", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets and store the resulting sorted set in a new key"),
-    CommandSpec::new("zunion", -3, Flags::READONLY, NO_KEYS, zunion)
-        .acl("sortedset")
-        .keys(&[key(1, "RO access").numkeys(0, 1, 1)])
-        .doc("sorted-set", "6.2.0", "O(N)+O(M*log(M)) with N being the sum of the sizes of the input sorted sets, and M being the number of elements in the resulting sorted set.", "Add multiple sorted sets"),
-    CommandSpec::new("zinter", -3, Flags::READONLY, NO_KEYS, zinter)
-        .acl("sortedset")
-        .keys(&[key(1, "RO access").numkeys(0, 1, 1)])
-        .doc("sorted-set", "6.2.0", "O(N*K)+O(M*log(M)) worst case with N being the smallest input sorted set, K being the number of input sorted sets and M being the number of elements in the resulting sorted set.", "Intersect multiple sorted sets"),
-    CommandSpec::new("zdiff", -3, Flags::READONLY, NO_KEYS, zdiff)
-        .acl("sortedset")
-        .keys(&[key(1, "RO access").numkeys(0, 1, 1)])
-        .doc("sorted-set", "6.2.0", "O(L + (N-K)log(N)) worst case where L is the total number of elements in all the sets, N is the size of the first set, and K is the size of the result set.", "Subtract multiple sorted sets"),
-    CommandSpec::new("zintercard", -3, Flags::READONLY, NO_KEYS, zintercard)
-        .acl("sortedset")
-        .keys(&[key(1, "RO access").numkeys(0, 1, 1)])
-        .doc("sorted-set", "7.0.0", "O(N*K) worst case with N being the smallest input sorted set, K being the number of input sorted sets.", "Intersect multiple sorted sets and return the cardinality of the result"),
+        .doc(
+            "sorted-set",
+            "2.0.0",
+            "O(log(N))",
+            "Determine the index of a member in a sorted set, with \
+                scores ordered from high to low",
+        )
+        .args(&[arg::key("key", 0), arg::string("member")]),
     CommandSpec::new("zrandmember", -2, Flags::READONLY, KEY1, zrandmember)
         .acl("sortedset")
         .keys(&[key(1, "RO access")])
         .tips("nondeterministic_output")
-        .doc("sorted-set", "6.2.0", "O(N) where N is the number of elements returned", "Get one or multiple random elements from a sorted set"),
+        .doc(
+            "sorted-set",
+            "6.2.0",
+            "O(N) where N is the number of elements returned",
+            "Get one or multiple random elements from a sorted set",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::block("options", &[arg::integer("count"), arg::token("withscores", "WITHSCORES").optional()])
+                .optional(),
+        ]),
     CommandSpec::new("zscan", -3, Flags::READONLY, KEY1, zscan)
         .acl("sortedset")
         .keys(&[key(1, "RO access")])
         .tips("nondeterministic_output")
-        .doc("sorted-set", "2.8.0", "O(1) for every call. O(N) for a complete iteration, including enough command calls for the cursor to return back to 0. N is the number of elements inside the collection..", "Incrementally iterate sorted sets elements and associated scores"),
+        .doc(
+            "sorted-set",
+            "2.8.0",
+            "O(1) for every call. O(N) for a complete iteration, \
+                including enough command calls for the cursor to return \
+                back to 0. N is the number of elements inside the \
+                collection..",
+            "Incrementally iterate sorted sets elements and associated \
+                scores",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("cursor"),
+            arg::pattern("pattern").token("MATCH").optional(),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
 ];
 
 // ---------------------------------------------------------------------
