@@ -165,7 +165,7 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
     }
     let client = ctx.client();
     client.last_command = spec.name;
-    if !spec.subcommands.is_empty() && args.len() > 1 {
+    if spec.is_container() && args.len() > 1 {
         client.last_subcommand = String::from_utf8_lossy(args.get(1)).to_ascii_lowercase();
     } else if !client.last_subcommand.is_empty() {
         client.last_subcommand.clear();
@@ -182,7 +182,9 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         signal_command_keys(ctx, spec, args);
     }
     let server = &mut *ctx.server;
-    server.stats.record_command(spec.id, started.elapsed(), args, ctx.now_ms, server.clients.get(ctx.client_key));
+    let slow_log = !spec.flags.contains(Flags::SKIP_SLOWLOG);
+    let client = server.clients.get(ctx.client_key);
+    server.stats.record_command(spec.id, started.elapsed(), args, ctx.now_ms, client, slow_log);
     if !server.monitors.is_empty()
         && matches!(ctx.caller, Caller::Client | Caller::Transaction)
         && !spec.flags.any(Flags::ADMIN.or(Flags::SKIP_MONITOR))

@@ -83,6 +83,13 @@ impl Flags {
     pub const MOVABLEKEYS: Flags = Flags(1 << 17);
     /// Runs while a script is busy.
     pub const ALLOW_BUSY: Flags = Flags(1 << 18);
+    /// Entries written before subcommands had entries of their own mark a
+    /// container with this (not shown; `CommandSpec::subcommands` is the
+    /// way now). It still makes `CLIENT LIST` name the subcommand.
+    pub const SUBCOMMANDS: Flags = Flags(1 << 19);
+    /// Not a Redis 7.0 flag (the `nondeterministic_output` tip says it):
+    /// accepted from older entries, not shown.
+    pub const RANDOM: Flags = Flags(1 << 20);
 
     pub const fn or(self, other: Flags) -> Flags {
         Flags(self.0 | other.0)
@@ -264,6 +271,11 @@ impl CommandSpec {
 
     pub fn is_write(&self) -> bool {
         self.flags.contains(Flags::WRITE)
+    }
+
+    /// A container of subcommands (`CONFIG`, `CLIENT`...).
+    pub fn is_container(&self) -> bool {
+        !self.subcommands.is_empty() || self.flags.contains(Flags::SUBCOMMANDS)
     }
 
     /// Flags as `COMMAND INFO` shows them: `movablekeys` added when a key

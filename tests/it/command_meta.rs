@@ -365,3 +365,23 @@ fn subcommands_are_checked_and_shown_by_their_own_entry() {
     }
     assert_eq!(shown, ["\"CLIENT\" \"ID\"", "\"ECHO\" \"end\""]);
 }
+
+/// `EXEC` (`skip_slowlog`) is left out of the slow log; the commands it
+/// runs are not.
+#[test]
+fn slow_log_skips_what_redis_skips() {
+    let server = Server::start();
+    let mut wire = Wire::open(&server);
+    wire.is(&["CONFIG", "SET", "slowlog-log-slower-than", "0"], "+OK\r\n");
+    wire.is(&["SLOWLOG", "RESET"], "+OK\r\n");
+    for call in [&["MULTI"][..], &["SET", "a", "1"], &["EXEC"], &["EVAL", "return 1", "0"], &["CONFIG", "GET", "x"]] {
+        wire.call(call);
+    }
+    let entries = wire.value(&["SLOWLOG", "GET", "-1"]);
+    let names: Vec<String> = entries
+        .items()
+        .iter()
+        .map(|entry| String::from_utf8(entry.items()[3].items()[0].bytes().to_vec()).unwrap())
+        .collect();
+    assert_eq!(names, ["CONFIG", "EVAL", "SET", "MULTI", "SLOWLOG"]);
+}
