@@ -438,6 +438,43 @@ fn keyword_position(args: Args<'_>, keyword: &str, start: i32) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cmd::table::NO_KEYS;
+
+    fn no_handler(_: &mut crate::cmd::Ctx<'_>, _: Args<'_>) -> crate::cmd::CmdResult {
+        Ok(())
+    }
+
+    /// The keys `words` names by `spec`, as strings.
+    fn keys_of(spec: &'static CommandSpec, words: &str) -> Vec<String> {
+        let mut base = Vec::new();
+        let mut spans = Vec::new();
+        for word in words.split(' ') {
+            spans.push((base.len(), base.len() + word.len()));
+            base.extend_from_slice(word.as_bytes());
+        }
+        let args = Args::new(&base, &spans);
+        find_keys(spec, args).iter().map(|k| String::from_utf8_lossy(args.get(k.position)).into_owned()).collect()
+    }
+
+    /// XREAD's and XREADGROUP's spec: the keys are the first half of what
+    /// follows `STREAMS`.
+    static STREAMS: CommandSpec = CommandSpec::new("xread", -4, Flags::READONLY, NO_KEYS, no_handler)
+        .keys(&[after_keyword("STREAMS", 1, "RO access").range(-1, 1, 2)]);
+    /// A key spec searched from the end (`startfrom` negative).
+    static FROM_END: CommandSpec = CommandSpec::new("fromend", -2, Flags::READONLY, NO_KEYS, no_handler)
+        .keys(&[after_keyword("KEYS", -1, "RO").range(0, 1, 0)]);
+
+    #[test]
+    fn keyword_specs_find_keys_after_their_keyword() {
+        assert_eq!(keys_of(&STREAMS, "XREAD COUNT 2 STREAMS a b 0 0"), ["a", "b"]);
+        assert_eq!(keys_of(&STREAMS, "xread streams a 0"), ["a"]);
+        assert_eq!(keys_of(&STREAMS, "XREADGROUP GROUP g c BLOCK 0 STREAMS k1 k2 k3 > > >"), ["k1", "k2", "k3"]);
+        // No keyword (or only as the last argument): no keys.
+        assert!(keys_of(&STREAMS, "XREAD COUNT 2 a b").is_empty());
+        assert!(keys_of(&STREAMS, "XREAD COUNT STREAMS").is_empty());
+        assert_eq!(keys_of(&FROM_END, "fromend KEYS x KEYS y"), ["y"]);
+        assert!(keys_of(&FROM_END, "fromend KEYS").is_empty());
+    }
 
     /// Every name the tables use exists in Redis: a typo would show as a
     /// missing flag or category, so the tables are checked here too.
