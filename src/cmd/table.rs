@@ -1,31 +1,39 @@
 //! The command table: every command's name, arity, flags, key positions,
 //! handler, and the rest of what `COMMAND` tells clients (ACL categories,
-//! key specs, tips, docs, subcommands), as data. Dispatch checks arity and
-//! flags from here before any handler runs; `COMMAND INFO`, `DOCS`,
-//! `LIST` and `GETKEYS` answer from here too.
+//! key specs, tips, docs with arguments and history, subcommands), as
+//! data. Dispatch checks arity and flags from here before any handler
+//! runs; `COMMAND INFO`, `DOCS`, `LIST` and `GETKEYS` answer from here too.
 //!
-//! Each family file exports a `COMMANDS` slice; a command is one entry:
+//! Each family file exports a `COMMANDS` slice (listed in `families()`
+//! below); a command is one entry:
 //!
 //! ```text
-//! CommandSpec::new("get", 2, Flags::READONLY.or(Flags::FAST), (1, 1, 1), get)
-//!     .acl("string")
-//!     .keys(&[key(1, "RO access")])
-//!     .doc("string", "1.0.0", "O(1)", "Get the value of a key"),
+//! CommandSpec::new("get", 2, Flags::READONLY.or(Flags::FAST), KEY1, get)
+//!     .acl("string")                        // categories the flags do not imply
+//!     .keys(&[key(1, "RO access")])         // key specs (meta::key, after_keyword)
+//!     .tips("nondeterministic_output")      // only if Redis has tips
+//!     .doc("string", "1.0.0", "O(1)", "Get the value of a key")
+//!     .history(&[("6.2.0", "...")])         // only if Redis has history
+//!     .args(&[arg::key("key", 0)]),         // meta::arg constructors
 //! ```
 //!
-//! `new` alone still declares a working command (one `COMMAND INFO`
-//! shows with no categories, key specs or docs: the differential test of
-//! `tests/it/command_meta.rs` fails until they are filled in).
+//! plus `.deprecated(since, replaced_by)`, `.syscmd()`,
+//! `.subcommands(&[...])` (entries named `container|sub`) and
+//! `.variable_key_flags(f)` where Redis has them. `new` alone still
+//! declares a working command; `tests/it/command_meta.rs` compares every
+//! listed command with `redis-server` and fails until the rest is filled
+//! in.
 //!
 //! # Invariants
 //!
 //! * `flags` are Redis 7.0's flags of the command (what `COMMAND INFO`
-//!   shows, plus the hidden `may_replicate`), and dispatch reads them:
+//!   shows; Redis's hidden ones are left out), and dispatch reads them:
 //!   `write` is logged, `no_auth` runs before `AUTH`, `no_multi` is
 //!   refused inside `MULTI`, `noscript` is refused to scripts, `admin`
-//!   and `skip_monitor` are not shown to `MONITOR`.
+//!   and `skip_monitor` are not shown to `MONITOR`, `skip_slowlog` is
+//!   kept out of the slow log.
 //! * ACL categories hold only what the flags do not imply (see
-//!   [`meta::categories`](super::meta::categories)); `movablekeys` is
+//!   `meta::categories`); `movablekeys` is
 //!   derived from the key specs.
 //! * A container (`CONFIG`, `CLIENT`...) lists its subcommands as entries
 //!   of their own, named `container|sub`, whose handler is the
@@ -69,27 +77,24 @@ impl Flags {
     pub const FAST: Flags = Flags(1 << 11);
     /// Allowed before `AUTH`.
     pub const NO_AUTH: Flags = Flags(1 << 12);
-    /// May reach replicas without being a write (`PUBLISH`, scripts);
-    /// hidden by `COMMAND INFO`, as in Redis.
-    pub const MAY_REPLICATE: Flags = Flags(1 << 13);
     /// `COMMAND GETKEYS` answers an empty list instead of an error when
     /// it finds no key.
-    pub const NO_MANDATORY_KEYS: Flags = Flags(1 << 14);
-    pub const NO_ASYNC_LOADING: Flags = Flags(1 << 15);
+    pub const NO_MANDATORY_KEYS: Flags = Flags(1 << 13);
+    pub const NO_ASYNC_LOADING: Flags = Flags(1 << 14);
     /// Not allowed inside `MULTI`.
-    pub const NO_MULTI: Flags = Flags(1 << 16);
+    pub const NO_MULTI: Flags = Flags(1 << 15);
     /// Key positions cannot be told from first/last/step alone (shown
     /// when a key spec is not a plain index and range, too).
-    pub const MOVABLEKEYS: Flags = Flags(1 << 17);
+    pub const MOVABLEKEYS: Flags = Flags(1 << 16);
     /// Runs while a script is busy.
-    pub const ALLOW_BUSY: Flags = Flags(1 << 18);
+    pub const ALLOW_BUSY: Flags = Flags(1 << 17);
     /// Entries written before subcommands had entries of their own mark a
     /// container with this (not shown; `CommandSpec::subcommands` is the
     /// way now). It still makes `CLIENT LIST` name the subcommand.
-    pub const SUBCOMMANDS: Flags = Flags(1 << 19);
+    pub const SUBCOMMANDS: Flags = Flags(1 << 18);
     /// Not a Redis 7.0 flag (the `nondeterministic_output` tip says it):
     /// accepted from older entries, not shown.
-    pub const RANDOM: Flags = Flags(1 << 20);
+    pub const RANDOM: Flags = Flags(1 << 19);
 
     pub const fn or(self, other: Flags) -> Flags {
         Flags(self.0 | other.0)
