@@ -19,6 +19,7 @@
 //!   or a key count; a call whose specs do not fit (a key count that is
 //!   not a number, or points past the end) names no keys.
 
+use super::args::parse_i64_opt;
 use super::table::{CommandSpec, Flags};
 use crate::protocol::Args;
 
@@ -363,9 +364,17 @@ pub struct FoundKey {
     pub flags: &'static str,
 }
 
-/// The keys `args` (command name first) names, by `spec`'s key specs;
-/// empty when a spec does not fit the call.
+/// The keys `args` (command name first) names, by `spec`'s key specs.
+/// When they do not fit the call, Redis falls back on the command's own
+/// key finder, which for the commands with a key count Efis has reads the
+/// count as C's `atoi` does ([`counted_keys`]).
 pub fn find_keys(spec: &'static CommandSpec, args: Args<'_>) -> Vec<FoundKey> {
+    by_key_specs(spec, args).unwrap_or_else(|| counted_keys(spec, args))
+}
+
+/// The keys the key specs find, or `None` when a spec does not fit the
+/// call (a count that is not a number, positions past the end).
+fn by_key_specs(spec: &'static CommandSpec, args: Args<'_>) -> Option<Vec<FoundKey>> {
     let argc = args.len() as i64;
     let mut found = Vec::new();
     for key_spec in spec.key_specs {
@@ -396,19 +405,16 @@ pub fn find_keys(spec: &'static CommandSpec, args: Args<'_>) -> Vec<FoundKey> {
             }
             Find::KeyNum { index, first: offset, step } => {
                 if index as i64 >= argc || first + index as i64 >= argc {
-                    return Vec::new();
+                    return None;
                 }
-                let count = std::str::from_utf8(args.get((first + index as i64) as usize))
-                    .ok()
-                    .and_then(|t| t.parse::<i64>().ok())
-                    .filter(|&n| n >= 0);
-                let Some(count) = count else { return Vec::new() };
+                let count = parse_i64_opt(args.get((first + index as i64) as usize)).filter(|&n| n >= 0)?;
                 let start = first + offset as i64;
-                (start, start + count - 1, step as i64)
+                // Redis adds the count as a C `int`: the low 32 bits.
+                (start, start + count as i32 as i64 - 1, step as i64)
             }
         };
         if last >= argc || last < first || first >= argc || step <= 0 {
-            return Vec::new();
+            return None;
         }
         let mut position = first;
         while position <= last {
@@ -416,10 +422,59 @@ pub fn find_keys(spec: &'static CommandSpec, args: Args<'_>) -> Vec<FoundKey> {
             position += step;
         }
         if key_spec.flags.split_whitespace().any(|f| f == "incomplete") {
-            return Vec::new();
+            return None;
         }
     }
-    found
+    Some(found)
+}
+
+/// Redis's key finder for a command with one key count (ZUNIONSTORE,
+/// ZUNION, EVAL, FCALL, LMPOP, BLMPOP, ZMPOP, SINTERCARD, ZINTERCARD):
+/// the count read as `atoi` reads it, no key unless it is between 1 and
+/// the arguments left, the counted keys then the destination (a single
+/// key before the count), all without key flags.
+fn counted_keys(spec: &'static CommandSpec, args: Args<'_>) -> Vec<FoundKey> {
+    let mut counted = spec.key_specs.iter().filter_map(|k| match (k.begin, k.find) {
+        (Begin::Index(begin), Find::KeyNum { index, first, step }) => Some((begin, index, first, step)),
+        _ => None,
+    });
+    let (Some((begin, index, first, step)), None) = (counted.next(), counted.next()) else { return Vec::new() };
+    let destination = spec.key_specs.iter().find_map(|k| match (k.begin, k.find) {
+        (Begin::Index(at), Find::Range { last: 0, .. }) if at < begin => Some(at as usize),
+        _ => None,
+    });
+    let (count_at, first_at) = ((begin + index) as usize, (begin + first) as i64);
+    if count_at >= args.len() || step <= 0 {
+        return Vec::new();
+    }
+    let count = c_atoi(args.get(count_at)) as i64;
+    if count < 1 || count > (args.len() as i64 - first_at) / step as i64 {
+        return Vec::new();
+    }
+    let keys = (0..count).map(|i| (first_at + i * step as i64) as usize);
+    keys.chain(destination).map(|position| FoundKey { position, flags: "" }).collect()
+}
+
+/// C's `atoi`: leading white space, a sign, digits up to the first
+/// non-digit; out of range as glibc's `(int) strtol`.
+fn c_atoi(text: &[u8]) -> i32 {
+    let rest = match text.iter().position(|b| !matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')) {
+        Some(at) => &text[at..],
+        None => return 0,
+    };
+    let (negative, digits) = match rest.first() {
+        Some(b'-') => (true, &rest[1..]),
+        Some(b'+') => (false, &rest[1..]),
+        _ => (false, rest),
+    };
+    let mut value: i64 = 0;
+    for &d in digits.iter().take_while(|d| d.is_ascii_digit()) {
+        value = value.saturating_mul(10).saturating_add((d - b'0') as i64);
+    }
+    let value = if negative { value.saturating_neg() } else { value };
+    // strtol saturates at the i64 range; the cast keeps the low bits.
+    let value = if negative && value == -i64::MAX { i64::MIN } else { value };
+    value as i32
 }
 
 /// Where `keyword` (any case) is, searched from `start` towards the end
