@@ -298,6 +298,39 @@ fn command_getkeys_matches_redis() {
     }
 }
 
+/// Every command (and subcommand) with argument lists of many shapes:
+/// key counts, too few and too many arguments.
+#[test]
+fn command_getkeys_matches_redis_for_every_command() {
+    let Some((server, reference)) = both() else { return };
+    let (mut ours, mut theirs) = (Wire::open_resp3(&server), Wire::open_resp3(&reference));
+    let shapes: &[&[&str]] = &[
+        &[],
+        &["k1"],
+        &["k1", "k2"],
+        &["k1", "k2", "k3"],
+        &["k1", "2", "k2", "k3"],
+        &["2", "k1", "k2", "x"],
+        &["0", "2", "k1", "k2", "LEFT"],
+        &["1", "k1"],
+        &["0"],
+        &["k1", "0", "k2"],
+        &["k1", "k2", "k3", "k4", "k5", "k6", "k7"],
+    ];
+    for name in listed(&mut ours) {
+        let words: Vec<&str> = name.split('|').collect();
+        for shape in shapes {
+            for sub in ["GETKEYS", "GETKEYSANDFLAGS"] {
+                let mut query = vec!["COMMAND", sub];
+                query.extend_from_slice(&words);
+                query.extend_from_slice(shape);
+                let want = theirs.call(&query);
+                ours.is(&query, want);
+            }
+        }
+    }
+}
+
 #[test]
 fn command_list_filterby_matches_redis() {
     let Some((server, reference)) = both() else { return };
