@@ -12,8 +12,7 @@
 
 use super::args::parse_f64;
 use super::list::{list_ref, move_element, parse_end, parse_multi_pop, pop_from};
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{Caller, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;

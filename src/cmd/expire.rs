@@ -3,8 +3,7 @@
 //! inside the keyspace; relative arguments are converted here.
 
 use super::args::{is, parse_i64};
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::string::{to_expire_ms, TimeUnit};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};

@@ -10,8 +10,7 @@
 //! called with `FCALL_RO`.
 
 use super::args::is;
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::scripting::{key_count, keys_and_argv, CommandsForScript};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};

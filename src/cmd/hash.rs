@@ -10,8 +10,7 @@
 
 use super::args::{is, parse_f64, parse_i64};
 use super::keys::{parse_cursor, parse_scan_options, write_scan_reply};
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;

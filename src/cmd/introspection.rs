@@ -12,8 +12,7 @@
 //!   names their subcommands (`config|get`).
 
 use super::args::is;
-use super::meta::arg;
-use super::meta::{categories, find_keys, key_flag_names, Arg, ArgKind, Begin, Find, KeySpec};
+use super::meta::{arg, categories, find_keys, key_flag_names, Arg, ArgKind, Begin, Find, KeySpec};
 use super::table::{all as all_commands, count as command_count, lookup, lookup_full_name, CommandSpec, Flags};
 use super::{unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};

@@ -2,8 +2,7 @@
 //! MOVE, RANDOMKEY, DBSIZE, FLUSHDB/FLUSHALL, SWAPDB, OBJECT, TOUCH.
 
 use super::args::{is, parse_i64, parse_i64_opt};
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};

@@ -16,8 +16,7 @@
 //! non-blocking commands use.
 
 use super::args::{is, parse_i64, parse_i64_opt};
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};

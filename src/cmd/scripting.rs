@@ -15,8 +15,7 @@
 use std::time::Duration;
 
 use super::args::{is, parse_i64};
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{execute, subcommand_arity, unknown_subcommand, Caller, CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};

@@ -13,8 +13,7 @@
 
 use super::args::{parse_card_limit, parse_i64, parse_i64_opt};
 use super::keys::{parse_cursor, parse_scan_options, write_scan_reply};
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;

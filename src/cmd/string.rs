@@ -5,8 +5,7 @@
 //! boxed buffer so that repeated appends stay linear.
 
 use super::args::{is, parse_f64, parse_i64};
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::{format_i64, Args};

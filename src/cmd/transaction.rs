@@ -14,8 +14,7 @@
 //! (`Ctx::notify`), its expiry, or a flush marks the client dirty, and
 //! `EXEC` then answers a null array without running anything.
 
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{execute, Caller, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;

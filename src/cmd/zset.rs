@@ -26,8 +26,7 @@
 
 use super::args::{is, parse_f64};
 use super::keys::{parse_cursor, parse_scan_options};
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::set::{parse_random_count, too_many_repeats, MAX_RANDOM_REPEATS};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};

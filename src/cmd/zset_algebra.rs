@@ -12,8 +12,7 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use super::args::{is, parse_card_limit, parse_i64};
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::zset::{parse_score, reply_scored, store_zset};
 use super::{CmdError, CmdResult, Ctx};

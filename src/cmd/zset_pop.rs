@@ -7,8 +7,7 @@
 //! with the same code. A pop that empties a set deletes its key.
 
 use super::args::{is, parse_i64_opt};
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::set::parse_pop_count;
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::zset::{reply_scored, zset_mut};

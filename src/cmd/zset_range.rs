@@ -10,8 +10,7 @@
 //! members it returns or removes, plus one descent.
 
 use super::args::{is, parse_i64};
-use super::meta::arg;
-use super::meta::key;
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::zset::{reply_scored, store_zset, zset_mut, zset_ref};
 use super::{CmdError, CmdResult, Ctx};
