@@ -552,4 +552,27 @@ mod tests {
             }
         }
     }
+
+    /// Every command says what it is and where its keys are (the
+    /// differential test checks what it says against Redis).
+    #[test]
+    fn every_command_has_its_metadata() {
+        let mut all: Vec<&CommandSpec> = super::super::table::all().collect();
+        let subs: Vec<&CommandSpec> = all.iter().flat_map(|s| s.registered_subcommands()).collect();
+        all.extend(subs);
+        for spec in all {
+            assert!(!spec.doc.summary.is_empty() && !spec.doc.since.is_empty(), "{} has no docs", spec.name);
+            assert!(spec.first_key == 0 || !spec.key_specs.is_empty(), "{} has keys but no key specs", spec.name);
+            for arg in spec.doc.args {
+                if let ArgKind::Key(index) = arg.kind {
+                    assert!(
+                        (index as usize) < spec.key_specs.len(),
+                        "{}: argument {} has no key spec",
+                        spec.name,
+                        arg.name
+                    );
+                }
+            }
+        }
+    }
 }
