@@ -197,7 +197,11 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
 /// script (which the script sees as the command's error reply).
 fn script_refusal(spec: Option<&CommandSpec>, args: Args<'_>, read_only: bool) -> Option<&'static str> {
     match spec {
+        // A container left with an unknown subcommand, too.
         None => Some("ERR Unknown Redis command called from script"),
+        Some(spec) if !spec.subcommands.is_empty() && args.len() > 1 => {
+            Some("ERR Unknown Redis command called from script")
+        }
         Some(spec) if !spec.arity_ok(args.len()) => Some("ERR Wrong number of args calling Redis command from script"),
         Some(spec) if spec.flags.contains(Flags::NOSCRIPT) => Some("ERR This Redis command is not allowed from script"),
         // PUBLISH changes nothing but reaches replicas: a write here.

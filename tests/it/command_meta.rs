@@ -434,3 +434,27 @@ fn slow_log_skips_what_redis_skips() {
         .collect();
     assert_eq!(names, ["CONFIG", "EVAL", "SET", "MULTI", "SLOWLOG"]);
 }
+
+/// A script's call is checked against the subcommand's entry too: an
+/// unknown subcommand is an unknown command, arity and `noscript` are the
+/// subcommand's.
+#[test]
+fn scripts_check_subcommands_by_their_entry() {
+    let Some((server, reference)) = both() else { return };
+    let (mut ours, mut theirs) = (Wire::open(&server), Wire::open(&reference));
+    for call in [
+        "redis.pcall('config', 'nosuch')",
+        "redis.pcall('config')",
+        "redis.pcall('config', 'get')",
+        "redis.pcall('config', 'resetstat')",
+        "redis.pcall('client', 'id')",
+        "redis.pcall('object', 'encoding', 'nokey')",
+        "redis.pcall('object', 'help')[1]",
+        "redis.pcall('pubsub', 'numpat')",
+        "redis.pcall('script', 'help')[1]",
+    ] {
+        let query = ["EVAL", &format!("return {call}"), "0"];
+        let want = theirs.call(&query);
+        ours.is(&query, want);
+    }
+}
