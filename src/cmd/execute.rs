@@ -9,13 +9,16 @@
 //! In order, for a client's command:
 //! 1. under `CLIENT REPLY OFF|SKIP`, the end of its reply buffer is
 //!    marked;
-//! 2. [`dispatch`]: the command is looked up and checked (unknown, arity,
-//!    `NOAUTH`, `MISCONF`), handed to the session modes, which may answer
-//!    it themselves (`+QUEUED`, subscribed mode), then its handler runs;
-//!    if the handler changed data (`persist.dirty` moved), the command is
-//!    logged unless the handler logged a rewrite itself; it is counted
-//!    and timed, and its `MONITOR` line added (only a command that ran
-//!    gets one; a queued command gets its line when `EXEC` runs it);
+//! 2. [`dispatch`]: the command is looked up (a container's subcommand
+//!    by its own entry) and checked (unknown command or subcommand,
+//!    arity, `NOAUTH`, `MISCONF`), handed to the session modes, which
+//!    may answer it themselves (`+QUEUED`, subscribed mode), then its
+//!    handler runs; if the handler changed data (`persist.dirty` moved),
+//!    the command is logged unless the handler logged a rewrite itself;
+//!    it is counted and timed (and kept in the slow log unless
+//!    `skip_slowlog`), and its `MONITOR` line added (only a command that
+//!    ran gets one, not an `admin` or `skip_monitor` one; a queued
+//!    command gets its line when `EXEC` runs it);
 //! 3. under `CLIENT REPLY OFF|SKIP` the reply is cut back to the mark,
 //!    keeping the pushes for the client itself;
 //! 4. keys found expired meanwhile are logged as `DEL`s and announced
@@ -134,6 +137,12 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         transaction::flag_failed(ctx);
         return;
     };
+    // A container is left only with a subcommand it does not have.
+    if !spec.subcommands.is_empty() && args.len() > 1 {
+        ctx.out.error(super::unknown_subcommand(spec.name, args.get(1)).text());
+        transaction::flag_failed(ctx);
+        return;
+    }
     if !spec.arity_ok(args.len()) {
         ctx.out.error(&format!("ERR wrong number of arguments for '{}' command", spec.name));
         transaction::flag_failed(ctx);

@@ -109,6 +109,10 @@ fn command_info_shapes_match_redis() {
         &["SCRIPT", "EXISTS"],
         &["PUBSUB", "NUMPAT", "x"],
         &["FUNCTION", "STATS", "x"],
+        &["CONFIG", "NOSUCH"],
+        &["client", "nosuch", "x"],
+        &["OBJECT", "nosuch\r\nx"],
+        &["SLOWLOG", ""],
     ];
     for resp3 in [false, true] {
         let open = |s: &Server| if resp3 { Wire::open_resp3(s) } else { Wire::open(s) };
@@ -456,5 +460,30 @@ fn scripts_check_subcommands_by_their_entry() {
         let query = ["EVAL", &format!("return {call}"), "0"];
         let want = theirs.call(&query);
         ours.is(&query, want);
+    }
+}
+
+/// An unknown subcommand is refused before anything else is checked:
+/// before `AUTH`, and at queueing time in a transaction.
+#[test]
+fn unknown_subcommands_are_refused_first() {
+    let Some(reference) = Server::start_reference() else { return };
+    let server = Server::start_with(&[("REQUIREPASS", "pw")]);
+    let mut theirs = Wire::open(&reference);
+    theirs.is(&["CONFIG", "SET", "requirepass", "pw"], "+OK\r\n");
+    let mut theirs = Wire::open(&reference);
+    let mut ours = Wire::open(&server);
+    let calls: &[&[&str]] = &[
+        &["CONFIG", "NOSUCH"],
+        &["CONFIG", "GET", "x"],
+        &["AUTH", "pw"],
+        &["MULTI"],
+        &["CLIENT", "NOSUCH"],
+        &["CLIENT", "ID", "x"],
+        &["EXEC"],
+    ];
+    for call in calls {
+        let want = theirs.call(call);
+        ours.is(call, want);
     }
 }
