@@ -12,6 +12,7 @@
 
 use super::args::parse_f64;
 use super::list::{list_ref, move_element, parse_end, parse_multi_pop, pop_from};
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{Caller, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
@@ -21,16 +22,128 @@ use crate::state::blocking::Blocked;
 use crate::store::list::End;
 use crate::store::{Db, ValueMut, ValueRef};
 
-const B: Flags = Flags::WRITE.or(Flags::BLOCKING);
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("blpop", -3, B, (1, -2, 1), blpop),
-    CommandSpec::new("brpop", -3, B, (1, -2, 1), brpop),
-    CommandSpec::new("blmove", 6, B.or(Flags::DENYOOM), (1, 2, 1), blmove),
-    CommandSpec::new("brpoplpush", 4, B.or(Flags::DENYOOM), (1, 2, 1), brpoplpush),
-    CommandSpec::new("blmpop", -5, B, NO_KEYS, blmpop),
-    CommandSpec::new("bzpopmin", -3, B.or(Flags::FAST), (1, -2, 1), bzpopmin),
-    CommandSpec::new("bzpopmax", -3, B.or(Flags::FAST), (1, -2, 1), bzpopmax),
+    CommandSpec::new("blpop", -3, Flags::WRITE.or(Flags::NOSCRIPT).or(Flags::BLOCKING), (1, -2, 1), blpop)
+        .acl("list")
+        .keys(&[key(1, "RW access delete").range(-2, 1, 0)])
+        .doc(
+            "list",
+            "2.0.0",
+            "O(N) where N is the number of provided keys.",
+            "Remove and get the first element in a list, or block until \
+                one is available",
+        )
+        .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
+        .args(&[arg::key("key", 0).multiple(), arg::double("timeout")]),
+    CommandSpec::new("brpop", -3, Flags::WRITE.or(Flags::NOSCRIPT).or(Flags::BLOCKING), (1, -2, 1), brpop)
+        .acl("list")
+        .keys(&[key(1, "RW access delete").range(-2, 1, 0)])
+        .doc(
+            "list",
+            "2.0.0",
+            "O(N) where N is the number of provided keys.",
+            "Remove and get the last element in a list, or block until \
+                one is available",
+        )
+        .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
+        .args(&[arg::key("key", 0).multiple(), arg::double("timeout")]),
+    CommandSpec::new(
+        "blmove",
+        6,
+        Flags::WRITE.or(Flags::DENYOOM).or(Flags::NOSCRIPT).or(Flags::BLOCKING),
+        (1, 2, 1),
+        blmove,
+    )
+    .acl("list")
+    .keys(&[key(1, "RW access delete"), key(2, "RW insert")])
+    .doc(
+        "list",
+        "6.2.0",
+        "O(1)",
+        "Pop an element from a list, push it to another list and \
+                return it; or block until one is available",
+    )
+    .args(&[
+        arg::key("source", 0),
+        arg::key("destination", 1),
+        arg::oneof("wherefrom", &[arg::token("left", "LEFT"), arg::token("right", "RIGHT")]),
+        arg::oneof("whereto", &[arg::token("left", "LEFT"), arg::token("right", "RIGHT")]),
+        arg::double("timeout"),
+    ]),
+    CommandSpec::new(
+        "brpoplpush",
+        4,
+        Flags::WRITE.or(Flags::DENYOOM).or(Flags::NOSCRIPT).or(Flags::BLOCKING),
+        (1, 2, 1),
+        brpoplpush,
+    )
+    .acl("list")
+    .keys(&[key(1, "RW access delete"), key(2, "RW insert")])
+    .doc(
+        "list",
+        "2.2.0",
+        "O(1)",
+        "Pop an element from a list, push it to another list and \
+                return it; or block until one is available",
+    )
+    .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
+    .args(&[arg::key("source", 0), arg::key("destination", 1), arg::double("timeout")])
+    .deprecated("6.2.0", "`BLMOVE` with the `RIGHT` and `LEFT` arguments"),
+    CommandSpec::new("blmpop", -5, Flags::WRITE.or(Flags::BLOCKING), NO_KEYS, blmpop)
+        .acl("list")
+        .keys(&[key(2, "RW access delete").numkeys(0, 1, 1)])
+        .doc(
+            "list",
+            "7.0.0",
+            "O(N+M) where N is the number of provided keys and M is the \
+                number of elements returned.",
+            "Pop elements from a list, or block until one is available",
+        )
+        .args(&[
+            arg::double("timeout"),
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::oneof("where", &[arg::token("left", "LEFT"), arg::token("right", "RIGHT")]),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
+    CommandSpec::new(
+        "bzpopmin",
+        -3,
+        Flags::WRITE.or(Flags::NOSCRIPT).or(Flags::BLOCKING).or(Flags::FAST),
+        (1, -2, 1),
+        bzpopmin,
+    )
+    .acl("sortedset")
+    .keys(&[key(1, "RW access delete").range(-2, 1, 0)])
+    .doc(
+        "sorted-set",
+        "5.0.0",
+        "O(log(N)) with N being the number of elements in the sorted \
+                set.",
+        "Remove and return the member with the lowest score from one \
+                or more sorted sets, or block until one is available",
+    )
+    .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
+    .args(&[arg::key("key", 0).multiple(), arg::double("timeout")]),
+    CommandSpec::new(
+        "bzpopmax",
+        -3,
+        Flags::WRITE.or(Flags::NOSCRIPT).or(Flags::BLOCKING).or(Flags::FAST),
+        (1, -2, 1),
+        bzpopmax,
+    )
+    .acl("sortedset")
+    .keys(&[key(1, "RW access delete").range(-2, 1, 0)])
+    .doc(
+        "sorted-set",
+        "5.0.0",
+        "O(log(N)) with N being the number of elements in the sorted \
+                set.",
+        "Remove and return the member with the highest score from \
+                one or more sorted sets, or block until one is available",
+    )
+    .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
+    .args(&[arg::key("key", 0).multiple(), arg::double("timeout")]),
 ];
 
 /// Parses a timeout in seconds (fractions allowed) as Redis does: whole

@@ -3,29 +3,257 @@
 //! ask the loop to disconnect others).
 
 use super::args::{is, parse_i64_opt};
+use super::meta::arg;
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::pubsub::Kind as PubSubKind;
 use crate::state::{ReplyMode, ServerState};
 
-const CONN: Flags = Flags::FAST.or(Flags::LOADING).or(Flags::STALE);
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("ping", -1, CONN.or(Flags::PUBSUB), NO_KEYS, ping),
-    CommandSpec::new("echo", 2, CONN, NO_KEYS, echo),
-    CommandSpec::new("quit", -1, CONN.or(Flags::NO_AUTH).or(Flags::PUBSUB), NO_KEYS, quit),
-    CommandSpec::new("reset", 1, CONN.or(Flags::NO_AUTH).or(Flags::PUBSUB), NO_KEYS, reset),
-    CommandSpec::new("hello", -1, CONN.or(Flags::NO_AUTH), NO_KEYS, hello),
-    CommandSpec::new("auth", -2, CONN.or(Flags::NO_AUTH), NO_KEYS, auth),
-    CommandSpec::new("select", 2, CONN, NO_KEYS, select),
+    CommandSpec::new("ping", -1, Flags::FAST, NO_KEYS, ping)
+        .acl("connection")
+        .tips("request_policy:all_shards response_policy:all_succeeded")
+        .doc("connection", "1.0.0", "O(1)", "Ping the server")
+        .args(&[arg::string("message").optional()]),
+    CommandSpec::new("echo", 2, Flags::LOADING.or(Flags::STALE).or(Flags::FAST), NO_KEYS, echo)
+        .acl("connection")
+        .doc("connection", "1.0.0", "O(1)", "Echo the given string")
+        .args(&[arg::string("message")]),
     CommandSpec::new(
-        "client",
+        "quit",
+        -1,
+        Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST).or(Flags::NO_AUTH).or(Flags::ALLOW_BUSY),
+        NO_KEYS,
+        quit,
+    )
+    .acl("connection")
+    .doc("connection", "1.0.0", "O(1)", "Close the connection"),
+    CommandSpec::new(
+        "reset",
+        1,
+        Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST).or(Flags::NO_AUTH).or(Flags::ALLOW_BUSY),
+        NO_KEYS,
+        reset,
+    )
+    .acl("connection")
+    .doc("connection", "6.2.0", "O(1)", "Reset the connection"),
+    CommandSpec::new(
+        "hello",
+        -1,
+        Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST).or(Flags::NO_AUTH).or(Flags::ALLOW_BUSY),
+        NO_KEYS,
+        hello,
+    )
+    .acl("connection")
+    .doc("connection", "6.0.0", "O(1)", "Handshake with Redis")
+    .history(&[(
+        "6.2.0",
+        "`protover` made optional; when called without arguments the command reports the current connection's context.",
+    )])
+    .args(&[arg::block(
+        "arguments",
+        &[
+            arg::integer("protover"),
+            arg::block("username_password", &[arg::string("username"), arg::string("password")])
+                .token("AUTH")
+                .optional(),
+            arg::string("clientname").token("SETNAME").optional(),
+        ],
+    )
+    .optional()]),
+    CommandSpec::new(
+        "auth",
         -2,
-        Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE).or(Flags::SUBCOMMANDS),
+        Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST).or(Flags::NO_AUTH).or(Flags::ALLOW_BUSY),
+        NO_KEYS,
+        auth,
+    )
+    .acl("connection")
+    .doc(
+        "connection",
+        "1.0.0",
+        "O(N) where N is the number of passwords defined for the user",
+        "Authenticate to the server",
+    )
+    .history(&[("6.0.0", "Added ACL style (username and password).")])
+    .args(&[arg::string("username").since("6.0.0").optional(), arg::string("password")]),
+    CommandSpec::new("select", 2, Flags::LOADING.or(Flags::STALE).or(Flags::FAST), NO_KEYS, select)
+        .acl("connection")
+        .doc("connection", "1.0.0", "O(1)", "Change the selected database for the current connection")
+        .args(&[arg::integer("index")]),
+    CommandSpec::new("client", -2, Flags::NONE, NO_KEYS, client)
+        .doc("connection", "2.4.0", "Depends on subcommand.", "A container for client connection commands")
+        .subcommands(CLIENT_SUBCOMMANDS),
+];
+
+/// `CLIENT`'s subcommands.
+const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("client|caching", 3, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc("connection", "6.0.0", "O(1)", "Instruct the server about tracking or not keys in the next request")
+        .args(&[arg::oneof("mode", &[arg::token("yes", "YES"), arg::token("no", "NO")])]),
+    CommandSpec::new("client|getredir", 2, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc("connection", "6.0.0", "O(1)", "Get tracking notifications redirection client ID if any"),
+    CommandSpec::new("client|tracking", -3, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc(
+            "connection",
+            "6.0.0",
+            "O(1). Some options may introduce additional complexity.",
+            "Enable or disable server assisted client side caching support",
+        )
+        .args(&[
+            arg::oneof("status", &[arg::token("on", "ON"), arg::token("off", "OFF")]),
+            arg::integer("client-id").token("REDIRECT").optional(),
+            arg::string("prefix").token("PREFIX").optional().multiple().multiple_token(),
+            arg::token("bcast", "BCAST").optional(),
+            arg::token("optin", "OPTIN").optional(),
+            arg::token("optout", "OPTOUT").optional(),
+            arg::token("noloop", "NOLOOP").optional(),
+        ]),
+    CommandSpec::new("client|trackinginfo", 2, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc(
+            "connection",
+            "6.2.0",
+            "O(1)",
+            "Return information about server assisted client side caching for the current connection",
+        ),
+    CommandSpec::new("client|getname", 2, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc("connection", "2.6.9", "O(1)", "Get the current connection name"),
+    CommandSpec::new("client|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, client).acl("connection").doc(
+        "connection",
+        "5.0.0",
+        "O(1)",
+        "Show helpful text about the different subcommands",
+    ),
+    CommandSpec::new("client|id", 2, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc("connection", "5.0.0", "O(1)", "Returns the client ID for the current connection"),
+    CommandSpec::new("client|info", 2, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .tips("nondeterministic_output")
+        .doc("connection", "6.2.0", "O(1)", "Returns information about the current client connection."),
+    CommandSpec::new(
+        "client|kill",
+        -3,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
         NO_KEYS,
         client,
-    ),
+    )
+    .acl("connection")
+    .doc("connection", "2.4.0", "O(N) where N is the number of client connections", "Kill the connection of a client")
+    .history(&[
+        ("2.8.12", "Added new filter format."),
+        ("2.8.12", "`ID` option."),
+        ("3.2.0", "Added `master` type in for `TYPE` option."),
+        ("5.0.0", "Replaced `slave` `TYPE` with `replica`. `slave` still supported for backward compatibility."),
+        ("6.2.0", "`LADDR` option."),
+    ])
+    .args(&[arg::oneof(
+        "filter",
+        &[
+            arg::string("ip:port").deprecated("2.8.12"),
+            arg::oneof(
+                "new-format",
+                &[
+                    arg::integer("client-id").token("ID").since("2.8.12").optional(),
+                    arg::oneof(
+                        "normal_master_slave_pubsub",
+                        &[
+                            arg::token("normal", "NORMAL"),
+                            arg::token("master", "MASTER").since("3.2.0"),
+                            arg::token("slave", "SLAVE"),
+                            arg::token("replica", "REPLICA").since("5.0.0"),
+                            arg::token("pubsub", "PUBSUB"),
+                        ],
+                    )
+                    .token("TYPE")
+                    .since("2.8.12")
+                    .optional(),
+                    arg::string("username").token("USER").optional(),
+                    arg::string("ip:port").token("ADDR").optional(),
+                    arg::string("ip:port").token("LADDR").since("6.2.0").optional(),
+                    arg::string("yes/no").token("SKIPME").optional(),
+                ],
+            )
+            .multiple(),
+        ],
+    )]),
+    CommandSpec::new(
+        "client|list",
+        -2,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        client,
+    )
+    .acl("connection")
+    .tips("nondeterministic_output")
+    .doc(
+        "connection",
+        "2.4.0",
+        "O(N) where N is the number of client connections",
+        "Get the list of client connections",
+    )
+    .history(&[
+        ("2.8.12", "Added unique client `id` field."),
+        ("5.0.0", "Added optional `TYPE` filter."),
+        ("6.0.0", "Added `user` field."),
+        ("6.2.0", "Added `argv-mem`, `tot-mem`, `laddr` and `redir` fields and the optional `ID` filter."),
+        ("7.0.0", "Added `resp`, `multi-mem`, `rbs` and `rbp` fields."),
+        ("7.0.3", "Added `ssub` field."),
+    ])
+    .args(&[
+        arg::oneof(
+            "normal_master_replica_pubsub",
+            &[
+                arg::token("normal", "NORMAL"),
+                arg::token("master", "MASTER"),
+                arg::token("replica", "REPLICA"),
+                arg::token("pubsub", "PUBSUB"),
+            ],
+        )
+        .token("TYPE")
+        .since("5.0.0")
+        .optional(),
+        arg::block("id", &[arg::integer("client-id").multiple()]).token("ID").since("6.2.0").optional(),
+    ]),
+    CommandSpec::new(
+        "client|no-evict",
+        3,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        client,
+    )
+    .acl("connection")
+    .doc("connection", "7.0.0", "O(1)", "Set client eviction mode for the current connection")
+    .args(&[arg::oneof("enabled", &[arg::token("on", "ON"), arg::token("off", "OFF")])]),
+    // Redis 7.2's, which client libraries send at connection time.
+    CommandSpec::new("client|no-touch", 3, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc(
+            "connection",
+            "7.2.0",
+            "O(1)",
+            "Controls whether commands sent by the client affect the LRU/LFU of accessed keys",
+        ),
+    CommandSpec::new("client|reply", 3, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc("connection", "3.2.0", "O(1)", "Instruct the server whether to reply to commands")
+        .args(&[arg::oneof(
+            "on_off_skip",
+            &[arg::token("on", "ON"), arg::token("off", "OFF"), arg::token("skip", "SKIP")],
+        )]),
+    CommandSpec::new("client|setinfo", 4, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc("connection", "7.2.0", "O(1)", "Set client or connection specific info"),
+    CommandSpec::new("client|setname", 3, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
+        .acl("connection")
+        .doc("connection", "2.6.9", "O(1)", "Set the current connection name")
+        .args(&[arg::string("connection-name")]),
 ];
 
 fn ping(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {

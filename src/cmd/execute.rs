@@ -9,13 +9,16 @@
 //! In order, for a client's command:
 //! 1. under `CLIENT REPLY OFF|SKIP`, the end of its reply buffer is
 //!    marked;
-//! 2. [`dispatch`]: the command is looked up and checked (unknown, arity,
-//!    `NOAUTH`, `MISCONF`), handed to the session modes, which may answer
-//!    it themselves (`+QUEUED`, subscribed mode), then its handler runs;
-//!    if the handler changed data (`persist.dirty` moved), the command is
-//!    logged unless the handler logged a rewrite itself; it is counted
-//!    and timed, and its `MONITOR` line added (only a command that ran
-//!    gets one; a queued command gets its line when `EXEC` runs it);
+//! 2. [`dispatch`]: the command is looked up (a container's subcommand
+//!    by its own entry) and checked (unknown command or subcommand,
+//!    arity, `NOAUTH`, `MISCONF`), handed to the session modes, which
+//!    may answer it themselves (`+QUEUED`, subscribed mode), then its
+//!    handler runs; if the handler changed data (`persist.dirty` moved),
+//!    the command is logged unless the handler logged a rewrite itself;
+//!    it is counted and timed (and kept in the slow log unless
+//!    `skip_slowlog`), and its `MONITOR` line added (only a command that
+//!    ran gets one, not an `admin` or `skip_monitor` one; a queued
+//!    command gets its line when `EXEC` runs it);
 //! 3. under `CLIENT REPLY OFF|SKIP` the reply is cut back to the mark,
 //!    keeping the pushes for the client itself;
 //! 4. keys found expired meanwhile are logged as `DEL`s and announced
@@ -28,7 +31,7 @@
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::context::{Caller, Ctx};
-use super::table::{lookup, CommandSpec, Flags};
+use super::table::{lookup_args, CommandSpec, Flags};
 use super::{evict, pubsub, tracking, transaction};
 use crate::protocol::Args;
 use crate::pubsub::Own;
@@ -122,7 +125,7 @@ fn announce_expired(ctx: &mut Ctx<'_>) {
 /// [`execute`] every caller but a woken client goes through. `EXEC` comes
 /// back here for each queued command via [`execute`].
 fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
-    let found = lookup(args.get(0));
+    let found = lookup_args(args);
     if let Caller::Script { read_only } = ctx.caller {
         if let Some(refusal) = script_refusal(found, args, read_only) {
             ctx.out.error(refusal);
@@ -134,6 +137,12 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         transaction::flag_failed(ctx);
         return;
     };
+    // A container is left only with a subcommand it does not have.
+    if !spec.subcommands.is_empty() && args.len() > 1 {
+        ctx.out.error(super::unknown_subcommand(spec.name, args.get(1)).text());
+        transaction::flag_failed(ctx);
+        return;
+    }
     if !spec.arity_ok(args.len()) {
         ctx.out.error(&format!("ERR wrong number of arguments for '{}' command", spec.name));
         transaction::flag_failed(ctx);
@@ -170,7 +179,7 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
     }
     let client = ctx.client();
     client.last_command = spec.name;
-    if spec.flags.contains(Flags::SUBCOMMANDS) && args.len() > 1 {
+    if spec.is_container() && args.len() > 1 {
         client.last_subcommand = String::from_utf8_lossy(args.get(1)).to_ascii_lowercase();
     } else if !client.last_subcommand.is_empty() {
         client.last_subcommand.clear();
@@ -191,8 +200,13 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         tracking::after_command(ctx, spec, command_keys(spec, args), in_transaction);
     }
     let server = &mut *ctx.server;
-    server.stats.record_command(spec.id, started.elapsed(), args, ctx.now_ms, server.clients.get(ctx.client_key));
-    if !server.monitors.is_empty() && matches!(ctx.caller, Caller::Client | Caller::Transaction) {
+    let slow_log = !spec.flags.contains(Flags::SKIP_SLOWLOG);
+    let client = server.clients.get(ctx.client_key);
+    server.stats.record_command(spec.id, started.elapsed(), args, ctx.now_ms, client, slow_log);
+    if !server.monitors.is_empty()
+        && matches!(ctx.caller, Caller::Client | Caller::Transaction)
+        && !spec.flags.any(Flags::ADMIN.or(Flags::SKIP_MONITOR))
+    {
         server.monitor_line(ctx.client_key, ctx.db_index, args);
     }
 }
@@ -201,94 +215,19 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
 /// script (which the script sees as the command's error reply).
 fn script_refusal(spec: Option<&CommandSpec>, args: Args<'_>, read_only: bool) -> Option<&'static str> {
     match spec {
+        // A container left with an unknown subcommand, too.
         None => Some("ERR Unknown Redis command called from script"),
+        Some(spec) if !spec.subcommands.is_empty() && args.len() > 1 => {
+            Some("ERR Unknown Redis command called from script")
+        }
         Some(spec) if !spec.arity_ok(args.len()) => Some("ERR Wrong number of args calling Redis command from script"),
-        Some(spec) if forbidden_in_scripts(spec, args) => Some("ERR This Redis command is not allowed from script"),
+        Some(spec) if spec.flags.contains(Flags::NOSCRIPT) => Some("ERR This Redis command is not allowed from script"),
         // PUBLISH changes nothing but reaches replicas: a write here.
         Some(spec) if read_only && (spec.is_write() || spec.name == "publish") => {
             Some("ERR Write commands are not allowed from read-only scripts.")
         }
         Some(_) => None,
     }
-}
-
-/// Commands a script may not call (Redis's `noscript` flag): those that
-/// block, change the session's mode, run scripts, or concern the
-/// connection or the server as a whole; for containers, all their
-/// subcommands but `HELP`.
-fn forbidden_in_scripts(spec: &CommandSpec, args: Args<'_>) -> bool {
-    match forbidden_table().get(spec.id).copied().unwrap_or(Forbidden::No) {
-        Forbidden::No => false,
-        Forbidden::Whole => true,
-        Forbidden::ButHelp => !(args.len() > 1 && args.get(1).eq_ignore_ascii_case(b"help")),
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Forbidden {
-    No,
-    Whole,
-    ButHelp,
-}
-
-/// Per command id, whether scripts may call it (worked out once).
-fn forbidden_table() -> &'static [Forbidden] {
-    const WHOLE: &[&str] = &[
-        "auth",
-        "bgrewriteaof",
-        "bgsave",
-        "blmove",
-        "blpop",
-        "brpop",
-        "brpoplpush",
-        "bzpopmax",
-        "bzpopmin",
-        "debug",
-        "discard",
-        "eval",
-        "eval_ro",
-        "evalsha",
-        "evalsha_ro",
-        "exec",
-        "failover",
-        "fcall",
-        "fcall_ro",
-        "hello",
-        "monitor",
-        "multi",
-        "psubscribe",
-        "psync",
-        "punsubscribe",
-        "quit",
-        "replconf",
-        "replicaof",
-        "reset",
-        "role",
-        "save",
-        "shutdown",
-        "slaveof",
-        "ssubscribe",
-        "subscribe",
-        "sunsubscribe",
-        "sync",
-        "unsubscribe",
-        "unwatch",
-        "wait",
-        "watch",
-    ];
-    const CONTAINERS: &[&str] = &["acl", "client", "config", "function", "latency", "module", "script"];
-    static TABLE: std::sync::OnceLock<Vec<Forbidden>> = std::sync::OnceLock::new();
-    TABLE.get_or_init(|| {
-        let mut table = vec![Forbidden::No; super::table::count()];
-        for spec in super::table::all() {
-            if WHOLE.contains(&spec.name) {
-                table[spec.id] = Forbidden::Whole;
-            } else if CONTAINERS.contains(&spec.name) {
-                table[spec.id] = Forbidden::ButHelp;
-            }
-        }
-        table
-    })
 }
 
 /// `-OOM` for a command that would grow memory over the limit; an
@@ -366,7 +305,7 @@ fn signal_command_keys(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
 /// written. Sets [`Ctx::unserved`] if it still finds nothing (it stays
 /// blocked, nothing was replied).
 fn rerun_blocked(ctx: &mut Ctx<'_>, args: Args<'_>) {
-    let Some(spec) = lookup(args.get(0)) else { return };
+    let Some(spec) = lookup_args(args) else { return };
     run_handler(ctx, spec, args);
     if !ctx.unserved && ctx.server.blocking.any() {
         signal_command_keys(ctx, spec, args);

@@ -3,25 +3,103 @@
 //! inside the keyspace; relative arguments are converted here.
 
 use super::args::{is, parse_i64};
+use super::meta::{arg, key};
 use super::string::{to_expire_ms, TimeUnit};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::pubsub::GENERIC;
 
-const W: Flags = Flags::WRITE.or(Flags::FAST);
-const R: Flags = Flags::READONLY.or(Flags::FAST);
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("expire", -3, W, KEY1, expire),
-    CommandSpec::new("pexpire", -3, W, KEY1, pexpire),
-    CommandSpec::new("expireat", -3, W, KEY1, expireat),
-    CommandSpec::new("pexpireat", -3, W, KEY1, pexpireat),
-    CommandSpec::new("ttl", 2, R, KEY1, ttl),
-    CommandSpec::new("pttl", 2, R, KEY1, pttl),
-    CommandSpec::new("expiretime", 2, R, KEY1, expiretime),
-    CommandSpec::new("pexpiretime", 2, R, KEY1, pexpiretime),
-    CommandSpec::new("persist", 2, W, KEY1, persist),
+    CommandSpec::new("expire", -3, Flags::WRITE.or(Flags::FAST), KEY1, expire)
+        .acl("keyspace")
+        .keys(&[key(1, "RW update")])
+        .doc("generic", "1.0.0", "O(1)", "Set a key's time to live in seconds")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("seconds"),
+            arg::oneof(
+                "condition",
+                &[arg::token("nx", "NX"), arg::token("xx", "XX"), arg::token("gt", "GT"), arg::token("lt", "LT")],
+            )
+            .since("7.0.0")
+            .optional(),
+        ]),
+    CommandSpec::new("pexpire", -3, Flags::WRITE.or(Flags::FAST), KEY1, pexpire)
+        .acl("keyspace")
+        .keys(&[key(1, "RW update")])
+        .doc("generic", "2.6.0", "O(1)", "Set a key's time to live in milliseconds")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("milliseconds"),
+            arg::oneof(
+                "condition",
+                &[arg::token("nx", "NX"), arg::token("xx", "XX"), arg::token("gt", "GT"), arg::token("lt", "LT")],
+            )
+            .since("7.0.0")
+            .optional(),
+        ]),
+    CommandSpec::new("expireat", -3, Flags::WRITE.or(Flags::FAST), KEY1, expireat)
+        .acl("keyspace")
+        .keys(&[key(1, "RW update")])
+        .doc("generic", "1.2.0", "O(1)", "Set the expiration for a key as a UNIX timestamp")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::unix_time("unix-time-seconds"),
+            arg::oneof(
+                "condition",
+                &[arg::token("nx", "NX"), arg::token("xx", "XX"), arg::token("gt", "GT"), arg::token("lt", "LT")],
+            )
+            .since("7.0.0")
+            .optional(),
+        ]),
+    CommandSpec::new("pexpireat", -3, Flags::WRITE.or(Flags::FAST), KEY1, pexpireat)
+        .acl("keyspace")
+        .keys(&[key(1, "RW update")])
+        .doc("generic", "2.6.0", "O(1)", "Set the expiration for a key as a UNIX timestamp specified in milliseconds")
+        .history(&[("7.0.0", "Added options: `NX`, `XX`, `GT` and `LT`.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::unix_time("unix-time-milliseconds"),
+            arg::oneof(
+                "condition",
+                &[arg::token("nx", "NX"), arg::token("xx", "XX"), arg::token("gt", "GT"), arg::token("lt", "LT")],
+            )
+            .since("7.0.0")
+            .optional(),
+        ]),
+    CommandSpec::new("ttl", 2, Flags::READONLY.or(Flags::FAST), KEY1, ttl)
+        .acl("keyspace")
+        .keys(&[key(1, "RO access")])
+        .tips("nondeterministic_output")
+        .doc("generic", "1.0.0", "O(1)", "Get the time to live for a key in seconds")
+        .history(&[("2.8.0", "Added the -2 reply.")])
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("pttl", 2, Flags::READONLY.or(Flags::FAST), KEY1, pttl)
+        .acl("keyspace")
+        .keys(&[key(1, "RO access")])
+        .tips("nondeterministic_output")
+        .doc("generic", "2.6.0", "O(1)", "Get the time to live for a key in milliseconds")
+        .history(&[("2.8.0", "Added the -2 reply.")])
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("expiretime", 2, Flags::READONLY.or(Flags::FAST), KEY1, expiretime)
+        .acl("keyspace")
+        .keys(&[key(1, "RO access")])
+        .doc("generic", "7.0.0", "O(1)", "Get the expiration Unix timestamp for a key")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("pexpiretime", 2, Flags::READONLY.or(Flags::FAST), KEY1, pexpiretime)
+        .acl("keyspace")
+        .keys(&[key(1, "RO access")])
+        .doc("generic", "7.0.0", "O(1)", "Get the expiration Unix timestamp for a key in milliseconds")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("persist", 2, Flags::WRITE.or(Flags::FAST), KEY1, persist)
+        .acl("keyspace")
+        .keys(&[key(1, "RW update")])
+        .doc("generic", "2.2.0", "O(1)", "Remove the expiration from a key")
+        .args(&[arg::key("key", 0)]),
 ];
 
 fn expire_generic(ctx: &mut Ctx<'_>, args: Args<'_>, unit: TimeUnit, absolute: bool, command: &str) -> CmdResult {

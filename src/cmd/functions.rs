@@ -11,6 +11,7 @@
 
 use super::args::is;
 use super::evict;
+use super::meta::{arg, key};
 use super::scripting::{key_count, keys_and_argv, CommandsForScript};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
@@ -19,9 +20,124 @@ use crate::script::{Functions, RestorePolicy, RunOptions};
 use crate::store::glob::glob_match;
 
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("function", -2, Flags::WRITE.or(Flags::SUBCOMMANDS), NO_KEYS, function),
-    CommandSpec::new("fcall", -3, Flags::STALE, NO_KEYS, fcall),
-    CommandSpec::new("fcall_ro", -3, Flags::STALE.or(Flags::READONLY), NO_KEYS, fcall_ro),
+    CommandSpec::new("function", -2, Flags::NONE, NO_KEYS, function)
+        .doc("scripting", "7.0.0", "Depends on subcommand.", "A container for function commands")
+        .subcommands(FUNCTION_SUBCOMMANDS),
+    CommandSpec::new(
+        "fcall",
+        -3,
+        Flags::NOSCRIPT.or(Flags::STALE).or(Flags::SKIP_MONITOR).or(Flags::NO_MANDATORY_KEYS),
+        NO_KEYS,
+        fcall,
+    )
+    .acl("scripting")
+    .keys(&[key(2, "RW access update")
+        .numkeys(0, 1, 1)
+        .note("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")])
+    .doc("scripting", "7.0.0", "Depends on the function that is executed.", "Invoke a function")
+    .args(&[
+        arg::string("function"),
+        arg::integer("numkeys"),
+        arg::key("key", 0).optional().multiple(),
+        arg::string("arg").optional().multiple(),
+    ]),
+    CommandSpec::new(
+        "fcall_ro",
+        -3,
+        Flags::READONLY.or(Flags::NOSCRIPT).or(Flags::STALE).or(Flags::SKIP_MONITOR).or(Flags::NO_MANDATORY_KEYS),
+        NO_KEYS,
+        fcall_ro,
+    )
+    .acl("scripting")
+    .keys(&[key(2, "RO access")
+        .numkeys(0, 1, 1)
+        .note("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")])
+    .doc("scripting", "7.0.0", "Depends on the function that is executed.", "Invoke a read-only function")
+    .args(&[
+        arg::string("function"),
+        arg::integer("numkeys"),
+        arg::key("key", 0).optional().multiple(),
+        arg::string("arg").optional().multiple(),
+    ]),
+];
+
+/// `FUNCTION`'s subcommands.
+const FUNCTION_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("function|delete", 3, Flags::WRITE.or(Flags::NOSCRIPT), NO_KEYS, function)
+        .acl("scripting")
+        .tips("request_policy:all_shards response_policy:all_succeeded")
+        .doc("scripting", "7.0.0", "O(1)", "Delete a function by name")
+        .args(&[arg::string("library-name")]),
+    CommandSpec::new("function|dump", 2, Flags::NOSCRIPT, NO_KEYS, function).acl("scripting").doc(
+        "scripting",
+        "7.0.0",
+        "O(N) where N is the number of functions",
+        "Dump all functions into a serialized binary payload",
+    ),
+    CommandSpec::new("function|flush", -2, Flags::WRITE.or(Flags::NOSCRIPT), NO_KEYS, function)
+        .acl("scripting")
+        .tips("request_policy:all_shards response_policy:all_succeeded")
+        .doc("scripting", "7.0.0", "O(N) where N is the number of functions deleted", "Deleting all functions")
+        .args(&[arg::oneof("async", &[arg::token("async", "ASYNC"), arg::token("sync", "SYNC")]).optional()]),
+    CommandSpec::new("function|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, function).acl("scripting").doc(
+        "scripting",
+        "7.0.0",
+        "O(1)",
+        "Show helpful text about the different subcommands",
+    ),
+    CommandSpec::new("function|kill", 2, Flags::NOSCRIPT.or(Flags::ALLOW_BUSY), NO_KEYS, function)
+        .acl("scripting")
+        .tips("request_policy:all_shards response_policy:one_succeeded")
+        .doc("scripting", "7.0.0", "O(1)", "Kill the function currently in execution."),
+    CommandSpec::new("function|list", -2, Flags::NOSCRIPT, NO_KEYS, function)
+        .acl("scripting")
+        .tips("nondeterministic_output_order")
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(N) where N is the number of functions",
+            "List information about all the functions",
+        )
+        .args(&[
+            arg::string("library-name-pattern").token("LIBRARYNAME").optional(),
+            arg::token("withcode", "WITHCODE").optional(),
+        ]),
+    CommandSpec::new("function|load", -3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::NOSCRIPT), NO_KEYS, function)
+        .acl("scripting")
+        .tips("request_policy:all_shards response_policy:all_succeeded")
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(1) (considering compilation time is redundant)",
+            "Create a function with the given arguments (name, code, description)",
+        )
+        .args(&[arg::token("replace", "REPLACE").optional(), arg::string("function-code")]),
+    CommandSpec::new("function|restore", -3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::NOSCRIPT), NO_KEYS, function)
+        .acl("scripting")
+        .tips("request_policy:all_shards response_policy:all_succeeded")
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(N) where N is the number of functions on the payload",
+            "Restore all the functions on the given payload",
+        )
+        .args(&[
+            arg::string("serialized-value"),
+            arg::oneof(
+                "policy",
+                &[arg::token("flush", "FLUSH"), arg::token("append", "APPEND"), arg::token("replace", "REPLACE")],
+            )
+            .optional(),
+        ]),
+    CommandSpec::new("function|stats", 2, Flags::NOSCRIPT.or(Flags::ALLOW_BUSY), NO_KEYS, function)
+        .acl("scripting")
+        .tips("nondeterministic_output request_policy:all_shards response_policy:special")
+        .doc(
+            "scripting",
+            "7.0.0",
+            "O(1)",
+            "Return information about the function currently running (name, description, duration)",
+        ),
 ];
 
 fn fcall(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
@@ -255,7 +371,8 @@ fn help(ctx: &mut Ctx<'_>) {
         "    * ASYNC: Asynchronously flush the libraries.",
         "    * SYNC: Synchronously flush the libraries.",
         "DUMP",
-        "    Return a serialized payload representing the current libraries, can be restored using FUNCTION RESTORE command",
+        "    Return a serialized payload representing the current \
+                libraries, can be restored using FUNCTION RESTORE command",
         "RESTORE <PAYLOAD> [FLUSH|APPEND|REPLACE]",
         "    Restore the libraries represented by the given payload, it is possible to give a restore policy to",
         "    control how to handle existing libraries (default APPEND):",

@@ -10,6 +10,7 @@
 
 use super::args::{is, parse_f64, parse_i64};
 use super::keys::{parse_cursor, parse_scan_options, write_scan_reply};
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
@@ -18,27 +19,140 @@ use crate::store::glob::glob_match;
 use crate::store::hash_type::Hash;
 use crate::store::{Db, Ttl, Value};
 
-const W: Flags = Flags::WRITE.or(Flags::DENYOOM);
-const R: Flags = Flags::READONLY;
-const F: Flags = Flags::FAST;
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("hset", -4, W.or(F), KEY1, hset),
-    CommandSpec::new("hmset", -4, W.or(F), KEY1, hmset),
-    CommandSpec::new("hsetnx", 4, W.or(F), KEY1, hsetnx),
-    CommandSpec::new("hget", 3, R.or(F), KEY1, hget),
-    CommandSpec::new("hmget", -3, R.or(F), KEY1, hmget),
-    CommandSpec::new("hdel", -3, Flags::WRITE.or(F), KEY1, hdel),
-    CommandSpec::new("hexists", 3, R.or(F), KEY1, hexists),
-    CommandSpec::new("hlen", 2, R.or(F), KEY1, hlen),
-    CommandSpec::new("hstrlen", 3, R.or(F), KEY1, hstrlen),
-    CommandSpec::new("hkeys", 2, R, KEY1, hkeys),
-    CommandSpec::new("hvals", 2, R, KEY1, hvals),
-    CommandSpec::new("hgetall", 2, R, KEY1, hgetall),
-    CommandSpec::new("hincrby", 4, W.or(F), KEY1, hincrby),
-    CommandSpec::new("hincrbyfloat", 4, W.or(F), KEY1, hincrbyfloat),
-    CommandSpec::new("hrandfield", -2, R.or(Flags::RANDOM), KEY1, hrandfield),
-    CommandSpec::new("hscan", -3, R.or(Flags::RANDOM), KEY1, hscan),
+    CommandSpec::new("hset", -4, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, hset)
+        .acl("hash")
+        .keys(&[key(1, "RW update")])
+        .doc(
+            "hash",
+            "2.0.0",
+            "O(1) for each field/value pair added, so O(N) to add N \
+                field/value pairs when the command is called with multiple \
+                field/value pairs.",
+            "Set the string value of a hash field",
+        )
+        .history(&[("4.0.0", "Accepts multiple `field` and `value` arguments.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::block("field_value", &[arg::string("field"), arg::string("value")]).multiple(),
+        ]),
+    CommandSpec::new("hmset", -4, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, hmset)
+        .acl("hash")
+        .keys(&[key(1, "RW update")])
+        .doc(
+            "hash",
+            "2.0.0",
+            "O(N) where N is the number of fields being set.",
+            "Set multiple hash fields to multiple values",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::block("field_value", &[arg::string("field"), arg::string("value")]).multiple(),
+        ])
+        .deprecated("4.0.0", "`HSET` with multiple field-value pairs"),
+    CommandSpec::new("hsetnx", 4, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, hsetnx)
+        .acl("hash")
+        .keys(&[key(1, "RW insert")])
+        .doc("hash", "2.0.0", "O(1)", "Set the value of a hash field, only if the field does not exist")
+        .args(&[arg::key("key", 0), arg::string("field"), arg::string("value")]),
+    CommandSpec::new("hget", 3, Flags::READONLY.or(Flags::FAST), KEY1, hget)
+        .acl("hash")
+        .keys(&[key(1, "RO access")])
+        .doc("hash", "2.0.0", "O(1)", "Get the value of a hash field")
+        .args(&[arg::key("key", 0), arg::string("field")]),
+    CommandSpec::new("hmget", -3, Flags::READONLY.or(Flags::FAST), KEY1, hmget)
+        .acl("hash")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "hash",
+            "2.0.0",
+            "O(N) where N is the number of fields being requested.",
+            "Get the values of all the given hash fields",
+        )
+        .args(&[arg::key("key", 0), arg::string("field").multiple()]),
+    CommandSpec::new("hdel", -3, Flags::WRITE.or(Flags::FAST), KEY1, hdel)
+        .acl("hash")
+        .keys(&[key(1, "RW delete")])
+        .doc("hash", "2.0.0", "O(N) where N is the number of fields to be removed.", "Delete one or more hash fields")
+        .history(&[("2.4.0", "Accepts multiple `field` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("field").multiple()]),
+    CommandSpec::new("hexists", 3, Flags::READONLY.or(Flags::FAST), KEY1, hexists)
+        .acl("hash")
+        .keys(&[key(1, "RO")])
+        .doc("hash", "2.0.0", "O(1)", "Determine if a hash field exists")
+        .args(&[arg::key("key", 0), arg::string("field")]),
+    CommandSpec::new("hlen", 2, Flags::READONLY.or(Flags::FAST), KEY1, hlen)
+        .acl("hash")
+        .keys(&[key(1, "RO")])
+        .doc("hash", "2.0.0", "O(1)", "Get the number of fields in a hash")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("hstrlen", 3, Flags::READONLY.or(Flags::FAST), KEY1, hstrlen)
+        .acl("hash")
+        .keys(&[key(1, "RO")])
+        .doc("hash", "3.2.0", "O(1)", "Get the length of the value of a hash field")
+        .args(&[arg::key("key", 0), arg::string("field")]),
+    CommandSpec::new("hkeys", 2, Flags::READONLY, KEY1, hkeys)
+        .acl("hash")
+        .keys(&[key(1, "RO access")])
+        .tips("nondeterministic_output_order")
+        .doc("hash", "2.0.0", "O(N) where N is the size of the hash.", "Get all the fields in a hash")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("hvals", 2, Flags::READONLY, KEY1, hvals)
+        .acl("hash")
+        .keys(&[key(1, "RO access")])
+        .tips("nondeterministic_output_order")
+        .doc("hash", "2.0.0", "O(N) where N is the size of the hash.", "Get all the values in a hash")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("hgetall", 2, Flags::READONLY, KEY1, hgetall)
+        .acl("hash")
+        .keys(&[key(1, "RO access")])
+        .tips("nondeterministic_output_order")
+        .doc("hash", "2.0.0", "O(N) where N is the size of the hash.", "Get all the fields and values in a hash")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("hincrby", 4, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, hincrby)
+        .acl("hash")
+        .keys(&[key(1, "RW access update")])
+        .doc("hash", "2.0.0", "O(1)", "Increment the integer value of a hash field by the given number")
+        .args(&[arg::key("key", 0), arg::string("field"), arg::integer("increment")]),
+    CommandSpec::new("hincrbyfloat", 4, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, hincrbyfloat)
+        .acl("hash")
+        .keys(&[key(1, "RW access update")])
+        .doc("hash", "2.6.0", "O(1)", "Increment the float value of a hash field by the given amount")
+        .args(&[arg::key("key", 0), arg::string("field"), arg::double("increment")]),
+    CommandSpec::new("hrandfield", -2, Flags::READONLY, KEY1, hrandfield)
+        .acl("hash")
+        .keys(&[key(1, "RO access")])
+        .tips("nondeterministic_output")
+        .doc(
+            "hash",
+            "6.2.0",
+            "O(N) where N is the number of fields returned",
+            "Get one or multiple random fields from a hash",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::block("options", &[arg::integer("count"), arg::token("withvalues", "WITHVALUES").optional()])
+                .optional(),
+        ]),
+    CommandSpec::new("hscan", -3, Flags::READONLY, KEY1, hscan)
+        .acl("hash")
+        .keys(&[key(1, "RO access")])
+        .tips("nondeterministic_output")
+        .doc(
+            "hash",
+            "2.8.0",
+            "O(1) for every call. O(N) for a complete iteration, \
+                including enough command calls for the cursor to return \
+                back to 0. N is the number of elements inside the \
+                collection..",
+            "Incrementally iterate hash fields and associated values",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("cursor"),
+            arg::pattern("pattern").token("MATCH").optional(),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
 ];
 
 /// Most elements one `HRANDFIELD` with a negative count may return.

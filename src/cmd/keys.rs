@@ -2,6 +2,7 @@
 //! MOVE, RANDOMKEY, DBSIZE, FLUSHDB/FLUSHALL, SWAPDB, OBJECT, TOUCH.
 
 use super::args::{is, parse_i64, parse_i64_opt};
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
@@ -9,28 +10,230 @@ use crate::pubsub::GENERIC;
 use crate::store::glob::glob_match;
 use crate::store::{access, Entry, Kind, ValueRef};
 
-const W: Flags = Flags::WRITE;
-const R: Flags = Flags::READONLY;
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("del", -2, W, (1, -1, 1), del),
-    CommandSpec::new("delete", -2, W, (1, -1, 1), del),
-    CommandSpec::new("unlink", -2, W.or(Flags::FAST), (1, -1, 1), del),
-    CommandSpec::new("exists", -2, R.or(Flags::FAST), (1, -1, 1), exists),
-    CommandSpec::new("type", 2, R.or(Flags::FAST), KEY1, type_),
-    CommandSpec::new("keys", 2, R, NO_KEYS, keys),
-    CommandSpec::new("scan", -2, R, NO_KEYS, scan),
-    CommandSpec::new("rename", 3, W, (1, 2, 1), rename),
-    CommandSpec::new("renamenx", 3, W.or(Flags::FAST), (1, 2, 1), renamenx),
-    CommandSpec::new("copy", -3, W.or(Flags::DENYOOM), (1, 2, 1), copy),
-    CommandSpec::new("move", 3, W.or(Flags::FAST), KEY1, move_),
-    CommandSpec::new("randomkey", 1, R.or(Flags::RANDOM), NO_KEYS, randomkey),
-    CommandSpec::new("dbsize", 1, R.or(Flags::FAST), NO_KEYS, dbsize),
-    CommandSpec::new("flushdb", -1, W, NO_KEYS, flushdb),
-    CommandSpec::new("flushall", -1, W, NO_KEYS, flushall),
-    CommandSpec::new("swapdb", 3, W.or(Flags::FAST), NO_KEYS, swapdb),
-    CommandSpec::new("object", -2, R.or(Flags::SUBCOMMANDS), (2, 2, 1), object),
-    CommandSpec::new("touch", -2, R.or(Flags::FAST), (1, -1, 1), touch),
+    CommandSpec::new("del", -2, Flags::WRITE, (1, -1, 1), del)
+        .acl("keyspace")
+        .keys(&[key(1, "RM delete").range(-1, 1, 0)])
+        .tips("request_policy:multi_shard response_policy:agg_sum")
+        .doc(
+            "generic",
+            "1.0.0",
+            "O(N) where N is the number of keys that will be removed. \
+                When a key to remove holds a value other than a string, the \
+                individual complexity for this key is O(M) where M is the \
+                number of elements in the list, set, sorted set or hash. \
+                Removing a single key that holds a string value is O(1).",
+            "Delete a key",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("delete", -2, Flags::WRITE, (1, -1, 1), del)
+        .acl("keyspace")
+        .keys(&[key(1, "RM delete").range(-1, 1, 0)])
+        .tips("request_policy:multi_shard response_policy:agg_sum")
+        .doc(
+            "generic",
+            "1.0.0",
+            "O(N) where N is the number of keys that will be removed. \
+                When a key to remove holds a value other than a string, the \
+                individual complexity for this key is O(M) where M is the \
+                number of elements in the list, set, sorted set or hash. \
+                Removing a single key that holds a string value is O(1).",
+            "Delete a key",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("unlink", -2, Flags::WRITE.or(Flags::FAST), (1, -1, 1), del)
+        .acl("keyspace")
+        .keys(&[key(1, "RM delete").range(-1, 1, 0)])
+        .tips("request_policy:multi_shard response_policy:agg_sum")
+        .doc(
+            "generic",
+            "4.0.0",
+            "O(1) for each key removed regardless of its size. Then the \
+                command does O(N) work in a different thread in order to \
+                reclaim memory, where N is the number of allocations the \
+                deleted objects where composed of.",
+            "Delete a key asynchronously in another thread. Otherwise it \
+                is just as DEL, but non blocking.",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("exists", -2, Flags::READONLY.or(Flags::FAST), (1, -1, 1), exists)
+        .acl("keyspace")
+        .keys(&[key(1, "RO").range(-1, 1, 0)])
+        .tips("request_policy:multi_shard response_policy:agg_sum")
+        .doc("generic", "1.0.0", "O(N) where N is the number of keys to check.", "Determine if a key exists")
+        .history(&[("3.0.3", "Accepts multiple `key` arguments.")])
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("type", 2, Flags::READONLY.or(Flags::FAST), KEY1, type_)
+        .acl("keyspace")
+        .keys(&[key(1, "RO")])
+        .doc("generic", "1.0.0", "O(1)", "Determine the type stored at key")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("keys", 2, Flags::READONLY, NO_KEYS, keys)
+        .acl("keyspace dangerous")
+        .tips("request_policy:all_shards nondeterministic_output_order")
+        .doc(
+            "generic",
+            "1.0.0",
+            "O(N) with N being the number of keys in the database, under \
+                the assumption that the key names in the database and the \
+                given pattern have limited length.",
+            "Find all keys matching the given pattern",
+        )
+        .args(&[arg::pattern("pattern")]),
+    CommandSpec::new("scan", -2, Flags::READONLY, NO_KEYS, scan)
+        .acl("keyspace")
+        .tips("nondeterministic_output request_policy:special")
+        .doc(
+            "generic",
+            "2.8.0",
+            "O(1) for every call. O(N) for a complete iteration, \
+                including enough command calls for the cursor to return \
+                back to 0. N is the number of elements inside the \
+                collection.",
+            "Incrementally iterate the keys space",
+        )
+        .history(&[("6.0.0", "Added the `TYPE` subcommand.")])
+        .args(&[
+            arg::integer("cursor"),
+            arg::pattern("pattern").token("MATCH").optional(),
+            arg::integer("count").token("COUNT").optional(),
+            arg::string("type").token("TYPE").since("6.0.0").optional(),
+        ]),
+    CommandSpec::new("rename", 3, Flags::WRITE, (1, 2, 1), rename)
+        .acl("keyspace")
+        .keys(&[key(1, "RW access delete"), key(2, "OW update")])
+        .doc("generic", "1.0.0", "O(1)", "Rename a key")
+        .args(&[arg::key("key", 0), arg::key("newkey", 1)]),
+    CommandSpec::new("renamenx", 3, Flags::WRITE.or(Flags::FAST), (1, 2, 1), renamenx)
+        .acl("keyspace")
+        .keys(&[key(1, "RW access delete"), key(2, "OW insert")])
+        .doc("generic", "1.0.0", "O(1)", "Rename a key, only if the new key does not exist")
+        .history(&[("3.2.0", "The command no longer returns an error when source and destination names are the same.")])
+        .args(&[arg::key("key", 0), arg::key("newkey", 1)]),
+    CommandSpec::new("copy", -3, Flags::WRITE.or(Flags::DENYOOM), (1, 2, 1), copy)
+        .acl("keyspace")
+        .keys(&[key(1, "RO access"), key(2, "OW update")])
+        .doc(
+            "generic",
+            "6.2.0",
+            "O(N) worst case for collections, where N is the number of \
+                nested items. O(1) for string values.",
+            "Copy a key",
+        )
+        .args(&[
+            arg::key("source", 0),
+            arg::key("destination", 1),
+            arg::integer("destination-db").token("DB").optional(),
+            arg::token("replace", "REPLACE").optional(),
+        ]),
+    CommandSpec::new("move", 3, Flags::WRITE.or(Flags::FAST), KEY1, move_)
+        .acl("keyspace")
+        .keys(&[key(1, "RW access update")])
+        .doc("generic", "1.0.0", "O(1)", "Move a key to another database")
+        .args(&[arg::key("key", 0), arg::integer("db")]),
+    CommandSpec::new("randomkey", 1, Flags::READONLY, NO_KEYS, randomkey)
+        .acl("keyspace")
+        .tips("request_policy:all_shards nondeterministic_output")
+        .doc("generic", "1.0.0", "O(1)", "Return a random key from the keyspace"),
+    CommandSpec::new("dbsize", 1, Flags::READONLY.or(Flags::FAST), NO_KEYS, dbsize)
+        .acl("keyspace")
+        .tips("request_policy:all_shards response_policy:agg_sum")
+        .doc("server", "1.0.0", "O(1)", "Return the number of keys in the selected database"),
+    CommandSpec::new("flushdb", -1, Flags::WRITE, NO_KEYS, flushdb)
+        .acl("keyspace dangerous")
+        .tips("request_policy:all_shards response_policy:all_succeeded")
+        .doc(
+            "server",
+            "1.0.0",
+            "O(N) where N is the number of keys in the selected database",
+            "Remove all keys from the current database",
+        )
+        .history(&[
+            ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
+            ("6.2.0", "Added the `SYNC` flushing mode modifier."),
+        ])
+        .args(&[arg::oneof(
+            "async",
+            &[arg::token("async", "ASYNC").since("4.0.0"), arg::token("sync", "SYNC").since("6.2.0")],
+        )
+        .optional()]),
+    CommandSpec::new("flushall", -1, Flags::WRITE, NO_KEYS, flushall)
+        .acl("keyspace dangerous")
+        .tips("request_policy:all_shards response_policy:all_succeeded")
+        .doc(
+            "server",
+            "1.0.0",
+            "O(N) where N is the total number of keys in all databases",
+            "Remove all keys from all databases",
+        )
+        .history(&[
+            ("4.0.0", "Added the `ASYNC` flushing mode modifier."),
+            ("6.2.0", "Added the `SYNC` flushing mode modifier."),
+        ])
+        .args(&[arg::oneof(
+            "async",
+            &[arg::token("async", "ASYNC").since("4.0.0"), arg::token("sync", "SYNC").since("6.2.0")],
+        )
+        .optional()]),
+    CommandSpec::new("swapdb", 3, Flags::WRITE.or(Flags::FAST), NO_KEYS, swapdb)
+        .acl("keyspace dangerous")
+        .doc(
+            "server",
+            "4.0.0",
+            "O(N) where N is the count of clients watching or blocking \
+                on keys from both databases.",
+            "Swaps two Redis databases",
+        )
+        .args(&[arg::integer("index1"), arg::integer("index2")]),
+    CommandSpec::new("object", -2, Flags::NONE, NO_KEYS, object)
+        .doc("generic", "2.2.3", "Depends on subcommand.", "A container for object introspection commands")
+        .subcommands(OBJECT_SUBCOMMANDS),
+    CommandSpec::new("touch", -2, Flags::READONLY.or(Flags::FAST), (1, -1, 1), touch)
+        .acl("keyspace")
+        .keys(&[key(1, "RO").range(-1, 1, 0)])
+        .tips("request_policy:multi_shard response_policy:agg_sum")
+        .doc(
+            "generic",
+            "3.2.1",
+            "O(N) where N is the number of keys that will be touched.",
+            "Alters the last access time of a key(s). Returns the number \
+                of existing keys specified.",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+];
+
+/// `OBJECT`'s subcommands.
+const OBJECT_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("object|encoding", 3, Flags::READONLY, (2, 2, 1), object)
+        .acl("keyspace")
+        .keys(&[key(2, "RO")])
+        .tips("nondeterministic_output")
+        .doc("generic", "2.2.3", "O(1)", "Inspect the internal encoding of a Redis object")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("object|freq", 3, Flags::READONLY, (2, 2, 1), object)
+        .acl("keyspace")
+        .keys(&[key(2, "RO")])
+        .tips("nondeterministic_output")
+        .doc("generic", "4.0.0", "O(1)", "Get the logarithmic access frequency counter of a Redis object")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("object|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, object).acl("keyspace").doc(
+        "generic",
+        "6.2.0",
+        "O(1)",
+        "Show helpful text about the different subcommands",
+    ),
+    CommandSpec::new("object|idletime", 3, Flags::READONLY, (2, 2, 1), object)
+        .acl("keyspace")
+        .keys(&[key(2, "RO")])
+        .tips("nondeterministic_output")
+        .doc("generic", "2.2.3", "O(1)", "Get the time since a Redis object was last accessed")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("object|refcount", 3, Flags::READONLY, (2, 2, 1), object)
+        .acl("keyspace")
+        .keys(&[key(2, "RO")])
+        .tips("nondeterministic_output")
+        .doc("generic", "2.2.3", "O(1)", "Get the number of references to the value of the key")
+        .args(&[arg::key("key", 0)]),
 ];
 
 fn del(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {

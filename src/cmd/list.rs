@@ -16,6 +16,7 @@
 //! non-blocking commands use.
 
 use super::args::{is, parse_i64, parse_i64_opt};
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
@@ -23,30 +24,209 @@ use crate::pubsub::{GENERIC, LIST};
 use crate::store::list::{End, List};
 use crate::store::{Db, Ttl, Value};
 
-const W: Flags = Flags::WRITE.or(Flags::DENYOOM);
-const R: Flags = Flags::READONLY;
-const F: Flags = Flags::FAST;
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("lpush", -3, W.or(F), KEY1, lpush),
-    CommandSpec::new("rpush", -3, W.or(F), KEY1, rpush),
-    CommandSpec::new("lpushx", -3, W.or(F), KEY1, lpushx),
-    CommandSpec::new("rpushx", -3, W.or(F), KEY1, rpushx),
-    CommandSpec::new("lpop", -2, Flags::WRITE.or(F), KEY1, lpop),
-    CommandSpec::new("rpop", -2, Flags::WRITE.or(F), KEY1, rpop),
-    CommandSpec::new("llen", 2, R.or(F), KEY1, llen),
-    CommandSpec::new("lrange", 4, R, KEY1, lrange),
-    CommandSpec::new("lindex", 3, R, KEY1, lindex),
-    CommandSpec::new("lset", 4, W, KEY1, lset),
-    CommandSpec::new("lrem", 4, Flags::WRITE, KEY1, lrem),
-    CommandSpec::new("ltrim", 4, Flags::WRITE, KEY1, ltrim),
-    CommandSpec::new("linsert", 5, W, KEY1, linsert),
-    CommandSpec::new("lpos", -3, R, KEY1, lpos),
-    CommandSpec::new("lmove", 5, W, (1, 2, 1), lmove),
-    CommandSpec::new("rpoplpush", 3, W, (1, 2, 1), rpoplpush),
-    // Like Redis, LMPOP declares no fixed key positions: its keys follow
-    // `numkeys`.
-    CommandSpec::new("lmpop", -4, Flags::WRITE, NO_KEYS, lmpop),
+    CommandSpec::new("lpush", -3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, lpush)
+        .acl("list")
+        .keys(&[key(1, "RW insert")])
+        .doc(
+            "list",
+            "1.0.0",
+            "O(1) for each element added, so O(N) to add N elements when \
+                the command is called with multiple arguments.",
+            "Prepend one or multiple elements to a list",
+        )
+        .history(&[("2.4.0", "Accepts multiple `element` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("element").multiple()]),
+    CommandSpec::new("rpush", -3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, rpush)
+        .acl("list")
+        .keys(&[key(1, "RW insert")])
+        .doc(
+            "list",
+            "1.0.0",
+            "O(1) for each element added, so O(N) to add N elements when \
+                the command is called with multiple arguments.",
+            "Append one or multiple elements to a list",
+        )
+        .history(&[("2.4.0", "Accepts multiple `element` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("element").multiple()]),
+    CommandSpec::new("lpushx", -3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, lpushx)
+        .acl("list")
+        .keys(&[key(1, "RW insert")])
+        .doc(
+            "list",
+            "2.2.0",
+            "O(1) for each element added, so O(N) to add N elements when \
+                the command is called with multiple arguments.",
+            "Prepend an element to a list, only if the list exists",
+        )
+        .history(&[("4.0.0", "Accepts multiple `element` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("element").multiple()]),
+    CommandSpec::new("rpushx", -3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, rpushx)
+        .acl("list")
+        .keys(&[key(1, "RW insert")])
+        .doc(
+            "list",
+            "2.2.0",
+            "O(1) for each element added, so O(N) to add N elements when \
+                the command is called with multiple arguments.",
+            "Append an element to a list, only if the list exists",
+        )
+        .history(&[("4.0.0", "Accepts multiple `element` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("element").multiple()]),
+    CommandSpec::new("lpop", -2, Flags::WRITE.or(Flags::FAST), KEY1, lpop)
+        .acl("list")
+        .keys(&[key(1, "RW access delete")])
+        .doc(
+            "list",
+            "1.0.0",
+            "O(N) where N is the number of elements returned",
+            "Remove and get the first elements in a list",
+        )
+        .history(&[("6.2.0", "Added the `count` argument.")])
+        .args(&[arg::key("key", 0), arg::integer("count").since("6.2.0").optional()]),
+    CommandSpec::new("rpop", -2, Flags::WRITE.or(Flags::FAST), KEY1, rpop)
+        .acl("list")
+        .keys(&[key(1, "RW access delete")])
+        .doc(
+            "list",
+            "1.0.0",
+            "O(N) where N is the number of elements returned",
+            "Remove and get the last elements in a list",
+        )
+        .history(&[("6.2.0", "Added the `count` argument.")])
+        .args(&[arg::key("key", 0), arg::integer("count").since("6.2.0").optional()]),
+    CommandSpec::new("llen", 2, Flags::READONLY.or(Flags::FAST), KEY1, llen)
+        .acl("list")
+        .keys(&[key(1, "RO")])
+        .doc("list", "1.0.0", "O(1)", "Get the length of a list")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("lrange", 4, Flags::READONLY, KEY1, lrange)
+        .acl("list")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "list",
+            "1.0.0",
+            "O(S+N) where S is the distance of start offset from HEAD \
+                for small lists, from nearest end (HEAD or TAIL) for large \
+                lists; and N is the number of elements in the specified \
+                range.",
+            "Get a range of elements from a list",
+        )
+        .args(&[arg::key("key", 0), arg::integer("start"), arg::integer("stop")]),
+    CommandSpec::new("lindex", 3, Flags::READONLY, KEY1, lindex)
+        .acl("list")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "list",
+            "1.0.0",
+            "O(N) where N is the number of elements to traverse to get \
+                to the element at index. This makes asking for the first or \
+                the last element of the list O(1).",
+            "Get an element from a list by its index",
+        )
+        .args(&[arg::key("key", 0), arg::integer("index")]),
+    CommandSpec::new("lset", 4, Flags::WRITE.or(Flags::DENYOOM), KEY1, lset)
+        .acl("list")
+        .keys(&[key(1, "RW update")])
+        .doc(
+            "list",
+            "1.0.0",
+            "O(N) where N is the length of the list. Setting either the \
+                first or the last element of the list is O(1).",
+            "Set the value of an element in a list by its index",
+        )
+        .args(&[arg::key("key", 0), arg::integer("index"), arg::string("element")]),
+    CommandSpec::new("lrem", 4, Flags::WRITE, KEY1, lrem)
+        .acl("list")
+        .keys(&[key(1, "RW delete")])
+        .doc(
+            "list",
+            "1.0.0",
+            "O(N+M) where N is the length of the list and M is the \
+                number of elements removed.",
+            "Remove elements from a list",
+        )
+        .args(&[arg::key("key", 0), arg::integer("count"), arg::string("element")]),
+    CommandSpec::new("ltrim", 4, Flags::WRITE, KEY1, ltrim)
+        .acl("list")
+        .keys(&[key(1, "RW delete")])
+        .doc(
+            "list",
+            "1.0.0",
+            "O(N) where N is the number of elements to be removed by the \
+                operation.",
+            "Trim a list to the specified range",
+        )
+        .args(&[arg::key("key", 0), arg::integer("start"), arg::integer("stop")]),
+    CommandSpec::new("linsert", 5, Flags::WRITE.or(Flags::DENYOOM), KEY1, linsert)
+        .acl("list")
+        .keys(&[key(1, "RW insert")])
+        .doc(
+            "list",
+            "2.2.0",
+            "O(N) where N is the number of elements to traverse before \
+                seeing the value pivot. This means that inserting somewhere \
+                on the left end on the list (head) can be considered O(1) \
+                and inserting somewhere on the right end (tail) is O(N).",
+            "Insert an element before or after another element in a list",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::oneof("where", &[arg::token("before", "BEFORE"), arg::token("after", "AFTER")]),
+            arg::string("pivot"),
+            arg::string("element"),
+        ]),
+    CommandSpec::new("lpos", -3, Flags::READONLY, KEY1, lpos)
+        .acl("list")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "list",
+            "6.0.6",
+            "O(N) where N is the number of elements in the list, for the \
+                average case. When searching for elements near the head or \
+                the tail of the list, or when the MAXLEN option is \
+                provided, the command may run in constant time.",
+            "Return the index of matching elements on a list",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::string("element"),
+            arg::integer("rank").token("RANK").optional(),
+            arg::integer("num-matches").token("COUNT").optional(),
+            arg::integer("len").token("MAXLEN").optional(),
+        ]),
+    CommandSpec::new("lmove", 5, Flags::WRITE.or(Flags::DENYOOM), (1, 2, 1), lmove)
+        .acl("list")
+        .keys(&[key(1, "RW access delete"), key(2, "RW insert")])
+        .doc("list", "6.2.0", "O(1)", "Pop an element from a list, push it to another list and return it")
+        .args(&[
+            arg::key("source", 0),
+            arg::key("destination", 1),
+            arg::oneof("wherefrom", &[arg::token("left", "LEFT"), arg::token("right", "RIGHT")]),
+            arg::oneof("whereto", &[arg::token("left", "LEFT"), arg::token("right", "RIGHT")]),
+        ]),
+    CommandSpec::new("rpoplpush", 3, Flags::WRITE.or(Flags::DENYOOM), (1, 2, 1), rpoplpush)
+        .acl("list")
+        .keys(&[key(1, "RW access delete"), key(2, "RW insert")])
+        .doc("list", "1.2.0", "O(1)", "Remove the last element in a list, prepend it to another list and return it")
+        .args(&[arg::key("source", 0), arg::key("destination", 1)])
+        .deprecated("6.2.0", "`LMOVE` with the `RIGHT` and `LEFT` arguments"),
+    CommandSpec::new("lmpop", -4, Flags::WRITE, NO_KEYS, lmpop)
+        .acl("list")
+        .keys(&[key(1, "RW access delete").numkeys(0, 1, 1)])
+        .doc(
+            "list",
+            "7.0.0",
+            "O(N+M) where N is the number of provided keys and M is the \
+                number of elements returned.",
+            "Pop elements from a list",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::oneof("where", &[arg::token("left", "LEFT"), arg::token("right", "RIGHT")]),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
 ];
 
 const NOT_POSITIVE: &str = "ERR value is out of range, must be positive";

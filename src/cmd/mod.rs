@@ -19,9 +19,11 @@
 //!   (see `crate::pubsub` for what that does).
 //!
 //! Before any handler runs, the command table's data is checked: arity,
-//! authentication (`NO_AUTH`), transactions (`NO_MULTI`), RESP2
-//! subscribed mode (`PUBSUB`), and whether a write may run now (`WRITE`
-//! is refused with `-MISCONF` while the log cannot be written). Commands
+//! authentication (`NO_AUTH`), transactions (`NO_MULTI`), scripts
+//! (`NOSCRIPT`), and whether a write may run now (`WRITE` is refused with
+//! `-MISCONF` while the log cannot be written); RESP2 subscribed mode
+//! allows Redis's fixed list of commands. For a container (`CONFIG`,
+//! `CLIENT`...) the entry checked is its subcommand's. Commands
 //! are found in a static table without copying their names; arguments
 //! arrive as spans into the caller's buffer.
 //!
@@ -48,8 +50,10 @@ mod expire;
 mod functions;
 mod hash;
 mod info;
+mod introspection;
 mod keys;
 mod list;
+mod meta;
 mod pubsub;
 pub mod replay;
 mod scripting;

@@ -3,22 +3,142 @@
 //! and message delivery live in `crate::pubsub`.
 
 use super::args::is;
+use super::meta::arg;
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, Caller, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::pubsub::{Kind, Own};
 
-const SUB: Flags = Flags::PUBSUB.or(Flags::LOADING).or(Flags::STALE);
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("subscribe", -2, SUB, NO_KEYS, subscribe),
-    CommandSpec::new("unsubscribe", -1, SUB, NO_KEYS, unsubscribe),
-    CommandSpec::new("psubscribe", -2, SUB, NO_KEYS, psubscribe),
-    CommandSpec::new("punsubscribe", -1, SUB, NO_KEYS, punsubscribe),
-    // PUBLISH and PUBSUB carry Redis's `pubsub` flag there, but are not
-    // allowed in subscribed mode, which is what the flag means here.
-    CommandSpec::new("publish", 3, Flags::LOADING.or(Flags::STALE).or(Flags::FAST), NO_KEYS, publish),
-    CommandSpec::new("pubsub", -2, Flags::LOADING.or(Flags::STALE).or(Flags::SUBCOMMANDS), NO_KEYS, pubsub),
+    CommandSpec::new(
+        "subscribe",
+        -2,
+        Flags::PUBSUB.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        subscribe,
+    )
+    .doc(
+        "pubsub",
+        "2.0.0",
+        "O(N) where N is the number of channels to subscribe to.",
+        "Listen for messages published to the given channels",
+    )
+    .args(&[arg::string("channel").multiple()]),
+    CommandSpec::new(
+        "unsubscribe",
+        -1,
+        Flags::PUBSUB.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        unsubscribe,
+    )
+    .doc(
+        "pubsub",
+        "2.0.0",
+        "O(N) where N is the number of clients already subscribed to \
+                a channel.",
+        "Stop listening for messages posted to the given channels",
+    )
+    .args(&[arg::string("channel").optional().multiple()]),
+    CommandSpec::new(
+        "psubscribe",
+        -2,
+        Flags::PUBSUB.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        psubscribe,
+    )
+    .doc(
+        "pubsub",
+        "2.0.0",
+        "O(N) where N is the number of patterns the client is \
+                already subscribed to.",
+        "Listen for messages published to channels matching the \
+                given patterns",
+    )
+    .args(&[arg::block("pattern", &[arg::pattern("pattern")]).multiple()]),
+    CommandSpec::new(
+        "punsubscribe",
+        -1,
+        Flags::PUBSUB.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        punsubscribe,
+    )
+    .doc(
+        "pubsub",
+        "2.0.0",
+        "O(N+M) where N is the number of patterns the client is \
+                already subscribed and M is the number of total patterns \
+                subscribed in the system (by any client).",
+        "Stop listening for messages posted to channels matching the \
+                given patterns",
+    )
+    .args(&[arg::pattern("pattern").optional().multiple()]),
+    CommandSpec::new("publish", 3, Flags::PUBSUB.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST), NO_KEYS, publish)
+        .doc(
+            "pubsub",
+            "2.0.0",
+            "O(N+M) where N is the number of clients subscribed to the \
+                receiving channel and M is the total number of subscribed \
+                patterns (by any client).",
+            "Post a message to a channel",
+        )
+        .args(&[arg::string("channel"), arg::string("message")]),
+    CommandSpec::new("pubsub", -2, Flags::NONE, NO_KEYS, pubsub)
+        .doc("pubsub", "2.8.0", "Depends on subcommand.", "A container for Pub/Sub commands")
+        .subcommands(PUBSUB_SUBCOMMANDS),
+];
+
+/// `PUBSUB`'s subcommands.
+const PUBSUB_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("pubsub|channels", -2, Flags::PUBSUB.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, pubsub)
+        .doc(
+            "pubsub",
+            "2.8.0",
+            "O(N) where N is the number of active channels, and assuming \
+                constant time pattern matching (relatively short channels \
+                and patterns)",
+            "List active channels",
+        )
+        .args(&[arg::pattern("pattern").optional()]),
+    CommandSpec::new("pubsub|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, pubsub).doc(
+        "pubsub",
+        "6.2.0",
+        "O(1)",
+        "Show helpful text about the different subcommands",
+    ),
+    CommandSpec::new("pubsub|numpat", 2, Flags::PUBSUB.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, pubsub).doc(
+        "pubsub",
+        "2.8.0",
+        "O(1)",
+        "Get the count of unique patterns pattern subscriptions",
+    ),
+    CommandSpec::new("pubsub|numsub", -2, Flags::PUBSUB.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, pubsub)
+        .doc(
+            "pubsub",
+            "2.8.0",
+            "O(N) for the NUMSUB subcommand, where N is the number of \
+                requested channels",
+            "Get the count of subscribers for channels",
+        )
+        .args(&[arg::string("channel").optional().multiple()]),
+    CommandSpec::new("pubsub|shardchannels", -2, Flags::PUBSUB.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, pubsub)
+        .doc(
+            "pubsub",
+            "7.0.0",
+            "O(N) where N is the number of active shard channels, and \
+                assuming constant time pattern matching (relatively short \
+                shard channels).",
+            "List active shard channels",
+        )
+        .args(&[arg::pattern("pattern").optional()]),
+    CommandSpec::new("pubsub|shardnumsub", -2, Flags::PUBSUB.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, pubsub)
+        .doc(
+            "pubsub",
+            "7.0.0",
+            "O(N) for the SHARDNUMSUB subcommand, where N is the number \
+                of requested shard channels",
+            "Get the count of subscribers for shard channels",
+        )
+        .args(&[arg::string("shardchannel").optional().multiple()]),
 ];
 
 /// Dispatch for a RESP2 client with subscriptions: `PING` answers in the
@@ -34,7 +154,9 @@ pub fn subscribed_mode(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) ->
         }
         return true;
     }
-    if ctx.caller != Caller::Client || spec.flags.contains(Flags::PUBSUB) {
+    const ALLOWED: &[&str] =
+        &["subscribe", "ssubscribe", "unsubscribe", "sunsubscribe", "psubscribe", "punsubscribe", "quit", "reset"];
+    if ctx.caller != Caller::Client || ALLOWED.contains(&spec.name) {
         return false;
     }
     ctx.out.error(&format!(

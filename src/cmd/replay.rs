@@ -6,7 +6,8 @@
 
 use log::warn;
 
-use super::{execute, lookup, Caller, Ctx};
+use super::table::lookup_args;
+use super::{execute, Caller, Ctx};
 use crate::protocol::{Args, Reply};
 use crate::state::{Client, ServerState};
 use crate::store::Keyspace;
@@ -14,7 +15,7 @@ use crate::store::Keyspace;
 /// Whether a log record may hold this command: a write command, or
 /// `DEBUG POPULATE`, which logs itself.
 pub fn loggable(args: Args<'_>) -> bool {
-    lookup(args.get(0)).is_some_and(|spec| {
+    lookup_args(args).is_some_and(|spec| {
         spec.is_write() || (spec.name == "debug" && args.len() > 1 && args.get(1).eq_ignore_ascii_case(b"populate"))
     })
 }

@@ -16,6 +16,7 @@ use std::time::Duration;
 
 use super::args::{is, parse_i64};
 use super::evict;
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{execute, subcommand_arity, unknown_subcommand, Caller, CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
@@ -23,14 +24,125 @@ use crate::script::{RunOptions, ScriptHost, Scripts};
 use crate::state::busy::{BusyRequest, Running};
 use crate::state::SCRIPT_SESSION;
 
-const SCRIPT_FLAGS: Flags = Flags::STALE;
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("eval", -3, SCRIPT_FLAGS, NO_KEYS, eval),
-    CommandSpec::new("evalsha", -3, SCRIPT_FLAGS, NO_KEYS, evalsha),
-    CommandSpec::new("eval_ro", -3, SCRIPT_FLAGS.or(Flags::READONLY), NO_KEYS, eval_ro),
-    CommandSpec::new("evalsha_ro", -3, SCRIPT_FLAGS.or(Flags::READONLY), NO_KEYS, evalsha_ro),
-    CommandSpec::new("script", -2, Flags::SUBCOMMANDS, NO_KEYS, script),
+    CommandSpec::new(
+        "eval",
+        -3,
+        Flags::NOSCRIPT.or(Flags::STALE).or(Flags::SKIP_MONITOR).or(Flags::NO_MANDATORY_KEYS),
+        NO_KEYS,
+        eval,
+    )
+    .acl("scripting")
+    .keys(&[key(2, "RW access update")
+        .numkeys(0, 1, 1)
+        .note("We cannot tell how the keys will be used so we assume the worst, RW and UPDATE")])
+    .doc("scripting", "2.6.0", "Depends on the script that is executed.", "Execute a Lua script server side")
+    .args(&[
+        arg::string("script"),
+        arg::integer("numkeys"),
+        arg::key("key", 0).optional().multiple(),
+        arg::string("arg").optional().multiple(),
+    ]),
+    CommandSpec::new(
+        "evalsha",
+        -3,
+        Flags::NOSCRIPT.or(Flags::STALE).or(Flags::SKIP_MONITOR).or(Flags::NO_MANDATORY_KEYS),
+        NO_KEYS,
+        evalsha,
+    )
+    .acl("scripting")
+    .keys(&[key(2, "RW access update").numkeys(0, 1, 1)])
+    .doc("scripting", "2.6.0", "Depends on the script that is executed.", "Execute a Lua script server side")
+    .args(&[
+        arg::string("sha1"),
+        arg::integer("numkeys"),
+        arg::key("key", 0).optional().multiple(),
+        arg::string("arg").optional().multiple(),
+    ]),
+    CommandSpec::new(
+        "eval_ro",
+        -3,
+        Flags::READONLY.or(Flags::NOSCRIPT).or(Flags::STALE).or(Flags::SKIP_MONITOR).or(Flags::NO_MANDATORY_KEYS),
+        NO_KEYS,
+        eval_ro,
+    )
+    .acl("scripting")
+    .keys(&[key(2, "RO access")
+        .numkeys(0, 1, 1)
+        .note("We cannot tell how the keys will be used so we assume the worst, RO and ACCESS")])
+    .doc("scripting", "7.0.0", "Depends on the script that is executed.", "Execute a read-only Lua script server side")
+    .args(&[
+        arg::string("script"),
+        arg::integer("numkeys"),
+        arg::key("key", 0).optional().multiple(),
+        arg::string("arg").optional().multiple(),
+    ]),
+    CommandSpec::new(
+        "evalsha_ro",
+        -3,
+        Flags::READONLY.or(Flags::NOSCRIPT).or(Flags::STALE).or(Flags::SKIP_MONITOR).or(Flags::NO_MANDATORY_KEYS),
+        NO_KEYS,
+        evalsha_ro,
+    )
+    .acl("scripting")
+    .keys(&[key(2, "RO access").numkeys(0, 1, 1)])
+    .doc("scripting", "7.0.0", "Depends on the script that is executed.", "Execute a read-only Lua script server side")
+    .args(&[
+        arg::string("sha1"),
+        arg::integer("numkeys"),
+        arg::key("key", 0).optional().multiple(),
+        arg::string("arg").optional().multiple(),
+    ]),
+    CommandSpec::new("script", -2, Flags::NONE, NO_KEYS, script)
+        .doc("scripting", "2.6.0", "Depends on subcommand.", "A container for Lua scripts management commands")
+        .subcommands(SCRIPT_SUBCOMMANDS),
+];
+
+/// `SCRIPT`'s subcommands.
+const SCRIPT_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("script|exists", -3, Flags::NOSCRIPT, NO_KEYS, script)
+        .acl("scripting")
+        .tips("request_policy:all_shards response_policy:agg_logical_and")
+        .doc(
+            "scripting",
+            "2.6.0",
+            "O(N) with N being the number of scripts to check (so checking a single script is an O(1) operation).",
+            "Check existence of scripts in the script cache.",
+        )
+        .args(&[arg::string("sha1").multiple()]),
+    CommandSpec::new("script|flush", -2, Flags::NOSCRIPT, NO_KEYS, script)
+        .acl("scripting")
+        .tips("request_policy:all_nodes response_policy:all_succeeded")
+        .doc(
+            "scripting",
+            "2.6.0",
+            "O(N) with N being the number of scripts in cache",
+            "Remove all the scripts from the script cache.",
+        )
+        .history(&[("6.2.0", "Added the `ASYNC` and `SYNC` flushing mode modifiers.")])
+        .args(&[arg::oneof("async", &[arg::token("async", "ASYNC"), arg::token("sync", "SYNC")])
+            .since("6.2.0")
+            .optional()]),
+    CommandSpec::new("script|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, script).acl("scripting").doc(
+        "scripting",
+        "5.0.0",
+        "O(1)",
+        "Show helpful text about the different subcommands",
+    ),
+    CommandSpec::new("script|kill", 2, Flags::NOSCRIPT.or(Flags::ALLOW_BUSY), NO_KEYS, script)
+        .acl("scripting")
+        .tips("request_policy:all_shards response_policy:one_succeeded")
+        .doc("scripting", "2.6.0", "O(1)", "Kill the script currently in execution."),
+    CommandSpec::new("script|load", 3, Flags::NOSCRIPT.or(Flags::STALE), NO_KEYS, script)
+        .acl("scripting")
+        .tips("request_policy:all_nodes response_policy:all_succeeded")
+        .doc(
+            "scripting",
+            "2.6.0",
+            "O(N) with N being the length in bytes of the script body.",
+            "Load the specified Lua script into the script cache.",
+        )
+        .args(&[arg::string("script")]),
 ];
 
 /// Which script to run: its body, or the SHA-1 of a cached one.

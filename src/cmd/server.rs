@@ -1,36 +1,182 @@
-//! Server commands: INFO, CONFIG, COMMAND, TIME, LASTSAVE, SAVE/BGSAVE/
+//! Server commands: INFO, CONFIG, TIME, LASTSAVE, SAVE/BGSAVE/
 //! BGREWRITEAOF, SHUTDOWN, DEBUG, MONITOR, SLOWLOG.
 
 use super::args::{is, parse_f64, parse_i64, parse_i64_opt};
-use super::table::{all as all_commands, count as command_count, CommandSpec, Flags, NO_KEYS};
+use super::meta::arg;
+use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::state::ShutdownRequest;
 use crate::store::glob::glob_match;
 use crate::store::{Ttl, Value};
 
-const ADMIN: Flags = Flags::ADMIN;
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("info", -1, Flags::LOADING.or(Flags::STALE), NO_KEYS, super::info::info),
-    CommandSpec::new("config", -2, ADMIN.or(Flags::LOADING).or(Flags::STALE).or(Flags::SUBCOMMANDS), NO_KEYS, config),
-    CommandSpec::new("command", -1, Flags::LOADING.or(Flags::STALE).or(Flags::SUBCOMMANDS), NO_KEYS, command),
-    CommandSpec::new("time", 1, Flags::FAST.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, time),
-    CommandSpec::new("lastsave", 1, Flags::FAST.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, lastsave),
-    CommandSpec::new("save", 1, ADMIN.or(Flags::NO_MULTI), NO_KEYS, save),
-    CommandSpec::new("bgsave", -1, Flags::ADMIN, NO_KEYS, bgsave),
-    CommandSpec::new("bgrewriteaof", 1, Flags::ADMIN, NO_KEYS, bgrewriteaof),
-    CommandSpec::new("sync", 1, ADMIN.or(Flags::NO_MULTI), NO_KEYS, sync),
-    CommandSpec::new("shutdown", -1, ADMIN.or(Flags::NO_MULTI).or(Flags::LOADING).or(Flags::STALE), NO_KEYS, shutdown),
-    CommandSpec::new("debug", -2, ADMIN.or(Flags::SUBCOMMANDS), NO_KEYS, debug),
-    CommandSpec::new("monitor", 1, ADMIN, NO_KEYS, monitor),
+    CommandSpec::new("info", -1, Flags::LOADING.or(Flags::STALE), NO_KEYS, super::info::info)
+        .acl("dangerous")
+        .tips("nondeterministic_output request_policy:all_shards response_policy:special")
+        .doc("server", "1.0.0", "O(1)", "Get information and statistics about the server")
+        .history(&[("7.0.0", "Added support for taking multiple section arguments.")])
+        .args(&[arg::string("section").optional().multiple()]),
+    CommandSpec::new("config", -2, Flags::NONE, NO_KEYS, config)
+        .doc("server", "2.0.0", "Depends on subcommand.", "A container for server configuration commands")
+        .subcommands(CONFIG_SUBCOMMANDS),
+    CommandSpec::new("time", 1, Flags::LOADING.or(Flags::STALE).or(Flags::FAST), NO_KEYS, time)
+        .tips("nondeterministic_output")
+        .doc("server", "2.6.0", "O(1)", "Return the current server time"),
+    CommandSpec::new("lastsave", 1, Flags::LOADING.or(Flags::STALE).or(Flags::FAST), NO_KEYS, lastsave)
+        .acl("admin dangerous")
+        .tips("nondeterministic_output")
+        .doc("server", "1.0.0", "O(1)", "Get the UNIX time stamp of the last successful save to disk"),
     CommandSpec::new(
-        "slowlog",
-        -2,
-        Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE).or(Flags::SUBCOMMANDS),
+        "save",
+        1,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::NO_ASYNC_LOADING).or(Flags::NO_MULTI),
         NO_KEYS,
-        slowlog,
+        save,
+    )
+    .doc(
+        "server",
+        "1.0.0",
+        "O(N) where N is the total number of keys in all databases",
+        "Synchronously save the dataset to disk",
     ),
+    CommandSpec::new("bgsave", -1, Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::NO_ASYNC_LOADING), NO_KEYS, bgsave)
+        .doc("server", "1.0.0", "O(1)", "Asynchronously save the dataset to disk")
+        .history(&[("3.2.2", "Added the `SCHEDULE` option.")])
+        .args(&[arg::token("schedule", "SCHEDULE").since("3.2.2").optional()]),
+    CommandSpec::new(
+        "bgrewriteaof",
+        1,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::NO_ASYNC_LOADING),
+        NO_KEYS,
+        bgrewriteaof,
+    )
+    .doc("server", "1.0.0", "O(1)", "Asynchronously rewrite the append-only file"),
+    CommandSpec::new(
+        "sync",
+        1,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::NO_ASYNC_LOADING).or(Flags::NO_MULTI),
+        NO_KEYS,
+        sync,
+    )
+    .doc("server", "1.0.0", "", "Internal command used for replication"),
+    CommandSpec::new(
+        "shutdown",
+        -1,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE).or(Flags::NO_MULTI).or(Flags::ALLOW_BUSY),
+        NO_KEYS,
+        shutdown,
+    )
+    .doc(
+        "server",
+        "1.0.0",
+        "O(N) when saving, where N is the total number of keys in all databases when saving data, otherwise O(1)",
+        "Synchronously save the dataset to disk and then shut down the server",
+    )
+    .history(&[("7.0.0", "Added the `NOW`, `FORCE` and `ABORT` modifiers.")])
+    .args(&[
+        arg::oneof("nosave_save", &[arg::token("nosave", "NOSAVE"), arg::token("save", "SAVE")]).optional(),
+        arg::token("now", "NOW").since("7.0.0").optional(),
+        arg::token("force", "FORCE").since("7.0.0").optional(),
+        arg::token("abort", "ABORT").since("7.0.0").optional(),
+    ]),
+    CommandSpec::new("debug", -2, Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE), NO_KEYS, debug)
+        .doc("server", "1.0.0", "Depends on subcommand.", "A container for debugging commands")
+        .syscmd(),
+    CommandSpec::new(
+        "monitor",
+        1,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        monitor,
+    )
+    .doc("server", "1.0.0", "", "Listen for all requests received by the server in real time"),
+    CommandSpec::new("slowlog", -2, Flags::NONE, NO_KEYS, slowlog)
+        .doc("server", "2.2.12", "Depends on subcommand.", "A container for slow log commands")
+        .subcommands(SLOWLOG_SUBCOMMANDS),
+];
+
+/// `CONFIG`'s subcommands.
+const CONFIG_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "config|get",
+        -3,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        config,
+    )
+    .doc(
+        "server",
+        "2.0.0",
+        "O(N) when N is the number of configuration parameters provided",
+        "Get the values of configuration parameters",
+    )
+    .history(&[("7.0.0", "Added the ability to pass multiple pattern parameters in one call")])
+    .args(&[arg::block("parameter", &[arg::string("parameter")]).multiple()]),
+    CommandSpec::new("config|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, config).doc(
+        "server",
+        "5.0.0",
+        "O(1)",
+        "Show helpful text about the different subcommands",
+    ),
+    CommandSpec::new(
+        "config|resetstat",
+        2,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        config,
+    )
+    .doc("server", "2.0.0", "O(1)", "Reset the stats returned by INFO"),
+    CommandSpec::new(
+        "config|rewrite",
+        2,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        config,
+    )
+    .doc("server", "2.8.0", "O(1)", "Rewrite the configuration file with the in memory configuration"),
+    CommandSpec::new(
+        "config|set",
+        -4,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        config,
+    )
+    .tips("request_policy:all_nodes response_policy:all_succeeded")
+    .doc(
+        "server",
+        "2.0.0",
+        "O(N) when N is the number of configuration parameters provided",
+        "Set configuration parameters to the given values",
+    )
+    .history(&[("7.0.0", "Added the ability to set multiple parameters in one call.")])
+    .args(&[arg::block("parameter_value", &[arg::string("parameter"), arg::string("value")]).multiple()]),
+];
+
+/// `SLOWLOG`'s subcommands.
+const SLOWLOG_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("slowlog|get", -2, Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, slowlog)
+        .tips("request_policy:all_nodes nondeterministic_output")
+        .doc("server", "2.2.12", "O(N) where N is the number of entries returned", "Get the slow log's entries")
+        .history(&[("4.0.0", "Added client IP address, port and name to the reply.")])
+        .args(&[arg::integer("count").optional()]),
+    CommandSpec::new("slowlog|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, slowlog).doc(
+        "server",
+        "6.2.0",
+        "O(1)",
+        "Show helpful text about the different subcommands",
+    ),
+    CommandSpec::new("slowlog|len", 2, Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, slowlog)
+        .tips("request_policy:all_nodes response_policy:agg_sum nondeterministic_output")
+        .doc("server", "2.2.12", "O(1)", "Get the slow log's length"),
+    CommandSpec::new("slowlog|reset", 2, Flags::ADMIN.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, slowlog)
+        .tips("request_policy:all_nodes response_policy:all_succeeded")
+        .doc(
+            "server",
+            "2.2.12",
+            "O(N) where N is the number of entries in the slowlog",
+            "Clear all entries from the slow log",
+        ),
 ];
 
 fn write_help(ctx: &mut Ctx<'_>, lines: &[&str]) {
@@ -311,123 +457,6 @@ fn param_alias(name: &str) -> Option<&'static str> {
             None
         }
     })
-}
-
-fn command_info(ctx: &mut Ctx<'_>, spec: &CommandSpec) {
-    ctx.out.array(10);
-    ctx.out.bulk(spec.name.as_bytes());
-    ctx.out.int(spec.arity as i64);
-    let flags = spec.flags.names();
-    ctx.out.set(flags.len());
-    for flag in flags {
-        ctx.out.simple(flag);
-    }
-    ctx.out.int(spec.first_key as i64);
-    ctx.out.int(spec.last_key as i64);
-    ctx.out.int(spec.step as i64);
-    ctx.out.set(0);
-    ctx.out.set(0);
-    ctx.out.array(0);
-    ctx.out.array(0);
-}
-
-fn command(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    if args.len() == 1 {
-        let specs: Vec<&CommandSpec> = all_commands().collect();
-        ctx.out.array(specs.len());
-        for spec in specs {
-            command_info(ctx, spec);
-        }
-        return Ok(());
-    }
-    let sub = args.get(1);
-    if is(sub, "count") {
-        if args.len() != 2 {
-            return Err(subcommand_arity("command", sub));
-        }
-        ctx.out.int(command_count() as i64);
-    } else if is(sub, "info") {
-        let specs: Vec<Option<&CommandSpec>> = if args.len() == 2 {
-            all_commands().map(Some).collect()
-        } else {
-            args.iter().skip(2).map(super::lookup).collect()
-        };
-        ctx.out.array(specs.len());
-        for spec in specs {
-            match spec {
-                Some(spec) => command_info(ctx, spec),
-                None => ctx.out.null_array(),
-            }
-        }
-    } else if is(sub, "docs") {
-        let specs: Vec<&CommandSpec> = if args.len() == 2 {
-            all_commands().collect()
-        } else {
-            args.iter().skip(2).filter_map(super::lookup).collect()
-        };
-        ctx.out.map(specs.len());
-        for spec in specs {
-            ctx.out.bulk(spec.name.as_bytes());
-            ctx.out.map(3);
-            ctx.out.bulk(b"summary");
-            ctx.out.bulk(b"");
-            ctx.out.bulk(b"since");
-            ctx.out.bulk(b"1.0.0");
-            ctx.out.bulk(b"group");
-            ctx.out.bulk(b"generic");
-        }
-    } else if is(sub, "list") {
-        let mut names: Vec<&str> = all_commands().map(|s| s.name).collect();
-        if args.len() == 5 && is(args.get(2), "filterby") && is(args.get(3), "pattern") {
-            let pattern = args.get(4).to_ascii_lowercase();
-            names.retain(|n| glob_match(&pattern, n.as_bytes()));
-        } else if args.len() != 2 {
-            return Err(CmdError::Syntax);
-        }
-        names.sort_unstable();
-        ctx.out.array(names.len());
-        for name in names {
-            ctx.out.bulk(name.as_bytes());
-        }
-    } else if is(sub, "getkeys") {
-        if args.len() < 3 {
-            return Err(subcommand_arity("command", sub));
-        }
-        let target = args.tail(2);
-        let Some(spec) = super::lookup(target.get(0)) else {
-            return Err(CmdError::Static("ERR Invalid command specified"));
-        };
-        if !spec.arity_ok(target.len()) {
-            return Err(CmdError::Static("ERR Invalid number of arguments specified for command"));
-        }
-        if spec.first_key == 0 {
-            return Err(CmdError::Static("ERR The command has no key arguments"));
-        }
-        let last = if spec.last_key < 0 { target.len() as i32 + spec.last_key } else { spec.last_key };
-        let keys: Vec<&[u8]> =
-            (spec.first_key..=last).step_by(spec.step.max(1) as usize).map(|i| target.get(i as usize)).collect();
-        ctx.out.array(keys.len());
-        for key in keys {
-            ctx.out.bulk(key);
-        }
-    } else if is(sub, "help") {
-        write_help(
-            ctx,
-            &[
-                "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "(no subcommand)",
-                "COUNT",
-                "DOCS [<command-name> ...]",
-                "GETKEYS <full-command>",
-                "INFO [<command-name> ...]",
-                "LIST [FILTERBY PATTERN <pattern>]",
-                "HELP",
-            ],
-        );
-    } else {
-        return Err(unknown_subcommand("command", sub));
-    }
-    Ok(())
 }
 
 fn time(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {

@@ -13,6 +13,7 @@
 
 use super::args::{parse_card_limit, parse_i64, parse_i64_opt};
 use super::keys::{parse_cursor, parse_scan_options, write_scan_reply};
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
@@ -21,27 +22,187 @@ use crate::store::glob::glob_match;
 use crate::store::set::Set;
 use crate::store::{Db, Ttl, Value, ValueRef};
 
-const W: Flags = Flags::WRITE;
-const R: Flags = Flags::READONLY;
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("sadd", -3, W.or(Flags::DENYOOM).or(Flags::FAST), KEY1, sadd),
-    CommandSpec::new("srem", -3, W.or(Flags::FAST), KEY1, srem),
-    CommandSpec::new("smembers", 2, R, KEY1, smembers),
-    CommandSpec::new("sismember", 3, R.or(Flags::FAST), KEY1, sismember),
-    CommandSpec::new("smismember", -3, R.or(Flags::FAST), KEY1, smismember),
-    CommandSpec::new("scard", 2, R.or(Flags::FAST), KEY1, scard),
-    CommandSpec::new("spop", -2, W.or(Flags::FAST).or(Flags::RANDOM), KEY1, spop),
-    CommandSpec::new("srandmember", -2, R.or(Flags::RANDOM), KEY1, srandmember),
-    CommandSpec::new("smove", 4, W.or(Flags::FAST), (1, 2, 1), smove),
-    CommandSpec::new("sinter", -2, R, (1, -1, 1), sinter),
-    CommandSpec::new("sunion", -2, R, (1, -1, 1), sunion),
-    CommandSpec::new("sdiff", -2, R, (1, -1, 1), sdiff),
-    CommandSpec::new("sinterstore", -3, W.or(Flags::DENYOOM), (1, -1, 1), sinterstore),
-    CommandSpec::new("sunionstore", -3, W.or(Flags::DENYOOM), (1, -1, 1), sunionstore),
-    CommandSpec::new("sdiffstore", -3, W.or(Flags::DENYOOM), (1, -1, 1), sdiffstore),
-    CommandSpec::new("sintercard", -3, R, NO_KEYS, sintercard),
-    CommandSpec::new("sscan", -3, R, KEY1, sscan),
+    CommandSpec::new("sadd", -3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, sadd)
+        .acl("set")
+        .keys(&[key(1, "RW insert")])
+        .doc(
+            "set",
+            "1.0.0",
+            "O(1) for each element added, so O(N) to add N elements when \
+                the command is called with multiple arguments.",
+            "Add one or more members to a set",
+        )
+        .history(&[("2.4.0", "Accepts multiple `member` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("srem", -3, Flags::WRITE.or(Flags::FAST), KEY1, srem)
+        .acl("set")
+        .keys(&[key(1, "RW delete")])
+        .doc(
+            "set",
+            "1.0.0",
+            "O(N) where N is the number of members to be removed.",
+            "Remove one or more members from a set",
+        )
+        .history(&[("2.4.0", "Accepts multiple `member` arguments.")])
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("smembers", 2, Flags::READONLY, KEY1, smembers)
+        .acl("set")
+        .keys(&[key(1, "RO access")])
+        .tips("nondeterministic_output_order")
+        .doc("set", "1.0.0", "O(N) where N is the set cardinality.", "Get all the members in a set")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("sismember", 3, Flags::READONLY.or(Flags::FAST), KEY1, sismember)
+        .acl("set")
+        .keys(&[key(1, "RO")])
+        .doc("set", "1.0.0", "O(1)", "Determine if a given value is a member of a set")
+        .args(&[arg::key("key", 0), arg::string("member")]),
+    CommandSpec::new("smismember", -3, Flags::READONLY.or(Flags::FAST), KEY1, smismember)
+        .acl("set")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "set",
+            "6.2.0",
+            "O(N) where N is the number of elements being checked for \
+                membership",
+            "Returns the membership associated with the given elements \
+                for a set",
+        )
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("scard", 2, Flags::READONLY.or(Flags::FAST), KEY1, scard)
+        .acl("set")
+        .keys(&[key(1, "RO")])
+        .doc("set", "1.0.0", "O(1)", "Get the number of members in a set")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("spop", -2, Flags::WRITE.or(Flags::FAST), KEY1, spop)
+        .acl("set")
+        .keys(&[key(1, "RW access delete")])
+        .tips("nondeterministic_output")
+        .doc(
+            "set",
+            "1.0.0",
+            "Without the count argument O(1), otherwise O(N) where N is \
+                the value of the passed count.",
+            "Remove and return one or multiple random members from a set",
+        )
+        .history(&[("3.2.0", "Added the `count` argument.")])
+        .args(&[arg::key("key", 0), arg::integer("count").since("3.2.0").optional()]),
+    CommandSpec::new("srandmember", -2, Flags::READONLY, KEY1, srandmember)
+        .acl("set")
+        .keys(&[key(1, "RO access")])
+        .tips("nondeterministic_output")
+        .doc(
+            "set",
+            "1.0.0",
+            "Without the count argument O(1), otherwise O(N) where N is \
+                the absolute value of the passed count.",
+            "Get one or multiple random members from a set",
+        )
+        .history(&[("2.6.0", "Added the optional `count` argument.")])
+        .args(&[arg::key("key", 0), arg::integer("count").since("2.6.0").optional()]),
+    CommandSpec::new("smove", 4, Flags::WRITE.or(Flags::FAST), (1, 2, 1), smove)
+        .acl("set")
+        .keys(&[key(1, "RW access delete"), key(2, "RW insert")])
+        .doc("set", "1.0.0", "O(1)", "Move a member from one set to another")
+        .args(&[arg::key("source", 0), arg::key("destination", 1), arg::string("member")]),
+    CommandSpec::new("sinter", -2, Flags::READONLY, (1, -1, 1), sinter)
+        .acl("set")
+        .keys(&[key(1, "RO access").range(-1, 1, 0)])
+        .tips("nondeterministic_output_order")
+        .doc(
+            "set",
+            "1.0.0",
+            "O(N*M) worst case where N is the cardinality of the \
+                smallest set and M is the number of sets.",
+            "Intersect multiple sets",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("sunion", -2, Flags::READONLY, (1, -1, 1), sunion)
+        .acl("set")
+        .keys(&[key(1, "RO access").range(-1, 1, 0)])
+        .tips("nondeterministic_output_order")
+        .doc("set", "1.0.0", "O(N) where N is the total number of elements in all given sets.", "Add multiple sets")
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("sdiff", -2, Flags::READONLY, (1, -1, 1), sdiff)
+        .acl("set")
+        .keys(&[key(1, "RO access").range(-1, 1, 0)])
+        .tips("nondeterministic_output_order")
+        .doc(
+            "set",
+            "1.0.0",
+            "O(N) where N is the total number of elements in all given \
+                sets.",
+            "Subtract multiple sets",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("sinterstore", -3, Flags::WRITE.or(Flags::DENYOOM), (1, -1, 1), sinterstore)
+        .acl("set")
+        .keys(&[key(1, "RW update"), key(2, "RO access").range(-1, 1, 0)])
+        .doc(
+            "set",
+            "1.0.0",
+            "O(N*M) worst case where N is the cardinality of the \
+                smallest set and M is the number of sets.",
+            "Intersect multiple sets and store the resulting set in a key",
+        )
+        .args(&[arg::key("destination", 0), arg::key("key", 1).multiple()]),
+    CommandSpec::new("sunionstore", -3, Flags::WRITE.or(Flags::DENYOOM), (1, -1, 1), sunionstore)
+        .acl("set")
+        .keys(&[key(1, "OW update"), key(2, "RO access").range(-1, 1, 0)])
+        .doc(
+            "set",
+            "1.0.0",
+            "O(N) where N is the total number of elements in all given \
+                sets.",
+            "Add multiple sets and store the resulting set in a key",
+        )
+        .args(&[arg::key("destination", 0), arg::key("key", 1).multiple()]),
+    CommandSpec::new("sdiffstore", -3, Flags::WRITE.or(Flags::DENYOOM), (1, -1, 1), sdiffstore)
+        .acl("set")
+        .keys(&[key(1, "OW update"), key(2, "RO access").range(-1, 1, 0)])
+        .doc(
+            "set",
+            "1.0.0",
+            "O(N) where N is the total number of elements in all given \
+                sets.",
+            "Subtract multiple sets and store the resulting set in a key",
+        )
+        .args(&[arg::key("destination", 0), arg::key("key", 1).multiple()]),
+    CommandSpec::new("sintercard", -3, Flags::READONLY, NO_KEYS, sintercard)
+        .acl("set")
+        .keys(&[key(1, "RO access").numkeys(0, 1, 1)])
+        .doc(
+            "set",
+            "7.0.0",
+            "O(N*M) worst case where N is the cardinality of the \
+                smallest set and M is the number of sets.",
+            "Intersect multiple sets and return the cardinality of the \
+                result",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::integer("limit").token("LIMIT").optional(),
+        ]),
+    CommandSpec::new("sscan", -3, Flags::READONLY, KEY1, sscan)
+        .acl("set")
+        .keys(&[key(1, "RO access")])
+        .tips("nondeterministic_output")
+        .doc(
+            "set",
+            "2.8.0",
+            "O(1) for every call. O(N) for a complete iteration, \
+                including enough command calls for the cursor to return \
+                back to 0. N is the number of elements inside the \
+                collection..",
+            "Incrementally iterate Set elements",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("cursor"),
+            arg::pattern("pattern").token("MATCH").optional(),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
 ];
 
 /// Most members a negative `SRANDMEMBER`/`ZRANDMEMBER` count may ask for.

@@ -5,6 +5,7 @@
 //! boxed buffer so that repeated appends stay linear.
 
 use super::args::{is, parse_f64, parse_i64};
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::{format_i64, Args};
@@ -16,33 +17,207 @@ pub const MAX_STRING_LEN: usize = 512 * 1024 * 1024;
 /// Strings grown in place past this size become growable buffers.
 const INLINE_GROWTH_LIMIT: usize = 64;
 
-const W: Flags = Flags::WRITE.or(Flags::DENYOOM);
-const R: Flags = Flags::READONLY;
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("set", -3, W, KEY1, set),
-    CommandSpec::new("get", 2, R.or(Flags::FAST), KEY1, get),
-    CommandSpec::new("getset", 3, W.or(Flags::FAST), KEY1, getset),
-    CommandSpec::new("getdel", 2, Flags::WRITE.or(Flags::FAST), KEY1, getdel),
-    CommandSpec::new("getex", -2, Flags::WRITE.or(Flags::FAST), KEY1, getex),
-    CommandSpec::new("setnx", 3, W.or(Flags::FAST), KEY1, setnx),
-    CommandSpec::new("setex", 4, W, KEY1, setex),
-    CommandSpec::new("psetex", 4, W, KEY1, psetex),
-    CommandSpec::new("mset", -3, W, (1, -1, 2), mset),
-    CommandSpec::new("msetnx", -3, W, (1, -1, 2), msetnx),
-    CommandSpec::new("mget", -2, R.or(Flags::FAST), (1, -1, 1), mget),
-    CommandSpec::new("append", 3, W.or(Flags::FAST), KEY1, append),
-    CommandSpec::new("strlen", 2, R.or(Flags::FAST), KEY1, strlen),
-    CommandSpec::new("getrange", 4, R, KEY1, getrange),
-    CommandSpec::new("substr", 4, R, KEY1, getrange),
-    CommandSpec::new("setrange", 4, W, KEY1, setrange),
-    CommandSpec::new("incr", 2, W.or(Flags::FAST), KEY1, incr),
-    CommandSpec::new("increment", 2, W.or(Flags::FAST), KEY1, incr),
-    CommandSpec::new("decr", 2, W.or(Flags::FAST), KEY1, decr),
-    CommandSpec::new("decrement", 2, W.or(Flags::FAST), KEY1, decr),
-    CommandSpec::new("incrby", 3, W.or(Flags::FAST), KEY1, incrby),
-    CommandSpec::new("decrby", 3, W.or(Flags::FAST), KEY1, decrby),
-    CommandSpec::new("incrbyfloat", 3, W.or(Flags::FAST), KEY1, incrbyfloat),
+    CommandSpec::new("set", -3, Flags::WRITE.or(Flags::DENYOOM), KEY1, set)
+        .acl("string")
+        .keys(&[key(1, "RW access update variable_flags").note("RW and ACCESS due to the optional `GET` argument")])
+        .variable_key_flags(set_key_flags)
+        .doc("string", "1.0.0", "O(1)", "Set the string value of a key")
+        .history(&[
+            ("2.6.12", "Added the `EX`, `PX`, `NX` and `XX` options."),
+            ("6.0.0", "Added the `KEEPTTL` option."),
+            ("6.2.0", "Added the `GET`, `EXAT` and `PXAT` option."),
+            ("7.0.0", "Allowed the `NX` and `GET` options to be used together."),
+        ])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("value"),
+            arg::oneof("condition", &[arg::token("nx", "NX"), arg::token("xx", "XX")]).since("2.6.12").optional(),
+            arg::token("get", "GET").since("6.2.0").optional(),
+            arg::oneof(
+                "expiration",
+                &[
+                    arg::integer("seconds").token("EX").since("2.6.12"),
+                    arg::integer("milliseconds").token("PX").since("2.6.12"),
+                    arg::unix_time("unix-time-seconds").token("EXAT").since("6.2.0"),
+                    arg::unix_time("unix-time-milliseconds").token("PXAT").since("6.2.0"),
+                    arg::token("keepttl", "KEEPTTL").since("6.0.0"),
+                ],
+            )
+            .optional(),
+        ]),
+    CommandSpec::new("get", 2, Flags::READONLY.or(Flags::FAST), KEY1, get)
+        .acl("string")
+        .keys(&[key(1, "RO access")])
+        .doc("string", "1.0.0", "O(1)", "Get the value of a key")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("getset", 3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, getset)
+        .acl("string")
+        .keys(&[key(1, "RW access update")])
+        .doc("string", "1.0.0", "O(1)", "Set the string value of a key and return its old value")
+        .args(&[arg::key("key", 0), arg::string("value")])
+        .deprecated("6.2.0", "`SET` with the `!GET` argument"),
+    CommandSpec::new("getdel", 2, Flags::WRITE.or(Flags::FAST), KEY1, getdel)
+        .acl("string")
+        .keys(&[key(1, "RW access delete")])
+        .doc("string", "6.2.0", "O(1)", "Get the value of a key and delete the key")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("getex", -2, Flags::WRITE.or(Flags::FAST), KEY1, getex)
+        .acl("string")
+        .keys(&[key(1, "RW access update").note("RW and UPDATE because it changes the TTL")])
+        .doc("string", "6.2.0", "O(1)", "Get the value of a key and optionally set its expiration")
+        .args(&[
+            arg::key("key", 0),
+            arg::oneof(
+                "expiration",
+                &[
+                    arg::integer("seconds").token("EX"),
+                    arg::integer("milliseconds").token("PX"),
+                    arg::unix_time("unix-time-seconds").token("EXAT"),
+                    arg::unix_time("unix-time-milliseconds").token("PXAT"),
+                    arg::token("persist", "PERSIST"),
+                ],
+            )
+            .optional(),
+        ]),
+    CommandSpec::new("setnx", 3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, setnx)
+        .acl("string")
+        .keys(&[key(1, "OW insert")])
+        .doc("string", "1.0.0", "O(1)", "Set the value of a key, only if the key does not exist")
+        .args(&[arg::key("key", 0), arg::string("value")]),
+    CommandSpec::new("setex", 4, Flags::WRITE.or(Flags::DENYOOM), KEY1, setex)
+        .acl("string")
+        .keys(&[key(1, "OW update")])
+        .doc("string", "2.0.0", "O(1)", "Set the value and expiration of a key")
+        .args(&[arg::key("key", 0), arg::integer("seconds"), arg::string("value")]),
+    CommandSpec::new("psetex", 4, Flags::WRITE.or(Flags::DENYOOM), KEY1, psetex)
+        .acl("string")
+        .keys(&[key(1, "OW update")])
+        .doc("string", "2.6.0", "O(1)", "Set the value and expiration in milliseconds of a key")
+        .args(&[arg::key("key", 0), arg::integer("milliseconds"), arg::string("value")]),
+    CommandSpec::new("mset", -3, Flags::WRITE.or(Flags::DENYOOM), (1, -1, 2), mset)
+        .acl("string")
+        .keys(&[key(1, "OW update").range(-1, 2, 0)])
+        .tips("request_policy:multi_shard response_policy:all_succeeded")
+        .doc("string", "1.0.1", "O(N) where N is the number of keys to set.", "Set multiple keys to multiple values")
+        .args(&[arg::block("key_value", &[arg::key("key", 0), arg::string("value")]).multiple()]),
+    CommandSpec::new("msetnx", -3, Flags::WRITE.or(Flags::DENYOOM), (1, -1, 2), msetnx)
+        .acl("string")
+        .keys(&[key(1, "OW insert").range(-1, 2, 0)])
+        .tips("request_policy:multi_shard response_policy:agg_min")
+        .doc(
+            "string",
+            "1.0.1",
+            "O(N) where N is the number of keys to set.",
+            "Set multiple keys to multiple values, only if none of the \
+                keys exist",
+        )
+        .args(&[arg::block("key_value", &[arg::key("key", 0), arg::string("value")]).multiple()]),
+    CommandSpec::new("mget", -2, Flags::READONLY.or(Flags::FAST), (1, -1, 1), mget)
+        .acl("string")
+        .keys(&[key(1, "RO access").range(-1, 1, 0)])
+        .tips("request_policy:multi_shard")
+        .doc(
+            "string",
+            "1.0.0",
+            "O(N) where N is the number of keys to retrieve.",
+            "Get the values of all the given keys",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("append", 3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, append)
+        .acl("string")
+        .keys(&[key(1, "RW insert")])
+        .doc(
+            "string",
+            "2.0.0",
+            "O(1). The amortized time complexity is O(1) assuming the \
+                appended value is small and the already present value is of \
+                any size, since the dynamic string library used by Redis \
+                will double the free space available on every reallocation.",
+            "Append a value to a key",
+        )
+        .args(&[arg::key("key", 0), arg::string("value")]),
+    CommandSpec::new("strlen", 2, Flags::READONLY.or(Flags::FAST), KEY1, strlen)
+        .acl("string")
+        .keys(&[key(1, "RO")])
+        .doc("string", "2.2.0", "O(1)", "Get the length of the value stored in a key")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("getrange", 4, Flags::READONLY, KEY1, getrange)
+        .acl("string")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "string",
+            "2.4.0",
+            "O(N) where N is the length of the returned string. The \
+                complexity is ultimately determined by the returned length, \
+                but because creating a substring from an existing string is \
+                very cheap, it can be considered O(1) for small strings.",
+            "Get a substring of the string stored at a key",
+        )
+        .args(&[arg::key("key", 0), arg::integer("start"), arg::integer("end")]),
+    CommandSpec::new("substr", 4, Flags::READONLY, KEY1, getrange)
+        .acl("string")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "string",
+            "1.0.0",
+            "O(N) where N is the length of the returned string. The \
+                complexity is ultimately determined by the returned length, \
+                but because creating a substring from an existing string is \
+                very cheap, it can be considered O(1) for small strings.",
+            "Get a substring of the string stored at a key",
+        )
+        .args(&[arg::key("key", 0), arg::integer("start"), arg::integer("end")])
+        .deprecated("2.0.0", "`GETRANGE`"),
+    CommandSpec::new("setrange", 4, Flags::WRITE.or(Flags::DENYOOM), KEY1, setrange)
+        .acl("string")
+        .keys(&[key(1, "RW update")])
+        .doc(
+            "string",
+            "2.2.0",
+            "O(1), not counting the time taken to copy the new string in \
+                place. Usually, this string is very small so the amortized \
+                complexity is O(1). Otherwise, complexity is O(M) with M \
+                being the length of the value argument.",
+            "Overwrite part of a string at key starting at the specified \
+                offset",
+        )
+        .args(&[arg::key("key", 0), arg::integer("offset"), arg::string("value")]),
+    CommandSpec::new("incr", 2, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, incr)
+        .acl("string")
+        .keys(&[key(1, "RW access update")])
+        .doc("string", "1.0.0", "O(1)", "Increment the integer value of a key by one")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("increment", 2, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, incr)
+        .acl("string")
+        .keys(&[key(1, "RW access update")])
+        .doc("string", "1.0.0", "O(1)", "Increment the integer value of a key by one")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("decr", 2, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, decr)
+        .acl("string")
+        .keys(&[key(1, "RW access update")])
+        .doc("string", "1.0.0", "O(1)", "Decrement the integer value of a key by one")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("decrement", 2, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, decr)
+        .acl("string")
+        .keys(&[key(1, "RW access update")])
+        .doc("string", "1.0.0", "O(1)", "Decrement the integer value of a key by one")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("incrby", 3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, incrby)
+        .acl("string")
+        .keys(&[key(1, "RW access update")])
+        .doc("string", "1.0.0", "O(1)", "Increment the integer value of a key by the given amount")
+        .args(&[arg::key("key", 0), arg::integer("increment")]),
+    CommandSpec::new("decrby", 3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, decrby)
+        .acl("string")
+        .keys(&[key(1, "RW access update")])
+        .doc("string", "1.0.0", "O(1)", "Decrement the integer value of a key by the given number")
+        .args(&[arg::key("key", 0), arg::integer("decrement")]),
+    CommandSpec::new("incrbyfloat", 3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, incrbyfloat)
+        .acl("string")
+        .keys(&[key(1, "RW access update")])
+        .doc("string", "2.6.0", "O(1)", "Increment the float value of a key by the given amount")
+        .args(&[arg::key("key", 0), arg::double("increment")]),
 ];
 
 /// The string under `key`, `None` if absent, `WrongType` if another type.
@@ -89,6 +264,15 @@ fn positive_expire(arg: &[u8], unit: TimeUnit, absolute: bool, now_ms: i64, comm
         return Err(invalid_expire(command));
     }
     to_expire_ms(amount, unit, absolute, now_ms).ok_or_else(|| invalid_expire(command))
+}
+
+/// `SET`'s key reads the old value only with `GET`.
+fn set_key_flags(args: Args<'_>) -> &'static str {
+    if args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get")) {
+        "RW access update"
+    } else {
+        "OW update"
+    }
 }
 
 fn set(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {

@@ -183,6 +183,6 @@ pub fn after_command<'a>(
         ctx.server.tracking.remember(me, keys);
     }
     if !in_transaction {
-        ctx.server.tracking.command_done(me, spec.name == "client");
+        ctx.server.tracking.command_done(me, spec.name == "client" || spec.name.starts_with("client|"));
     }
 }

@@ -14,6 +14,7 @@
 //! (`Ctx::notify`), its expiry, or a flush marks the client dirty, and
 //! `EXEC` then answers a null array without running anything.
 
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{execute, Caller, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
@@ -21,14 +22,69 @@ use crate::protocol::OwnedArgs;
 use crate::pubsub::Own;
 use crate::state::Multi;
 
-const TXN: Flags = Flags::LOADING.or(Flags::STALE);
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("multi", 1, TXN.or(Flags::FAST), NO_KEYS, multi),
-    CommandSpec::new("exec", 1, TXN, NO_KEYS, exec),
-    CommandSpec::new("discard", 1, TXN.or(Flags::FAST), NO_KEYS, discard),
-    CommandSpec::new("watch", -2, TXN.or(Flags::FAST), (1, -1, 1), watch),
-    CommandSpec::new("unwatch", 1, TXN.or(Flags::FAST), NO_KEYS, unwatch),
+    CommandSpec::new(
+        "multi",
+        1,
+        Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST).or(Flags::ALLOW_BUSY),
+        NO_KEYS,
+        multi,
+    )
+    .acl("transaction")
+    .doc("transactions", "1.2.0", "O(1)", "Mark the start of a transaction block"),
+    CommandSpec::new(
+        "exec",
+        1,
+        Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::SKIP_SLOWLOG),
+        NO_KEYS,
+        exec,
+    )
+    .acl("transaction")
+    .doc(
+        "transactions",
+        "1.2.0",
+        "Depends on commands in the transaction",
+        "Execute all commands issued after MULTI",
+    ),
+    CommandSpec::new(
+        "discard",
+        1,
+        Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST).or(Flags::ALLOW_BUSY),
+        NO_KEYS,
+        discard,
+    )
+    .acl("transaction")
+    .doc(
+        "transactions",
+        "2.0.0",
+        "O(N), when N is the number of queued commands",
+        "Discard all commands issued after MULTI",
+    ),
+    CommandSpec::new(
+        "watch",
+        -2,
+        Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST).or(Flags::ALLOW_BUSY),
+        (1, -1, 1),
+        watch,
+    )
+    .acl("transaction")
+    .keys(&[key(1, "RO").range(-1, 1, 0)])
+    .doc(
+        "transactions",
+        "2.2.0",
+        "O(1) for every key.",
+        "Watch the given keys to determine execution of the MULTI/EXEC block",
+    )
+    .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new(
+        "unwatch",
+        1,
+        Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST).or(Flags::ALLOW_BUSY),
+        NO_KEYS,
+        unwatch,
+    )
+    .acl("transaction")
+    .doc("transactions", "2.2.0", "O(1)", "Forget about all watched keys"),
 ];
 
 /// Commands that act on the transaction itself instead of being queued.

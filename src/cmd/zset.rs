@@ -12,7 +12,7 @@
 //! * `zset_algebra`: ZUNION, ZINTER, ZDIFF, their `STORE` forms and
 //!   ZINTERCARD.
 //!
-//! Every command of the family is registered in [`COMMANDS`] below.
+//! Each file registers its own commands in its `COMMANDS` table.
 //!
 //! The value type is [`crate::store::zset::ZSet`], whose documentation
 //! argues the data structure. Sorted sets never exist empty: removing the
@@ -26,14 +26,9 @@
 
 use super::args::{is, parse_f64};
 use super::keys::{parse_cursor, parse_scan_options};
+use super::meta::{arg, key};
 use super::set::{parse_random_count, too_many_repeats, MAX_RANDOM_REPEATS};
-use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
-use super::zset_algebra::{zdiff, zdiffstore, zinter, zintercard, zinterstore, zunion, zunionstore};
-use super::zset_pop::{zmpop, zpopmax, zpopmin};
-use super::zset_range::{
-    zcount, zlexcount, zrange, zrangebylex, zrangebyscore, zrangestore, zremrangebylex, zremrangebyrank,
-    zremrangebyscore, zrevrange, zrevrangebylex, zrevrangebyscore,
-};
+use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::{format_double, Args, Reply};
 use crate::pubsub::{GENERIC, ZSET};
@@ -41,43 +36,126 @@ use crate::store::glob::glob_match;
 use crate::store::zset::ZSet;
 use crate::store::{Db, Ttl, Value};
 
-const W: Flags = Flags::WRITE;
-const R: Flags = Flags::READONLY;
-const WD: Flags = Flags::WRITE.or(Flags::DENYOOM);
-
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("zadd", -4, WD.or(Flags::FAST), KEY1, zadd),
-    CommandSpec::new("zincrby", 4, WD.or(Flags::FAST), KEY1, zincrby),
-    CommandSpec::new("zrem", -3, W.or(Flags::FAST), KEY1, zrem),
-    CommandSpec::new("zcard", 2, R.or(Flags::FAST), KEY1, zcard),
-    CommandSpec::new("zscore", 3, R.or(Flags::FAST), KEY1, zscore),
-    CommandSpec::new("zmscore", -3, R.or(Flags::FAST), KEY1, zmscore),
-    CommandSpec::new("zrank", 3, R.or(Flags::FAST), KEY1, zrank),
-    CommandSpec::new("zrevrank", 3, R.or(Flags::FAST), KEY1, zrevrank),
-    CommandSpec::new("zcount", 4, R.or(Flags::FAST), KEY1, zcount),
-    CommandSpec::new("zlexcount", 4, R.or(Flags::FAST), KEY1, zlexcount),
-    CommandSpec::new("zrange", -4, R, KEY1, zrange),
-    CommandSpec::new("zrangebyscore", -4, R, KEY1, zrangebyscore),
-    CommandSpec::new("zrevrangebyscore", -4, R, KEY1, zrevrangebyscore),
-    CommandSpec::new("zrangebylex", -4, R, KEY1, zrangebylex),
-    CommandSpec::new("zrevrangebylex", -4, R, KEY1, zrevrangebylex),
-    CommandSpec::new("zrevrange", -4, R, KEY1, zrevrange),
-    CommandSpec::new("zrangestore", -5, WD, (1, 2, 1), zrangestore),
-    CommandSpec::new("zpopmin", -2, W.or(Flags::FAST), KEY1, zpopmin),
-    CommandSpec::new("zpopmax", -2, W.or(Flags::FAST), KEY1, zpopmax),
-    CommandSpec::new("zmpop", -4, W, NO_KEYS, zmpop),
-    CommandSpec::new("zremrangebyscore", 4, W, KEY1, zremrangebyscore),
-    CommandSpec::new("zremrangebyrank", 4, W, KEY1, zremrangebyrank),
-    CommandSpec::new("zremrangebylex", 4, W, KEY1, zremrangebylex),
-    CommandSpec::new("zunionstore", -4, WD, KEY1, zunionstore),
-    CommandSpec::new("zinterstore", -4, WD, KEY1, zinterstore),
-    CommandSpec::new("zdiffstore", -4, WD, KEY1, zdiffstore),
-    CommandSpec::new("zunion", -3, R, NO_KEYS, zunion),
-    CommandSpec::new("zinter", -3, R, NO_KEYS, zinter),
-    CommandSpec::new("zdiff", -3, R, NO_KEYS, zdiff),
-    CommandSpec::new("zintercard", -3, R, NO_KEYS, zintercard),
-    CommandSpec::new("zrandmember", -2, R.or(Flags::RANDOM), KEY1, zrandmember),
-    CommandSpec::new("zscan", -3, R, KEY1, zscan),
+    CommandSpec::new("zadd", -4, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, zadd)
+        .acl("sortedset")
+        .keys(&[key(1, "RW update")])
+        .doc(
+            "sorted-set",
+            "1.2.0",
+            "O(log(N)) for each item added, where N is the number of \
+                elements in the sorted set.",
+            "Add one or more members to a sorted set, or update its \
+                score if it already exists",
+        )
+        .history(&[
+            ("2.4.0", "Accepts multiple elements."),
+            ("3.0.2", "Added the `XX`, `NX`, `CH` and `INCR` options."),
+            ("6.2.0", "Added the `GT` and `LT` options."),
+        ])
+        .args(&[
+            arg::key("key", 0),
+            arg::oneof("condition", &[arg::token("nx", "NX"), arg::token("xx", "XX")]).since("3.0.2").optional(),
+            arg::oneof("comparison", &[arg::token("gt", "GT"), arg::token("lt", "LT")]).since("6.2.0").optional(),
+            arg::token("change", "CH").since("3.0.2").optional(),
+            arg::token("increment", "INCR").since("3.0.2").optional(),
+            arg::block("score_member", &[arg::double("score"), arg::string("member")]).multiple(),
+        ]),
+    CommandSpec::new("zincrby", 4, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, zincrby)
+        .acl("sortedset")
+        .keys(&[key(1, "RW access update")])
+        .doc(
+            "sorted-set",
+            "1.2.0",
+            "O(log(N)) where N is the number of elements in the sorted \
+                set.",
+            "Increment the score of a member in a sorted set",
+        )
+        .args(&[arg::key("key", 0), arg::integer("increment"), arg::string("member")]),
+    CommandSpec::new("zrem", -3, Flags::WRITE.or(Flags::FAST), KEY1, zrem)
+        .acl("sortedset")
+        .keys(&[key(1, "RW delete")])
+        .doc(
+            "sorted-set",
+            "1.2.0",
+            "O(M*log(N)) with N being the number of elements in the \
+                sorted set and M the number of elements to be removed.",
+            "Remove one or more members from a sorted set",
+        )
+        .history(&[("2.4.0", "Accepts multiple elements.")])
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("zcard", 2, Flags::READONLY.or(Flags::FAST), KEY1, zcard)
+        .acl("sortedset")
+        .keys(&[key(1, "RO")])
+        .doc("sorted-set", "1.2.0", "O(1)", "Get the number of members in a sorted set")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("zscore", 3, Flags::READONLY.or(Flags::FAST), KEY1, zscore)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .doc("sorted-set", "1.2.0", "O(1)", "Get the score associated with the given member in a sorted set")
+        .args(&[arg::key("key", 0), arg::string("member")]),
+    CommandSpec::new("zmscore", -3, Flags::READONLY.or(Flags::FAST), KEY1, zmscore)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "sorted-set",
+            "6.2.0",
+            "O(N) where N is the number of members being requested.",
+            "Get the score associated with the given members in a sorted \
+                set",
+        )
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("zrank", 3, Flags::READONLY.or(Flags::FAST), KEY1, zrank)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .doc("sorted-set", "2.0.0", "O(log(N))", "Determine the index of a member in a sorted set")
+        .args(&[arg::key("key", 0), arg::string("member")]),
+    CommandSpec::new("zrevrank", 3, Flags::READONLY.or(Flags::FAST), KEY1, zrevrank)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "sorted-set",
+            "2.0.0",
+            "O(log(N))",
+            "Determine the index of a member in a sorted set, with \
+                scores ordered from high to low",
+        )
+        .args(&[arg::key("key", 0), arg::string("member")]),
+    CommandSpec::new("zrandmember", -2, Flags::READONLY, KEY1, zrandmember)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .tips("nondeterministic_output")
+        .doc(
+            "sorted-set",
+            "6.2.0",
+            "O(N) where N is the number of elements returned",
+            "Get one or multiple random elements from a sorted set",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::block("options", &[arg::integer("count"), arg::token("withscores", "WITHSCORES").optional()])
+                .optional(),
+        ]),
+    CommandSpec::new("zscan", -3, Flags::READONLY, KEY1, zscan)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .tips("nondeterministic_output")
+        .doc(
+            "sorted-set",
+            "2.8.0",
+            "O(1) for every call. O(N) for a complete iteration, \
+                including enough command calls for the cursor to return \
+                back to 0. N is the number of elements inside the \
+                collection..",
+            "Incrementally iterate sorted sets elements and associated \
+                scores",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("cursor"),
+            arg::pattern("pattern").token("MATCH").optional(),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
 ];
 
 // ---------------------------------------------------------------------

@@ -1,5 +1,5 @@
 //! The set algebra of the sorted-set family: ZUNION, ZINTER, ZDIFF, their
-//! `STORE` forms and ZINTERCARD. Registered in `zset::COMMANDS`.
+//! `STORE` forms and ZINTERCARD. Registered in this file's `COMMANDS`.
 //!
 //! Inputs may be sorted sets or plain sets (whose members all score 1);
 //! every key is type-checked before any option is parsed or any value
@@ -12,12 +12,146 @@ use std::cmp::Ordering;
 use std::collections::HashMap;
 
 use super::args::{is, parse_card_limit, parse_i64};
+use super::meta::{arg, key};
+use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::zset::{parse_score, reply_scored, store_zset};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::store::set::Set;
 use crate::store::zset::ZSet;
 use crate::store::{Db, Kind, ValueRef};
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("zunionstore", -4, Flags::WRITE.or(Flags::DENYOOM), KEY1, zunionstore)
+        .acl("sortedset")
+        .keys(&[key(1, "OW update"), key(2, "RO access").numkeys(0, 1, 1)])
+        .doc(
+            "sorted-set",
+            "2.0.0",
+            "O(N)+O(M log(M)) with N being the sum of the sizes of the \
+                input sorted sets, and M being the number of elements in \
+                the resulting sorted set.",
+            "Add multiple sorted sets and store the resulting sorted set \
+                in a new key",
+        )
+        .args(&[
+            arg::key("destination", 0),
+            arg::integer("numkeys"),
+            arg::key("key", 1).multiple(),
+            arg::integer("weight").token("WEIGHTS").optional().multiple(),
+            arg::oneof("aggregate", &[arg::token("sum", "SUM"), arg::token("min", "MIN"), arg::token("max", "MAX")])
+                .token("AGGREGATE")
+                .optional(),
+        ]),
+    CommandSpec::new("zinterstore", -4, Flags::WRITE.or(Flags::DENYOOM), KEY1, zinterstore)
+        .acl("sortedset")
+        .keys(&[key(1, "OW update"), key(2, "RO access").numkeys(0, 1, 1)])
+        .doc(
+            "sorted-set",
+            "2.0.0",
+            "O(N*K)+O(M*log(M)) worst case with N being the smallest \
+                input sorted set, K being the number of input sorted sets \
+                and M being the number of elements in the resulting sorted \
+                set.",
+            "Intersect multiple sorted sets and store the resulting \
+                sorted set in a new key",
+        )
+        .args(&[
+            arg::key("destination", 0),
+            arg::integer("numkeys"),
+            arg::key("key", 1).multiple(),
+            arg::integer("weight").token("WEIGHTS").optional().multiple(),
+            arg::oneof("aggregate", &[arg::token("sum", "SUM"), arg::token("min", "MIN"), arg::token("max", "MAX")])
+                .token("AGGREGATE")
+                .optional(),
+        ]),
+    CommandSpec::new("zdiffstore", -4, Flags::WRITE.or(Flags::DENYOOM), KEY1, zdiffstore)
+        .acl("sortedset")
+        .keys(&[key(1, "OW update"), key(2, "RO access").numkeys(0, 1, 1)])
+        .doc(
+            "sorted-set",
+            "6.2.0",
+            "O(L + (N-K)log(N)) worst case where L is the total number \
+                of elements in all the sets, N is the size of the first \
+                set, and K is the size of the result set.",
+            "Subtract multiple sorted sets and store the resulting \
+                sorted set in a new key",
+        )
+        .args(&[arg::key("destination", 0), arg::integer("numkeys"), arg::key("key", 1).multiple()]),
+    CommandSpec::new("zunion", -3, Flags::READONLY, NO_KEYS, zunion)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access").numkeys(0, 1, 1)])
+        .doc(
+            "sorted-set",
+            "6.2.0",
+            "O(N)+O(M*log(M)) with N being the sum of the sizes of the \
+                input sorted sets, and M being the number of elements in \
+                the resulting sorted set.",
+            "Add multiple sorted sets",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::integer("weight").token("WEIGHTS").optional().multiple(),
+            arg::oneof("aggregate", &[arg::token("sum", "SUM"), arg::token("min", "MIN"), arg::token("max", "MAX")])
+                .token("AGGREGATE")
+                .optional(),
+            arg::token("withscores", "WITHSCORES").optional(),
+        ]),
+    CommandSpec::new("zinter", -3, Flags::READONLY, NO_KEYS, zinter)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access").numkeys(0, 1, 1)])
+        .doc(
+            "sorted-set",
+            "6.2.0",
+            "O(N*K)+O(M*log(M)) worst case with N being the smallest \
+                input sorted set, K being the number of input sorted sets \
+                and M being the number of elements in the resulting sorted \
+                set.",
+            "Intersect multiple sorted sets",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::integer("weight").token("WEIGHTS").optional().multiple(),
+            arg::oneof("aggregate", &[arg::token("sum", "SUM"), arg::token("min", "MIN"), arg::token("max", "MAX")])
+                .token("AGGREGATE")
+                .optional(),
+            arg::token("withscores", "WITHSCORES").optional(),
+        ]),
+    CommandSpec::new("zdiff", -3, Flags::READONLY, NO_KEYS, zdiff)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access").numkeys(0, 1, 1)])
+        .doc(
+            "sorted-set",
+            "6.2.0",
+            "O(L + (N-K)log(N)) worst case where L is the total number \
+                of elements in all the sets, N is the size of the first \
+                set, and K is the size of the result set.",
+            "Subtract multiple sorted sets",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::token("withscores", "WITHSCORES").optional(),
+        ]),
+    CommandSpec::new("zintercard", -3, Flags::READONLY, NO_KEYS, zintercard)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access").numkeys(0, 1, 1)])
+        .doc(
+            "sorted-set",
+            "7.0.0",
+            "O(N*K) worst case with N being the smallest input sorted \
+                set, K being the number of input sorted sets.",
+            "Intersect multiple sorted sets and return the cardinality \
+                of the result",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::integer("limit").token("LIMIT").optional(),
+        ]),
+];
 
 /// An input of the set algebra: sorted sets, and plain sets whose members
 /// all score 1.
@@ -247,41 +381,41 @@ fn set_algebra(ctx: &mut Ctx<'_>, args: Args<'_>, at: usize, op: Op, command: &s
 
 /// ZUNION numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX]
 /// [WITHSCORES]: O(N + M log M), N input members, M result members.
-pub(super) fn zunion(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zunion(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     set_algebra(ctx, args, 1, Op::Union, "zunion")
 }
 
 /// ZINTER numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX]
 /// [WITHSCORES]: O(N*k + M log M), N the smallest input.
-pub(super) fn zinter(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zinter(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     set_algebra(ctx, args, 1, Op::Inter, "zinter")
 }
 
 /// ZDIFF numkeys key [key ...] [WITHSCORES]: O(n*k + M log M), n the
 /// first input's size.
-pub(super) fn zdiff(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zdiff(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     set_algebra(ctx, args, 1, Op::Diff, "zdiff")
 }
 
 /// ZUNIONSTORE destination numkeys key [key ...] [WEIGHTS w ...]
 /// [AGGREGATE SUM|MIN|MAX]: O(N + M log M).
-pub(super) fn zunionstore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zunionstore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     set_algebra(ctx, args, 2, Op::Union, "zunionstore")
 }
 
 /// ZINTERSTORE: as ZUNIONSTORE, O(N*k + M log M).
-pub(super) fn zinterstore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zinterstore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     set_algebra(ctx, args, 2, Op::Inter, "zinterstore")
 }
 
 /// ZDIFFSTORE destination numkeys key [key ...]: O(n*k + M log M).
-pub(super) fn zdiffstore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zdiffstore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     set_algebra(ctx, args, 2, Op::Diff, "zdiffstore")
 }
 
 /// ZINTERCARD numkeys key [key ...] [LIMIT limit]: O(N*k), stopping at
 /// the limit.
-pub(super) fn zintercard(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zintercard(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let numkeys = parse_numkeys(args, 1, "zintercard")?;
     let keys: Vec<&[u8]> = args.iter().skip(2).take(numkeys).collect();
     let db = ctx.store.db(ctx.db_index);

@@ -1,5 +1,5 @@
 //! The pops of the sorted-set family: ZPOPMIN, ZPOPMAX and ZMPOP.
-//! Registered in `zset::COMMANDS`.
+//! Registered in this file's `COMMANDS`.
 //!
 //! The pops are written as plain functions of the keyspace
 //! ([`pop_members`], [`notify_popped`], [`parse_multi_pop`],
@@ -7,12 +7,58 @@
 //! with the same code. A pop that empties a set deletes its key.
 
 use super::args::{is, parse_i64_opt};
+use super::meta::{arg, key};
 use super::set::parse_pop_count;
+use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::zset::{reply_scored, zset_mut};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
 use crate::pubsub::{GENERIC, ZSET};
 use crate::store::Db;
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("zpopmin", -2, Flags::WRITE.or(Flags::FAST), KEY1, zpopmin)
+        .acl("sortedset")
+        .keys(&[key(1, "RW access delete")])
+        .doc(
+            "sorted-set",
+            "5.0.0",
+            "O(log(N)*M) with N being the number of elements in the \
+                sorted set, and M being the number of elements popped.",
+            "Remove and return members with the lowest scores in a \
+                sorted set",
+        )
+        .args(&[arg::key("key", 0), arg::integer("count").optional()]),
+    CommandSpec::new("zpopmax", -2, Flags::WRITE.or(Flags::FAST), KEY1, zpopmax)
+        .acl("sortedset")
+        .keys(&[key(1, "RW access delete")])
+        .doc(
+            "sorted-set",
+            "5.0.0",
+            "O(log(N)*M) with N being the number of elements in the \
+                sorted set, and M being the number of elements popped.",
+            "Remove and return members with the highest scores in a \
+                sorted set",
+        )
+        .args(&[arg::key("key", 0), arg::integer("count").optional()]),
+    CommandSpec::new("zmpop", -4, Flags::WRITE, NO_KEYS, zmpop)
+        .acl("sortedset")
+        .keys(&[key(1, "RW access delete").numkeys(0, 1, 1)])
+        .doc(
+            "sorted-set",
+            "7.0.0",
+            "O(K) + O(M*log(N)) where K is the number of provided keys, \
+                N being the number of elements in the sorted set, and M \
+                being the number of elements popped.",
+            "Remove and return members with scores in a sorted set",
+        )
+        .args(&[
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::oneof("where", &[arg::token("min", "MIN"), arg::token("max", "MAX")]),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
+];
 
 /// Members popped from one sorted set.
 pub struct Popped {
@@ -79,12 +125,12 @@ fn zpop_generic(ctx: &mut Ctx<'_>, args: Args<'_>, highest: bool) -> CmdResult {
 }
 
 /// ZPOPMIN key [count]: O(log n + count).
-pub(super) fn zpopmin(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zpopmin(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     zpop_generic(ctx, args, false)
 }
 
 /// ZPOPMAX key [count]: O(log n + count).
-pub(super) fn zpopmax(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zpopmax(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     zpop_generic(ctx, args, true)
 }
 
@@ -145,7 +191,7 @@ pub fn reply_multi_pop(out: &mut Reply<'_>, key: &[u8], popped: &Popped) {
 
 /// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count]: pops from the first
 /// non-empty sorted set. O(k + log n + count) for k keys.
-pub(super) fn zmpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zmpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let request = parse_multi_pop(args, 1)?;
     let now = ctx.now_ms;
     for key in args.iter().skip(request.first_key).take(request.numkeys) {

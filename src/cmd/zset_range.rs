@@ -3,18 +3,230 @@
 //! ZRANGEBYSCORE, ZREVRANGEBYSCORE, ZRANGEBYLEX, ZREVRANGEBYLEX,
 //! ZREVRANGE, ZRANGESTORE) and ZREMRANGEBYSCORE, ZREMRANGEBYRANK,
 //! ZREMRANGEBYLEX; and the parsing of their score (`(1.5`, `-inf`) and
-//! lexicographic (`[a`, `-`, `+`) bounds. Registered in `zset::COMMANDS`.
+//! lexicographic (`[a`, `-`, `+`) bounds. Registered in this file's `COMMANDS`.
 //!
 //! Every range command turns its arguments into a run of ascending ranks
 //! (O(log n)) and then walks it (O(m)): a range never costs more than the
 //! members it returns or removes, plus one descent.
 
 use super::args::{is, parse_i64};
+use super::meta::{arg, key};
+use super::table::{CommandSpec, Flags, KEY1};
 use super::zset::{reply_scored, store_zset, zset_mut, zset_ref};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::pubsub::{GENERIC, ZSET};
 use crate::store::zset::{LexBound, ScoreBound, ZSet};
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("zcount", 4, Flags::READONLY.or(Flags::FAST), KEY1, zcount)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "sorted-set",
+            "2.0.0",
+            "O(log(N)) with N being the number of elements in the sorted \
+                set.",
+            "Count the members in a sorted set with scores within the \
+                given values",
+        )
+        .args(&[arg::key("key", 0), arg::double("min"), arg::double("max")]),
+    CommandSpec::new("zlexcount", 4, Flags::READONLY.or(Flags::FAST), KEY1, zlexcount)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "sorted-set",
+            "2.8.9",
+            "O(log(N)) with N being the number of elements in the sorted \
+                set.",
+            "Count the number of members in a sorted set between a given \
+                lexicographical range",
+        )
+        .args(&[arg::key("key", 0), arg::string("min"), arg::string("max")]),
+    CommandSpec::new("zrange", -4, Flags::READONLY, KEY1, zrange)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "sorted-set",
+            "1.2.0",
+            "O(log(N)+M) with N being the number of elements in the \
+                sorted set and M the number of elements returned.",
+            "Return a range of members in a sorted set",
+        )
+        .history(&[("6.2.0", "Added the `REV`, `BYSCORE`, `BYLEX` and `LIMIT` options.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("start"),
+            arg::string("stop"),
+            arg::oneof("sortby", &[arg::token("byscore", "BYSCORE"), arg::token("bylex", "BYLEX")])
+                .since("6.2.0")
+                .optional(),
+            arg::token("rev", "REV").since("6.2.0").optional(),
+            arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")])
+                .token("LIMIT")
+                .since("6.2.0")
+                .optional(),
+            arg::token("withscores", "WITHSCORES").optional(),
+        ]),
+    CommandSpec::new("zrangebyscore", -4, Flags::READONLY, KEY1, zrangebyscore)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "sorted-set",
+            "1.0.5",
+            "O(log(N)+M) with N being the number of elements in the \
+                sorted set and M the number of elements being returned. If \
+                M is constant (e.g. always asking for the first 10 elements \
+                with LIMIT), you can consider it O(log(N)).",
+            "Return a range of members in a sorted set, by score",
+        )
+        .history(&[("2.0.0", "Added the `WITHSCORES` modifier.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::double("min"),
+            arg::double("max"),
+            arg::token("withscores", "WITHSCORES").since("2.0.0").optional(),
+            arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")]).token("LIMIT").optional(),
+        ])
+        .deprecated("6.2.0", "`ZRANGE` with the `BYSCORE` argument"),
+    CommandSpec::new("zrevrangebyscore", -4, Flags::READONLY, KEY1, zrevrangebyscore)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "sorted-set",
+            "2.2.0",
+            "O(log(N)+M) with N being the number of elements in the \
+                sorted set and M the number of elements being returned. If \
+                M is constant (e.g. always asking for the first 10 elements \
+                with LIMIT), you can consider it O(log(N)).",
+            "Return a range of members in a sorted set, by score, with \
+                scores ordered from high to low",
+        )
+        .history(&[("2.1.6", "`min` and `max` can be exclusive.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::double("max"),
+            arg::double("min"),
+            arg::token("withscores", "WITHSCORES").optional(),
+            arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")]).token("LIMIT").optional(),
+        ])
+        .deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYSCORE` arguments"),
+    CommandSpec::new("zrangebylex", -4, Flags::READONLY, KEY1, zrangebylex)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "sorted-set",
+            "2.8.9",
+            "O(log(N)+M) with N being the number of elements in the \
+                sorted set and M the number of elements being returned. If \
+                M is constant (e.g. always asking for the first 10 elements \
+                with LIMIT), you can consider it O(log(N)).",
+            "Return a range of members in a sorted set, by \
+                lexicographical range",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::string("min"),
+            arg::string("max"),
+            arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")]).token("LIMIT").optional(),
+        ])
+        .deprecated("6.2.0", "`ZRANGE` with the `BYLEX` argument"),
+    CommandSpec::new("zrevrangebylex", -4, Flags::READONLY, KEY1, zrevrangebylex)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "sorted-set",
+            "2.8.9",
+            "O(log(N)+M) with N being the number of elements in the \
+                sorted set and M the number of elements being returned. If \
+                M is constant (e.g. always asking for the first 10 elements \
+                with LIMIT), you can consider it O(log(N)).",
+            "Return a range of members in a sorted set, by \
+                lexicographical range, ordered from higher to lower strings.",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::string("max"),
+            arg::string("min"),
+            arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")]).token("LIMIT").optional(),
+        ])
+        .deprecated("6.2.0", "`ZRANGE` with the `REV` and `BYLEX` arguments"),
+    CommandSpec::new("zrevrange", -4, Flags::READONLY, KEY1, zrevrange)
+        .acl("sortedset")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "sorted-set",
+            "1.2.0",
+            "O(log(N)+M) with N being the number of elements in the \
+                sorted set and M the number of elements returned.",
+            "Return a range of members in a sorted set, by index, with \
+                scores ordered from high to low",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("start"),
+            arg::integer("stop"),
+            arg::token("withscores", "WITHSCORES").optional(),
+        ])
+        .deprecated("6.2.0", "`ZRANGE` with the `REV` argument"),
+    CommandSpec::new("zrangestore", -5, Flags::WRITE.or(Flags::DENYOOM), (1, 2, 1), zrangestore)
+        .acl("sortedset")
+        .keys(&[key(1, "OW update"), key(2, "RO access")])
+        .doc(
+            "sorted-set",
+            "6.2.0",
+            "O(log(N)+M) with N being the number of elements in the \
+                sorted set and M the number of elements stored into the \
+                destination key.",
+            "Store a range of members from sorted set into another key",
+        )
+        .args(&[
+            arg::key("dst", 0),
+            arg::key("src", 1),
+            arg::string("min"),
+            arg::string("max"),
+            arg::oneof("sortby", &[arg::token("byscore", "BYSCORE"), arg::token("bylex", "BYLEX")]).optional(),
+            arg::token("rev", "REV").optional(),
+            arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")]).token("LIMIT").optional(),
+        ]),
+    CommandSpec::new("zremrangebyscore", 4, Flags::WRITE, KEY1, zremrangebyscore)
+        .acl("sortedset")
+        .keys(&[key(1, "RW delete")])
+        .doc(
+            "sorted-set",
+            "1.2.0",
+            "O(log(N)+M) with N being the number of elements in the \
+                sorted set and M the number of elements removed by the \
+                operation.",
+            "Remove all members in a sorted set within the given scores",
+        )
+        .args(&[arg::key("key", 0), arg::double("min"), arg::double("max")]),
+    CommandSpec::new("zremrangebyrank", 4, Flags::WRITE, KEY1, zremrangebyrank)
+        .acl("sortedset")
+        .keys(&[key(1, "RW delete")])
+        .doc(
+            "sorted-set",
+            "2.0.0",
+            "O(log(N)+M) with N being the number of elements in the \
+                sorted set and M the number of elements removed by the \
+                operation.",
+            "Remove all members in a sorted set within the given indexes",
+        )
+        .args(&[arg::key("key", 0), arg::integer("start"), arg::integer("stop")]),
+    CommandSpec::new("zremrangebylex", 4, Flags::WRITE, KEY1, zremrangebylex)
+        .acl("sortedset")
+        .keys(&[key(1, "RW delete")])
+        .doc(
+            "sorted-set",
+            "2.8.9",
+            "O(log(N)+M) with N being the number of elements in the \
+                sorted set and M the number of elements removed by the \
+                operation.",
+            "Remove all members in a sorted set between the given \
+                lexicographical range",
+        )
+        .args(&[arg::key("key", 0), arg::string("min"), arg::string("max")]),
+];
 
 const NOT_FLOAT_RANGE: CmdError = CmdError::Static("ERR min or max is not a float");
 const NOT_LEX_RANGE: CmdError = CmdError::Static("ERR min or max not valid string range item");
@@ -74,7 +286,7 @@ fn parse_lex_range<'a>(min: &'a [u8], max: &'a [u8]) -> Result<(LexBound<'a>, Le
 // ---------------------------------------------------------------------
 
 /// ZCOUNT key min max: O(log n).
-pub(super) fn zcount(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zcount(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let (min, max) = parse_score_range(args.get(2), args.get(3))?;
     let db = ctx.store.db(ctx.db_index);
     let count = zset_ref(db, args.get(1), ctx.now_ms)?.map_or(0, |z| {
@@ -86,7 +298,7 @@ pub(super) fn zcount(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 /// ZLEXCOUNT key min max: O(log n).
-pub(super) fn zlexcount(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zlexcount(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let (min, max) = parse_lex_range(args.get(2), args.get(3))?;
     let db = ctx.store.db(ctx.db_index);
     let count = zset_ref(db, args.get(1), ctx.now_ms)?.map_or(0, |z| {
@@ -263,40 +475,40 @@ fn zrange_generic(
 
 /// ZRANGE key start stop [BYSCORE|BYLEX] [REV] [LIMIT offset count]
 /// [WITHSCORES]: O(log n + m).
-pub(super) fn zrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     zrange_generic(ctx, args, 1, None, RangeBy::Auto, None)
 }
 
 /// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]:
 /// O(log n + m).
-pub(super) fn zrangestore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zrangestore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     zrange_generic(ctx, args, 2, Some(args.get(1)), RangeBy::Auto, None)
 }
 
 /// ZREVRANGE key start stop [WITHSCORES]: O(log n + m).
-pub(super) fn zrevrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zrevrange(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     zrange_generic(ctx, args, 1, None, RangeBy::Rank, Some(true))
 }
 
 /// ZRANGEBYSCORE key min max [WITHSCORES] [LIMIT offset count]:
 /// O(log n + m).
-pub(super) fn zrangebyscore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zrangebyscore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     zrange_generic(ctx, args, 1, None, RangeBy::Score, Some(false))
 }
 
 /// ZREVRANGEBYSCORE key max min [WITHSCORES] [LIMIT offset count]:
 /// O(log n + m).
-pub(super) fn zrevrangebyscore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zrevrangebyscore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     zrange_generic(ctx, args, 1, None, RangeBy::Score, Some(true))
 }
 
 /// ZRANGEBYLEX key min max [LIMIT offset count]: O(log n + m).
-pub(super) fn zrangebylex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zrangebylex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     zrange_generic(ctx, args, 1, None, RangeBy::Lex, Some(false))
 }
 
 /// ZREVRANGEBYLEX key max min [LIMIT offset count]: O(log n + m).
-pub(super) fn zrevrangebylex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zrevrangebylex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     zrange_generic(ctx, args, 1, None, RangeBy::Lex, Some(true))
 }
 
@@ -335,19 +547,19 @@ fn remove_ranks_reply(
 }
 
 /// ZREMRANGEBYSCORE key min max: O(log n + m).
-pub(super) fn zremrangebyscore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zremrangebyscore(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let (min, max) = parse_score_range(args.get(2), args.get(3))?;
     remove_ranks_reply(ctx, args.get(1), |z| z.score_ranks(min, max), "zremrangebyscore")
 }
 
 /// ZREMRANGEBYLEX key min max: O(log n + m).
-pub(super) fn zremrangebylex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zremrangebylex(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let (min, max) = parse_lex_range(args.get(2), args.get(3))?;
     remove_ranks_reply(ctx, args.get(1), |z| z.lex_ranks(min, max), "zremrangebylex")
 }
 
 /// ZREMRANGEBYRANK key start stop: O(log n + m).
-pub(super) fn zremrangebyrank(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn zremrangebyrank(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let start = parse_i64(args.get(2))?;
     let end = parse_i64(args.get(3))?;
     remove_ranks_reply(

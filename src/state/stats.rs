@@ -52,6 +52,8 @@ pub struct Stats {
 }
 
 impl Stats {
+    /// Counts and times one command, and keeps it in the slow log if it
+    /// was slow and `slow_log` (its entry has no `skip_slowlog`).
     #[inline]
     pub fn record_command(
         &mut self,
@@ -60,6 +62,7 @@ impl Stats {
         args: Args<'_>,
         now_ms: i64,
         client: Option<&Client>,
+        slow_log: bool,
     ) {
         self.commands += 1;
         if self.per_command.len() <= command_id {
@@ -69,7 +72,11 @@ impl Stats {
         let slot = &mut self.per_command[command_id];
         slot.0 += 1;
         slot.1 += micros;
-        if self.slowlog_threshold_us >= 0 && micros >= self.slowlog_threshold_us as u64 && self.slowlog_max_len > 0 {
+        if slow_log
+            && self.slowlog_threshold_us >= 0
+            && micros >= self.slowlog_threshold_us as u64
+            && self.slowlog_max_len > 0
+        {
             self.log_slow(micros, args, now_ms, client);
         }
     }

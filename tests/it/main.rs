@@ -17,6 +17,7 @@ mod behaviour;
 mod behaviour_random;
 mod blocking;
 mod clients;
+mod command_meta;
 mod connection;
 mod durability;
 mod eviction;

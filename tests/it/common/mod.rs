@@ -122,6 +122,39 @@ impl Server {
         panic!("server did not start: {last_error}");
     }
 
+    /// Starts Debian's `redis-server`, whatever `EFIS_TEST_SERVER` says:
+    /// the reference a test compares the server under test with, reply by
+    /// reply. `None` (the test recorded as skipped, or failed under
+    /// `EFIS_REQUIRE_TOOLS=1`) when it is not installed.
+    #[track_caller]
+    pub fn start_reference() -> Option<Server> {
+        needs::tool(needs::Need::RedisServer)?;
+        let root = fresh_temp_dir("ref");
+        let dir = root.join("data");
+        fs::create_dir_all(&dir).expect("create data dir");
+        let mut last_error = String::new();
+        for _ in 0..5 {
+            let port = free_port();
+            let log = File::options().create(true).append(true).open(root.join("server.log")).expect("open log");
+            let mut child = redis_command(port, &dir, &[])
+                .stdin(Stdio::null())
+                .stdout(log.try_clone().expect("clone log"))
+                .stderr(log)
+                .spawn()
+                .expect("spawn redis-server");
+            match wait_ready(&mut child, port, &root) {
+                Ok(()) => return Some(Server { port, dir, child, root, env: Vec::new(), args: Vec::new() }),
+                Err(e) => {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                    last_error = e;
+                }
+            }
+        }
+        let _ = fs::remove_dir_all(&root);
+        panic!("redis-server did not start: {last_error}");
+    }
+
     /// Process id of the server.
     pub fn pid(&self) -> u32 {
         self.child.id()
