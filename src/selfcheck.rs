@@ -257,7 +257,7 @@ fn canonical(value: ValueRef<'_>) -> Val {
         ValueRef::Str(s) => Val::Str(s.to_vec()),
         ValueRef::List(list) => Val::List(list.iter().map(<[u8]>::to_vec).collect()),
         ValueRef::Set(set) => {
-            let mut members: Vec<Vec<u8>> = set.iter().map(<[u8]>::to_vec).collect();
+            let mut members: Vec<Vec<u8>> = set.iter().map(|m| m.into_owned()).collect();
             members.sort();
             Val::Set(members)
         }
@@ -316,7 +316,7 @@ fn check_collection(db: usize, key: &str, value: ValueRef<'_>) {
             assert_eq!(forward.len(), list.len(), "db {db} list {key}: length");
         }
         ValueRef::Set(set) => {
-            let members: std::collections::BTreeSet<&[u8]> = set.iter().collect();
+            let members: std::collections::BTreeSet<Vec<u8>> = set.iter().map(|m| m.into_owned()).collect();
             assert_eq!(members.len(), set.len(), "db {db} set {key}: length or duplicates");
             assert!(members.iter().all(|m| set.contains(m)), "db {db} set {key}: contains");
         }

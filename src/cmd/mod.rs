@@ -49,6 +49,7 @@ mod hash;
 mod info;
 mod keys;
 mod list;
+mod memory;
 mod pubsub;
 pub mod replay;
 mod scripting;

@@ -18,7 +18,7 @@ use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::pubsub::{GENERIC, SET};
 use crate::store::glob::glob_match;
-use crate::store::set::Set;
+use crate::store::set::{Member, Set};
 use crate::store::{Db, Ttl, Value, ValueRef};
 
 const W: Flags = Flags::WRITE;
@@ -151,7 +151,7 @@ fn smembers(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         Some(set) => {
             ctx.out.set(set.len());
             for member in set.iter() {
-                ctx.out.bulk(member);
+                ctx.out.bulk(&member);
             }
         }
     }
@@ -217,7 +217,7 @@ fn spop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         Some(count) if count >= set.len() => {
             ctx.out.set(set.len());
             for member in set.iter() {
-                ctx.out.bulk(member);
+                ctx.out.bulk(&member);
             }
             true
         }
@@ -260,7 +260,7 @@ fn srandmember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let random = &mut ctx.server;
     match (set, count) {
         (None, None) => ctx.out.null(),
-        (Some(set), None) => ctx.out.bulk(set.random_member(random.random()).unwrap_or_default()),
+        (Some(set), None) => ctx.out.bulk(&set.random_member(random.random()).unwrap_or_default()),
         (None, Some(_)) | (_, Some(0)) => ctx.out.array(0),
         (Some(set), Some(count)) if count < 0 => {
             let repeats = count.unsigned_abs();
@@ -269,7 +269,7 @@ fn srandmember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             }
             ctx.out.array(repeats as usize);
             for _ in 0..repeats {
-                ctx.out.bulk(set.random_member(random.random()).unwrap_or_default());
+                ctx.out.bulk(&set.random_member(random.random()).unwrap_or_default());
             }
         }
         (Some(set), Some(count)) => {
@@ -277,7 +277,7 @@ fn srandmember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             let picked = set.random_distinct(count, || random.random());
             ctx.out.array(picked.len());
             for member in picked {
-                ctx.out.bulk(member);
+                ctx.out.bulk(&member);
             }
         }
     }
@@ -338,7 +338,7 @@ enum SetOp {
 /// For k sets: intersection walks the smallest set and probes the others,
 /// O(n_min * k); union is O(N), N the total size; difference walks the
 /// first set and probes the others, O(n_first * k).
-fn combine<'a>(sets: &[Option<&'a Set>], op: SetOp) -> Vec<&'a [u8]> {
+fn combine<'a>(sets: &[Option<&'a Set>], op: SetOp) -> Vec<Member<'a>> {
     match op {
         SetOp::Inter => {
             let Some(mut present) = sets.iter().copied().collect::<Option<Vec<&Set>>>() else { return Vec::new() };
@@ -352,7 +352,7 @@ fn combine<'a>(sets: &[Option<&'a Set>], op: SetOp) -> Vec<&'a [u8]> {
             let mut out = Vec::new();
             for set in sets.iter().flatten() {
                 for member in set.iter() {
-                    if seen.insert(member) {
+                    if seen.insert(&member) {
                         out.push(member);
                     }
                 }
@@ -375,7 +375,7 @@ fn set_op_reply(ctx: &mut Ctx<'_>, args: Args<'_>, op: SetOp) -> CmdResult {
     let members = combine(&sets, op);
     ctx.out.set(members.len());
     for member in members {
-        ctx.out.bulk(member);
+        ctx.out.bulk(&member);
     }
     Ok(())
 }
@@ -388,7 +388,7 @@ fn set_op_store(ctx: &mut Ctx<'_>, args: Args<'_>, op: SetOp, event: &str) -> Cm
     let db = ctx.store.db(ctx.db_index);
     let keys: Vec<&[u8]> = args.iter().skip(2).collect();
     let sets = load_sets(db, &keys, now)?;
-    let result = Set::from_members(combine(&sets, op));
+    let result = Set::from_members(combine(&sets, op).iter().map(|m| &m[..]));
     let len = result.len();
     if len == 0 {
         let existed = db.remove(destination, now).is_some();
@@ -474,10 +474,11 @@ fn sscan(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let options = parse_scan_options(args, 3, false)?;
     let mut found = Vec::new();
     let next = set.scan(cursor, options.count, |member| {
-        if options.pattern.is_none_or(|p| glob_match(p, member)) {
+        if options.pattern.is_none_or(|p| glob_match(p, &member)) {
             found.push(member);
         }
     });
+    let found: Vec<&[u8]> = found.iter().map(|m| &m[..]).collect();
     write_scan_reply(&mut ctx.out, next, &found);
     Ok(())
 }

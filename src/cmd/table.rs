@@ -127,6 +127,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::zset::COMMANDS,
         super::connection::COMMANDS,
         super::server::COMMANDS,
+        super::memory::COMMANDS,
         super::pubsub::COMMANDS,
         super::transaction::COMMANDS,
         super::blocking::COMMANDS,

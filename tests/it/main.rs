@@ -34,6 +34,7 @@ mod pubsub;
 mod scripting;
 mod server;
 mod sets;
+mod small_encodings;
 mod strings;
 mod systemd;
 mod transactions;
