@@ -27,6 +27,7 @@ mod layout;
 mod lists;
 mod model_lists_hashes;
 mod model_sets_zsets;
+mod model_small_forms;
 mod notifications;
 mod protocol;
 mod proxy;
