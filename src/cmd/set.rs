@@ -15,7 +15,7 @@ use super::args::{parse_card_limit, parse_i64, parse_i64_opt};
 use super::keys::{parse_cursor, parse_scan_options, write_scan_reply};
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
-use crate::protocol::Args;
+use crate::protocol::{Args, Reply};
 use crate::pubsub::{GENERIC, SET};
 use crate::store::glob::glob_match;
 use crate::store::set::{Member, Set};
@@ -367,17 +367,30 @@ fn combine<'a>(sets: &[Option<&'a Set>], op: SetOp) -> Vec<Member<'a>> {
     }
 }
 
-/// SINTER/SUNION/SDIFF key [key ...]: a RESP3 set.
+/// SINTER/SUNION/SDIFF key [key ...]: a RESP3 set. SINTER answers in
+/// the order of the smallest set; SUNION and SDIFF, as in Redis, build the
+/// result set first and answer in its order (numeric when it is a small
+/// integer set).
 fn set_op_reply(ctx: &mut Ctx<'_>, args: Args<'_>, op: SetOp) -> CmdResult {
     let db = ctx.store.db(ctx.db_index);
     let keys: Vec<&[u8]> = args.iter().skip(1).collect();
     let sets = load_sets(db, &keys, ctx.now_ms)?;
     let members = combine(&sets, op);
-    ctx.out.set(members.len());
-    for member in members {
-        ctx.out.bulk(&member);
+    if op == SetOp::Inter {
+        write_members(&mut ctx.out, members.len(), members.into_iter());
+    } else {
+        let result = Set::from_members(members.iter().map(|m| &m[..]));
+        write_members(&mut ctx.out, result.len(), result.iter());
     }
     Ok(())
+}
+
+/// A RESP3 set of `len` members.
+fn write_members<'a>(out: &mut Reply<'_>, len: usize, members: impl Iterator<Item = Member<'a>>) {
+    out.set(len);
+    for member in members {
+        out.bulk(&member);
+    }
 }
 
 /// SINTERSTORE/SUNIONSTORE/SDIFFSTORE destination key [key ...]: the

@@ -71,11 +71,17 @@ impl Set {
     pub fn from_members<'a>(members: impl IntoIterator<Item = &'a [u8]>) -> Set {
         let members: Vec<&[u8]> = members.into_iter().collect();
         let mut set = Set::new();
-        if !members.iter().all(|m| parse_member(m).is_some()) || members.len() > limits::set_max_intset_entries() {
+        if !members.iter().all(|m| parse_member(m).is_some()) {
             set.convert_to_table(members.len());
         }
-        for member in members {
+        for member in &members {
             set.insert(member);
+            if let Set::Table(table) = &mut set {
+                // Converted on the way (too many integers): room for the
+                // rest at once, since they may come in another table's
+                // hash order (see `with_capacity`).
+                table.reserve(members.len());
+            }
         }
         set
     }
@@ -372,6 +378,9 @@ mod tests {
         assert_eq!(s.encoding_name(), "hashtable");
         assert!((0..=512).all(|i| s.contains(i.to_string().as_bytes())));
         assert_eq!(Set::from_members([&b"01"[..]]).encoding_name(), "hashtable");
+        // Duplicates count once against the limit.
+        let many: Vec<Vec<u8>> = (0..1000).map(|i| (i % 512).to_string().into_bytes()).collect();
+        assert_eq!(Set::from_members(many.iter().map(Vec::as_slice)).encoding_name(), "intset");
     }
 
     #[test]

@@ -130,6 +130,12 @@ fn small_integer_set_answers_sorted() {
     w.is(&["SMEMBERS", "both"], bulks(&["0", "7"]));
     w.is(&["SUNIONSTORE", "all", "t", "s"], int(6));
     w.is(&["SMEMBERS", "all"], bulks(&["-9223372036854775808", "-3", "0", "5", "7", "9223372036854775807"]));
+    // SUNION and SDIFF answer their result set: sorted while it is an
+    // intset; SINTER answers in the smallest set's order.
+    w.is(&["SADD", "u", "100", "-50"], int(2));
+    w.is(&["SUNION", "u", "t"], bulks(&["-50", "0", "5", "7", "100"]));
+    w.is(&["SDIFF", "all", "u", "t"], bulks(&["-9223372036854775808", "-3", "9223372036854775807"]));
+    w.is(&["SINTER", "all", "t"], bulks(&["0", "5", "7"]));
     // Popping everything answers the whole set, sorted.
     w.is(&["SPOP", "t", "10"], bulks(&["0", "5", "7"]));
     w.is(&["EXISTS", "t"], int(0));
