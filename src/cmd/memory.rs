@@ -17,7 +17,7 @@
 //! tables' overhead, and the resident set size.
 
 use super::args::{is, parse_i64};
-use super::table::{CommandSpec, Flags, NO_KEYS};
+use super::table::{CommandSpec, Flags};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::memory;
 use crate::protocol::{Args, Reply};
@@ -25,7 +25,7 @@ use crate::store::entry::Entry;
 use crate::store::{Kind, ValueRef};
 
 pub const COMMANDS: &[CommandSpec] =
-    &[CommandSpec::new("memory", -2, Flags::READONLY.or(Flags::SUBCOMMANDS), NO_KEYS, memory_command)];
+    &[CommandSpec::new("memory", -2, Flags::READONLY.or(Flags::SUBCOMMANDS), (2, 2, 1), memory_command)];
 
 /// Elements sampled from a large list or sorted set when no `SAMPLES` is
 /// given (Redis's default).

@@ -446,8 +446,14 @@ fn command(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             return Err(CmdError::Static("ERR The command has no key arguments"));
         }
         let last = if spec.last_key < 0 { target.len() as i32 + spec.last_key } else { spec.last_key };
+        // A subcommand without a key (`OBJECT HELP`, `MEMORY STATS`) has
+        // none where the family's key would be.
+        let last = last.min(target.len() as i32 - 1);
         let keys: Vec<&[u8]> =
             (spec.first_key..=last).step_by(spec.step.max(1) as usize).map(|i| target.get(i as usize)).collect();
+        if keys.is_empty() {
+            return Err(CmdError::Static("ERR The command has no key arguments"));
+        }
         ctx.out.array(keys.len());
         for key in keys {
             ctx.out.bulk(key);

@@ -234,8 +234,10 @@ impl Hash {
         matches!(self, Hash::Table(table) if table.is_resizing())
     }
 
-    /// Calls `f` on `count` distinct random fields (`count < len`), in
-    /// random order, drawing random numbers from `random`.
+    /// Calls `f` on `count` distinct random fields (`count < len`), drawing
+    /// random numbers from `random`: in insertion order when the hash is
+    /// packed and `count` is at most a third of it (as Redis answers),
+    /// otherwise in random order.
     ///
     /// When `count` is a large part of the hash (or the hash is packed),
     /// the fields are listed and partly shuffled (O(n)); otherwise random
@@ -244,6 +246,26 @@ impl Hash {
     /// still unpicked.
     pub fn sample_distinct(&self, count: usize, mut random: impl FnMut() -> u64, mut f: impl FnMut(&[u8], &[u8])) {
         let count = count.min(self.len());
+        if let Hash::Packed(pairs) = self {
+            if count.saturating_mul(3) <= pairs.len() {
+                // Redis's way for a small sample of a listpack: one pass,
+                // each pair taken with probability (still wanted) / (still
+                // unseen), which picks every subset alike and answers in
+                // insertion order.
+                let (mut wanted, mut unseen) = (count as u64, pairs.len() as u64);
+                for (field, value) in pairs.iter() {
+                    if wanted == 0 {
+                        break;
+                    }
+                    if random() % unseen < wanted {
+                        f(field, value);
+                        wanted -= 1;
+                    }
+                    unseen -= 1;
+                }
+                return;
+            }
+        }
         let table = match self {
             Hash::Table(table) if count.saturating_mul(2) < self.len() => table,
             _ => {

@@ -58,6 +58,17 @@ fn small_hash_answers_in_insertion_order() {
     // A count of at least the size answers the whole hash in order.
     w.is(&["HRANDFIELD", "h", "6"], bulks(&["zeta", "mid", "", "alpha", "new", "counter"]));
     w.is(&["HRANDFIELD", "h", "100", "WITHVALUES"], bulks(&want));
+    // A sample of at most a third of a small hash comes in insertion
+    // order (Redis picks it in one pass over the listpack).
+    let names = fields(30);
+    w.is(&hset_args("thirty", &names, "v"), int(30));
+    for _ in 0..20 {
+        let picked = w.value(&["HRANDFIELD", "thirty", "10"]).into_bulks().unwrap_or_default();
+        let positions: Vec<usize> =
+            picked.iter().filter_map(|f| names.iter().position(|n| n.as_bytes() == &f[..])).collect();
+        w.check(positions.len() == 10, format!("ten known fields: {picked:?}"));
+        w.check(positions.windows(2).all(|p| p[0] < p[1]), format!("in insertion order: {positions:?}"));
+    }
     // 512 fields, given out of sorted order, come back as given.
     let names = fields(512);
     w.is(&hset_args("many", &names, "v"), int(512));
@@ -290,6 +301,9 @@ fn memory_subcommands() {
     let mut w = Wire::open(&server);
     w.is(&["SET", "k", "v"], "+OK\r\n");
     w.is(&["MEMORY", "PURGE"], "+OK\r\n");
+    w.is(&["COMMAND", "GETKEYS", "MEMORY", "USAGE", "k"], bulks(&["k"]));
+    w.is(&["COMMAND", "GETKEYS", "MEMORY", "STATS"], "-ERR The command has no key arguments\r\n");
+    w.is(&["COMMAND", "GETKEYS", "OBJECT", "HELP"], "-ERR The command has no key arguments\r\n");
     w.is(&["MEMORY", "PURGE", "x"], arity("memory|purge"));
     w.is(&["MEMORY", "STATS", "x"], arity("memory|stats"));
     let help = w.value(&["MEMORY", "HELP"]);
