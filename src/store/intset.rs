@@ -108,10 +108,23 @@ impl IntSet {
         width_for(value) <= self.width && self.search(value).is_ok()
     }
 
-    /// Adds `value`; false if it was there.
+    /// Adds `value`; false if it was there. A value of the current width
+    /// is inserted in place (the tail moves); a wider one rewrites the
+    /// array at the new width.
     pub fn insert(&mut self, value: i64) -> bool {
         let Err(at) = self.search(value) else { return false };
-        let width = self.width.max(width_for(value));
+        let width = width_for(value);
+        if width <= self.width {
+            let mut encoded = Vec::with_capacity(8);
+            write(&mut encoded, self.width, value);
+            let mut bytes = std::mem::take(&mut self.bytes).into_vec();
+            bytes.reserve_exact(encoded.len());
+            let offset = at * self.width as usize;
+            bytes.splice(offset..offset, encoded);
+            self.bytes = bytes.into_boxed_slice();
+            return true;
+        }
+        // Wider than every member: it goes first or last.
         let mut out = Vec::with_capacity((self.len() + 1) * width as usize);
         for i in 0..at {
             write(&mut out, width, self.at(i));
@@ -139,10 +152,9 @@ impl IntSet {
     pub fn remove_at(&mut self, index: usize) -> i64 {
         let value = self.at(index);
         let w = self.width as usize;
-        let mut out = Vec::with_capacity(self.bytes.len() - w);
-        out.extend_from_slice(&self.bytes[..index * w]);
-        out.extend_from_slice(&self.bytes[(index + 1) * w..]);
-        self.bytes = out.into_boxed_slice();
+        let mut bytes = std::mem::take(&mut self.bytes).into_vec();
+        bytes.drain(index * w..(index + 1) * w);
+        self.bytes = bytes.into_boxed_slice();
         value
     }
 
@@ -181,6 +193,34 @@ mod tests {
         }
         for bad in ["", "-", "-0", "01", "+1", " 1", "1.0", "9223372036854775808", "1e3", "00"] {
             assert!(parse_member(bad.as_bytes()).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn matches_a_sorted_model() {
+        let mut state = 11u64;
+        let mut next = move || {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state
+        };
+        let mut s = IntSet::default();
+        let mut model = std::collections::BTreeSet::new();
+        for round in 0..5_000 {
+            // Mostly narrow values, sometimes wide ones.
+            let raw = next() as i64;
+            let value = match round % 10 {
+                0 => raw,
+                1 => raw >> 32,
+                _ => (raw >> 50) % 300,
+            };
+            if next() % 3 == 0 {
+                assert_eq!(s.remove(value), model.remove(&value));
+            } else {
+                assert_eq!(s.insert(value), model.insert(value));
+            }
+            assert_eq!(s.len(), model.len());
+            assert!(s.iter().eq(model.iter().copied()));
+            assert_eq!(s.contains(value), model.contains(&value));
         }
     }
 }

@@ -121,30 +121,41 @@ impl PackedPairs {
     }
 
     /// Sets `field` to `value` (in place if present, else appended); true
-    /// if the field is new.
+    /// if the field is new. Appending grows the buffer in place where the
+    /// allocator can; a value of the same length is overwritten in place.
     pub fn insert(&mut self, field: &[u8], value: &[u8]) -> bool {
         let found = self.find(field);
-        let (range, pair_len) = match &found {
-            Some(span) => (span.start..span.end(), 0),
-            None => (self.bytes.len()..self.bytes.len(), 1),
-        };
+        if let Some(span) = &found {
+            if span.value.len() == value.len() {
+                self.bytes[span.value.clone()].copy_from_slice(value);
+                return false;
+            }
+        }
         let pair_size = varint_len(field.len()) + field.len() + varint_len(value.len()) + value.len();
-        let mut out = Vec::with_capacity(self.bytes.len() - range.len() + pair_size);
-        out.extend_from_slice(&self.bytes[..range.start]);
-        encode_pair(&mut out, field, value);
-        out.extend_from_slice(&self.bytes[range.end..]);
-        self.bytes = out.into_boxed_slice();
-        self.len += pair_len;
-        found.is_none()
+        let created = found.is_none();
+        let mut bytes = std::mem::take(&mut self.bytes).into_vec();
+        match found {
+            Some(span) => {
+                let mut pair = Vec::with_capacity(pair_size);
+                encode_pair(&mut pair, field, value);
+                bytes.splice(span.start..span.end(), pair);
+            }
+            None => {
+                bytes.reserve_exact(pair_size);
+                encode_pair(&mut bytes, field, value);
+                self.len += 1;
+            }
+        }
+        self.bytes = bytes.into_boxed_slice();
+        created
     }
 
     /// Removes `field`; true if it was present.
     pub fn remove(&mut self, field: &[u8]) -> bool {
         let Some(span) = self.find(field) else { return false };
-        let mut out = Vec::with_capacity(self.bytes.len() - (span.end() - span.start));
-        out.extend_from_slice(&self.bytes[..span.start]);
-        out.extend_from_slice(&self.bytes[span.end()..]);
-        self.bytes = out.into_boxed_slice();
+        let mut bytes = std::mem::take(&mut self.bytes).into_vec();
+        bytes.drain(span.start..span.end());
+        self.bytes = bytes.into_boxed_slice();
         self.len -= 1;
         true
     }
@@ -183,5 +194,43 @@ mod tests {
         assert_eq!(p.len(), 3);
         assert_eq!(p.nth(2), Some((&b"b"[..], &b"3"[..])));
         assert_eq!(p.buffer_bytes(), 304 + 2 + 4);
+    }
+
+    #[test]
+    fn matches_an_ordered_model() {
+        let mut state = 7u64;
+        let mut next = move |n: u64| {
+            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (state >> 33) % n
+        };
+        let mut p = PackedPairs::default();
+        let mut model: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+        for _ in 0..5_000 {
+            let field = format!("f{}", next(40)).into_bytes();
+            if next(3) == 0 {
+                let was = model.iter().position(|(f, _)| *f == field);
+                assert_eq!(p.remove(&field), was.is_some());
+                if let Some(at) = was {
+                    model.remove(at);
+                }
+            } else {
+                let value = vec![b'v'; next(200) as usize];
+                let created = p.insert(&field, &value);
+                match model.iter_mut().find(|(f, _)| *f == field) {
+                    Some(pair) => {
+                        assert!(!created);
+                        pair.1 = value;
+                    }
+                    None => {
+                        assert!(created);
+                        model.push((field, value));
+                    }
+                }
+            }
+            assert_eq!(p.len(), model.len());
+            let got: Vec<(&[u8], &[u8])> = p.iter().collect();
+            let want: Vec<(&[u8], &[u8])> = model.iter().map(|(f, v)| (&f[..], &v[..])).collect();
+            assert_eq!(got, want);
+        }
     }
 }
