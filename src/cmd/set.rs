@@ -185,6 +185,11 @@ fn scard(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     Ok(())
 }
 
+/// Redis's `SPOP_MOVE_STRATEGY_MUL`: a `SPOP` with a count pops members
+/// one by one while more than a fifth of the count stay, and otherwise
+/// draws the members that stay.
+const SPOP_KEEP_RATIO: usize = 5;
+
 /// SPOP key [count]: O(1) without a count, O(count) with one.
 fn spop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let (key, now) = (args.get(1), ctx.now_ms);
@@ -221,13 +226,29 @@ fn spop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             }
             true
         }
-        Some(count) => {
+        Some(count) if (set.len() - count) * SPOP_KEEP_RATIO > count => {
             ctx.out.set(count);
             for _ in 0..count {
                 let member = set.pop_random(ctx.server.random()).unwrap_or_default();
                 ctx.out.bulk(&member);
                 popped.push(member);
             }
+            false
+        }
+        Some(count) => {
+            // Few members stay: as Redis does, draw those, answer the
+            // others in the set's order (numeric for an integer set), and
+            // put the drawn ones back. (Redis keeps them as a set built
+            // afresh, which can turn a table of integers back into an
+            // intset; Efis keeps the form, so that the `SREM` logged
+            // replays to the same form.)
+            let kept: Vec<Vec<u8>> = (count..set.len()).filter_map(|_| set.pop_random(ctx.server.random())).collect();
+            ctx.out.set(set.len());
+            for member in set.iter() {
+                ctx.out.bulk(&member);
+                popped.push(member.into_owned());
+            }
+            set.clear_and_insert(kept.iter().map(Vec::as_slice));
             false
         }
     };

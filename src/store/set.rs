@@ -183,6 +183,17 @@ impl Set {
         }
     }
 
+    /// Empties the set, keeping its form, then adds `members`.
+    pub fn clear_and_insert<'a>(&mut self, members: impl IntoIterator<Item = &'a [u8]>) {
+        match self {
+            Set::Ints(ints) => *ints = IntSet::default(),
+            Set::Table(table) => table.clear(),
+        }
+        for member in members {
+            self.insert(member);
+        }
+    }
+
     /// Every member: ascending for integers, table order otherwise
     /// (unspecified but stable while the set is not changed).
     pub fn iter(&self) -> Box<dyn Iterator<Item = Member<'_>> + '_> {

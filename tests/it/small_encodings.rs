@@ -147,6 +147,19 @@ fn small_integer_set_answers_sorted() {
     w.is(&["SUNION", "u", "t"], bulks(&["-50", "0", "5", "7", "100"]));
     w.is(&["SDIFF", "all", "u", "t"], bulks(&["-9223372036854775808", "-3", "9223372036854775807"]));
     w.is(&["SINTER", "all", "t"], bulks(&["0", "5", "7"]));
+    // A count leaving few members answers the popped ones in the set's
+    // order, as Redis does (it draws the members that stay).
+    w.is(&["SADD", "many", "9", "8", "7", "6", "5", "4", "3", "2", "1", "0", "-1", "-2"], int(12));
+    for _ in 0..5 {
+        let popped = w.value(&["SPOP", "many", "10"]).into_bulks().unwrap_or_default();
+        let numbers: Vec<i64> = popped.iter().filter_map(|m| std::str::from_utf8(m).ok()?.parse().ok()).collect();
+        w.check(numbers.len() == 10 && numbers.windows(2).all(|p| p[0] < p[1]), format!("sorted: {numbers:?}"));
+        w.is(&["SCARD", "many"], int(2));
+        w.is(&["OBJECT", "ENCODING", "many"], bulk("intset"));
+        let mut back = vec!["SADD".to_string(), "many".into()];
+        back.extend(numbers.iter().map(i64::to_string));
+        w.is(&back, int(10));
+    }
     // Popping everything answers the whole set, sorted.
     w.is(&["SPOP", "t", "10"], bulks(&["0", "5", "7"]));
     w.is(&["EXISTS", "t"], int(0));

@@ -11,7 +11,7 @@ use super::*;
 /// is unspecified).
 fn forms(con: &mut Connection) -> Vec<(String, String, Vec<String>)> {
     let mut out = Vec::new();
-    for key in ["small", "binary", "converted", "ints", "mixed"] {
+    for key in ["small", "binary", "converted", "ints", "mixed", "popped"] {
         let encoding: String = q(con, &["OBJECT", "ENCODING", key]);
         let kind: String = q(con, &["TYPE", key]);
         let command = if kind == "hash" { "HGETALL" } else { "SMEMBERS" };
@@ -44,6 +44,9 @@ fn populate(con: &mut Connection) {
     let _: i64 = q(con, &["SREM", "ints", "5"]);
     let _: i64 = q(con, &["SADD", "mixed", "3", "1", "x"]);
     let _: i64 = q(con, &["SREM", "mixed", "x"]);
+    let _: i64 = q(con, &["SADD", "popped", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11", "12"]);
+    let _: Vec<String> = q(con, &["SPOP", "popped", "10"]);
+    let _: String = q(con, &["SPOP", "popped"]);
 }
 
 #[test]
