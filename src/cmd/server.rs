@@ -622,7 +622,7 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         };
         let text = format!(
             "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:0 lru_seconds_idle:0",
-            entry.kind().type_name(),
+            super::keys::encoding_name(entry),
             entry.block_size()
         );
         ctx.out.simple(&text);

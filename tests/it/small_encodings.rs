@@ -86,6 +86,11 @@ fn hash_converts_past_each_threshold_and_never_back() {
     let mut w = Wire::open(&server);
     w.is(&hset_args("at", &fields(512), "v"), int(512));
     w.is(&["OBJECT", "ENCODING", "at"], bulk("listpack"));
+    let debug = w.value(&["DEBUG", "OBJECT", "at"]);
+    w.check(
+        matches!(&debug, Reply::Simple(t) if t.contains(" encoding:listpack ")),
+        format!("DEBUG OBJECT: {debug:?}"),
+    );
     w.is(&["HSET", "at", "one more", "v"], int(1));
     w.is(&["OBJECT", "ENCODING", "at"], bulk("hashtable"));
     w.is(&["HDEL", "at", "one more", "f0", "f1"], int(3));
