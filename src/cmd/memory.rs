@@ -7,10 +7,12 @@
 //! its structures (the packed buffer or integer array of a small hash or
 //! set, or the table arrays and element blocks). Like Redis, which counts
 //! a listpack or intset by its length, it counts the bytes asked of the
-//! allocator, not the allocator's rounding. Large lists and sorted sets are
-//! sampled like Redis does (`SAMPLES n`, default 5, 0 for all): the
-//! average of the first n elements is multiplied by the length. The figure
-//! is an estimate, never a walk of the allocator's own bookkeeping.
+//! allocator, not the allocator's rounding. The elements of lists, sorted
+//! sets and table-form hashes and sets are sampled like Redis does
+//! (`SAMPLES n`, default 5, 0 for all): the average of the first n
+//! elements is multiplied by the length, so the answer is O(n) at most.
+//! The figure is an estimate, never a walk of the allocator's own
+//! bookkeeping.
 //!
 //! `MEMORY STATS` answers Redis 7.0's field names with Efis's figures: the
 //! counting allocator's live bytes (`crate::memory`), the keyspace
@@ -27,8 +29,8 @@ use crate::store::{Kind, ValueRef};
 pub const COMMANDS: &[CommandSpec] =
     &[CommandSpec::new("memory", -2, Flags::READONLY.or(Flags::SUBCOMMANDS), (2, 2, 1), memory_command)];
 
-/// Elements sampled from a large list or sorted set when no `SAMPLES` is
-/// given (Redis's default).
+/// Elements sampled from a collection when no `SAMPLES` is given (Redis's
+/// default).
 const DEFAULT_SAMPLES: usize = 5;
 
 /// Bytes of one keyspace table slot (control byte and entry pointer).
@@ -49,8 +51,8 @@ pub fn usage_of(entry: &Entry, samples: usize) -> usize {
     total += match entry.value() {
         ValueRef::Str(value) if entry.kind() == Kind::BigStr => value.len(),
         ValueRef::Str(_) => 0,
-        ValueRef::Hash(hash) => std::mem::size_of_val(hash) + hash.heap_bytes(),
-        ValueRef::Set(set) => std::mem::size_of_val(set) + set.heap_bytes(),
+        ValueRef::Hash(hash) => std::mem::size_of_val(hash) + hash.heap_bytes(samples),
+        ValueRef::Set(set) => std::mem::size_of_val(set) + set.heap_bytes(samples),
         ValueRef::List(list) => {
             // About two bytes of length per element in 4 KiB nodes.
             std::mem::size_of_val(list) + sampled(list.len(), &mut list.iter().map(|item| item.len() + 2))

@@ -101,14 +101,13 @@ impl Hash {
     }
 
     /// Heap bytes of the value's structures (buffer, or table arrays and
-    /// field blocks), not counting the `Hash` itself.
-    pub fn heap_bytes(&self) -> usize {
+    /// field blocks, sampled as [`Table::block_bytes_sampled`] says), not
+    /// counting the `Hash` itself.
+    pub fn heap_bytes(&self, samples: usize) -> usize {
         match self {
             Hash::Packed(pairs) => pairs.buffer_bytes(),
             Hash::Table(table) => {
-                std::mem::size_of::<Table>()
-                    + table.overhead_bytes()
-                    + table.iter().map(Entry::block_size).sum::<usize>()
+                std::mem::size_of::<Table>() + table.overhead_bytes() + table.block_bytes_sampled(samples)
             }
         }
     }

@@ -128,14 +128,13 @@ impl Set {
     }
 
     /// Heap bytes of the value's structures (integer array, or table
-    /// arrays and member blocks), not counting the `Set` itself.
-    pub fn heap_bytes(&self) -> usize {
+    /// arrays and member blocks, sampled as [`Table::block_bytes_sampled`]
+    /// says), not counting the `Set` itself.
+    pub fn heap_bytes(&self, samples: usize) -> usize {
         match self {
             Set::Ints(ints) => ints.buffer_bytes(),
             Set::Table(table) => {
-                std::mem::size_of::<Table>()
-                    + table.overhead_bytes()
-                    + table.iter().map(Entry::block_size).sum::<usize>()
+                std::mem::size_of::<Table>() + table.overhead_bytes() + table.block_bytes_sampled(samples)
             }
         }
     }
