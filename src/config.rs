@@ -45,6 +45,15 @@ pub struct Config {
     pub maxclients: usize,
     pub databases: usize,
     pub log_level: log::LevelFilter,
+    /// Redis's `hash-max-listpack-entries`: the most fields a hash keeps
+    /// in its small packed form.
+    pub hash_max_listpack_entries: usize,
+    /// Redis's `hash-max-listpack-value`: the longest field or value a
+    /// hash keeps in its small packed form.
+    pub hash_max_listpack_value: usize,
+    /// Redis's `set-max-intset-entries`: the most members a set of
+    /// integers keeps in its small sorted form.
+    pub set_max_intset_entries: usize,
 }
 
 impl Default for Config {
@@ -60,6 +69,9 @@ impl Default for Config {
             maxclients: 10000,
             databases: 16,
             log_level: log::LevelFilter::Info,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
         }
     }
 }
@@ -109,6 +121,24 @@ pub const SETTINGS: &[Setting] = &[
     Setting { env: "MAXCLIENTS", flag: "--maxclients", default: "10000", help: "maximum number of connected clients" },
     Setting { env: "DATABASES", flag: "--databases", default: "16", help: "number of logical databases" },
     Setting { env: "LOG_LEVEL", flag: "--log-level", default: "info", help: "error, warn, info, debug or trace" },
+    Setting {
+        env: "HASH_MAX_LISTPACK_ENTRIES",
+        flag: "--hash-max-listpack-entries",
+        default: "512",
+        help: "most fields of a hash kept in its small form",
+    },
+    Setting {
+        env: "HASH_MAX_LISTPACK_VALUE",
+        flag: "--hash-max-listpack-value",
+        default: "64",
+        help: "longest field or value of a hash kept in its small form",
+    },
+    Setting {
+        env: "SET_MAX_INTSET_ENTRIES",
+        flag: "--set-max-intset-entries",
+        default: "512",
+        help: "most members of an integer set kept in its small form",
+    },
 ];
 
 /// A setting with a value that cannot be used.
@@ -231,6 +261,9 @@ impl Config {
                     _ => return Err(invalid(setting, value, "expected error, warn, info, debug or trace")),
                 }
             }
+            "HASH_MAX_LISTPACK_ENTRIES" => self.hash_max_listpack_entries = number(i64::MAX as u64)? as usize,
+            "HASH_MAX_LISTPACK_VALUE" => self.hash_max_listpack_value = number(i64::MAX as u64)? as usize,
+            "SET_MAX_INTSET_ENTRIES" => self.set_max_intset_entries = number(i64::MAX as u64)? as usize,
             other => unreachable!("setting {other} has no parser"),
         }
         Ok(())
@@ -254,8 +287,10 @@ impl Config {
             "\nSettings (environment variable, flag, default); a flag wins over the environment,\n\
              and a flag's value may follow it or be joined with '=' (--port=7000):\n",
         );
+        let env_width = SETTINGS.iter().map(|s| s.env.len()).max().unwrap_or(0);
+        let flag_width = SETTINGS.iter().map(|s| s.flag.len()).max().unwrap_or(0);
         for s in SETTINGS {
-            text.push_str(&format!("  {:<16} {:<18} {:<10} {}\n", s.env, s.flag, s.default, s.help));
+            text.push_str(&format!("  {:<env_width$}  {:<flag_width$}  {:<9}  {}\n", s.env, s.flag, s.default, s.help));
         }
         text
     }

@@ -253,6 +253,30 @@ fn config_set_moves_the_thresholds() {
     w.is(&["CONFIG", "GET", "set-max-intset-entries"], bulks(&["set-max-intset-entries", "512"]));
 }
 
+#[test]
+fn thresholds_set_at_start() {
+    // Efis's settings, mapped to redis-server's options of the same names.
+    let server = Server::start_with(&[
+        ("HASH_MAX_LISTPACK_ENTRIES", "2"),
+        ("HASH_MAX_LISTPACK_VALUE", "3"),
+        ("SET_MAX_INTSET_ENTRIES", "2"),
+    ]);
+    let mut w = Wire::open(&server);
+    w.is(&["CONFIG", "GET", "hash-max-ziplist-entries"], bulks(&["hash-max-ziplist-entries", "2"]));
+    w.is(&["CONFIG", "GET", "hash-max-ziplist-value"], bulks(&["hash-max-ziplist-value", "3"]));
+    w.is(&["CONFIG", "GET", "set-max-intset-entries"], bulks(&["set-max-intset-entries", "2"]));
+    w.is(&["HSET", "h", "abc", "def", "b", "c"], int(2));
+    w.is(&["OBJECT", "ENCODING", "h"], bulk("listpack"));
+    w.is(&["HSET", "h", "c", "d"], int(1));
+    w.is(&["OBJECT", "ENCODING", "h"], bulk("hashtable"));
+    w.is(&["HSET", "long", "abcd", "d"], int(1));
+    w.is(&["OBJECT", "ENCODING", "long"], bulk("hashtable"));
+    w.is(&["SADD", "s", "1", "2"], int(2));
+    w.is(&["OBJECT", "ENCODING", "s"], bulk("intset"));
+    w.is(&["SADD", "s", "3"], int(1));
+    w.is(&["OBJECT", "ENCODING", "s"], bulk("hashtable"));
+}
+
 /// MEMORY USAGE of `key`, which must be an integer.
 fn usage(w: &mut Wire, key: &str) -> i64 {
     w.int(&["MEMORY", "USAGE", key])

@@ -372,6 +372,9 @@ fn redis_command(port: u16, dir: &Path, env: &[(String, String)]) -> Command {
             "MAXCLIENTS" => "--maxclients",
             "DATABASES" => "--databases",
             "APPENDFSYNC" => "--appendfsync",
+            "HASH_MAX_LISTPACK_ENTRIES" => "--hash-max-listpack-entries",
+            "HASH_MAX_LISTPACK_VALUE" => "--hash-max-listpack-value",
+            "SET_MAX_INTSET_ENTRIES" => "--set-max-intset-entries",
             _ => continue,
         };
         c.arg(option).arg(v);
