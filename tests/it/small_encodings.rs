@@ -288,6 +288,11 @@ fn memory_usage_shape_and_errors() {
     let mut w = Wire::open(&server);
     w.is(&["MEMORY", "USAGE", "missing"], NIL);
     w.is(&["MEMORY", "USAGE"], arity("memory|usage"));
+    w.is(&["MEMORY"], arity("memory"));
+    w.is(&["memory", "usage", "missing", "samples", "3"], NIL);
+    w.is(&["SET", "\0bin\r\n", ""], "+OK\r\n");
+    let binary = w.int(&["MEMORY", "USAGE", "\0bin\r\n"]);
+    w.check(binary > 0, format!("a binary key with an empty value: {binary}"));
     w.is(&["SET", "k", "v"], "+OK\r\n");
     w.is(&["MEMORY", "USAGE", "k", "SAMPLES"], SYNTAX);
     w.is(&["MEMORY", "USAGE", "k", "SAMPLES", "-1"], SYNTAX);
