@@ -150,11 +150,18 @@ fn stats(ctx: &mut Ctx<'_>) {
         .collect();
     let keys: usize = dbs.iter().map(|&(_, _, len)| len).sum();
     let tables: usize = dbs.iter().map(|&(_, bytes, _)| bytes).sum();
-    let clients = ctx.server.clients.len();
+    // The clients' query and output buffers, as the loop last saw them
+    // (Redis: the bytes its normal clients' buffers hold, not how many
+    // clients there are).
+    let clients: usize = ctx.server.clients.iter().map(|(_, c)| c.query_buffer + c.output_buffer).sum();
     let scripts = ctx.server.scripts.as_ref().map_or(0, |s| s.used_memory());
     let functions = ctx.server.functions.as_ref().map_or(0, |f| f.used_memory());
-    let overhead = startup + tables;
+    // As Redis counts them: the overhead is what start-up, the clients and
+    // the keyspace tables hold, the dataset the rest; per key is all but
+    // start-up.
+    let overhead = startup + clients + tables;
     let dataset = used.saturating_sub(overhead);
+    let net = used.saturating_sub(startup);
     let percent = |part: usize, whole: usize| if whole == 0 { 0.0 } else { part as f64 * 100.0 / whole as f64 };
     let ratio = |a: usize, b: usize| if b == 0 { 0.0 } else { a as f64 / b as f64 };
     let out = &mut ctx.out;
@@ -178,9 +185,9 @@ fn stats(ctx: &mut Ctx<'_>) {
     }
     int(out, "overhead.total", overhead);
     int(out, "keys.count", keys);
-    int(out, "keys.bytes-per-key", dataset.checked_div(keys).unwrap_or(0));
+    int(out, "keys.bytes-per-key", net.checked_div(keys).unwrap_or(0));
     int(out, "dataset.bytes", dataset);
-    double(out, "dataset.percentage", percent(dataset, used.saturating_sub(startup)));
+    double(out, "dataset.percentage", percent(dataset, net));
     double(out, "peak.percentage", percent(used, peak));
     int(out, "allocator.allocated", used);
     int(out, "allocator.active", used);

@@ -404,6 +404,9 @@ fn memory_subcommands() {
         ])),
         format!("db.0: {db0:?}"),
     );
+    // clients.normal is the bytes the clients' buffers hold.
+    let clients = field("clients.normal");
+    w.check(matches!(clients, Some(Reply::Int(n)) if *n >= 0), format!("clients.normal: {clients:?}"));
     let total = field("total.allocated");
     w.check(matches!(total, Some(Reply::Int(n)) if *n > 0), "total.allocated is a positive integer");
     let resp3 = Wire::open_resp3(&server).value(&["MEMORY", "STATS"]);
