@@ -53,6 +53,15 @@ pub struct Config {
     pub maxmemory_eviction_tenacity: u32,
     pub lfu_log_factor: u32,
     pub lfu_decay_time: u32,
+    /// Redis's `hash-max-listpack-entries`: the most fields a hash keeps
+    /// in its small packed form.
+    pub hash_max_listpack_entries: usize,
+    /// Redis's `hash-max-listpack-value`: the longest field or value a
+    /// hash keeps in its small packed form.
+    pub hash_max_listpack_value: usize,
+    /// Redis's `set-max-intset-entries`: the most members a set of
+    /// integers keeps in its small sorted form.
+    pub set_max_intset_entries: usize,
 }
 
 impl Default for Config {
@@ -74,6 +83,9 @@ impl Default for Config {
             maxmemory_eviction_tenacity: 10,
             lfu_log_factor: 10,
             lfu_decay_time: 1,
+            hash_max_listpack_entries: 512,
+            hash_max_listpack_value: 64,
+            set_max_intset_entries: 512,
         }
     }
 }
@@ -153,6 +165,24 @@ pub const SETTINGS: &[Setting] = &[
         flag: "--lfu-decay-time",
         default: "1",
         help: "minutes per LFU counter decrement; 0 = no decay",
+    },
+    Setting {
+        env: "HASH_MAX_LISTPACK_ENTRIES",
+        flag: "--hash-max-listpack-entries",
+        default: "512",
+        help: "most fields of a hash kept in its small form",
+    },
+    Setting {
+        env: "HASH_MAX_LISTPACK_VALUE",
+        flag: "--hash-max-listpack-value",
+        default: "64",
+        help: "longest field or value of a hash kept in its small form",
+    },
+    Setting {
+        env: "SET_MAX_INTSET_ENTRIES",
+        flag: "--set-max-intset-entries",
+        default: "512",
+        help: "most members of an integer set kept in its small form",
     },
 ];
 
@@ -318,6 +348,9 @@ impl Config {
             "MAXMEMORY_EVICTION_TENACITY" => self.maxmemory_eviction_tenacity = number(100)? as u32,
             "LFU_LOG_FACTOR" => self.lfu_log_factor = number(i32::MAX as u64)? as u32,
             "LFU_DECAY_TIME" => self.lfu_decay_time = number(i32::MAX as u64)? as u32,
+            "HASH_MAX_LISTPACK_ENTRIES" => self.hash_max_listpack_entries = number(i64::MAX as u64)? as usize,
+            "HASH_MAX_LISTPACK_VALUE" => self.hash_max_listpack_value = number(i64::MAX as u64)? as usize,
+            "SET_MAX_INTSET_ENTRIES" => self.set_max_intset_entries = number(i64::MAX as u64)? as usize,
             other => unreachable!("setting {other} has no parser"),
         }
         Ok(())
@@ -341,8 +374,10 @@ impl Config {
             "\nSettings (environment variable, flag, default); a flag wins over the environment,\n\
              and a flag's value may follow it or be joined with '=' (--port=7000):\n",
         );
+        let env_width = SETTINGS.iter().map(|s| s.env.len()).max().unwrap_or(0);
+        let flag_width = SETTINGS.iter().map(|s| s.flag.len()).max().unwrap_or(0);
         for s in SETTINGS {
-            text.push_str(&format!("  {:<28} {:<30} {:<10} {}\n", s.env, s.flag, s.default, s.help));
+            text.push_str(&format!("  {:<env_width$}  {:<flag_width$}  {:<9}  {}\n", s.env, s.flag, s.default, s.help));
         }
         text
     }

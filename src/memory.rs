@@ -80,6 +80,19 @@ pub fn used_bytes() -> usize {
     used
 }
 
+static STARTUP: AtomicUsize = AtomicUsize::new(0);
+
+/// Records the heap bytes in use once start-up is done (`MEMORY STATS`
+/// `startup.allocated`); later calls change nothing.
+pub fn mark_startup() {
+    let _ = STARTUP.compare_exchange(0, USED.load(Ordering::Relaxed), Ordering::Relaxed, Ordering::Relaxed);
+}
+
+/// The heap bytes recorded by [`mark_startup`] (0 before).
+pub fn startup_bytes() -> usize {
+    STARTUP.load(Ordering::Relaxed)
+}
+
 /// Highest `used_bytes` seen by callers.
 pub fn peak_bytes() -> usize {
     PEAK.load(Ordering::Relaxed).max(USED.load(Ordering::Relaxed))

@@ -257,7 +257,7 @@ fn canonical(value: ValueRef<'_>) -> Val {
         ValueRef::Str(s) => Val::Str(s.to_vec()),
         ValueRef::List(list) => Val::List(list.iter().map(<[u8]>::to_vec).collect()),
         ValueRef::Set(set) => {
-            let mut members: Vec<Vec<u8>> = set.iter().map(<[u8]>::to_vec).collect();
+            let mut members: Vec<Vec<u8>> = set.iter().map(|m| m.into_owned()).collect();
             members.sort();
             Val::Set(members)
         }
@@ -316,9 +316,14 @@ fn check_collection(db: usize, key: &str, value: ValueRef<'_>) {
             assert_eq!(forward.len(), list.len(), "db {db} list {key}: length");
         }
         ValueRef::Set(set) => {
-            let members: std::collections::BTreeSet<&[u8]> = set.iter().collect();
+            let members: std::collections::BTreeSet<Vec<u8>> = set.iter().map(|m| m.into_owned()).collect();
             assert_eq!(members.len(), set.len(), "db {db} set {key}: length or duplicates");
             assert!(members.iter().all(|m| set.contains(m)), "db {db} set {key}: contains");
+            if set.encoding_name() == "intset" {
+                let numbers: Vec<i64> =
+                    set.iter().map(|m| std::str::from_utf8(&m).ok().and_then(|t| t.parse().ok()).unwrap()).collect();
+                assert!(numbers.windows(2).all(|p| p[0] < p[1]), "db {db} set {key}: intset not ascending");
+            }
         }
         ValueRef::Hash(hash) => {
             let fields: std::collections::BTreeMap<&[u8], &[u8]> = hash.iter().collect();

@@ -4,7 +4,8 @@
 //!
 //! Arguments, replies, error texts and the order in which errors are
 //! detected follow Redis 7.0 (`t_hash.c`). The hash itself lives in
-//! `store::hash_type`. Every change is announced with [`Ctx::notify`]
+//! `store::hash_type`; a small one answers `HGETALL`, `HKEYS`, `HVALS`
+//! and `HSCAN` in insertion order, as Redis's listpack does. Every change is announced with [`Ctx::notify`]
 //! using Redis's event names (`hset`, `hdel`, `hincrby`, `hincrbyfloat`,
 //! and `del` when a hash empties).
 
@@ -414,7 +415,14 @@ fn hrandfield(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
     };
     let server = &mut *ctx.server;
-    if repeats || count == 1 {
+    if repeats && hash.is_packed() && count > 1 {
+        // Picking from a packed hash walks it: list the pairs once.
+        let pairs: Vec<(&[u8], &[u8])> = hash.iter().collect();
+        for _ in 0..count {
+            let (field, value) = pairs[(server.random() % pairs.len() as u64) as usize];
+            write(field, value);
+        }
+    } else if repeats || count == 1 {
         for _ in 0..count {
             if let Some((field, value)) = hash.random(server.random()) {
                 write(field, value);

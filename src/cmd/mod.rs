@@ -53,6 +53,7 @@ mod info;
 mod introspection;
 mod keys;
 mod list;
+mod memory;
 mod meta;
 mod pubsub;
 pub mod replay;

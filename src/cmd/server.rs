@@ -8,6 +8,7 @@ use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::state::ShutdownRequest;
 use crate::store::glob::glob_match;
+use crate::store::limits;
 use crate::store::{Ttl, Value};
 
 pub const COMMANDS: &[CommandSpec] = &[
@@ -351,16 +352,25 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         "set-max-listpack-entries",
         "set-max-listpack-value",
         "zset-max-listpack-entries",
-        "zset-max-listpack-value",
         "zset-max-ziplist-entries",
-        "zset-max-ziplist-value",
         "hash-max-listpack-entries",
-        "hash-max-listpack-value",
         "hash-max-ziplist-entries",
-        "hash-max-ziplist-value",
     ];
     if numeric.contains(&name) && parse_i64_opt(value.as_bytes()).is_none() {
         return Err(failed("argument couldn't be parsed into an integer"));
+    }
+    let non_negative = name.starts_with("hash-max-") || name.starts_with("zset-max-") || name.starts_with("set-max-");
+    if non_negative && !MEMORY_PARAMS.contains(&name) && parse_i64_opt(value.as_bytes()).is_some_and(|n| n < 0) {
+        return Err(failed("argument must be between 0 and 9223372036854775807 inclusive"));
+    }
+    if MEMORY_PARAMS.contains(&name) {
+        match parse_memory_value(value) {
+            None => return Err(failed("argument must be a memory value")),
+            Some(n) if n > i64::MAX as u128 => {
+                return Err(failed("argument must be between 0 and 9223372036854775807 inclusive"))
+            }
+            Some(_) => {}
+        }
     }
     match name {
         "appendfsync" if crate::config::AppendFsync::parse(value).is_none() => {
@@ -382,12 +392,48 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
     }
 }
 
+/// Parameters Redis reads as memory values (`64`, `1k`, `2kb`, `1gb`).
+const MEMORY_PARAMS: &[&str] =
+    &["hash-max-listpack-value", "hash-max-ziplist-value", "zset-max-listpack-value", "zset-max-ziplist-value"];
+
+/// A memory value as Redis reads one: decimal digits and an optional unit
+/// (`b`, `k` = 1000, `kb` = 1024, `m`, `mb`, `g`, `gb`, any case); `None`
+/// for anything else. Too many digits saturate, so the caller's range
+/// check rejects them.
+fn parse_memory_value(text: &str) -> Option<u128> {
+    let digits_end = text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len());
+    let (digits, unit) = text.split_at(digits_end);
+    if digits.is_empty() {
+        return None;
+    }
+    let scale: u128 = match unit.to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" => 1_000,
+        "kb" => 1 << 10,
+        "m" => 1_000_000,
+        "mb" => 1 << 20,
+        "g" => 1_000_000_000,
+        "gb" => 1 << 30,
+        _ => return None,
+    };
+    let number = digits.parse::<u128>().unwrap_or(u128::MAX / (1 << 30));
+    Some(number.saturating_mul(scale))
+}
+
 fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
     if super::evict::PARAMS.contains(&name) {
         let shown = super::evict::apply(ctx, name, value);
         ctx.server.set_param(name, shown);
         return;
     }
+    let memory_text;
+    let value = match parse_memory_value(value) {
+        Some(n) if MEMORY_PARAMS.contains(&name) => {
+            memory_text = n.to_string();
+            memory_text.as_str()
+        }
+        _ => value,
+    };
     let number = parse_i64_opt(value.as_bytes()).unwrap_or(0);
     match name {
         "slowlog-log-slower-than" => ctx.server.stats.slowlog_threshold_us = number,
@@ -403,6 +449,9 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
             let len = ctx.server.stats.slowlog_max_len;
             ctx.server.stats.slowlog.truncate(len);
         }
+        "hash-max-listpack-entries" | "hash-max-ziplist-entries" => limits::set_hash_max_entries(number as usize),
+        "hash-max-listpack-value" | "hash-max-ziplist-value" => limits::set_hash_max_value(number as usize),
+        "set-max-intset-entries" => limits::set_set_max_intset_entries(number as usize),
         "maxclients" => ctx.server.config.maxclients = number.max(1) as usize,
         "requirepass" => ctx.server.config.requirepass = (!value.is_empty()).then(|| value.to_string()),
         "appendfsync" => {
@@ -603,7 +652,7 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         };
         let text = format!(
             "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:0 lru_seconds_idle:0",
-            entry.kind().type_name(),
+            super::keys::encoding_name(entry),
             entry.block_size()
         );
         ctx.out.simple(&text);

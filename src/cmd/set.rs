@@ -16,10 +16,10 @@ use super::keys::{parse_cursor, parse_scan_options, write_scan_reply};
 use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
-use crate::protocol::Args;
+use crate::protocol::{Args, Reply};
 use crate::pubsub::{GENERIC, SET};
 use crate::store::glob::glob_match;
-use crate::store::set::Set;
+use crate::store::set::{Member, Set};
 use crate::store::{Db, Ttl, Value, ValueRef};
 
 pub const COMMANDS: &[CommandSpec] = &[
@@ -312,7 +312,7 @@ fn smembers(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         Some(set) => {
             ctx.out.set(set.len());
             for member in set.iter() {
-                ctx.out.bulk(member);
+                ctx.out.bulk(&member);
             }
         }
     }
@@ -346,6 +346,11 @@ fn scard(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     Ok(())
 }
 
+/// Redis's `SPOP_MOVE_STRATEGY_MUL`: a `SPOP` with a count pops members
+/// one by one while more than a fifth of the count stay, and otherwise
+/// draws the members that stay.
+const SPOP_KEEP_RATIO: usize = 5;
+
 /// SPOP key [count]: O(1) without a count, O(count) with one.
 fn spop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let (key, now) = (args.get(1), ctx.now_ms);
@@ -378,17 +383,33 @@ fn spop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         Some(count) if count >= set.len() => {
             ctx.out.set(set.len());
             for member in set.iter() {
-                ctx.out.bulk(member);
+                ctx.out.bulk(&member);
             }
             true
         }
-        Some(count) => {
+        Some(count) if (set.len() - count) * SPOP_KEEP_RATIO > count => {
             ctx.out.set(count);
             for _ in 0..count {
                 let member = set.pop_random(ctx.server.random()).unwrap_or_default();
                 ctx.out.bulk(&member);
                 popped.push(member);
             }
+            false
+        }
+        Some(count) => {
+            // Few members stay: as Redis does, draw those, answer the
+            // others in the set's order (numeric for an integer set), and
+            // put the drawn ones back. (Redis keeps them as a set built
+            // afresh, which can turn a table of integers back into an
+            // intset; Efis keeps the form, so that the `SREM` logged
+            // replays to the same form.)
+            let kept: Vec<Vec<u8>> = (count..set.len()).filter_map(|_| set.pop_random(ctx.server.random())).collect();
+            ctx.out.set(set.len());
+            for member in set.iter() {
+                ctx.out.bulk(&member);
+                popped.push(member.into_owned());
+            }
+            set.clear_and_insert(kept.iter().map(Vec::as_slice));
             false
         }
     };
@@ -421,7 +442,7 @@ fn srandmember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let random = &mut ctx.server;
     match (set, count) {
         (None, None) => ctx.out.null(),
-        (Some(set), None) => ctx.out.bulk(set.random_member(random.random()).unwrap_or_default()),
+        (Some(set), None) => ctx.out.bulk(&set.random_member(random.random()).unwrap_or_default()),
         (None, Some(_)) | (_, Some(0)) => ctx.out.array(0),
         (Some(set), Some(count)) if count < 0 => {
             let repeats = count.unsigned_abs();
@@ -430,7 +451,7 @@ fn srandmember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             }
             ctx.out.array(repeats as usize);
             for _ in 0..repeats {
-                ctx.out.bulk(set.random_member(random.random()).unwrap_or_default());
+                ctx.out.bulk(&set.random_member(random.random()).unwrap_or_default());
             }
         }
         (Some(set), Some(count)) => {
@@ -438,7 +459,7 @@ fn srandmember(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             let picked = set.random_distinct(count, || random.random());
             ctx.out.array(picked.len());
             for member in picked {
-                ctx.out.bulk(member);
+                ctx.out.bulk(&member);
             }
         }
     }
@@ -499,7 +520,7 @@ enum SetOp {
 /// For k sets: intersection walks the smallest set and probes the others,
 /// O(n_min * k); union is O(N), N the total size; difference walks the
 /// first set and probes the others, O(n_first * k).
-fn combine<'a>(sets: &[Option<&'a Set>], op: SetOp) -> Vec<&'a [u8]> {
+fn combine<'a>(sets: &[Option<&'a Set>], op: SetOp) -> Vec<Member<'a>> {
     match op {
         SetOp::Inter => {
             let Some(mut present) = sets.iter().copied().collect::<Option<Vec<&Set>>>() else { return Vec::new() };
@@ -513,7 +534,7 @@ fn combine<'a>(sets: &[Option<&'a Set>], op: SetOp) -> Vec<&'a [u8]> {
             let mut out = Vec::new();
             for set in sets.iter().flatten() {
                 for member in set.iter() {
-                    if seen.insert(member) {
+                    if seen.insert(&member) {
                         out.push(member);
                     }
                 }
@@ -528,17 +549,30 @@ fn combine<'a>(sets: &[Option<&'a Set>], op: SetOp) -> Vec<&'a [u8]> {
     }
 }
 
-/// SINTER/SUNION/SDIFF key [key ...]: a RESP3 set.
+/// SINTER/SUNION/SDIFF key [key ...]: a RESP3 set. SINTER answers in
+/// the order of the smallest set; SUNION and SDIFF, as in Redis, build the
+/// result set first and answer in its order (numeric when it is a small
+/// integer set).
 fn set_op_reply(ctx: &mut Ctx<'_>, args: Args<'_>, op: SetOp) -> CmdResult {
     let db = ctx.store.db(ctx.db_index);
     let keys: Vec<&[u8]> = args.iter().skip(1).collect();
     let sets = load_sets(db, &keys, ctx.now_ms)?;
     let members = combine(&sets, op);
-    ctx.out.set(members.len());
-    for member in members {
-        ctx.out.bulk(member);
+    if op == SetOp::Inter {
+        write_members(&mut ctx.out, members.len(), members.into_iter());
+    } else {
+        let result = Set::from_members(members.iter().map(|m| &m[..]));
+        write_members(&mut ctx.out, result.len(), result.iter());
     }
     Ok(())
+}
+
+/// A RESP3 set of `len` members.
+fn write_members<'a>(out: &mut Reply<'_>, len: usize, members: impl Iterator<Item = Member<'a>>) {
+    out.set(len);
+    for member in members {
+        out.bulk(&member);
+    }
 }
 
 /// SINTERSTORE/SUNIONSTORE/SDIFFSTORE destination key [key ...]: the
@@ -549,7 +583,7 @@ fn set_op_store(ctx: &mut Ctx<'_>, args: Args<'_>, op: SetOp, event: &str) -> Cm
     let db = ctx.store.db(ctx.db_index);
     let keys: Vec<&[u8]> = args.iter().skip(2).collect();
     let sets = load_sets(db, &keys, now)?;
-    let result = Set::from_members(combine(&sets, op));
+    let result = Set::from_members(combine(&sets, op).iter().map(|m| &m[..]));
     let len = result.len();
     if len == 0 {
         let existed = db.remove(destination, now).is_some();
@@ -635,10 +669,11 @@ fn sscan(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let options = parse_scan_options(args, 3, false)?;
     let mut found = Vec::new();
     let next = set.scan(cursor, options.count, |member| {
-        if options.pattern.is_none_or(|p| glob_match(p, member)) {
+        if options.pattern.is_none_or(|p| glob_match(p, &member)) {
             found.push(member);
         }
     });
+    let found: Vec<&[u8]> = found.iter().map(|m| &m[..]).collect();
     write_scan_reply(&mut ctx.out, next, &found);
     Ok(())
 }

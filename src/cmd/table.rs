@@ -333,6 +333,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::connection::COMMANDS,
         super::server::COMMANDS,
         super::introspection::COMMANDS,
+        super::memory::COMMANDS,
         super::pubsub::COMMANDS,
         super::transaction::COMMANDS,
         super::blocking::COMMANDS,

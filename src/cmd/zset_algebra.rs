@@ -8,6 +8,7 @@
 //! `*STORE` replaces the destination whatever its type, and deletes it
 //! when the result is empty.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashMap;
 
@@ -17,7 +18,7 @@ use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::zset::{parse_score, reply_scored, store_zset};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
-use crate::store::set::Set;
+use crate::store::set::{Member, Set};
 use crate::store::zset::ZSet;
 use crate::store::{Db, Kind, ValueRef};
 
@@ -179,11 +180,11 @@ impl<'a> Source<'a> {
         }
     }
 
-    fn iter(&self) -> Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a> {
+    fn iter(&self) -> Box<dyn Iterator<Item = (Member<'a>, f64)> + 'a> {
         match *self {
             Source::Missing => Box::new(std::iter::empty()),
             Source::Set(s) => Box::new(s.iter().map(|m| (m, 1.0))),
-            Source::ZSet(z) => Box::new(z.iter()),
+            Source::ZSet(z) => Box::new(z.iter().map(|(m, score)| (Cow::Borrowed(m), score))),
         }
     }
 }
@@ -259,7 +260,7 @@ fn weighted(score: f64, weight: f64) -> f64 {
 /// unordered. For k inputs: union O(N), N the input members in all;
 /// intersection O(n_min * k), walking the smallest input; difference
 /// O(n_first * k), walking the first.
-fn combine<'a>(sources: &[Source<'a>], weights: &[f64], how: Aggregate, op: Op) -> Vec<(&'a [u8], f64)> {
+fn combine<'a>(sources: &[Source<'a>], weights: &[f64], how: Aggregate, op: Op) -> Vec<(Member<'a>, f64)> {
     let mut inputs: Vec<(Source<'a>, f64)> = sources.iter().copied().zip(weights.iter().copied()).collect();
     match op {
         Op::Inter => {
@@ -269,7 +270,7 @@ fn combine<'a>(sources: &[Source<'a>], weights: &[f64], how: Aggregate, op: Op) 
             'members: for (member, score) in smallest.iter() {
                 let mut total = weighted(score, *weight);
                 for (other, weight) in others {
-                    let Some(score) = other.score(member) else { continue 'members };
+                    let Some(score) = other.score(&member) else { continue 'members };
                     aggregate(&mut total, score * weight, how);
                 }
                 out.push((member, total));
@@ -279,7 +280,7 @@ fn combine<'a>(sources: &[Source<'a>], weights: &[f64], how: Aggregate, op: Op) 
         Op::Union => {
             inputs.sort_by_key(|(s, _)| s.len());
             let capacity = inputs.last().map_or(0, |(s, _)| s.len());
-            let mut totals: HashMap<&'a [u8], f64> = HashMap::with_capacity(capacity);
+            let mut totals: HashMap<Member<'a>, f64> = HashMap::with_capacity(capacity);
             for (source, weight) in &inputs {
                 for (member, score) in source.iter() {
                     let value = weighted(score, *weight);
@@ -309,8 +310,8 @@ fn parse_numkeys(args: Args<'_>, at: usize, command: &str) -> Result<usize, CmdE
 }
 
 /// Ascending rank order of `(score, member)` pairs.
-fn by_score(a: &(&[u8], f64), b: &(&[u8], f64)) -> Ordering {
-    a.1.partial_cmp(&b.1).unwrap_or(Ordering::Equal).then_with(|| a.0.cmp(b.0))
+fn by_score(a: &(Member<'_>, f64), b: &(Member<'_>, f64)) -> Ordering {
+    a.1.partial_cmp(&b.1).unwrap_or(Ordering::Equal).then_with(|| a.0.cmp(&b.0))
 }
 
 /// The shared body of ZUNION, ZINTER, ZDIFF and their STORE forms (Redis's
@@ -368,12 +369,12 @@ fn set_algebra(ctx: &mut Ctx<'_>, args: Args<'_>, at: usize, op: Op, command: &s
             };
             // The result borrows the sources: copy it out before writing.
             result.sort_unstable_by(by_score);
-            let owned = ZSet::from_sorted(result);
+            let owned = ZSet::from_sorted(result.iter().map(|(m, score)| (&m[..], *score)));
             store_zset(ctx, destination, owned, event);
         }
         None => {
             result.sort_unstable_by(by_score);
-            reply_scored(&mut ctx.out, result.into_iter(), withscores);
+            reply_scored(&mut ctx.out, result.iter().map(|(m, score)| (&m[..], *score)), withscores);
         }
     }
     Ok(())

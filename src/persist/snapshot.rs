@@ -145,9 +145,9 @@ impl<W: Write> Frames<'_, W> {
                 }
             }
             ValueRef::Set(set) => {
-                let members: Vec<&[u8]> = set.iter().collect();
+                let members: Vec<_> = set.iter().collect();
                 for chunk in members.chunks(CHUNK) {
-                    let args = [&b"SADD"[..], key].into_iter().chain(chunk.iter().copied());
+                    let args = [&b"SADD"[..], key].into_iter().chain(chunk.iter().map(|m| &m[..]));
                     self.command(db, Exact(args, chunk.len() + 2))?;
                 }
             }

@@ -155,6 +155,7 @@ impl Server {
     /// Loads `BACKUP_PATH` (newest snapshot, then the logs after it) and
     /// opens a new log generation. Fails on a damaged file, naming it.
     pub fn recover(&mut self) -> Result<(), String> {
+        crate::memory::mark_startup();
         let started = Instant::now();
         let dir = self.state.config.backup_path.clone();
         let mut replay = Replay::new(&mut self.store, &mut self.state);

@@ -138,6 +138,7 @@ pub struct ServerState {
 impl ServerState {
     pub fn new(config: Config, now_ms: i64) -> ServerState {
         let params = params::default_params(&config);
+        params::apply_encoding_limits(&config);
         let persist = Persistence::new(&config, now_ms);
         let eviction = eviction::Eviction::new(&config);
         let mut state = ServerState {

@@ -26,6 +26,14 @@ impl ServerState {
     }
 }
 
+/// Sets the small-form thresholds the store consults
+/// ([`crate::store::limits`]) to the configured ones.
+pub(super) fn apply_encoding_limits(config: &Config) {
+    crate::store::limits::set_hash_max_entries(config.hash_max_listpack_entries);
+    crate::store::limits::set_hash_max_value(config.hash_max_listpack_value);
+    crate::store::limits::set_set_max_intset_entries(config.set_max_intset_entries);
+}
+
 /// The parameters `CONFIG GET` knows, with their values at start.
 pub(super) fn default_params(config: &Config) -> Vec<(String, String)> {
     let dir = config.backup_path.display().to_string();
@@ -68,17 +76,17 @@ pub(super) fn default_params(config: &Config) -> Vec<(String, String)> {
         ("list-max-listpack-size", "-2".to_string()),
         ("list-max-ziplist-size", "-2".to_string()),
         ("list-compress-depth", "0".to_string()),
-        ("set-max-intset-entries", "512".to_string()),
+        ("set-max-intset-entries", config.set_max_intset_entries.to_string()),
         ("set-max-listpack-entries", "128".to_string()),
         ("set-max-listpack-value", "64".to_string()),
         ("zset-max-listpack-entries", "128".to_string()),
         ("zset-max-listpack-value", "64".to_string()),
         ("zset-max-ziplist-entries", "128".to_string()),
         ("zset-max-ziplist-value", "64".to_string()),
-        ("hash-max-listpack-entries", "128".to_string()),
-        ("hash-max-listpack-value", "64".to_string()),
-        ("hash-max-ziplist-entries", "128".to_string()),
-        ("hash-max-ziplist-value", "64".to_string()),
+        ("hash-max-listpack-entries", config.hash_max_listpack_entries.to_string()),
+        ("hash-max-listpack-value", config.hash_max_listpack_value.to_string()),
+        ("hash-max-ziplist-entries", config.hash_max_listpack_entries.to_string()),
+        ("hash-max-ziplist-value", config.hash_max_listpack_value.to_string()),
         ("lazyfree-lazy-user-del", "no".to_string()),
         ("io-threads", "1".to_string()),
         ("cluster-enabled", "no".to_string()),

@@ -12,7 +12,9 @@
 //!   active expiry sweep.
 //! * [`Keyspace`]: the numbered databases (`SELECT`, `SWAPDB`, `MOVE`).
 //! * [`list`], [`set`], [`zset`], [`hash_type`]: the collection value
-//!   types, each owning its layout ([`types`] re-exports them).
+//!   types, each owning its layout ([`types`] re-exports them);
+//!   [`packed_pairs`] and [`intset`] are the small forms of hashes and
+//!   sets, [`limits`] their thresholds.
 //! * [`glob`]: Redis's glob patterns, in O(pattern × subject).
 //!
 //! # Memory per key
@@ -31,8 +33,11 @@
 //! before the load counted differently, are in `tests/bench/RESULTS.md`).
 //!
 //! Collections reuse the same pieces: a set is a [`Table`] of members, a
-//! hash a [`Table`] of field → value entries, a sorted set a [`Table`] of
-//! member → score beside an order-statistics treap (32-byte nodes in a
+//! hash a [`Table`] of field → value entries (both small forms first, as
+//! in Redis: a hash of few short fields is one packed buffer in insertion
+//! order, [`packed_pairs`], a set of few integers a sorted integer array,
+//! [`intset`], under the thresholds of [`limits`]), a sorted set a
+//! [`Table`] of member → score beside an order-statistics treap (32-byte nodes in a
 //! `u32`-indexed arena, so rank and range operations are O(log n + m)),
 //! and a list a deque of packed nodes of at most 4 KiB, each element stored
 //! as its length, its bytes and its length again (both ends O(1), about 2
@@ -59,7 +64,10 @@ pub mod eviction;
 pub mod glob;
 pub mod hash;
 pub mod hash_type;
+pub mod intset;
+pub mod limits;
 pub mod list;
+pub mod packed_pairs;
 pub mod set;
 pub mod table;
 pub mod types;

@@ -434,6 +434,15 @@ impl Table {
         self.old.is_some()
     }
 
+    /// Bytes of the entry blocks: all of them when `samples` is 0 or at
+    /// least the length, else the first `samples` blocks' average times
+    /// the length (`MEMORY USAGE ... SAMPLES`).
+    pub fn block_bytes_sampled(&self, samples: usize) -> usize {
+        let take = if samples == 0 { self.len() } else { samples.min(self.len()) };
+        let sum: usize = self.iter().take(take).map(Entry::block_size).sum();
+        (sum * self.len()).checked_div(take).unwrap_or(0)
+    }
+
     /// Bytes used by the table arrays themselves.
     pub fn overhead_bytes(&self) -> usize {
         let bytes = |s: &Slots| s.ctrl.capacity() + s.entries.capacity() * std::mem::size_of::<Option<Entry>>();

@@ -485,7 +485,7 @@ fn lastsave() {
 
 // ---------------------------------------------------------------- the program
 
-const SETTINGS: [(&str, &str); 10] = [
+const SETTINGS: [(&str, &str); 13] = [
     ("PORT", "--port"),
     ("BIND", "--bind"),
     ("BACKUP_PATH", "--backup-path"),
@@ -496,6 +496,9 @@ const SETTINGS: [(&str, &str); 10] = [
     ("MAXCLIENTS", "--maxclients"),
     ("DATABASES", "--databases"),
     ("LOG_LEVEL", "--log-level"),
+    ("HASH_MAX_LISTPACK_ENTRIES", "--hash-max-listpack-entries"),
+    ("HASH_MAX_LISTPACK_VALUE", "--hash-max-listpack-value"),
+    ("SET_MAX_INTSET_ENTRIES", "--set-max-intset-entries"),
 ];
 
 /// Kills the child when dropped.
@@ -608,6 +611,9 @@ fn bad_settings_exit_with_code_2_and_name_the_setting() {
         (Given::Env, "DATABASES", "x", "databases"),
         (Given::Env, "BACKUP_KEEP", "lots", "backup_keep"),
         (Given::Env, "LOG_LEVEL", "loud", "log_level"),
+        (Given::Env, "HASH_MAX_LISTPACK_ENTRIES", "many", "hash_max_listpack_entries"),
+        (Given::Flag, "--hash-max-listpack-value", "-1", "hash_max_listpack_value"),
+        (Given::Env, "SET_MAX_INTSET_ENTRIES", "1.5", "set_max_intset_entries"),
         (Given::Env, "BACKUP_PATH", unwritable.as_str(), "backup_path"),
     ];
     for (given, name, value, setting) in cases {

@@ -46,7 +46,7 @@ pub(super) fn model_of(store: &Keyspace, now: i64) -> Model {
             let val = match entry.value() {
                 ValueRef::Str(s) => Val::Str(s.to_vec()),
                 ValueRef::List(list) => Val::List(list.iter().map(<[u8]>::to_vec).collect()),
-                ValueRef::Set(set) => Val::Set(set.iter().map(<[u8]>::to_vec).collect()),
+                ValueRef::Set(set) => Val::Set(set.iter().map(|m| m.into_owned()).collect()),
                 ValueRef::ZSet(zset) => Val::ZSet(zset.iter_sorted().map(|(m, s)| (m.to_vec(), s)).collect()),
                 ValueRef::Hash(hash) => Val::Hash(hash.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
             };

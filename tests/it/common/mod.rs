@@ -410,6 +410,9 @@ fn redis_command(port: u16, dir: &Path, env: &[(String, String)]) -> Command {
             "MAXMEMORY_SAMPLES" => "--maxmemory-samples",
             "LFU_LOG_FACTOR" => "--lfu-log-factor",
             "LFU_DECAY_TIME" => "--lfu-decay-time",
+            "HASH_MAX_LISTPACK_ENTRIES" => "--hash-max-listpack-entries",
+            "HASH_MAX_LISTPACK_VALUE" => "--hash-max-listpack-value",
+            "SET_MAX_INTSET_ENTRIES" => "--set-max-intset-entries",
             _ => continue,
         };
         c.arg(option).arg(v);

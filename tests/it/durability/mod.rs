@@ -19,6 +19,7 @@ mod damage;
 mod full_disk;
 mod replay;
 mod restart;
+mod small_forms;
 mod snapshots;
 
 use std::collections::{BTreeMap, HashMap};
