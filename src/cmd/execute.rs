@@ -182,7 +182,14 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         signal_command_keys(ctx, spec, args);
     }
     let server = &mut *ctx.server;
-    server.stats.record_command(spec.id, started.elapsed(), args, ctx.now_ms, server.clients.get(ctx.client_key));
+    server.stats.record_command(
+        spec.id,
+        spec.flags.contains(Flags::FAST),
+        started.elapsed(),
+        args,
+        ctx.now_ms,
+        server.clients.get(ctx.client_key),
+    );
     if !server.monitors.is_empty() && matches!(ctx.caller, Caller::Client | Caller::Transaction) {
         server.monitor_line(ctx.client_key, ctx.db_index, args);
     }

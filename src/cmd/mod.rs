@@ -47,6 +47,7 @@ mod functions;
 mod hash;
 mod info;
 mod keys;
+mod latency;
 mod list;
 mod longdouble;
 mod pubsub;

@@ -110,6 +110,7 @@ fn config(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         stats.net_input_bytes = 0;
         stats.net_output_bytes = 0;
         stats.per_command.iter_mut().for_each(|slot| *slot = (0, 0, 0));
+        stats.latency.reset_histograms();
         ctx.out.ok();
     } else if is(sub, "rewrite") {
         return Err(CmdError::Static("ERR The server is running without a config file"));
@@ -192,6 +193,7 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         "maxmemory",
         "slowlog-log-slower-than",
         "slowlog-max-len",
+        "latency-monitor-threshold",
         "busy-reply-threshold",
         "lua-time-limit",
         "proto-max-bulk-len",
@@ -215,10 +217,13 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         return Err(failed("argument couldn't be parsed into an integer"));
     }
     match name {
+        "latency-monitor-threshold" if value.trim_start().starts_with('-') => {
+            Err(failed("argument must be between 0 and 9223372036854775807 inclusive"))
+        }
         "appendfsync" if crate::config::AppendFsync::parse(value).is_none() => {
             Err(failed("argument(s) must be one of the following: always, everysec, no"))
         }
-        "appendonly" if !["yes", "no"].contains(&value.to_ascii_lowercase().as_str()) => {
+        "appendonly" | "latency-tracking" if !["yes", "no"].contains(&value.to_ascii_lowercase().as_str()) => {
             Err(failed("argument must be 'yes' or 'no'"))
         }
         "notify-keyspace-events" if crate::pubsub::parse_flags(value).is_none() => {
@@ -238,6 +243,8 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
     let number = parse_i64_opt(value.as_bytes()).unwrap_or(0);
     match name {
         "slowlog-log-slower-than" => ctx.server.stats.slowlog_threshold_us = number,
+        "latency-monitor-threshold" => ctx.server.stats.latency.threshold_ms = number.max(0) as u64,
+        "latency-tracking" => ctx.server.stats.latency.tracking = value.eq_ignore_ascii_case("yes"),
         // Two names of one setting, as in Redis.
         "busy-reply-threshold" | "lua-time-limit" => {
             ctx.server.busy_reply_threshold_ms = number.max(0) as u64;

@@ -132,6 +132,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::blocking::COMMANDS,
         super::scripting::COMMANDS,
         super::functions::COMMANDS,
+        super::latency::COMMANDS,
     ]
     .into_iter()
     .flatten()

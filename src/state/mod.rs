@@ -56,6 +56,7 @@
 
 pub mod blocking;
 pub mod busy;
+pub mod latency;
 mod monitor;
 mod params;
 pub mod session;

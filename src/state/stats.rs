@@ -1,4 +1,5 @@
-//! Counters for `INFO stats` and `INFO commandstats`, and the slow log.
+//! Counters for `INFO stats` and `INFO commandstats`, the slow log, and
+//! the latency monitor's feed (`super::latency`).
 //!
 //! Only commands that clients sent are timed and counted (also those a
 //! transaction or a woken blocked client runs); records replayed at
@@ -47,6 +48,8 @@ pub struct Stats {
     /// disables the log.
     pub slowlog_threshold_us: i64,
     pub slowlog_max_len: usize,
+    /// `LATENCY`'s events and histograms, fed with the same timings.
+    pub latency: super::latency::LatencyMonitor,
 }
 
 impl Stats {
@@ -54,6 +57,7 @@ impl Stats {
     pub fn record_command(
         &mut self,
         command_id: usize,
+        fast: bool,
         elapsed: Duration,
         args: Args<'_>,
         now_ms: i64,
@@ -67,6 +71,8 @@ impl Stats {
         let slot = &mut self.per_command[command_id];
         slot.0 += 1;
         slot.1 += micros;
+        // Sampled at the time the command ended, as Redis does.
+        self.latency.record(command_id, fast, micros, now_ms + (micros / 1000) as i64);
         if self.slowlog_threshold_us >= 0 && micros >= self.slowlog_threshold_us as u64 && self.slowlog_max_len > 0 {
             self.log_slow(micros, args, now_ms, client);
         }

@@ -22,6 +22,7 @@ mod durability;
 mod expire;
 mod fuzz_corpus;
 mod hashes;
+mod introspection;
 mod keys;
 mod layout;
 mod lists;
