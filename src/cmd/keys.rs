@@ -318,7 +318,7 @@ fn swapdb(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 /// The encoding name `OBJECT ENCODING` reports, in Redis's vocabulary.
-fn encoding_name(entry: &Entry) -> &'static str {
+pub(super) fn encoding_name(entry: &Entry) -> &'static str {
     match (entry.kind(), entry.value()) {
         (Kind::Str, ValueRef::Str(s)) if s.len() <= 20 && parse_i64_opt(s).is_some() => "int",
         (Kind::Str, ValueRef::Str(s)) if s.len() <= 44 => "embstr",

@@ -41,6 +41,7 @@ pub mod args;
 mod blocking;
 mod connection;
 mod context;
+mod debug;
 mod execute;
 mod expire;
 mod functions;

@@ -1,13 +1,13 @@
 //! Server commands: INFO, CONFIG, COMMAND, TIME, LASTSAVE, SAVE/BGSAVE/
-//! BGREWRITEAOF, SHUTDOWN, DEBUG, MONITOR, SLOWLOG.
+//! BGREWRITEAOF, SHUTDOWN, MONITOR, SLOWLOG (DEBUG is in `debug.rs`,
+//! LATENCY in `latency.rs`).
 
-use super::args::{is, parse_f64, parse_i64, parse_i64_opt};
+use super::args::{is, parse_i64, parse_i64_opt};
 use super::table::{all as all_commands, count as command_count, CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::state::ShutdownRequest;
 use crate::store::glob::glob_match;
-use crate::store::{Ttl, Value};
 
 const ADMIN: Flags = Flags::ADMIN;
 
@@ -22,7 +22,6 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("bgrewriteaof", 1, Flags::ADMIN, NO_KEYS, bgrewriteaof),
     CommandSpec::new("sync", 1, ADMIN.or(Flags::NO_MULTI), NO_KEYS, sync),
     CommandSpec::new("shutdown", -1, ADMIN.or(Flags::NO_MULTI).or(Flags::LOADING).or(Flags::STALE), NO_KEYS, shutdown),
-    CommandSpec::new("debug", -2, ADMIN.or(Flags::SUBCOMMANDS), NO_KEYS, debug),
     CommandSpec::new("monitor", 1, ADMIN, NO_KEYS, monitor),
     CommandSpec::new(
         "slowlog",
@@ -525,74 +524,6 @@ fn shutdown(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
     }
     ctx.server.shutdown = Some(ShutdownRequest { save });
-    Ok(())
-}
-
-fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    let sub = args.get(1);
-    if is(sub, "sleep") && args.len() == 3 {
-        let seconds = parse_f64(args.get(2)).filter(|s| *s >= 0.0).ok_or(CmdError::NotFloat)?;
-        std::thread::sleep(std::time::Duration::from_secs_f64(seconds.min(3600.0)));
-        ctx.out.ok();
-    } else if is(sub, "populate") && (3..=5).contains(&args.len()) {
-        let count = parse_i64(args.get(2))?;
-        if count < 0 {
-            return Err(CmdError::Static("ERR count must be positive"));
-        }
-        let prefix = if args.len() >= 4 { args.get(3) } else { b"key" };
-        let size = if args.len() == 5 { Some(parse_i64(args.get(4))?.max(0) as usize) } else { None };
-        let now = ctx.now_ms;
-        let db = ctx.store.db(ctx.db_index);
-        let mut key = Vec::new();
-        let mut value = Vec::new();
-        for i in 0..count {
-            key.clear();
-            key.extend_from_slice(prefix);
-            key.extend_from_slice(format!(":{i}").as_bytes());
-            if db.contains(&key, now) {
-                continue;
-            }
-            value.clear();
-            value.extend_from_slice(format!("value:{i}").as_bytes());
-            if let Some(size) = size {
-                value.resize(size, 0);
-            }
-            db.set(&key, Value::Str(&value), Ttl::Clear, now);
-        }
-        // Not a write command, so it logs itself (it replays the same).
-        ctx.changed();
-        let logged: Vec<&[u8]> = args.iter().collect();
-        ctx.log_as(&logged);
-        ctx.out.ok();
-    } else if is(sub, "set-active-expire") && args.len() == 3 {
-        ctx.server.active_expire = args.get(2) != b"0";
-        ctx.out.ok();
-    } else if is(sub, "object") && args.len() == 3 {
-        let now = ctx.now_ms;
-        let Some(entry) = ctx.store.db(ctx.db_index).get(args.get(2), now) else {
-            return Err(CmdError::NoSuchKey);
-        };
-        let text = format!(
-            "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:0 lru_seconds_idle:0",
-            entry.kind().type_name(),
-            entry.block_size()
-        );
-        ctx.out.simple(&text);
-    } else if is(sub, "help") {
-        write_help(
-            ctx,
-            &[
-                "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "OBJECT <key>",
-                "POPULATE <count> [<prefix>] [<size>]",
-                "SET-ACTIVE-EXPIRE <0|1>",
-                "SLEEP <seconds>",
-                "HELP",
-            ],
-        );
-    } else {
-        return Err(unknown_subcommand("debug", sub));
-    }
     Ok(())
 }
 

@@ -133,6 +133,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::scripting::COMMANDS,
         super::functions::COMMANDS,
         super::latency::COMMANDS,
+        super::debug::COMMANDS,
     ]
     .into_iter()
     .flatten()

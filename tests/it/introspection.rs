@@ -162,3 +162,110 @@ fn latency_histogram_counts_calls() {
     let after = parse(&w2.call(&["LATENCY", "HISTOGRAM", "get"]));
     assert_eq!(after, Reply::Array(Vec::new()));
 }
+
+/// `DEBUG OBJECT`'s fields, as Redis prints them; the values Efis cannot
+/// know as Redis does (an address, a shared integer's refcount, the LRU
+/// clock) only by form.
+#[test]
+fn debug_object_fields() {
+    let server = Server::start();
+    let mut w = Wire::open(&server);
+    w.is(&["SET", "s", "hello"], OK);
+    w.is(&["SET", "n", "123456"], OK);
+    w.is(&["RPUSH", "l", "a", "b"], ":2\r\n");
+    for (key, encoding, length) in [("s", "embstr", Some(6)), ("n", "int", Some(5)), ("l", "quicklist", None)] {
+        let Reply::Simple(line) = w.value(&["DEBUG", "OBJECT", key]) else { panic!("a status line expected") };
+        let rest = line.strip_prefix("Value at:").unwrap_or_else(|| panic!("{line}"));
+        assert!(rest.starts_with("0x"), "{line}");
+        let fields: Vec<(&str, &str)> =
+            rest.split(' ').skip(1).map(|f| f.split_once(':').expect("name:value")).collect();
+        let names: Vec<&str> = fields.iter().map(|(name, _)| *name).take(5).collect();
+        assert_eq!(names, ["refcount", "encoding", "serializedlength", "lru", "lru_seconds_idle"], "{line}");
+        assert_eq!(fields[1].1, encoding, "{line}");
+        let serialized: usize = fields[2].1.parse().expect("a length");
+        if let Some(length) = length {
+            assert_eq!(serialized, length, "{line}");
+        }
+        for (_, value) in &fields[3..5] {
+            value.parse::<u64>().expect("a number");
+        }
+    }
+    w.is(&["DEBUG", "OBJECT", "nokey"], "-ERR no such key\r\n");
+}
+
+#[test]
+fn debug_subcommands() {
+    let server = Server::start();
+    let mut w = Wire::open(&server);
+    w.is(&["DEBUG", "ERROR", "oops\r\nbad"], "-oops  bad\r\n");
+    w.is(&["DEBUG", "ERROR", "ERR custom"], "-ERR custom\r\n");
+    w.is(&["DEBUG", "SLEEP", "abc"], OK);
+    w.is(&["DEBUG", "SLEEP", "0"], OK);
+    w.is(&["DEBUG", "SET-ACTIVE-EXPIRE", "0"], OK);
+    w.is(&["DEBUG", "SET-ACTIVE-EXPIRE", "1"], OK);
+    let too_big = "-ERR argument must be a memory value bigger than 1 and smaller than 4gb\r\n";
+    w.is(&["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "1kb"], OK);
+    w.is(&["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "5gb"], too_big);
+    w.is(&["DEBUG", "QUICKLIST-PACKED-THRESHOLD", "abc"], too_big);
+    w.is(&["DEBUG", "CHANGE-REPL-ID"], OK);
+    w.is(&["DEBUG", "STRINGMATCH-TEST"], "+Apparently Redis did not crash: test passed\r\n");
+    let unknown =
+        |sub: &str| format!("-ERR unknown subcommand or wrong number of arguments for '{sub}'. Try DEBUG HELP.\r\n");
+    w.is(&["DEBUG", "no-such-thing"], unknown("no-such-thing"));
+    w.is(&["DEBUG", "SLEEP"], unknown("SLEEP"));
+    w.is(&["DEBUG", "OBJECT"], unknown("OBJECT"));
+    w.is(&["DEBUG"], arity("debug"));
+    let help = w.value(&["DEBUG", "HELP"]);
+    assert!(matches!(&help.items()[0], Reply::Simple(line) if line.starts_with("DEBUG <subcommand>")), "{help:?}");
+}
+
+/// `DEBUG RELOAD` writes the data out and reads it back: values, types,
+/// expiry times and databases survive; its options are checked.
+#[test]
+fn debug_reload_keeps_the_data() {
+    let server = Server::start();
+    let mut w = Wire::open(&server);
+    w.is(&["SET", "s", "v"], OK);
+    w.is(&["SET", "t", "1", "EX", "1000"], OK);
+    w.is(&["RPUSH", "l", "a", "b", "c"], ":3\r\n");
+    w.is(&["HSET", "h", "f", "1"], ":1\r\n");
+    w.is(&["SELECT", "3"], OK);
+    w.is(&["SADD", "other", "x"], ":1\r\n");
+    w.is(&["SELECT", "0"], OK);
+    w.is(&["DEBUG", "RELOAD", "BOGUS"], "-ERR DEBUG RELOAD only supports the MERGE, NOFLUSH and NOSAVE options.\r\n");
+    for options in [&["DEBUG", "RELOAD"][..], &["DEBUG", "RELOAD", "NOSAVE"], &["DEBUG", "RELOAD", "MERGE", "NOFLUSH"]]
+    {
+        w.is(options, OK);
+        w.is(&["DBSIZE"], ":4\r\n");
+        w.is(&["GET", "s"], bulk("v"));
+        w.within(&["TTL", "t"], 990..=1000);
+        w.is(&["LRANGE", "l", "0", "-1"], "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n");
+        w.is(&["HGET", "h", "f"], bulk("1"));
+        w.is(&["SELECT", "3"], OK);
+        w.is(&["SMEMBERS", "other"], "*1\r\n$1\r\nx\r\n");
+        w.is(&["SELECT", "0"], OK);
+    }
+    // A key written after a reload is still there after the next one.
+    w.is(&["SET", "later", "1"], OK);
+    w.is(&["DEBUG", "RELOAD"], OK);
+    w.is(&["GET", "later"], bulk("1"));
+}
+
+/// `LOLWUT`: only the version line by default; a drawing then that line
+/// for versions 5 and 6; integer arguments checked where a version
+/// reads them.
+#[test]
+fn lolwut_ends_with_the_version_line() {
+    let server = Server::start();
+    let mut w = Wire::open(&server);
+    w.is(&["LOLWUT"], bulk("Redis ver. 7.0.15\n"));
+    w.is(&["LOLWUT", "1", "2", "x"], bulk("Redis ver. 7.0.15\n"));
+    w.is(&["LOLWUT", "VERSION", "7"], bulk("Redis ver. 7.0.15\n"));
+    for version in ["5", "6"] {
+        let reply = w.value(&["LOLWUT", "VERSION", version, "40", "4", "4"]);
+        let text = String::from_utf8_lossy(reply.bytes()).to_string();
+        assert!(text.ends_with(" Redis ver. 7.0.15\n") && text.lines().count() > 3, "{text}");
+        w.is(&["LOLWUT", "VERSION", version, "x"], "-ERR value is not an integer or out of range\r\n");
+    }
+    w.is(&["LOLWUT", "VERSION", "x"], "-ERR value is not an integer or out of range\r\n");
+}
