@@ -264,6 +264,55 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             ctx.out.verbatim(line.as_bytes());
         }
         "list" => client_list(ctx, args)?,
+        "pause" if argc == 3 || argc == 4 => {
+            let all = match args.iter().nth(3) {
+                None => true,
+                Some(mode) if is(mode, "all") => true,
+                Some(mode) if is(mode, "write") => false,
+                Some(_) => return Err(CmdError::Static("ERR CLIENT PAUSE mode must be WRITE or ALL")),
+            };
+            let timeout =
+                parse_i64_opt(args.get(2)).ok_or(CmdError::Static("ERR timeout is not an integer or out of range"))?;
+            if timeout < 0 {
+                return Err(CmdError::Static("ERR timeout is negative"));
+            }
+            let until = ctx.now_ms.saturating_add(timeout);
+            ctx.server.pause_clients(until, all);
+            ctx.out.ok();
+        }
+        "unblock" if argc == 3 || argc == 4 => {
+            let error = match args.iter().nth(3) {
+                None => false,
+                Some(mode) if is(mode, "timeout") => false,
+                Some(mode) if is(mode, "error") => true,
+                Some(_) => return Err(CmdError::Static("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+            };
+            let id = parse_i64_opt(args.get(2)).ok_or(CmdError::NotInteger)?;
+            let target = ctx.server.clients.iter().find(|(_, c)| c.id as i64 == id).map(|(k, c)| (k, c.resp3));
+            match target {
+                Some((key, resp3)) if ctx.server.blocking.get(key).is_some() => {
+                    ctx.server.unblock(key);
+                    // Answered as a timeout would answer it, or with an error.
+                    let outbox = &mut ctx.server.pubsub.outbox;
+                    let start = outbox.data.len();
+                    let mut reply = crate::protocol::Reply::new(&mut outbox.data, resp3);
+                    if error {
+                        reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+                    } else {
+                        reply.null_array();
+                    }
+                    let end = outbox.data.len();
+                    outbox.messages.push((key, start, end));
+                    ctx.server.unblocked_clients.push(key);
+                    ctx.out.int(1);
+                }
+                _ => ctx.out.int(0),
+            }
+        }
+        "unpause" if argc == 2 => {
+            ctx.server.unpause_clients();
+            ctx.out.ok();
+        }
         "kill" if argc >= 3 => client_kill(ctx, args)?,
         "setinfo" if argc == 4 => {
             let value = args.get(3);
@@ -325,9 +374,12 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 "KILL <ip:port> | <option> <value> [...]",
                 "LIST [TYPE <type>] [ID <id> ...]",
                 "NO-EVICT (ON|OFF)",
+                "PAUSE <timeout> [WRITE|ALL]",
                 "REPLY (ON|OFF|SKIP)",
                 "SETINFO <LIB-NAME|LIB-VER> <value>",
                 "SETNAME <name>",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "UNPAUSE",
                 "HELP",
             ];
             ctx.out.array(lines.len());
@@ -335,7 +387,16 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 ctx.out.simple(line);
             }
         }
-        "id" | "setname" | "getname" | "info" | "kill" | "setinfo" | "no-evict" | "no-touch" | "reply" | "help" => {
+        // Arity -3 in Redis's table: more arguments than the form takes
+        // get the handler's own error.
+        "pause" | "unblock" if argc > 4 => {
+            let sub: String = String::from_utf8_lossy(sub).chars().take(128).collect();
+            return Err(CmdError::Owned(format!(
+                "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try CLIENT HELP."
+            )));
+        }
+        "id" | "setname" | "getname" | "info" | "kill" | "setinfo" | "no-evict" | "no-touch" | "reply" | "help"
+        | "pause" | "unpause" | "unblock" => {
             return Err(subcommand_arity("client", sub));
         }
         _ => return Err(unknown_subcommand("client", sub)),
@@ -458,4 +519,36 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     ctx.server.kill_pending |= killed > 0;
     ctx.out.int(killed);
     Ok(())
+}
+
+/// Whether a client's command must wait for `CLIENT PAUSE` to end (see
+/// `state::pause`). Commands Redis would refuse before its pause check
+/// (unknown, wrong arity, not authenticated) do not wait: their errors
+/// are answered at once.
+pub fn waits_for_pause(server: &mut ServerState, key: usize, args: Args<'_>, now_ms: i64) -> bool {
+    let Some(pause) = server.pause_at(now_ms) else { return false };
+    let Some(spec) = super::lookup(args.get(0)) else { return false };
+    let arity_ok = if spec.arity >= 0 {
+        args.len() == spec.arity as usize
+    } else {
+        args.len() >= spec.arity.unsigned_abs() as usize
+    };
+    let client = &server.clients[key];
+    if !arity_ok || (!client.authenticated && !spec.flags.contains(Flags::NO_AUTH)) {
+        return false;
+    }
+    if pause.all {
+        return true;
+    }
+    if spec.name == "exec" {
+        let queued = client.multi.as_ref().map(|m| m.commands.as_slice()).unwrap_or_default();
+        return queued.iter().any(|command| super::lookup(command.args().get(0)).is_some_and(may_replicate));
+    }
+    may_replicate(spec)
+}
+
+/// Commands a `WRITE` pause holds: writes, and those Redis flags as
+/// possibly propagated (scripts and functions that may write, `PUBLISH`).
+fn may_replicate(spec: &CommandSpec) -> bool {
+    spec.is_write() || ["eval", "evalsha", "fcall", "publish", "spublish", "pfcount"].contains(&spec.name)
 }

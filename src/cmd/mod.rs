@@ -64,6 +64,7 @@ mod zset_algebra;
 mod zset_pop;
 mod zset_range;
 
+pub use connection::waits_for_pause;
 pub use context::{Caller, Ctx};
 pub use execute::execute;
 pub use table::{lookup, CommandSpec, Flags};

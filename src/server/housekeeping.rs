@@ -101,7 +101,9 @@ impl Server {
         self.persistence_tick();
         let started = Instant::now();
         while !self.store.finish_resizes_some(4096) && started.elapsed() < RESIZE_BUDGET {}
-        if self.state.active_expire {
+        // A pause holds the expiry of keys too, as in Redis.
+        let paused = self.state.pause_at(self.now_ms).is_some();
+        if self.state.active_expire && !paused {
             let started = Instant::now();
             let total: usize = (0..self.store.db_count()).map(|i| self.store.db_ref(i).len()).sum();
             let mut examined = 0;

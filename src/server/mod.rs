@@ -31,6 +31,10 @@
 //! wait. While a snapshot child runs, the loop skips this busy-poll, so
 //! the child (at nice 19) gets the core whenever the loop waits.
 //!
+//! A command that `CLIENT PAUSE` holds (see `state::pause`) stays the
+//! parser's current command (`Conn::postponed`); the client is run again
+//! from there once the pause ends.
+//!
 //! After every command (a whole `EXEC` counts as one) the loop moves the
 //! messages other clients were sent from the outbox into their output
 //! buffers, and serves clients blocked on keys that became ready. The poll
@@ -435,16 +439,28 @@ impl Server {
                 conn.read_paused = true;
                 break;
             }
-            match conn.parser.next(&conn.rbuf[..conn.rlen]) {
-                Ok(true) => conn.holds_command = true,
-                Ok(false) => {
-                    conn.holds_command = false;
-                    break;
+            if conn.postponed {
+                // The command `CLIENT PAUSE` held is still the parser's.
+                conn.postponed = false;
+            } else {
+                match conn.parser.next(&conn.rbuf[..conn.rlen]) {
+                    Ok(true) => conn.holds_command = true,
+                    Ok(false) => {
+                        conn.holds_command = false;
+                        break;
+                    }
+                    Err(e) => {
+                        error = Some(e.0);
+                        break;
+                    }
                 }
-                Err(e) => {
-                    error = Some(e.0);
-                    break;
+            }
+            if state.pause.is_some() && cmd::waits_for_pause(state, key, conn.parser.args(&conn.rbuf), *now_ms) {
+                conn.postponed = true;
+                if !state.paused_clients.contains(&key) {
+                    state.paused_clients.push(key);
                 }
+                break;
             }
             let (db_index, resp3) = (state.clients[key].db, state.clients[key].resp3);
             let changes_before = state.persist.aof.changes;
@@ -520,8 +536,12 @@ impl Server {
         self.look_again.extend(look_again);
     }
 
-    /// Runs the input that unblocked clients received while they waited.
+    /// Runs the input that unblocked clients received while they waited,
+    /// and the held commands of clients a pause has released.
     fn resume_unblocked(&mut self) {
+        let released = self.state.take_unpaused(self.now_ms);
+        self.resume.extend(released);
+        self.resume.append(&mut self.state.unblocked_clients);
         while !self.resume.is_empty() {
             let keys = std::mem::take(&mut self.resume);
             for key in keys {
@@ -534,10 +554,13 @@ impl Server {
         }
     }
 
-    /// How long the loop may sleep: until the next tick or the nearest
-    /// deadline of a blocked client.
+    /// How long the loop may sleep: until the next tick, the nearest
+    /// deadline of a blocked client, or the end of a pause clients wait on.
     fn poll_timeout(&self, next_tick: Instant) -> Duration {
-        let tick = next_tick.saturating_duration_since(Instant::now());
+        let mut tick = next_tick.saturating_duration_since(Instant::now());
+        if let (Some(pause), false) = (self.state.pause, self.state.paused_clients.is_empty()) {
+            tick = tick.min(Duration::from_millis((pause.until_ms - unix_ms()).max(0) as u64));
+        }
         match self.state.blocking.next_deadline() {
             Some(deadline) => tick.min(Duration::from_millis((deadline - unix_ms()).max(0) as u64)),
             None => tick,

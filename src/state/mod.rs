@@ -59,6 +59,7 @@ pub mod busy;
 pub mod latency;
 mod monitor;
 mod params;
+pub mod pause;
 pub mod session;
 mod stats;
 pub mod watch;
@@ -126,6 +127,13 @@ pub struct ServerState {
     /// `busy-reply-threshold` (`lua-time-limit`), milliseconds: how long a
     /// script runs before other clients are answered `-BUSY`.
     pub busy_reply_threshold_ms: u64,
+    /// `CLIENT PAUSE` in force (see `pause`).
+    pub pause: Option<pause::ClientPause>,
+    /// Clients whose next command waits for the pause to end, in order.
+    pub paused_clients: Vec<usize>,
+    /// Clients `CLIENT UNBLOCK` released: the loop runs their pipelined
+    /// input next.
+    pub unblocked_clients: Vec<usize>,
 }
 
 impl ServerState {
@@ -156,6 +164,9 @@ impl ServerState {
             scripts: None,
             functions: None,
             busy_reply_threshold_ms: 5000,
+            pause: None,
+            paused_clients: Vec::new(),
+            unblocked_clients: Vec::new(),
         };
         state.port = state.config.port;
         let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();
@@ -271,6 +282,7 @@ impl ServerState {
     /// `client` (disconnect, `RESET`).
     pub fn clear_session_state(&mut self, client: usize) {
         self.unwatch_all(client);
+        self.paused_clients.retain(|&k| k != client);
         self.unblock(client);
         self.pubsub.remove_client(client);
         if let Some(session) = self.clients.get_mut(client) {

@@ -16,6 +16,7 @@ mod common;
 mod behaviour;
 mod behaviour_random;
 mod blocking;
+mod client_pause;
 mod clients;
 mod connection;
 mod durability;
