@@ -183,32 +183,57 @@ fn select(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 /// One `CLIENT LIST` line for the client under `key`.
-pub fn client_line(server: &ServerState, key: usize, now_ms: i64) -> String {
+/// Redis's static reply buffer: `obl` counts unsent bytes up to this
+/// size, `oll`/`omem` the rest as if in Redis's reply list of this block
+/// size.
+const REPLY_BLOCK: usize = 16 * 1024;
+
+/// One line of `CLIENT LIST` (and `CLIENT INFO`) in Redis 7.0's field
+/// order, then Efis's `lib-name` and `lib-ver` (Redis 7.2's fields, for
+/// `CLIENT SETINFO`). `argv_mem` is the size of the arguments of the
+/// command the client is running (the caller's own), else 0.
+pub fn client_line(server: &ServerState, key: usize, now_ms: i64, argv_mem: usize) -> String {
     let client = &server.clients[key];
     let channels = server.pubsub.subscriptions_of(key, PubSubKind::Channel).len();
     let patterns = server.pubsub.subscriptions_of(key, PubSubKind::Pattern).len();
     let mut flags = String::new();
-    if client.blocked {
-        flags.push('b');
-    }
-    if client.multi.is_some() {
-        flags.push('x');
-    }
-    if channels + patterns > 0 {
-        flags.push('P');
-    }
-    if client.dirty_cas {
-        flags.push('d');
+    // Redis's order of the letters.
+    for (on, letter) in [
+        (channels + patterns > 0, 'P'),
+        (client.multi.is_some(), 'x'),
+        (client.blocked || server.paused_clients.contains(&key), 'b'),
+        (client.dirty_cas, 'd'),
+        (client.close_after_reply, 'c'),
+        (client.no_evict, 'e'),
+    ] {
+        if on {
+            flags.push(letter);
+        }
     }
     if flags.is_empty() {
         flags.push('N');
     }
     let multi = client.multi.as_ref().map_or(-1, |m| m.commands.len() as i64);
+    // As Redis counts a queued command: its arguments' bytes and one
+    // pointer per argument.
+    let multi_mem: usize = client
+        .multi
+        .as_ref()
+        .map_or(0, |m| m.commands.iter().map(|c| c.args().iter().map(|a| a.len() + 8).sum::<usize>()).sum());
+    let static_bytes = client.output_buffer.min(REPLY_BLOCK);
+    let list_bytes = client.output_buffer - static_bytes;
+    let list_blocks = list_bytes.div_ceil(REPLY_BLOCK);
+    let tot_mem = std::mem::size_of_val(client)
+        + client.query_buffer
+        + client.query_free
+        + client.output_capacity.max(REPLY_BLOCK)
+        + argv_mem
+        + multi_mem;
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={channels} psub={patterns} \
-         ssub=0 multi={multi} qbuf={} \
-         qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} \
-         user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
+         ssub=0 multi={multi} qbuf={} qbuf-free={} argv-mem={argv_mem} multi-mem={multi_mem} rbs={} rbp={} \
+         obl={static_bytes} oll={list_blocks} omem={list_bytes} tot-mem={tot_mem} events=r cmd={} user=default \
+         redir=-1 resp={} lib-name={} lib-ver={}\n",
         client.id,
         client.addr,
         client.local_addr,
@@ -218,8 +243,9 @@ pub fn client_line(server: &ServerState, key: usize, now_ms: i64) -> String {
         (now_ms - client.last_command_ms).max(0) / 1000,
         client.db,
         client.query_buffer,
-        client.output_buffer,
-        client.query_buffer + client.output_buffer,
+        client.query_free,
+        client.output_capacity.clamp(1024, REPLY_BLOCK),
+        client.output_peak.min(REPLY_BLOCK),
         if client.last_command.is_empty() {
             "NULL".to_string()
         } else if client.last_subcommand.is_empty() {
@@ -260,7 +286,8 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
         "info" if argc == 2 => {
             let now = ctx.now_ms;
-            let line = client_line(ctx.server, ctx.client_key, now);
+            let argv_mem = args.iter().map(<[u8]>::len).sum();
+            let line = client_line(ctx.server, ctx.client_key, now, argv_mem);
             ctx.out.verbatim(line.as_bytes());
         }
         "list" => client_list(ctx, args)?,
@@ -435,7 +462,8 @@ fn client_list(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let mut text = String::new();
     for (key, client) in ctx.server.clients.iter() {
         if ids.as_ref().is_none_or(|ids| ids.contains(&client.id)) {
-            text.push_str(&client_line(ctx.server, key, now));
+            let argv_mem = if key == ctx.client_key { args.iter().map(<[u8]>::len).sum() } else { 0 };
+            text.push_str(&client_line(ctx.server, key, now, argv_mem));
         }
     }
     ctx.out.verbatim(text.as_bytes());

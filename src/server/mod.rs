@@ -406,7 +406,7 @@ impl Server {
         match conn.flush() {
             Ok(n) => {
                 self.state.stats.net_output_bytes += n as u64;
-                self.state.clients[key].output_buffer = conn.pending_output();
+                note_buffers(&mut self.state.clients[key], conn);
             }
             Err(e) => {
                 debug!("write error on client {key}: {e}");
@@ -430,6 +430,7 @@ impl Server {
         let mut error = None;
         let mut look_again = Vec::new();
         let mut blocked = state.clients[key].blocked;
+        note_buffers(&mut state.clients[key], &conns[key]);
         loop {
             let conn = &mut conns[key];
             if conn.closing || blocked {
@@ -525,8 +526,7 @@ impl Server {
         if !conn.holds_command && error.is_none() {
             conn.compact_input();
         }
-        client.query_buffer = conn.rlen;
-        client.output_buffer = conn.pending_output();
+        note_buffers(client, conn);
         if let Some(text) = error {
             self.protocol_error(key, &text);
         }
@@ -608,6 +608,15 @@ impl Server {
             self.close(key);
         }
     }
+}
+
+/// Copies a connection's buffer sizes into its session, for `CLIENT LIST`.
+fn note_buffers(client: &mut Client, conn: &Conn) {
+    client.query_buffer = conn.rlen;
+    client.query_free = conn.rbuf.len() - conn.rlen;
+    client.output_buffer = conn.pending_output();
+    client.output_capacity = conn.wbuf.capacity();
+    client.output_peak = client.output_peak.max(client.output_buffer);
 }
 
 /// Registers an accepted connection and opens its session; `None` if it
