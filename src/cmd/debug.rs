@@ -190,6 +190,7 @@ fn reload(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             return Err(CmdError::Static("ERR Background save already in progress"));
         }
         ctx.server.persist.save_now(ctx.store, now).map_err(|why| CmdError::Owned(format!("ERR {why}")))?;
+        ctx.server.stats.snapshots += 1;
     } else if !ctx.server.persist.aof.flush_and_sync() {
         return Err(CmdError::Static("ERR Error trying to load the RDB dump"));
     }

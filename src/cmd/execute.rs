@@ -135,18 +135,19 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         return;
     };
     if !spec.arity_ok(args.len()) {
-        ctx.out.error(&format!("ERR wrong number of arguments for '{}' command", spec.name));
+        let text = format!("ERR wrong number of arguments for '{}' command", spec.name);
+        reply_error(ctx, &text, Some((spec.id, true)));
         transaction::flag_failed(ctx);
         return;
     }
     let client = ctx.server.session(ctx.client_key);
     if !client.authenticated && !spec.flags.contains(Flags::NO_AUTH) {
-        ctx.out.error("NOAUTH Authentication required.");
+        reply_error(ctx, "NOAUTH Authentication required.", Some((spec.id, true)));
         transaction::flag_failed(ctx);
         return;
     }
     if spec.is_write() && ctx.server.persist.aof.error.is_some() {
-        refuse_write(ctx);
+        refuse_write(ctx, spec);
         return;
     }
     // One test for the common case: no subscriptions, transaction or
@@ -291,10 +292,21 @@ fn forbidden_table() -> &'static [Forbidden] {
 
 /// `-MISCONF` for a write command while the log cannot be written.
 #[cold]
-fn refuse_write(ctx: &mut Ctx<'_>) {
+fn refuse_write(ctx: &mut Ctx<'_>, spec: &CommandSpec) {
     let reason = ctx.server.persist.aof.error.clone().unwrap_or_default();
-    ctx.out.error(&format!("MISCONF Errors writing to the AOF file: {reason}"));
+    reply_error(ctx, &format!("MISCONF Errors writing to the AOF file: {reason}"), Some((spec.id, true)));
     transaction::flag_failed(ctx);
+}
+
+/// Writes an error reply and counts it for `INFO` (`total_error_replies`,
+/// `errorstats`, and the command's `failed_calls` or `rejected_calls`):
+/// clients' errors only, not those of replayed records or of commands a
+/// script calls (the script's own reply is the client's error).
+fn reply_error(ctx: &mut Ctx<'_>, text: &str, command: Option<(usize, bool)>) {
+    ctx.out.error(text);
+    if matches!(ctx.caller, Caller::Client | Caller::Transaction | Caller::Wakeup) {
+        ctx.server.stats.count_error(text, command);
+    }
 }
 
 /// Runs a command's handler, writes its error reply if any, and logs the
@@ -304,7 +316,7 @@ fn run_handler(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
     let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
     let resizes = resizes_left_running();
     if let Err(err) = (spec.handler)(ctx, args) {
-        ctx.out.error(err.text());
+        reply_error(ctx, err.text(), Some((spec.id, false)));
     }
     if ctx.server.persist.dirty != dirty {
         log_change(ctx, spec, args, rewrites, db_index);
@@ -369,5 +381,5 @@ fn unknown_command(ctx: &mut Ctx<'_>, args: Args<'_>) {
         listed.push_str(&format!("'{shown}' "));
     }
     let name: String = String::from_utf8_lossy(args.get(0)).chars().take(128).collect();
-    ctx.out.error(&format!("ERR unknown command '{name}', with args beginning with: {listed}"));
+    reply_error(ctx, &format!("ERR unknown command '{name}', with args beginning with: {listed}"), None);
 }

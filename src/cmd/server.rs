@@ -108,7 +108,11 @@ fn config(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         stats.keyspace_misses = 0;
         stats.net_input_bytes = 0;
         stats.net_output_bytes = 0;
-        stats.per_command.iter_mut().for_each(|slot| *slot = (0, 0, 0));
+        stats.per_command.iter_mut().for_each(|slot| *slot = crate::state::CommandStats::default());
+        stats.total_error_replies = 0;
+        stats.errors.clear();
+        stats.reads_processed = 0;
+        stats.writes_processed = 0;
         stats.latency.reset_histograms();
         ctx.out.ok();
     } else if is(sub, "rewrite") {
@@ -451,6 +455,7 @@ fn save(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     match ctx.server.persist.save_now(ctx.store, now) {
         Ok(()) => {
+            ctx.server.stats.snapshots += 1;
             ctx.out.ok();
             Ok(())
         }

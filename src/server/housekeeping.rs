@@ -55,6 +55,7 @@ impl Server {
     /// retrying a failing log (releasing the replies it held).
     fn persistence_tick(&mut self) {
         if let Some(finished) = self.state.persist.poll() {
+            self.state.stats.snapshots += u64::from(finished.result.is_ok());
             self.answer_snapshot_waiters(finished.result);
         }
         if self.state.persist.due() {
@@ -98,6 +99,7 @@ impl Server {
     /// within its time budget.
     pub(super) fn tick(&mut self) {
         self.now_ms = unix_ms();
+        self.state.stats.sample_rates(self.now_ms);
         self.persistence_tick();
         let started = Instant::now();
         while !self.store.finish_resizes_some(4096) && started.elapsed() < RESIZE_BUDGET {}

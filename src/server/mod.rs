@@ -181,6 +181,8 @@ impl Server {
             warn!("{errors} replayed commands answered with an error (see above)");
         }
         let keys = self.store.total_keys();
+        self.state.stats.loaded_keys = keys;
+        self.state.stats.startup_memory = crate::memory::used_bytes();
         if recovered.snapshot.is_some() || recovered.logs > 0 {
             info!(
                 "recovered {keys} keys in {:.3} s: {} from snapshot {}, then {} commands from {} log files",
@@ -318,6 +320,7 @@ impl Server {
             let outcome = match conn.read_once() {
                 Ok((outcome, n)) => {
                     self.state.stats.net_input_bytes += n as u64;
+                    self.state.stats.reads_processed += 1;
                     outcome
                 }
                 Err(e) => {
@@ -406,6 +409,7 @@ impl Server {
         match conn.flush() {
             Ok(n) => {
                 self.state.stats.net_output_bytes += n as u64;
+                self.state.stats.writes_processed += u64::from(n > 0);
                 note_buffers(&mut self.state.clients[key], conn);
             }
             Err(e) => {

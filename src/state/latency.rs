@@ -10,16 +10,23 @@
 //! Invariants, as in Redis's `latency.c`: an event keeps its last
 //! [`HISTORY_LEN`] samples, at most one per second (a second sample in
 //! the same second only raises that second's value), and the largest
-//! latency ever seen; a histogram counts every call of its command, in
-//! buckets that double from 1 microsecond.
+//! latency ever seen; a histogram counts every call of its command in
+//! the steps of Redis's HDR histograms (two significant digits, 1 ns to
+//! 1 s), read back in doubling steps by `LATENCY HISTOGRAM` and as
+//! percentiles by `INFO latencystats`.
 
 use std::collections::BTreeMap;
 
 /// Samples an event keeps.
 pub const HISTORY_LEN: usize = 160;
-/// Buckets of a histogram, each twice as wide as the one before: the
-/// first ends at 1032 ns, the last at about 74 minutes.
-const BUCKETS: usize = 33;
+/// Recorded durations are clamped to 1 ns ..= 1 s, as Redis clamps them.
+const MAX_NANOS: u64 = 1_000_000_000;
+/// Half the sub-buckets of a power-of-two range, as a power of two: 128
+/// sub-buckets per range keep two significant decimal digits.
+const HALF_MAGNITUDE: u32 = 7;
+/// Counters for values up to [`MAX_NANOS`]: ranges 0..=22 of 128 each,
+/// plus the first range's lower half.
+const COUNTERS: usize = (23 + 1) << HALF_MAGNITUDE;
 
 /// One second's worst latency of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,64 +65,89 @@ impl Event {
     }
 }
 
-/// Calls of one command by duration.
-#[derive(Debug, Clone)]
+/// Calls of one command by duration, in nanoseconds, kept as Redis's
+/// HDR histograms keep them (two significant digits): below 256 ns each
+/// value has its counter; above, each power-of-two range `[2^k, 2^(k+1))`
+/// is cut into 128 equal steps.
+///
+/// The counters (24 KiB) are allocated at a command's first call.
+#[derive(Debug, Clone, Default)]
 pub struct Histogram {
     pub calls: u64,
-    /// `buckets[i]`: calls that took less than `1032 × 2^i` nanoseconds
-    /// and, but for the first, at least half that. These are the steps in
-    /// which Redis reads its histograms back (from 1024 ns, doubling, each
-    /// step up to the end of its range of equivalent values at two
-    /// significant digits: `1024 × 2^i × 129/128`), reported in whole
-    /// microseconds: 1, 2, 4, 8, 16, 33, 66, 132, ...
-    buckets: [u64; BUCKETS],
+    counts: Vec<u64>,
 }
 
-impl Default for Histogram {
-    fn default() -> Histogram {
-        Histogram { calls: 0, buckets: [0; BUCKETS] }
-    }
+/// The counter of a value.
+fn counter_of(nanos: u64) -> usize {
+    let range = (64 - (nanos | 0xff).leading_zeros()) - (HALF_MAGNITUDE + 1);
+    let step = (nanos >> range) as usize;
+    (((range as usize) + 1) << HALF_MAGNITUDE) + step - (1 << HALF_MAGNITUDE)
+}
+
+/// The smallest value a counter stands for, and how many values it covers.
+fn values_of(counter: usize) -> (u64, u64) {
+    let half = 1usize << HALF_MAGNITUDE;
+    let (range, step) = match (counter >> HALF_MAGNITUDE).checked_sub(1) {
+        Some(range) => (range as u32, (counter & (half - 1)) + half),
+        None => (0, counter),
+    };
+    ((step as u64) << range, 1u64 << range)
+}
+
+/// The largest value counted with `nanos` (HDR's highest equivalent value).
+fn highest_equivalent(nanos: u64) -> u64 {
+    let (lowest, width) = values_of(counter_of(nanos));
+    lowest + width - 1
 }
 
 impl Histogram {
     fn record(&mut self, micros: u64) {
         self.calls += 1;
-        let steps = micros.saturating_mul(1000) / 1032;
-        let bucket = (64 - steps.leading_zeros() as usize).min(BUCKETS - 1);
-        self.buckets[bucket] += 1;
+        if self.counts.is_empty() {
+            self.counts = vec![0; COUNTERS];
+        }
+        let nanos = micros.saturating_mul(1000).clamp(1, MAX_NANOS);
+        self.counts[counter_of(nanos)] += 1;
     }
 
-    /// `(upper bound in µs, calls up to it)` for each bucket that adds
-    /// calls, cumulative, as Redis reports `histogram_usec`.
+    /// `(bound in µs, calls up to it)`, cumulative, at 1024 ns and each
+    /// doubling after it, where the count grows: Redis's `histogram_usec`
+    /// (a bound is the last value its step counts: 1, 2, 4, 8, 16, 33,
+    /// 66, 132, ... µs).
     pub fn cumulative(&self) -> Vec<(u64, u64)> {
-        let mut total = 0;
         let mut out = Vec::new();
-        for (i, &count) in self.buckets.iter().enumerate() {
-            if count > 0 {
-                total += count;
-                out.push((bucket_bound_us(i), total));
+        let (mut total, mut counter) = (0, 0);
+        let mut step = 1024u64;
+        while total < self.calls && counter < self.counts.len() {
+            let last = counter_of(step.min(MAX_NANOS)).min(self.counts.len() - 1);
+            let before = total;
+            while counter <= last {
+                total += self.counts[counter];
+                counter += 1;
             }
+            if total > before {
+                out.push((highest_equivalent(step) / 1000, total));
+            }
+            step *= 2;
         }
         out
     }
 
-    /// The smallest bucket bound below which `percent` of the calls fall.
-    pub fn percentile(&self, percent: f64) -> u64 {
-        let wanted = ((percent / 100.0) * self.calls as f64).ceil().max(1.0) as u64;
+    /// The duration in microseconds below which `percent` of the calls
+    /// fall, as Redis computes it for `INFO latencystats`.
+    pub fn percentile(&self, percent: f64) -> f64 {
+        let wanted = (((percent.min(100.0) / 100.0) * self.calls as f64) + 0.5) as u64;
+        let wanted = wanted.max(1);
         let mut total = 0;
-        for (i, &count) in self.buckets.iter().enumerate() {
+        for (counter, &count) in self.counts.iter().enumerate() {
             total += count;
             if total >= wanted {
-                return bucket_bound_us(i);
+                let (lowest, width) = values_of(counter);
+                return (lowest + width - 1) as f64 / 1000.0;
             }
         }
-        0
+        0.0
     }
-}
-
-/// Where bucket `i` ends, in whole microseconds.
-fn bucket_bound_us(i: usize) -> u64 {
-    ((1032u64 << i) - 1) / 1000
 }
 
 /// Every event's history and every command's histogram.
@@ -212,11 +244,19 @@ mod tests {
         assert_eq!(monitor.reset(&[b"command", b"nothing"]), 1);
         assert_eq!(monitor.histograms[3].calls, 4);
         assert_eq!(monitor.histograms[3].cumulative(), vec![(135_266, 2), (270_532, 3), (541_065, 4)]);
-        assert_eq!(monitor.histograms[3].percentile(50.0), 135_266);
         let mut quick = Histogram::default();
         for micros in [0, 1, 2, 3, 1000] {
             quick.record(micros);
         }
         assert_eq!(quick.cumulative(), vec![(1, 2), (2, 3), (4, 4), (1056, 5)]);
+        // HDR's steps: 3 µs is counted as 2992..=3007 ns.
+        assert_eq!(quick.percentile(50.0), 2.007);
+        assert_eq!(quick.percentile(100.0), 1003.519);
+        assert_eq!(highest_equivalent(3000), 3007);
+        assert_eq!(highest_equivalent(255), 255);
+        for nanos in [1, 255, 256, 257, 1000, 65_536, MAX_NANOS] {
+            let (lowest, width) = values_of(counter_of(nanos));
+            assert!(lowest <= nanos && nanos < lowest + width, "{nanos}");
+        }
     }
 }

@@ -77,7 +77,7 @@ use watch::Watches;
 
 pub use params::log_level_name;
 pub use session::{Client, Multi, ReplyMode, ShutdownRequest};
-pub use stats::{SlowEntry, Stats};
+pub use stats::{CommandStats, SlowEntry, Stats};
 
 /// The session key of the commands scripts call. It has no connection,
 /// so it lives beside the slab of connections' sessions, not in it.

@@ -23,6 +23,7 @@ mod durability;
 mod expire;
 mod fuzz_corpus;
 mod hashes;
+mod info_fields;
 mod introspection;
 mod keys;
 mod layout;
