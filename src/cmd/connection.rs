@@ -336,6 +336,18 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 _ => ctx.out.int(0),
             }
         }
+        // No client-side caching in Efis: tracking is off for everyone.
+        "getredir" if argc == 2 => ctx.out.int(-1),
+        "trackinginfo" if argc == 2 => {
+            ctx.out.map(3);
+            ctx.out.bulk(b"flags");
+            ctx.out.set(1);
+            ctx.out.bulk(b"off");
+            ctx.out.bulk(b"redirect");
+            ctx.out.int(-1);
+            ctx.out.bulk(b"prefixes");
+            ctx.out.array(0);
+        }
         "unpause" if argc == 2 => {
             ctx.server.unpause_clients();
             ctx.out.ok();
@@ -396,6 +408,7 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             let lines = [
                 "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "GETNAME",
+                "GETREDIR",
                 "ID",
                 "INFO",
                 "KILL <ip:port> | <option> <value> [...]",
@@ -405,6 +418,7 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 "REPLY (ON|OFF|SKIP)",
                 "SETINFO <LIB-NAME|LIB-VER> <value>",
                 "SETNAME <name>",
+                "TRACKINGINFO",
                 "UNBLOCK <clientid> [TIMEOUT|ERROR]",
                 "UNPAUSE",
                 "HELP",
@@ -423,7 +437,7 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             )));
         }
         "id" | "setname" | "getname" | "info" | "kill" | "setinfo" | "no-evict" | "no-touch" | "reply" | "help"
-        | "pause" | "unpause" | "unblock" => {
+        | "pause" | "unpause" | "unblock" | "getredir" | "trackinginfo" => {
             return Err(subcommand_arity("client", sub));
         }
         _ => return Err(unknown_subcommand("client", sub)),

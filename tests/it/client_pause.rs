@@ -1,7 +1,8 @@
 //! `CLIENT PAUSE timeout [WRITE|ALL]`, `CLIENT UNPAUSE` and `CLIENT
 //! UNBLOCK id [TIMEOUT|ERROR]`: which commands wait, that a waiting
 //! client's pipelined input stays behind its held command, that the
-//! pause ends on time or on `UNPAUSE`, and the errors.
+//! pause ends on time or on `UNPAUSE`, and the errors; and `CLIENT
+//! GETREDIR`/`TRACKINGINFO` of a client that does not track.
 
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
@@ -141,4 +142,22 @@ fn client_unblock_answers_a_blocked_client() {
     admin.is(&["CLIENT", "UNBLOCK", "1", "foo"], "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n");
     admin.is(&["CLIENT", "UNBLOCK", "x"], "-ERR value is not an integer or out of range\r\n");
     admin.is(&["CLIENT", "UNBLOCK"], "-ERR wrong number of arguments for 'client|unblock' command\r\n");
+}
+
+#[test]
+fn client_tracking_queries_without_tracking() {
+    let server = Server::start();
+    let mut w = Wire::open(&server);
+    w.is(&["CLIENT", "GETREDIR"], ":-1\r\n");
+    w.is(
+        &["CLIENT", "TRACKINGINFO"],
+        "*6\r\n$5\r\nflags\r\n*1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n",
+    );
+    w.is(&["CLIENT", "GETREDIR", "x"], "-ERR wrong number of arguments for 'client|getredir' command\r\n");
+    w.is(&["CLIENT", "TRACKINGINFO", "x"], "-ERR wrong number of arguments for 'client|trackinginfo' command\r\n");
+    let mut resp3 = Wire::open_resp3(&server);
+    resp3.is(
+        &["CLIENT", "TRACKINGINFO"],
+        "%3\r\n$5\r\nflags\r\n~1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n",
+    );
 }
