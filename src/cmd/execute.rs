@@ -298,13 +298,30 @@ fn refuse_write(ctx: &mut Ctx<'_>, spec: &CommandSpec) {
     transaction::flag_failed(ctx);
 }
 
+/// Counts the error reply a command's handler wrote (returned or written
+/// itself: a script's error, `EXECABORT`) against the command. When
+/// errors were counted while it ran (a script's commands that failed),
+/// this one is theirs passed on and is not counted again in
+/// `errorstats`, as in Redis.
+#[cold]
+fn count_failure(ctx: &mut Ctx<'_>, spec: &CommandSpec, mark: usize, errors_before: u64) {
+    let stats = &mut ctx.server.stats;
+    if stats.total_error_replies != errors_before {
+        stats.count_failed_call(spec.id);
+        return;
+    }
+    let line = &ctx.out.buf[mark + 1..];
+    let end = line.iter().position(|&c| c == b'\r').unwrap_or(line.len());
+    let text = String::from_utf8_lossy(&line[..end]).into_owned();
+    stats.count_error(&text, Some((spec.id, false)));
+}
+
 /// Writes an error reply and counts it for `INFO` (`total_error_replies`,
 /// `errorstats`, and the command's `failed_calls` or `rejected_calls`):
-/// clients' errors only, not those of replayed records or of commands a
-/// script calls (the script's own reply is the client's error).
+/// not those of replayed records.
 fn reply_error(ctx: &mut Ctx<'_>, text: &str, command: Option<(usize, bool)>) {
     ctx.out.error(text);
-    if matches!(ctx.caller, Caller::Client | Caller::Transaction | Caller::Wakeup) {
+    if ctx.caller != Caller::Replay {
         ctx.server.stats.count_error(text, command);
     }
 }
@@ -315,8 +332,12 @@ fn reply_error(ctx: &mut Ctx<'_>, text: &str, command: Option<(usize, bool)>) {
 fn run_handler(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
     let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
     let resizes = resizes_left_running();
+    let (errors_before, mark) = (ctx.server.stats.total_error_replies, ctx.out.buf.len());
     if let Err(err) = (spec.handler)(ctx, args) {
-        reply_error(ctx, err.text(), Some((spec.id, false)));
+        ctx.out.error(err.text());
+    }
+    if ctx.out.buf.get(mark) == Some(&b'-') && ctx.caller != Caller::Replay {
+        count_failure(ctx, spec, mark, errors_before);
     }
     if ctx.server.persist.dirty != dirty {
         log_change(ctx, spec, args, rewrites, db_index);

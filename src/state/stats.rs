@@ -143,6 +143,11 @@ impl Stats {
         }
     }
 
+    /// Counts a call that failed with an error already counted.
+    pub fn count_failed_call(&mut self, command_id: usize) {
+        self.command_slot(command_id).failed += 1;
+    }
+
     /// Takes one sample of the counters behind the instantaneous rates.
     pub fn sample_rates(&mut self, now_ms: i64) {
         if self.rate_samples.len() == RATE_SAMPLES + 1 {

@@ -73,7 +73,9 @@ fn value(sections: &[(String, Vec<(String, String)>)], name: &str) -> Option<Str
     sections.iter().flat_map(|(_, fields)| fields).find(|(f, _)| f == name).map(|(_, v)| v.clone())
 }
 
-/// The same commands on both servers: successes, a failure, rejections.
+/// The same commands on both servers: successes, failures, rejections,
+/// errors inside scripts (each counted once, against the command that
+/// failed and the script) and transactions.
 fn exercise(w: &mut Wire) {
     w.call(&["SET", "s", "x"]);
     w.call(&["GET", "s"]);
@@ -81,6 +83,18 @@ fn exercise(w: &mut Wire) {
     w.call(&["LPUSH", "s", "x"]);
     w.call(&["GET"]);
     w.call(&["NOSUCHCOMMAND"]);
+    for script in [
+        "return redis.call('incr','s')",
+        "return redis.pcall('incr','s')",
+        "redis.pcall('incr','s') return 1",
+        "return redis.call('nosuch')",
+        "error('x')",
+    ] {
+        w.call(&["EVAL", script, "0"]);
+    }
+    for command in [&["MULTI"][..], &["INCR", "s"], &["GET"], &["EXEC"], &["MULTI"], &["INCR", "s"], &["EXEC"]] {
+        w.call(command);
+    }
 }
 
 #[test]
@@ -114,7 +128,7 @@ fn info_fields_match_redis() {
         assert_eq!(got_set, want_set, "fields of # {section}");
     }
     // The counters moved alike.
-    for name in ["total_error_replies", "errorstat_ERR", "errorstat_WRONGTYPE"] {
+    for name in ["total_error_replies", "errorstat_ERR", "errorstat_WRONGTYPE", "errorstat_EXECABORT"] {
         assert_eq!(value(&ours, name), value(&theirs, name), "{name}");
     }
     let calls = |s: &[(String, Vec<(String, String)>)], name: &str| -> BTreeMap<String, String> {
@@ -124,7 +138,7 @@ fn info_fields_match_redis() {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect()
     };
-    for name in ["cmdstat_get", "cmdstat_set", "cmdstat_incr", "cmdstat_lpush"] {
+    for name in ["cmdstat_get", "cmdstat_set", "cmdstat_incr", "cmdstat_lpush", "cmdstat_eval", "cmdstat_exec"] {
         let (a, b) = (calls(&ours, name), calls(&theirs, name));
         for key in ["calls", "rejected_calls", "failed_calls"] {
             assert_eq!(a.get(key), b.get(key), "{name} {key}");
