@@ -127,8 +127,9 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "connected_clients", server.clients.len());
             field(text, "cluster_connections", 0);
             field(text, "maxclients", server.config.maxclients);
-            field(text, "client_recent_max_input_buffer", 0);
-            field(text, "client_recent_max_output_buffer", 0);
+            let largest = |size: fn(&crate::state::Client) -> usize| server.clients.iter().map(|(_, c)| size(c)).max();
+            field(text, "client_recent_max_input_buffer", largest(|c| c.query_buffer).unwrap_or(0));
+            field(text, "client_recent_max_output_buffer", largest(|c| c.output_buffer).unwrap_or(0));
             field(text, "blocked_clients", server.blocked_clients);
             field(text, "tracking_clients", 0);
             field(text, "clients_in_timeout_table", 0);
@@ -261,8 +262,8 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "sync_partial_err", 0);
             field(text, "expired_keys", s.expired_keys);
             field(text, "expired_stale_perc", "0.00");
-            field(text, "expired_time_cap_reached_count", 0);
-            field(text, "expire_cycle_cpu_milliseconds", 0);
+            field(text, "expired_time_cap_reached_count", s.expire_cycle_cap_reached);
+            field(text, "expire_cycle_cpu_milliseconds", s.expire_cycle_us / 1000);
             field(text, "evicted_keys", 0);
             field(text, "evicted_clients", 0);
             field(text, "total_eviction_exceeded_time", 0);

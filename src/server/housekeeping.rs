@@ -109,13 +109,21 @@ impl Server {
             let started = Instant::now();
             let total: usize = (0..self.store.db_count()).map(|i| self.store.db_ref(i).len()).sum();
             let mut examined = 0;
-            while examined <= total * 2 && started.elapsed() < EXPIRE_BUDGET {
+            loop {
+                if started.elapsed() >= EXPIRE_BUDGET {
+                    self.state.stats.expire_cycle_cap_reached += 1;
+                    break;
+                }
+                if examined > total * 2 {
+                    break;
+                }
                 let removed = self.store.sweep_expired(self.now_ms, 2048);
                 examined += 2048;
                 if removed == 0 && examined > total {
                     break;
                 }
             }
+            self.state.stats.expire_cycle_us += started.elapsed().as_micros() as u64;
             let mut nobody = Vec::new();
             self.state.expired_events(&mut self.store, &mut Own { key: usize::MAX, buf: &mut nobody }, self.now_ms);
             if !self.state.pubsub.outbox.is_empty() {

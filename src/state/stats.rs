@@ -76,6 +76,10 @@ pub struct Stats {
     pub loaded_keys: usize,
     /// Snapshots written (`rdb_saves`, `aof_rewrites`).
     pub snapshots: u64,
+    /// Time the active expiry cycle has taken, and how often it stopped
+    /// at its time budget.
+    pub expire_cycle_us: u64,
+    pub expire_cycle_cap_reached: u64,
     pub slowlog: VecDeque<SlowEntry>,
     pub slowlog_next_id: u64,
     /// Commands slower than this many microseconds are logged; negative
