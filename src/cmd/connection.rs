@@ -89,6 +89,52 @@ pub const COMMANDS: &[CommandSpec] = &[
 
 /// `CLIENT`'s subcommands.
 const CLIENT_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "client|pause",
+        -3,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        client,
+    )
+    .acl("connection")
+    .doc("connection", "2.9.50", "O(1)", "Stop processing commands from clients for some time")
+    .history(&[("6.2.0", "`CLIENT PAUSE WRITE` mode added along with the `mode` option.")])
+    .args(&[
+        arg::integer("timeout"),
+        arg::oneof("mode", &[arg::token("write", "WRITE"), arg::token("all", "ALL")]).since("6.2.0").optional(),
+    ]),
+    CommandSpec::new(
+        "client|unblock",
+        -3,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        client,
+    )
+    .acl("connection")
+    .doc(
+        "connection",
+        "5.0.0",
+        "O(log N) where N is the number of client connections",
+        "Unblock a client blocked in a blocking command from a different connection",
+    )
+    .args(&[
+        arg::integer("client-id"),
+        arg::oneof("timeout_error", &[arg::token("timeout", "TIMEOUT"), arg::token("error", "ERROR")]).optional(),
+    ]),
+    CommandSpec::new(
+        "client|unpause",
+        2,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        NO_KEYS,
+        client,
+    )
+    .acl("connection")
+    .doc(
+        "connection",
+        "6.2.0",
+        "O(N) Where N is the number of paused clients",
+        "Resume processing of clients that were paused",
+    ),
     CommandSpec::new("client|caching", 3, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE), NO_KEYS, client)
         .acl("connection")
         .doc("connection", "6.0.0", "O(1)", "Instruct the server about tracking or not keys in the next request")
@@ -411,32 +457,57 @@ fn select(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 }
 
 /// One `CLIENT LIST` line for the client under `key`.
-pub fn client_line(server: &ServerState, key: usize, now_ms: i64) -> String {
+/// Redis's static reply buffer: `obl` counts unsent bytes up to this
+/// size, `oll`/`omem` the rest as if in Redis's reply list of this block
+/// size.
+const REPLY_BLOCK: usize = 16 * 1024;
+
+/// One line of `CLIENT LIST` (and `CLIENT INFO`) in Redis 7.0's field
+/// order, then Efis's `lib-name` and `lib-ver` (Redis 7.2's fields, for
+/// `CLIENT SETINFO`). `argv_mem` is the size of the arguments of the
+/// command the client is running (the caller's own), else 0.
+pub fn client_line(server: &ServerState, key: usize, now_ms: i64, argv_mem: usize) -> String {
     let client = &server.clients[key];
     let channels = server.pubsub.subscriptions_of(key, PubSubKind::Channel).len();
     let patterns = server.pubsub.subscriptions_of(key, PubSubKind::Pattern).len();
     let mut flags = String::new();
-    if client.blocked {
-        flags.push('b');
-    }
-    if client.multi.is_some() {
-        flags.push('x');
-    }
-    if channels + patterns > 0 {
-        flags.push('P');
-    }
-    if client.dirty_cas {
-        flags.push('d');
+    // Redis's order of the letters.
+    for (on, letter) in [
+        (channels + patterns > 0, 'P'),
+        (client.multi.is_some(), 'x'),
+        (client.blocked || server.paused_clients.contains(&key), 'b'),
+        (client.dirty_cas, 'd'),
+        (client.close_after_reply, 'c'),
+        (client.no_evict, 'e'),
+    ] {
+        if on {
+            flags.push(letter);
+        }
     }
     if flags.is_empty() {
         flags.push('N');
     }
     let multi = client.multi.as_ref().map_or(-1, |m| m.commands.len() as i64);
+    // As Redis counts a queued command: its arguments' bytes and one
+    // pointer per argument.
+    let multi_mem: usize = client
+        .multi
+        .as_ref()
+        .map_or(0, |m| m.commands.iter().map(|c| c.args().iter().map(|a| a.len() + 8).sum::<usize>()).sum());
+    let static_bytes = client.output_buffer.min(REPLY_BLOCK);
+    let list_bytes = client.output_buffer - static_bytes;
+    let list_blocks = list_bytes.div_ceil(REPLY_BLOCK);
+    let tot_mem = std::mem::size_of_val(client)
+        + client.query_buffer
+        + client.query_free
+        + client.output_capacity.max(REPLY_BLOCK)
+        + argv_mem
+        + multi_mem;
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={channels} psub={patterns} \
-         ssub=0 multi={multi} qbuf={} \
-         qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} \
-         user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
+         ssub=0 multi={multi} qbuf={} qbuf-free={} argv-mem={argv_mem} multi-mem={multi_mem} rbs={} rbp={} \
+         obl={static_bytes} oll={list_blocks} omem={list_bytes} tot-mem={tot_mem} events=r cmd={} user=default \
+         redir=-1 resp={} lib-name={} lib-ver={}\n",
         client.id,
         client.addr,
         client.local_addr,
@@ -446,8 +517,9 @@ pub fn client_line(server: &ServerState, key: usize, now_ms: i64) -> String {
         (now_ms - client.last_command_ms).max(0) / 1000,
         client.db,
         client.query_buffer,
-        client.output_buffer,
-        client.query_buffer + client.output_buffer,
+        client.query_free,
+        client.output_capacity.clamp(1024, REPLY_BLOCK),
+        client.output_peak.min(REPLY_BLOCK),
         if client.last_command.is_empty() {
             "NULL".to_string()
         } else if client.last_subcommand.is_empty() {
@@ -488,7 +560,8 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
         "info" if argc == 2 => {
             let now = ctx.now_ms;
-            let line = client_line(ctx.server, ctx.client_key, now);
+            let argv_mem = args.iter().map(<[u8]>::len).sum();
+            let line = client_line(ctx.server, ctx.client_key, now, argv_mem);
             ctx.out.verbatim(line.as_bytes());
         }
         "list" => client_list(ctx, args)?,
@@ -496,6 +569,55 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         "caching" if argc >= 3 => super::tracking::client_caching(ctx, args)?,
         "getredir" if argc == 2 => super::tracking::client_getredir(ctx)?,
         "trackinginfo" if argc == 2 => super::tracking::client_trackinginfo(ctx)?,
+        "pause" if argc == 3 || argc == 4 => {
+            let all = match args.iter().nth(3) {
+                None => true,
+                Some(mode) if is(mode, "all") => true,
+                Some(mode) if is(mode, "write") => false,
+                Some(_) => return Err(CmdError::Static("ERR CLIENT PAUSE mode must be WRITE or ALL")),
+            };
+            let timeout =
+                parse_i64_opt(args.get(2)).ok_or(CmdError::Static("ERR timeout is not an integer or out of range"))?;
+            if timeout < 0 {
+                return Err(CmdError::Static("ERR timeout is negative"));
+            }
+            let until = ctx.now_ms.saturating_add(timeout);
+            ctx.server.pause_clients(until, all);
+            ctx.out.ok();
+        }
+        "unblock" if argc == 3 || argc == 4 => {
+            let error = match args.iter().nth(3) {
+                None => false,
+                Some(mode) if is(mode, "timeout") => false,
+                Some(mode) if is(mode, "error") => true,
+                Some(_) => return Err(CmdError::Static("ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR")),
+            };
+            let id = parse_i64_opt(args.get(2)).ok_or(CmdError::NotInteger)?;
+            let target = ctx.server.clients.iter().find(|(_, c)| c.id as i64 == id).map(|(k, c)| (k, c.resp3));
+            match target {
+                Some((key, resp3)) if ctx.server.blocking.get(key).is_some() => {
+                    ctx.server.unblock(key);
+                    // Answered as a timeout would answer it, or with an error.
+                    let outbox = &mut ctx.server.pubsub.outbox;
+                    let start = outbox.data.len();
+                    let mut reply = crate::protocol::Reply::new(&mut outbox.data, resp3);
+                    if error {
+                        reply.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+                    } else {
+                        reply.null_array();
+                    }
+                    let end = outbox.data.len();
+                    outbox.messages.push((key, start, end));
+                    ctx.server.unblocked_clients.push(key);
+                    ctx.out.int(1);
+                }
+                _ => ctx.out.int(0),
+            }
+        }
+        "unpause" if argc == 2 => {
+            ctx.server.unpause_clients();
+            ctx.out.ok();
+        }
         "kill" if argc >= 3 => client_kill(ctx, args)?,
         "setinfo" if argc == 4 => {
             let value = args.get(3);
@@ -552,14 +674,19 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             let lines = [
                 "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
                 "GETNAME",
+                "GETREDIR",
                 "ID",
                 "INFO",
                 "KILL <ip:port> | <option> <value> [...]",
                 "LIST [TYPE <type>] [ID <id> ...]",
                 "NO-EVICT (ON|OFF)",
+                "PAUSE <timeout> [WRITE|ALL]",
                 "REPLY (ON|OFF|SKIP)",
                 "SETINFO <LIB-NAME|LIB-VER> <value>",
                 "SETNAME <name>",
+                "TRACKINGINFO",
+                "UNBLOCK <clientid> [TIMEOUT|ERROR]",
+                "UNPAUSE",
                 "HELP",
             ];
             ctx.out.array(lines.len());
@@ -567,7 +694,16 @@ fn client(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 ctx.out.simple(line);
             }
         }
-        "id" | "setname" | "getname" | "info" | "kill" | "setinfo" | "no-evict" | "no-touch" | "reply" | "help" => {
+        // Arity -3 in Redis's table: more arguments than the form takes
+        // get the handler's own error.
+        "pause" | "unblock" if argc > 4 => {
+            let sub: String = String::from_utf8_lossy(sub).chars().take(128).collect();
+            return Err(CmdError::Owned(format!(
+                "ERR unknown subcommand or wrong number of arguments for '{sub}'. Try CLIENT HELP."
+            )));
+        }
+        "id" | "setname" | "getname" | "info" | "kill" | "setinfo" | "no-evict" | "no-touch" | "reply" | "help"
+        | "pause" | "unpause" | "unblock" | "getredir" | "trackinginfo" => {
             return Err(subcommand_arity("client", sub));
         }
         _ => return Err(unknown_subcommand("client", sub)),
@@ -606,7 +742,8 @@ fn client_list(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let mut text = String::new();
     for (key, client) in ctx.server.clients.iter() {
         if ids.as_ref().is_none_or(|ids| ids.contains(&client.id)) {
-            text.push_str(&client_line(ctx.server, key, now));
+            let argv_mem = if key == ctx.client_key { args.iter().map(<[u8]>::len).sum() } else { 0 };
+            text.push_str(&client_line(ctx.server, key, now, argv_mem));
         }
     }
     ctx.out.verbatim(text.as_bytes());
@@ -690,4 +827,36 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     ctx.server.kill_pending |= killed > 0;
     ctx.out.int(killed);
     Ok(())
+}
+
+/// Whether a client's command must wait for `CLIENT PAUSE` to end (see
+/// `state::pause`). Commands Redis would refuse before its pause check
+/// (unknown, wrong arity, not authenticated) do not wait: their errors
+/// are answered at once.
+pub fn waits_for_pause(server: &mut ServerState, key: usize, args: Args<'_>, now_ms: i64) -> bool {
+    let Some(pause) = server.pause_at(now_ms) else { return false };
+    let Some(spec) = super::lookup(args.get(0)) else { return false };
+    let arity_ok = if spec.arity >= 0 {
+        args.len() == spec.arity as usize
+    } else {
+        args.len() >= spec.arity.unsigned_abs() as usize
+    };
+    let client = &server.clients[key];
+    if !arity_ok || (!client.authenticated && !spec.flags.contains(Flags::NO_AUTH)) {
+        return false;
+    }
+    if pause.all {
+        return true;
+    }
+    if spec.name == "exec" {
+        let queued = client.multi.as_ref().map(|m| m.commands.as_slice()).unwrap_or_default();
+        return queued.iter().any(|command| super::lookup(command.args().get(0)).is_some_and(may_replicate));
+    }
+    may_replicate(spec)
+}
+
+/// Commands a `WRITE` pause holds: writes, and those Redis flags as
+/// possibly propagated (scripts and functions that may write, `PUBLISH`).
+fn may_replicate(spec: &CommandSpec) -> bool {
+    spec.is_write() || ["eval", "evalsha", "fcall", "publish", "spublish", "pfcount"].contains(&spec.name)
 }

@@ -35,7 +35,7 @@ use super::table::{lookup_args, CommandSpec, Flags};
 use super::{evict, pubsub, tracking, transaction};
 use crate::protocol::Args;
 use crate::pubsub::Own;
-use crate::state::ReplyMode;
+use crate::state::{Ran, ReplyMode};
 use crate::store::table::resizes_left_running;
 
 /// Runs one command for `ctx.caller` and writes its reply into `ctx.out`.
@@ -144,18 +144,19 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         return;
     }
     if !spec.arity_ok(args.len()) {
-        ctx.out.error(&format!("ERR wrong number of arguments for '{}' command", spec.name));
+        let text = format!("ERR wrong number of arguments for '{}' command", spec.name);
+        reply_error(ctx, &text, Some((spec.id, true)));
         transaction::flag_failed(ctx);
         return;
     }
     let client = ctx.server.session(ctx.client_key);
     if !client.authenticated && !spec.flags.contains(Flags::NO_AUTH) {
-        ctx.out.error("NOAUTH Authentication required.");
+        reply_error(ctx, "NOAUTH Authentication required.", Some((spec.id, true)));
         transaction::flag_failed(ctx);
         return;
     }
     if spec.is_write() && ctx.server.persist.aof.error.is_some() {
-        refuse_write(ctx);
+        refuse_write(ctx, spec);
         return;
     }
     if ctx.caller == Caller::Client && evict::refuses_for_memory(ctx, spec) {
@@ -200,9 +201,13 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         tracking::after_command(ctx, spec, command_keys(spec, args), in_transaction);
     }
     let server = &mut *ctx.server;
-    let slow_log = !spec.flags.contains(Flags::SKIP_SLOWLOG);
+    let ran = Ran {
+        command_id: spec.id,
+        fast: spec.flags.contains(Flags::FAST),
+        slow_log: !spec.flags.contains(Flags::SKIP_SLOWLOG),
+    };
     let client = server.clients.get(ctx.client_key);
-    server.stats.record_command(spec.id, started.elapsed(), args, ctx.now_ms, client, slow_log);
+    server.stats.record_command(ran, started.elapsed(), args, ctx.now_ms, client);
     if !server.monitors.is_empty()
         && matches!(ctx.caller, Caller::Client | Caller::Transaction)
         && !spec.flags.any(Flags::ADMIN.or(Flags::SKIP_MONITOR))
@@ -246,10 +251,38 @@ fn refuse_for_memory(ctx: &mut Ctx<'_>, spec: &CommandSpec) {
 
 /// `-MISCONF` for a write command while the log cannot be written.
 #[cold]
-fn refuse_write(ctx: &mut Ctx<'_>) {
+fn refuse_write(ctx: &mut Ctx<'_>, spec: &CommandSpec) {
     let reason = ctx.server.persist.aof.error.clone().unwrap_or_default();
-    ctx.out.error(&format!("MISCONF Errors writing to the AOF file: {reason}"));
+    reply_error(ctx, &format!("MISCONF Errors writing to the AOF file: {reason}"), Some((spec.id, true)));
     transaction::flag_failed(ctx);
+}
+
+/// Counts the error reply a command's handler wrote (returned or written
+/// itself: a script's error, `EXECABORT`) against the command. When
+/// errors were counted while it ran (a script's commands that failed),
+/// this one is theirs passed on and is not counted again in
+/// `errorstats`, as in Redis.
+#[cold]
+fn count_failure(ctx: &mut Ctx<'_>, spec: &CommandSpec, mark: usize, errors_before: u64) {
+    let stats = &mut ctx.server.stats;
+    if stats.total_error_replies != errors_before {
+        stats.count_failed_call(spec.id);
+        return;
+    }
+    let line = &ctx.out.buf[mark + 1..];
+    let end = line.iter().position(|&c| c == b'\r').unwrap_or(line.len());
+    let text = String::from_utf8_lossy(&line[..end]).into_owned();
+    stats.count_error(&text, Some((spec.id, false)));
+}
+
+/// Writes an error reply and counts it for `INFO` (`total_error_replies`,
+/// `errorstats`, and the command's `failed_calls` or `rejected_calls`):
+/// not those of replayed records.
+fn reply_error(ctx: &mut Ctx<'_>, text: &str, command: Option<(usize, bool)>) {
+    ctx.out.error(text);
+    if ctx.caller != Caller::Replay {
+        ctx.server.stats.count_error(text, command);
+    }
 }
 
 /// Runs a command's handler, writes its error reply if any, and logs the
@@ -258,8 +291,12 @@ fn refuse_write(ctx: &mut Ctx<'_>) {
 fn run_handler(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
     let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
     let resizes = resizes_left_running();
+    let (errors_before, mark) = (ctx.server.stats.total_error_replies, ctx.out.buf.len());
     if let Err(err) = (spec.handler)(ctx, args) {
         ctx.out.error(err.text());
+    }
+    if ctx.out.buf.get(mark) == Some(&b'-') && ctx.caller != Caller::Replay {
+        count_failure(ctx, spec, mark, errors_before);
     }
     if ctx.server.persist.dirty != dirty {
         log_change(ctx, spec, args, rewrites, db_index);
@@ -324,5 +361,5 @@ fn unknown_command(ctx: &mut Ctx<'_>, args: Args<'_>) {
         listed.push_str(&format!("'{shown}' "));
     }
     let name: String = String::from_utf8_lossy(args.get(0)).chars().take(128).collect();
-    ctx.out.error(&format!("ERR unknown command '{name}', with args beginning with: {listed}"));
+    reply_error(ctx, &format!("ERR unknown command '{name}', with args beginning with: {listed}"), None);
 }

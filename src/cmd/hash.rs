@@ -9,7 +9,7 @@
 //! using Redis's event names (`hset`, `hdel`, `hincrby`, `hincrbyfloat`,
 //! and `del` when a hash empties).
 
-use super::args::{is, parse_f64, parse_i64};
+use super::args::{is, parse_i64};
 use super::keys::{parse_cursor, parse_scan_options, write_scan_reply};
 use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1};
@@ -347,14 +347,14 @@ fn hincrby(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn hincrbyfloat(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     // Redis checks the increment before it looks at the key.
     let delta = args.get(3);
-    if !parse_f64(delta).ok_or(CmdError::NotFloat)?.is_finite() {
+    if !super::longdouble::parse(delta).ok_or(CmdError::NotFloat)?.is_finite() {
         return Err(CmdError::Static("ERR value is NaN or Infinity"));
     }
     let field = args.get(2);
     let db = ctx.store.db(ctx.db_index);
     let hash = hash_or_create(db, args.get(1), ctx.now_ms)?;
     let current = hash.get(field);
-    if current.is_some_and(|text| parse_f64(text).is_none()) {
+    if current.is_some_and(|text| super::longdouble::parse(text).is_none()) {
         return Err(CmdError::Static("ERR hash value is not a float"));
     }
     let text = super::string::incr_float_text(current, delta)?;

@@ -1,11 +1,18 @@
 //! `INFO`: Redis's exact format (`# Section` headers, `field:value` lines,
-//! CRLF), with the fields client libraries and tools read.
+//! CRLF), with Redis 7.0's sections and fields in Redis's order, less
+//! those that describe machinery Efis does not have (see
+//! `tests/it/info_fields.rs` for the list and the reasons), plus a few of
+//! Efis's own (`efis_version`, the log's `aof_*` fields, `backup_path`).
+//! A field of a feature Efis lacks but whose zero is the truth for Efis
+//! (no replicas, no eviction, no lazy freeing) is printed as 0, since
+//! exporters and dashboards read them.
 
 use std::fmt::Write;
 
 use super::{CmdResult, Ctx};
 use crate::memory;
 use crate::protocol::Args;
+use crate::state::CommandStats;
 
 /// Every section, in the order Redis prints them.
 const SECTIONS: &[&str] = &[
@@ -17,14 +24,19 @@ const SECTIONS: &[&str] = &[
     "replication",
     "cpu",
     "modules",
-    "errorstats",
     "commandstats",
+    "errorstats",
+    "latencystats",
     "cluster",
     "keyspace",
 ];
 
 /// Sections left out of a plain `INFO`.
-const NOT_DEFAULT: &[&str] = &["commandstats"];
+const NOT_DEFAULT: &[&str] = &["commandstats", "latencystats"];
+
+/// Percentiles of `INFO latencystats` (Redis's default
+/// `latency-tracking-info-percentiles`).
+const PERCENTILES: [(&str, f64); 3] = [("50", 50.0), ("99", 99.0), ("99.9", 99.9)];
 
 pub fn info(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let mut wanted: Vec<String> =
@@ -52,13 +64,31 @@ fn field(text: &mut String, name: &str, value: impl std::fmt::Display) {
     let _ = write!(text, "{name}:{value}\r\n");
 }
 
-fn cpu_seconds() -> (f64, f64) {
-    // Fields 14 and 15 of /proc/self/stat: user and system time in ticks.
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return (0.0, 0.0) };
+/// User and system CPU seconds of a process or thread (`/proc/.../stat`
+/// fields 14 and 15), and of its waited-for children (16 and 17).
+fn cpu_seconds(stat_file: &str) -> (f64, f64, f64, f64) {
+    let Ok(stat) = std::fs::read_to_string(stat_file) else { return (0.0, 0.0, 0.0, 0.0) };
     let after = stat.rsplit(')').next().unwrap_or("");
     let fields: Vec<&str> = after.split_whitespace().collect();
     let tick = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0) / 100.0;
-    (tick(11), tick(12))
+    (tick(11), tick(12), tick(13), tick(14))
+}
+
+/// `MemTotal` of `/proc/meminfo`, in bytes.
+fn total_system_memory() -> usize {
+    let Ok(meminfo) = std::fs::read_to_string("/proc/meminfo") else { return 0 };
+    let line = meminfo.lines().find(|l| l.starts_with("MemTotal:")).unwrap_or("");
+    line.split_whitespace().nth(1).and_then(|kb| kb.parse::<usize>().ok()).unwrap_or(0) * 1024
+}
+
+/// `part` as a percentage of `whole`, as Redis prints it (`12.34%`).
+fn percent(part: usize, whole: usize) -> String {
+    format!("{:.2}%", if whole > 0 { part as f64 * 100.0 / whole as f64 } else { 0.0 })
+}
+
+/// `a / b` with two decimals (0 when `b` is 0).
+fn ratio(a: usize, b: usize) -> String {
+    format!("{:.2}", if b > 0 { a as f64 / b as f64 } else { 0.0 })
 }
 
 fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
@@ -86,16 +116,20 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "uptime_in_days", uptime / 86400);
             field(text, "hz", 10);
             field(text, "configured_hz", 10);
+            // Redis's LRU clock: seconds, 24 bits.
+            field(text, "lru_clock", (ctx.now_ms / 1000) & 0xff_ffff);
             field(text, "executable", std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default());
             field(text, "config_file", "");
+            field(text, "io_threads_active", 0);
         }
         "clients" => {
             text.push_str("# Clients\r\n");
             field(text, "connected_clients", server.clients.len());
             field(text, "cluster_connections", 0);
             field(text, "maxclients", server.config.maxclients);
-            field(text, "client_recent_max_input_buffer", 0);
-            field(text, "client_recent_max_output_buffer", 0);
+            let largest = |size: fn(&crate::state::Client) -> usize| server.clients.iter().map(|(_, c)| size(c)).max();
+            field(text, "client_recent_max_input_buffer", largest(|c| c.query_buffer).unwrap_or(0));
+            field(text, "client_recent_max_output_buffer", largest(|c| c.output_buffer).unwrap_or(0));
             field(text, "blocked_clients", server.blocked_clients);
             field(text, "tracking_clients", server.tracking.clients());
             field(text, "clients_in_timeout_table", 0);
@@ -104,6 +138,13 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             let used = memory::used_bytes();
             let rss = memory::rss_bytes();
             let peak = memory::peak_bytes();
+            let startup = server.stats.startup_memory.min(used);
+            let overhead = ctx.store.overhead_bytes();
+            let dataset = used.saturating_sub(overhead);
+            let system = total_system_memory();
+            let clients: usize =
+                server.clients.iter().map(|(_, c)| c.query_buffer + c.query_free + c.output_capacity).sum();
+            let log_buffer = server.persist.aof.pending();
             text.push_str("# Memory\r\n");
             field(text, "used_memory", used);
             field(text, "used_memory_human", memory::human(used));
@@ -111,44 +152,77 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "used_memory_rss_human", memory::human(rss));
             field(text, "used_memory_peak", peak);
             field(text, "used_memory_peak_human", memory::human(peak));
-            field(text, "used_memory_overhead", ctx.store.overhead_bytes());
-            field(text, "used_memory_dataset", used.saturating_sub(ctx.store.overhead_bytes()));
+            field(text, "used_memory_peak_perc", percent(used, peak));
+            field(text, "used_memory_overhead", overhead);
+            field(text, "used_memory_startup", startup);
+            field(text, "used_memory_dataset", dataset);
+            field(text, "used_memory_dataset_perc", percent(dataset, used - startup));
+            // Efis counts its own allocations; the allocator's view is the
+            // same bytes, resident as the process is.
+            field(text, "allocator_allocated", used);
+            field(text, "allocator_active", used);
+            field(text, "allocator_resident", rss);
+            field(text, "total_system_memory", system);
+            field(text, "total_system_memory_human", memory::human(system));
             let eval_vm = server.scripts.as_ref().map_or(0, |s| s.used_memory());
             let functions_vm = server.functions.as_ref().map_or(0, |f| f.used_memory());
             field(text, "used_memory_lua", eval_vm);
             field(text, "used_memory_vm_eval", eval_vm);
             field(text, "used_memory_lua_human", memory::human(eval_vm));
-            field(text, "used_memory_vm_functions", functions_vm);
-            field(text, "used_memory_vm_total", eval_vm + functions_vm);
-            field(text, "used_memory_vm_total_human", memory::human(eval_vm + functions_vm));
             field(text, "number_of_cached_scripts", server.scripts.as_ref().map_or(0, |s| s.len()));
             let (libraries, functions) = server.functions.as_ref().map_or((0, 0), |f| f.counts());
             field(text, "number_of_functions", functions);
             field(text, "number_of_libraries", libraries);
+            field(text, "used_memory_vm_functions", functions_vm);
+            field(text, "used_memory_vm_total", eval_vm + functions_vm);
+            field(text, "used_memory_vm_total_human", memory::human(eval_vm + functions_vm));
             let limit = server.eviction.maxmemory as usize;
             field(text, "maxmemory", limit);
             field(text, "maxmemory_human", memory::human(limit));
             field(text, "maxmemory_policy", server.eviction.policy.name());
-            field(
-                text,
-                "mem_fragmentation_ratio",
-                format!("{:.2}", if used > 0 { rss as f64 / used as f64 } else { 0.0 }),
-            );
+            field(text, "allocator_frag_ratio", "1.00");
+            field(text, "allocator_frag_bytes", 0);
+            field(text, "allocator_rss_ratio", ratio(rss, used));
+            field(text, "allocator_rss_bytes", rss as i64 - used as i64);
+            field(text, "rss_overhead_ratio", "1.00");
+            field(text, "rss_overhead_bytes", 0);
+            field(text, "mem_fragmentation_ratio", ratio(rss, used));
+            field(text, "mem_fragmentation_bytes", rss as i64 - used as i64);
+            field(text, "mem_not_counted_for_evict", log_buffer);
+            field(text, "mem_replication_backlog", 0);
+            field(text, "mem_total_replication_buffers", 0);
+            field(text, "mem_clients_slaves", 0);
+            field(text, "mem_clients_normal", clients);
+            field(text, "mem_cluster_links", 0);
+            field(text, "mem_aof_buffer", log_buffer);
             field(text, "mem_allocator", "libc");
+            // Efis frees at once, also for UNLINK and FLUSHALL ASYNC.
+            field(text, "lazyfree_pending_objects", 0);
+            field(text, "lazyfreed_objects", 0);
         }
         "persistence" => {
             text.push_str("# Persistence\r\n");
             let p = &server.persist;
+            let s = &server.stats;
             let status = |ok: bool| if ok { "ok" } else { "err" };
             field(text, "loading", 0);
             field(text, "async_loading", 0);
             field(text, "current_cow_peak", 0);
+            field(text, "current_cow_size", 0);
+            field(text, "current_cow_size_age", 0);
+            field(text, "current_fork_perc", "0.00");
+            field(text, "current_save_keys_processed", 0);
+            field(text, "current_save_keys_total", 0);
             field(text, "rdb_changes_since_last_save", p.dirty);
             field(text, "rdb_bgsave_in_progress", i32::from(p.in_progress()));
             field(text, "rdb_last_save_time", p.last_save_s);
             field(text, "rdb_last_bgsave_status", status(p.last_save_ok));
             field(text, "rdb_last_bgsave_time_sec", p.last_save_duration_s);
             field(text, "rdb_current_bgsave_time_sec", p.current_duration_s());
+            field(text, "rdb_saves", s.snapshots);
+            field(text, "rdb_last_cow_size", 0);
+            field(text, "rdb_last_load_keys_expired", 0);
+            field(text, "rdb_last_load_keys_loaded", s.loaded_keys);
             field(text, "rdb_last_snapshot_bytes", p.last_save_bytes);
             field(text, "aof_enabled", 1);
             field(text, "aof_rewrite_in_progress", i32::from(p.in_progress()));
@@ -156,7 +230,11 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "aof_last_rewrite_time_sec", p.last_save_duration_s);
             field(text, "aof_current_rewrite_time_sec", p.current_duration_s());
             field(text, "aof_last_bgrewrite_status", status(p.last_save_ok));
+            // A snapshot is Efis's log rewrite.
+            field(text, "aof_rewrites", s.snapshots);
+            field(text, "aof_rewrites_consecutive_failures", 0);
             field(text, "aof_last_write_status", status(p.aof.error.is_none()));
+            field(text, "aof_last_cow_size", 0);
             field(text, "aof_last_fsync_status", status(!p.aof.sync_failing()));
             field(text, "aof_fsync", p.aof.policy().name());
             field(text, "aof_current_size", p.aof.file_size);
@@ -166,24 +244,48 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
         }
         "stats" => {
             let s = &server.stats;
+            let (ops, input_kbps, output_kbps) = s.rates();
             text.push_str("# Stats\r\n");
             field(text, "total_connections_received", s.connections);
             field(text, "total_commands_processed", s.commands);
-            field(text, "instantaneous_ops_per_sec", 0);
+            field(text, "instantaneous_ops_per_sec", ops);
             field(text, "total_net_input_bytes", s.net_input_bytes);
             field(text, "total_net_output_bytes", s.net_output_bytes);
+            field(text, "total_net_repl_input_bytes", 0);
+            field(text, "total_net_repl_output_bytes", 0);
+            field(text, "instantaneous_input_kbps", format!("{input_kbps:.2}"));
+            field(text, "instantaneous_output_kbps", format!("{output_kbps:.2}"));
+            field(text, "instantaneous_input_repl_kbps", "0.00");
+            field(text, "instantaneous_output_repl_kbps", "0.00");
             field(text, "rejected_connections", s.rejected_connections);
+            field(text, "sync_full", 0);
+            field(text, "sync_partial_ok", 0);
+            field(text, "sync_partial_err", 0);
             field(text, "expired_keys", s.expired_keys);
+            field(text, "expired_stale_perc", "0.00");
+            field(text, "expired_time_cap_reached_count", s.expire_cycle_cap_reached);
+            field(text, "expire_cycle_cpu_milliseconds", s.expire_cycle_us / 1000);
             field(text, "evicted_keys", server.stats.evicted_keys);
+            field(text, "evicted_clients", 0);
+            field(text, "total_eviction_exceeded_time", 0);
+            field(text, "current_eviction_exceeded_time", 0);
             field(text, "keyspace_hits", s.keyspace_hits);
             field(text, "keyspace_misses", s.keyspace_misses);
             field(text, "pubsub_channels", server.pubsub.channel_names(None).len());
             field(text, "pubsub_patterns", server.pubsub.pattern_count());
+            field(text, "pubsubshard_channels", 0);
+            field(text, "latest_fork_usec", 0);
+            field(text, "total_forks", 0);
             let (keys, items, prefixes) = server.tracking.totals();
             field(text, "tracking_total_keys", keys);
             field(text, "tracking_total_items", items);
             field(text, "tracking_total_prefixes", prefixes);
-            field(text, "total_error_replies", 0);
+            field(text, "unexpected_error_replies", 0);
+            field(text, "total_error_replies", s.total_error_replies);
+            field(text, "total_reads_processed", s.reads_processed);
+            field(text, "total_writes_processed", s.writes_processed);
+            field(text, "reply_buffer_shrinks", 0);
+            field(text, "reply_buffer_expands", 0);
         }
         "replication" => {
             text.push_str("# Replication\r\n");
@@ -191,28 +293,67 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "connected_slaves", 0);
             field(text, "master_failover_state", "no-failover");
             field(text, "master_replid", "0000000000000000000000000000000000000000");
+            field(text, "master_replid2", "0000000000000000000000000000000000000000");
             field(text, "master_repl_offset", 0);
+            field(text, "second_repl_offset", -1);
+            field(text, "repl_backlog_active", 0);
+            field(text, "repl_backlog_size", 1_048_576);
+            field(text, "repl_backlog_first_byte_offset", 0);
+            field(text, "repl_backlog_histlen", 0);
         }
         "cpu" => {
-            let (user, sys) = cpu_seconds();
+            let (user, sys, children_user, children_sys) = cpu_seconds("/proc/self/stat");
+            let (main_user, main_sys, _, _) = cpu_seconds("/proc/thread-self/stat");
             text.push_str("# CPU\r\n");
             field(text, "used_cpu_sys", format!("{sys:.6}"));
             field(text, "used_cpu_user", format!("{user:.6}"));
+            field(text, "used_cpu_sys_children", format!("{children_sys:.6}"));
+            field(text, "used_cpu_user_children", format!("{children_user:.6}"));
+            field(text, "used_cpu_sys_main_thread", format!("{main_sys:.6}"));
+            field(text, "used_cpu_user_main_thread", format!("{main_user:.6}"));
         }
         "modules" => text.push_str("# Modules\r\n"),
-        "errorstats" => text.push_str("# Errorstats\r\n"),
+        "errorstats" => {
+            text.push_str("# Errorstats\r\n");
+            for (kind, count) in &server.stats.errors {
+                let _ = write!(text, "errorstat_{kind}:count={count}\r\n");
+            }
+        }
         "commandstats" => {
             text.push_str("# Commandstats\r\n");
-            let mut rows: Vec<(&str, (u64, u64, u64))> = super::table::all()
-                .filter_map(|spec| server.stats.per_command.get(spec.id).filter(|s| s.0 > 0).map(|s| (spec.name, *s)))
+            let mut rows: Vec<(&str, CommandStats)> = super::table::all()
+                .filter_map(|spec| {
+                    let row = server.stats.per_command.get(spec.id)?;
+                    (row.calls + row.failed + row.rejected > 0).then_some((spec.name, *row))
+                })
                 .collect();
             rows.sort();
-            for (name, (calls, usec, failed)) in rows {
-                let per_call = usec as f64 / calls as f64;
+            rows.dedup();
+            for (name, row) in rows {
+                let per_call = if row.calls > 0 { row.usec as f64 / row.calls as f64 } else { 0.0 };
                 let _ = write!(
                     text,
-                    "cmdstat_{name}:calls={calls},usec={usec},usec_per_call={per_call:.2},rejected_calls=0,failed_calls={failed}\r\n"
+                    "cmdstat_{name}:calls={},usec={},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}\r\n",
+                    row.calls, row.usec, row.rejected, row.failed
                 );
+            }
+        }
+        "latencystats" => {
+            text.push_str("# Latencystats\r\n");
+            let histograms = &server.stats.latency.histograms;
+            let mut rows: Vec<(&str, usize)> = super::table::all()
+                .filter(|spec| histograms.get(spec.id).is_some_and(|h| h.calls > 0))
+                .map(|spec| (spec.name, spec.id))
+                .collect();
+            rows.sort();
+            rows.dedup();
+            for (name, id) in rows {
+                let _ = write!(text, "latency_percentiles_usec_{name}:");
+                for (i, (label, percentile)) in PERCENTILES.iter().enumerate() {
+                    let separator = if i + 1 < PERCENTILES.len() { "," } else { "" };
+                    let _ = write!(text, "p{label}={:.3}{separator}", histograms[id].percentile(*percentile));
+                }
+                text.push_str("\r\n");
             }
         }
         "cluster" => {

@@ -1,7 +1,8 @@
 //! Server commands: INFO, CONFIG, TIME, LASTSAVE, SAVE/BGSAVE/
-//! BGREWRITEAOF, SHUTDOWN, DEBUG, MONITOR, SLOWLOG.
+//! BGREWRITEAOF, SHUTDOWN, MONITOR, SLOWLOG (DEBUG is in `debug.rs`,
+//! LATENCY in `latency.rs`, COMMAND in `introspection.rs`).
 
-use super::args::{is, parse_f64, parse_i64, parse_i64_opt};
+use super::args::{is, parse_i64, parse_i64_opt};
 use super::meta::arg;
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
@@ -9,7 +10,6 @@ use crate::protocol::Args;
 use crate::state::ShutdownRequest;
 use crate::store::glob::glob_match;
 use crate::store::limits;
-use crate::store::{Ttl, Value};
 
 pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("info", -1, Flags::LOADING.or(Flags::STALE), NO_KEYS, super::info::info)
@@ -81,9 +81,6 @@ pub const COMMANDS: &[CommandSpec] = &[
         arg::token("force", "FORCE").since("7.0.0").optional(),
         arg::token("abort", "ABORT").since("7.0.0").optional(),
     ]),
-    CommandSpec::new("debug", -2, Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE), NO_KEYS, debug)
-        .doc("server", "1.0.0", "Depends on subcommand.", "A container for debugging commands")
-        .syscmd(),
     CommandSpec::new(
         "monitor",
         1,
@@ -256,7 +253,12 @@ fn config(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         stats.keyspace_misses = 0;
         stats.net_input_bytes = 0;
         stats.net_output_bytes = 0;
-        stats.per_command.iter_mut().for_each(|slot| *slot = (0, 0, 0));
+        stats.per_command.iter_mut().for_each(|slot| *slot = crate::state::CommandStats::default());
+        stats.total_error_replies = 0;
+        stats.errors.clear();
+        stats.reads_processed = 0;
+        stats.writes_processed = 0;
+        stats.latency.reset_histograms();
         ctx.out.ok();
     } else if is(sub, "rewrite") {
         return Err(CmdError::Static("ERR The server is running without a config file"));
@@ -341,6 +343,7 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         "hz",
         "slowlog-log-slower-than",
         "slowlog-max-len",
+        "latency-monitor-threshold",
         "busy-reply-threshold",
         "lua-time-limit",
         "proto-max-bulk-len",
@@ -373,10 +376,13 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         }
     }
     match name {
+        "latency-monitor-threshold" if value.trim_start().starts_with('-') => {
+            Err(failed("argument must be between 0 and 9223372036854775807 inclusive"))
+        }
         "appendfsync" if crate::config::AppendFsync::parse(value).is_none() => {
             Err(failed("argument(s) must be one of the following: always, everysec, no"))
         }
-        "appendonly" if !["yes", "no"].contains(&value.to_ascii_lowercase().as_str()) => {
+        "appendonly" | "latency-tracking" if !["yes", "no"].contains(&value.to_ascii_lowercase().as_str()) => {
             Err(failed("argument must be 'yes' or 'no'"))
         }
         "notify-keyspace-events" if crate::pubsub::parse_flags(value).is_none() => {
@@ -437,6 +443,8 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
     let number = parse_i64_opt(value.as_bytes()).unwrap_or(0);
     match name {
         "slowlog-log-slower-than" => ctx.server.stats.slowlog_threshold_us = number,
+        "latency-monitor-threshold" => ctx.server.stats.latency.threshold_ms = number.max(0) as u64,
+        "latency-tracking" => ctx.server.stats.latency.tracking = value.eq_ignore_ascii_case("yes"),
         // Two names of one setting, as in Redis.
         "busy-reply-threshold" | "lua-time-limit" => {
             ctx.server.busy_reply_threshold_ms = number.max(0) as u64;
@@ -530,6 +538,7 @@ fn save(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     let now = ctx.now_ms;
     match ctx.server.persist.save_now(ctx.store, now) {
         Ok(()) => {
+            ctx.server.stats.snapshots += 1;
             ctx.out.ok();
             Ok(())
         }
@@ -603,74 +612,6 @@ fn shutdown(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
     }
     ctx.server.shutdown = Some(ShutdownRequest { save });
-    Ok(())
-}
-
-fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
-    let sub = args.get(1);
-    if is(sub, "sleep") && args.len() == 3 {
-        let seconds = parse_f64(args.get(2)).filter(|s| *s >= 0.0).ok_or(CmdError::NotFloat)?;
-        std::thread::sleep(std::time::Duration::from_secs_f64(seconds.min(3600.0)));
-        ctx.out.ok();
-    } else if is(sub, "populate") && (3..=5).contains(&args.len()) {
-        let count = parse_i64(args.get(2))?;
-        if count < 0 {
-            return Err(CmdError::Static("ERR count must be positive"));
-        }
-        let prefix = if args.len() >= 4 { args.get(3) } else { b"key" };
-        let size = if args.len() == 5 { Some(parse_i64(args.get(4))?.max(0) as usize) } else { None };
-        let now = ctx.now_ms;
-        let db = ctx.store.db(ctx.db_index);
-        let mut key = Vec::new();
-        let mut value = Vec::new();
-        for i in 0..count {
-            key.clear();
-            key.extend_from_slice(prefix);
-            key.extend_from_slice(format!(":{i}").as_bytes());
-            if db.contains(&key, now) {
-                continue;
-            }
-            value.clear();
-            value.extend_from_slice(format!("value:{i}").as_bytes());
-            if let Some(size) = size {
-                value.resize(size, 0);
-            }
-            db.set(&key, Value::Str(&value), Ttl::Clear, now);
-        }
-        // Not a write command, so it logs itself (it replays the same).
-        ctx.changed();
-        let logged: Vec<&[u8]> = args.iter().collect();
-        ctx.log_as(&logged);
-        ctx.out.ok();
-    } else if is(sub, "set-active-expire") && args.len() == 3 {
-        ctx.server.active_expire = args.get(2) != b"0";
-        ctx.out.ok();
-    } else if is(sub, "object") && args.len() == 3 {
-        let now = ctx.now_ms;
-        let Some(entry) = ctx.store.db(ctx.db_index).get(args.get(2), now) else {
-            return Err(CmdError::NoSuchKey);
-        };
-        let text = format!(
-            "Value at:0x0 refcount:1 encoding:{} serializedlength:{} lru:0 lru_seconds_idle:0",
-            super::keys::encoding_name(entry),
-            entry.block_size()
-        );
-        ctx.out.simple(&text);
-    } else if is(sub, "help") {
-        write_help(
-            ctx,
-            &[
-                "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                "OBJECT <key>",
-                "POPULATE <count> [<prefix>] [<size>]",
-                "SET-ACTIVE-EXPIRE <0|1>",
-                "SLEEP <seconds>",
-                "HELP",
-            ],
-        );
-    } else {
-        return Err(unknown_subcommand("debug", sub));
-    }
     Ok(())
 }
 

@@ -4,7 +4,8 @@
 //! `APPEND`/`SETRANGE` beyond [`INLINE_GROWTH_LIMIT`] move to a growable
 //! boxed buffer so that repeated appends stay linear.
 
-use super::args::{is, parse_f64, parse_i64};
+use super::args::{is, parse_i64};
+use super::longdouble::{self, LongDouble};
 use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
@@ -673,18 +674,14 @@ fn decrby(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 /// as Redis computes and prints it (`INCRBYFLOAT`, `HINCRBYFLOAT`). The
 /// caller maps a bad current value to its own error text.
 pub fn incr_float_text(current: Option<&[u8]>, delta: &[u8]) -> Result<String, CmdError> {
-    let delta_value = parse_f64(delta).ok_or(CmdError::NotFloat)?;
-    let current_text = current.unwrap_or(b"0");
-    let current_value = parse_f64(current_text).ok_or(CmdError::NotFloat)?;
-    let overflow = CmdError::Static("ERR increment would produce NaN or Infinity");
-    if !current_value.is_finite() || !delta_value.is_finite() {
-        return Err(overflow);
-    }
-    // Sums past `f64` range are still fine in Redis's `long double`; the
-    // exact adder refuses only those past `long double` range.
-    match super::decimal::add_texts(current_text, delta) {
-        Some(text) => Ok(text),
-        None => Err(overflow),
+    let current = match current {
+        Some(text) => longdouble::parse(text).ok_or(CmdError::NotFloat)?,
+        None => LongDouble::ZERO,
+    };
+    let delta = longdouble::parse(delta).ok_or(CmdError::NotFloat)?;
+    match current.add(delta) {
+        Some(sum) => Ok(sum.human_text()),
+        None => Err(CmdError::Static("ERR increment would produce NaN or Infinity")),
     }
 }
 

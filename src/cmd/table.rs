@@ -339,6 +339,8 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::blocking::COMMANDS,
         super::scripting::COMMANDS,
         super::functions::COMMANDS,
+        super::latency::COMMANDS,
+        super::debug::COMMANDS,
     ]
     .into_iter()
     .flatten()

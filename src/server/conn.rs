@@ -47,6 +47,9 @@ pub struct Conn {
     /// The parser's last answer was a command (its argument spans still
     /// point into `rbuf`): compacting must wait for the next answer.
     pub holds_command: bool,
+    /// That command waits for `CLIENT PAUSE` to end: it runs before the
+    /// parser is asked for the next one.
+    pub postponed: bool,
     /// Since when a pub/sub client's unsent output is over the soft limit.
     pub soft_limit_since: Option<std::time::Instant>,
     /// The log offset that must be durable before this connection's
@@ -75,6 +78,7 @@ impl Conn {
             wpos: 0,
             closing: false,
             read_paused: false,
+            postponed: false,
             eof: false,
             write_queued: false,
             holds_command: false,

@@ -56,6 +56,7 @@ impl Server {
     /// retrying a failing log (releasing the replies it held).
     fn persistence_tick(&mut self) {
         if let Some(finished) = self.state.persist.poll() {
+            self.state.stats.snapshots += u64::from(finished.result.is_ok());
             self.answer_snapshot_waiters(finished.result);
         }
         self.freeze_access_bits_while_child_runs();
@@ -109,21 +110,34 @@ impl Server {
     /// within its time budget.
     pub(super) fn tick(&mut self) {
         self.now_ms = unix_ms();
+        self.state.stats.sample_rates(self.now_ms);
         self.persistence_tick();
         let started = Instant::now();
         while !self.store.finish_resizes_some(4096) && started.elapsed() < RESIZE_BUDGET {}
-        crate::cmd::evict::continue_evicting(&mut self.store, &mut self.state, self.now_ms);
-        if self.state.active_expire {
+        // A pause holds the expiry and the eviction of keys, as in Redis.
+        let paused = self.state.pause_at(self.now_ms).is_some();
+        if !paused {
+            crate::cmd::evict::continue_evicting(&mut self.store, &mut self.state, self.now_ms);
+        }
+        if self.state.active_expire && !paused {
             let started = Instant::now();
             let total: usize = (0..self.store.db_count()).map(|i| self.store.db_ref(i).len()).sum();
             let mut examined = 0;
-            while examined <= total * 2 && started.elapsed() < EXPIRE_BUDGET {
+            loop {
+                if started.elapsed() >= EXPIRE_BUDGET {
+                    self.state.stats.expire_cycle_cap_reached += 1;
+                    break;
+                }
+                if examined > total * 2 {
+                    break;
+                }
                 let removed = self.store.sweep_expired(self.now_ms, 2048);
                 examined += 2048;
                 if removed == 0 && examined > total {
                     break;
                 }
             }
+            self.state.stats.expire_cycle_us += started.elapsed().as_micros() as u64;
             let mut nobody = Vec::new();
             self.state.expired_events(&mut self.store, &mut Own { key: usize::MAX, buf: &mut nobody }, self.now_ms);
             if !self.state.pubsub.outbox.is_empty() {

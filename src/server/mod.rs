@@ -31,6 +31,10 @@
 //! wait. While a snapshot child runs, the loop skips this busy-poll, so
 //! the child (at nice 19) gets the core whenever the loop waits.
 //!
+//! A command that `CLIENT PAUSE` holds (see `state::pause`) stays the
+//! parser's current command (`Conn::postponed`); the client is run again
+//! from there once the pause ends.
+//!
 //! After every command (a whole `EXEC` counts as one) the loop moves the
 //! messages other clients were sent from the outbox into their output
 //! buffers, and serves clients blocked on keys that became ready. The poll
@@ -182,6 +186,8 @@ impl Server {
             warn!("{errors} replayed commands answered with an error (see above)");
         }
         let keys = self.store.total_keys();
+        self.state.stats.loaded_keys = keys;
+        self.state.stats.startup_memory = crate::memory::used_bytes();
         if recovered.snapshot.is_some() || recovered.logs > 0 {
             info!(
                 "recovered {keys} keys in {:.3} s: {} from snapshot {}, then {} commands from {} log files",
@@ -325,6 +331,7 @@ impl Server {
             let outcome = match conn.read_once() {
                 Ok((outcome, n)) => {
                     self.state.stats.net_input_bytes += n as u64;
+                    self.state.stats.reads_processed += 1;
                     outcome
                 }
                 Err(e) => {
@@ -413,7 +420,8 @@ impl Server {
         match conn.flush() {
             Ok(n) => {
                 self.state.stats.net_output_bytes += n as u64;
-                self.state.clients[key].output_buffer = conn.pending_output();
+                self.state.stats.writes_processed += u64::from(n > 0);
+                note_buffers(&mut self.state.clients[key], conn);
             }
             Err(e) => {
                 debug!("write error on client {key}: {e}");
@@ -437,6 +445,7 @@ impl Server {
         let mut error = None;
         let mut look_again = Vec::new();
         let mut blocked = state.clients[key].blocked;
+        note_buffers(&mut state.clients[key], &conns[key]);
         loop {
             let conn = &mut conns[key];
             if conn.closing || blocked {
@@ -446,16 +455,28 @@ impl Server {
                 conn.read_paused = true;
                 break;
             }
-            match conn.parser.next(&conn.rbuf[..conn.rlen]) {
-                Ok(true) => conn.holds_command = true,
-                Ok(false) => {
-                    conn.holds_command = false;
-                    break;
+            if conn.postponed {
+                // The command `CLIENT PAUSE` held is still the parser's.
+                conn.postponed = false;
+            } else {
+                match conn.parser.next(&conn.rbuf[..conn.rlen]) {
+                    Ok(true) => conn.holds_command = true,
+                    Ok(false) => {
+                        conn.holds_command = false;
+                        break;
+                    }
+                    Err(e) => {
+                        error = Some(e.0);
+                        break;
+                    }
                 }
-                Err(e) => {
-                    error = Some(e.0);
-                    break;
+            }
+            if state.pause.is_some() && cmd::waits_for_pause(state, key, conn.parser.args(&conn.rbuf), *now_ms) {
+                conn.postponed = true;
+                if !state.paused_clients.contains(&key) {
+                    state.paused_clients.push(key);
                 }
+                break;
             }
             let (db_index, resp3) = (state.clients[key].db, state.clients[key].resp3);
             let changes_before = state.persist.aof.changes;
@@ -520,8 +541,7 @@ impl Server {
         if !conn.holds_command && error.is_none() {
             conn.compact_input();
         }
-        client.query_buffer = conn.rlen;
-        client.output_buffer = conn.pending_output();
+        note_buffers(client, conn);
         if let Some(text) = error {
             self.protocol_error(key, &text);
         }
@@ -531,8 +551,12 @@ impl Server {
         self.look_again.extend(look_again);
     }
 
-    /// Runs the input that unblocked clients received while they waited.
+    /// Runs the input that unblocked clients received while they waited,
+    /// and the held commands of clients a pause has released.
     fn resume_unblocked(&mut self) {
+        let released = self.state.take_unpaused(self.now_ms);
+        self.resume.extend(released);
+        self.resume.append(&mut self.state.unblocked_clients);
         while !self.resume.is_empty() {
             let keys = std::mem::take(&mut self.resume);
             for key in keys {
@@ -545,10 +569,13 @@ impl Server {
         }
     }
 
-    /// How long the loop may sleep: until the next tick or the nearest
-    /// deadline of a blocked client.
+    /// How long the loop may sleep: until the next tick, the nearest
+    /// deadline of a blocked client, or the end of a pause clients wait on.
     fn poll_timeout(&self, next_tick: Instant) -> Duration {
-        let tick = next_tick.saturating_duration_since(Instant::now());
+        let mut tick = next_tick.saturating_duration_since(Instant::now());
+        if let (Some(pause), false) = (self.state.pause, self.state.paused_clients.is_empty()) {
+            tick = tick.min(Duration::from_millis((pause.until_ms - unix_ms()).max(0) as u64));
+        }
         match self.state.blocking.next_deadline() {
             Some(deadline) => tick.min(Duration::from_millis((deadline - unix_ms()).max(0) as u64)),
             None => tick,
@@ -596,6 +623,15 @@ impl Server {
             self.close(key);
         }
     }
+}
+
+/// Copies a connection's buffer sizes into its session, for `CLIENT LIST`.
+fn note_buffers(client: &mut Client, conn: &Conn) {
+    client.query_buffer = conn.rlen;
+    client.query_free = conn.rbuf.len() - conn.rlen;
+    client.output_buffer = conn.pending_output();
+    client.output_capacity = conn.wbuf.capacity();
+    client.output_peak = client.output_peak.max(client.output_buffer);
 }
 
 /// Registers an accepted connection and opens its session; `None` if it

@@ -59,8 +59,10 @@
 pub mod blocking;
 pub mod busy;
 pub mod eviction;
+pub mod latency;
 mod monitor;
 mod params;
+pub mod pause;
 pub mod session;
 mod stats;
 pub mod tracking;
@@ -79,7 +81,7 @@ use watch::Watches;
 
 pub use params::log_level_name;
 pub use session::{Client, Multi, ReplyMode, ShutdownRequest};
-pub use stats::{SlowEntry, Stats};
+pub use stats::{CommandStats, Ran, SlowEntry, Stats};
 
 /// The session key of the commands scripts call. It has no connection,
 /// so it lives beside the slab of connections' sessions, not in it.
@@ -133,6 +135,13 @@ pub struct ServerState {
     pub eviction: eviction::Eviction,
     /// Client-side caching: who may cache which keys.
     pub tracking: tracking::Tracking,
+    /// `CLIENT PAUSE` in force (see `pause`).
+    pub pause: Option<pause::ClientPause>,
+    /// Clients whose next command waits for the pause to end, in order.
+    pub paused_clients: Vec<usize>,
+    /// Clients `CLIENT UNBLOCK` released: the loop runs their pipelined
+    /// input next.
+    pub unblocked_clients: Vec<usize>,
 }
 
 impl ServerState {
@@ -167,6 +176,9 @@ impl ServerState {
             busy_reply_threshold_ms: 5000,
             eviction,
             tracking: tracking::Tracking::default(),
+            pause: None,
+            paused_clients: Vec::new(),
+            unblocked_clients: Vec::new(),
         };
         state.port = state.config.port;
         let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();
@@ -286,6 +298,7 @@ impl ServerState {
     pub fn clear_session_state(&mut self, client: usize) {
         self.unwatch_all(client);
         self.tracking.disable(client);
+        self.paused_clients.retain(|&k| k != client);
         self.unblock(client);
         self.pubsub.remove_client(client);
         if let Some(session) = self.clients.get_mut(client) {

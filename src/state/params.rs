@@ -65,6 +65,8 @@ pub(super) fn default_params(config: &Config) -> Vec<(String, String)> {
         ("lfu-decay-time", config.lfu_decay_time.to_string()),
         ("slowlog-log-slower-than", "10000".to_string()),
         ("slowlog-max-len", "128".to_string()),
+        ("latency-monitor-threshold", "0".to_string()),
+        ("latency-tracking", "yes".to_string()),
         ("busy-reply-threshold", "5000".to_string()),
         ("lua-time-limit", "5000".to_string()),
         ("proto-max-bulk-len", "536870912".to_string()),

@@ -46,9 +46,14 @@ pub struct Client {
     /// Asked to be disconnected by `CLIENT KILL`.
     pub killed: bool,
     pub no_evict: bool,
-    /// Read and write buffer sizes, refreshed by the loop for `CLIENT LIST`.
+    /// Read and write buffer sizes, refreshed by the loop for `CLIENT LIST`:
+    /// bytes in the read buffer and its spare room, unsent reply bytes,
+    /// the output buffer's allocation and the most it has held unsent.
     pub query_buffer: usize,
+    pub query_free: usize,
     pub output_buffer: usize,
+    pub output_capacity: usize,
+    pub output_peak: usize,
     /// Inside `MULTI`: the queued commands.
     pub multi: Option<Multi>,
     /// `WATCH`ed keys: database, key, and whether it existed then.

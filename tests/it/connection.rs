@@ -336,6 +336,74 @@ fn client_list_and_info() {
     assert_eq!(err_cmd(&mut b, &["CLIENT", "LIST", "FOO"]), "ERR syntax error");
 }
 
+/// Redis 7.0's fields in its order (Efis adds `lib-name` and `lib-ver`
+/// after them), and the buffer and memory fields filled: the caller's
+/// own command in `qbuf` and `argv-mem`, a queued transaction in
+/// `multi-mem`, the flag letters in Redis's order.
+#[test]
+fn client_list_fields_as_redis_7_0() {
+    const FIELDS: [&str; 28] = [
+        "id",
+        "addr",
+        "laddr",
+        "fd",
+        "name",
+        "age",
+        "idle",
+        "flags",
+        "db",
+        "sub",
+        "psub",
+        "ssub",
+        "multi",
+        "qbuf",
+        "qbuf-free",
+        "argv-mem",
+        "multi-mem",
+        "rbs",
+        "rbp",
+        "obl",
+        "oll",
+        "omem",
+        "tot-mem",
+        "events",
+        "cmd",
+        "user",
+        "redir",
+        "resp",
+    ];
+    let s = Server::start();
+    let mut raw = s.raw();
+    let reply = roundtrip(&mut raw, b"*2\r\n$6\r\nCLIENT\r\n$4\r\nINFO\r\n");
+    let bulk = String::from_utf8(reply).unwrap();
+    let line = bulk.lines().nth(1).expect("a bulk string").to_string();
+    let fields = client_fields(&line);
+    let names: Vec<&str> = fields.iter().map(|(k, _)| k.as_str()).collect();
+    assert_eq!(names[..28], FIELDS, "{line}");
+    assert!(names[28..].is_empty() || names[28..] == ["lib-name", "lib-ver"], "{line}");
+    // The 26 bytes of this very command are in the query buffer; its
+    // arguments take 10.
+    assert_eq!(client_field(&line, "qbuf"), "26", "{line}");
+    assert_eq!(client_field(&line, "argv-mem"), "10", "{line}");
+    for numeric in ["qbuf-free", "rbs", "rbp", "obl", "oll", "omem", "tot-mem"] {
+        client_field(&line, numeric).parse::<u64>().unwrap_or_else(|_| panic!("{numeric} in {line}"));
+    }
+    assert!(client_field(&line, "tot-mem").parse::<u64>().unwrap() > 1000, "{line}");
+
+    let mut queued = s.raw();
+    for command in [&b"CLIENT SETNAME queued\r\n"[..], b"CLIENT NO-EVICT on\r\n", b"MULTI\r\n", b"SET a 1\r\n"] {
+        roundtrip(&mut queued, command);
+    }
+    let mut c = s.client();
+    let list = text(&ok_cmd(&mut c, &["CLIENT", "LIST"]));
+    let line = list.lines().find(|l| l.contains("name=queued")).expect("the queued client").to_string();
+    assert_eq!(client_field(&line, "flags"), "xe", "{line}");
+    assert_eq!(client_field(&line, "multi"), "1", "{line}");
+    // SET a 1: 5 bytes of arguments and a pointer for each of the 3.
+    assert_eq!(client_field(&line, "multi-mem"), "29", "{line}");
+    assert_eq!(client_field(&line, "argv-mem"), "0", "{line}");
+}
+
 #[test]
 fn client_kill() {
     let s = Server::start();

@@ -345,8 +345,8 @@ fn evictions_are_announced_and_break_watches() {
     let mut pubsub = listener.as_pubsub();
     pubsub.subscribe("__keyevent@0__:evicted").unwrap();
     ok_cmd(&mut con, &["SET", "first", "v", "EX", "10"]);
-    fill(&mut con, "later", 50, 1000);
-    for i in 0..50 {
+    fill(&mut con, "later", 200, 1000);
+    for i in 0..200 {
         cmd(&mut con, &["EXPIRE", &format!("later:{i}"), &(1000 + i).to_string()]).unwrap();
     }
     ok_cmd(&mut watcher, &["WATCH", "first"]);

@@ -77,6 +77,8 @@ pub struct Server {
     root: PathBuf,
     env: Vec<(String, String)>,
     args: Vec<String>,
+    /// Runs redis-server whatever `EFIS_TEST_SERVER` says.
+    reference: bool,
 }
 
 impl Server {
@@ -95,7 +97,21 @@ impl Server {
     /// command-line arguments (arguments are efis flags; under redis they
     /// are passed to `redis-server` as they are).
     pub fn start_full(env: &[(&str, &str)], args: &[&str]) -> Server {
-        if is_redis() {
+        Server::launch(env, args, is_redis())
+    }
+
+    /// Starts redis-server itself, in either test mode, for tests that
+    /// compare the server under test with the reference reply by reply
+    /// (many generated commands, too many to write down); `None` (the
+    /// test is recorded as skipped) if redis-server is not installed.
+    #[track_caller]
+    pub fn start_reference() -> Option<Server> {
+        needs::tool(needs::Need::RedisServer)?;
+        Some(Server::launch(&[], &[], true))
+    }
+
+    fn launch(env: &[(&str, &str)], args: &[&str], reference: bool) -> Server {
+        if reference {
             redis_server();
         }
         let root = fresh_temp_dir("srv");
@@ -108,9 +124,9 @@ impl Server {
         // server binds it: try a few ports.
         for _ in 0..5 {
             let port = free_port();
-            let mut child = spawn(port, &dir, &root, &env, &args);
+            let mut child = spawn(port, &dir, &root, &env, &args, reference);
             match wait_ready(&mut child, port, &root) {
-                Ok(()) => return Server { port, dir, child, root, env, args },
+                Ok(()) => return Server { port, dir, child, root, env, args, reference },
                 Err(e) => {
                     let _ = child.kill();
                     let _ = child.wait();
@@ -120,39 +136,6 @@ impl Server {
         }
         let _ = fs::remove_dir_all(&root);
         panic!("server did not start: {last_error}");
-    }
-
-    /// Starts Debian's `redis-server`, whatever `EFIS_TEST_SERVER` says:
-    /// the reference a test compares the server under test with, reply by
-    /// reply. `None` (the test recorded as skipped, or failed under
-    /// `EFIS_REQUIRE_TOOLS=1`) when it is not installed.
-    #[track_caller]
-    pub fn start_reference() -> Option<Server> {
-        needs::tool(needs::Need::RedisServer)?;
-        let root = fresh_temp_dir("ref");
-        let dir = root.join("data");
-        fs::create_dir_all(&dir).expect("create data dir");
-        let mut last_error = String::new();
-        for _ in 0..5 {
-            let port = free_port();
-            let log = File::options().create(true).append(true).open(root.join("server.log")).expect("open log");
-            let mut child = redis_command(port, &dir, &[])
-                .stdin(Stdio::null())
-                .stdout(log.try_clone().expect("clone log"))
-                .stderr(log)
-                .spawn()
-                .expect("spawn redis-server");
-            match wait_ready(&mut child, port, &root) {
-                Ok(()) => return Some(Server { port, dir, child, root, env: Vec::new(), args: Vec::new() }),
-                Err(e) => {
-                    let _ = child.kill();
-                    let _ = child.wait();
-                    last_error = e;
-                }
-            }
-        }
-        let _ = fs::remove_dir_all(&root);
-        panic!("redis-server did not start: {last_error}");
     }
 
     /// Process id of the server.
@@ -208,7 +191,7 @@ impl Server {
     }
 
     fn start_again(&mut self) {
-        self.child = spawn(self.port, &self.dir, &self.root, &self.env, &self.args);
+        self.child = spawn(self.port, &self.dir, &self.root, &self.env, &self.args, self.reference);
         if let Err(e) = wait_ready(&mut self.child, self.port, &self.root) {
             panic!("server did not restart: {e}");
         }
@@ -363,9 +346,9 @@ pub fn output_within(mut child: Child, limit: Duration, what: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
-fn spawn(port: u16, dir: &Path, root: &Path, env: &[(String, String)], args: &[String]) -> Child {
+fn spawn(port: u16, dir: &Path, root: &Path, env: &[(String, String)], args: &[String], redis: bool) -> Child {
     let log = File::options().create(true).append(true).open(root.join("server.log")).expect("open server log");
-    let mut command = if is_redis() {
+    let mut command = if redis {
         redis_command(port, dir, env)
     } else {
         let mut c = Command::new(efis_bin());

@@ -14,6 +14,7 @@
 mod append_and_ranges;
 mod binary_and_large;
 mod counters;
+mod float_counters;
 mod set;
 mod set_variants;
 
