@@ -107,7 +107,8 @@ pub fn refuses_flagged_script(ctx: &Ctx<'_>, flags: crate::script::FunctionFlags
 /// notifications meant for the client running the command.
 pub fn perform_evictions(store: &mut Keyspace, server: &mut ServerState, now_ms: i64, own: &mut Vec<u8>) -> Outcome {
     let limit = server.eviction.maxmemory;
-    if limit == 0 || counted_memory() <= limit {
+    // `CLIENT PAUSE` holds evictions too; commands are not refused then.
+    if limit == 0 || counted_memory() <= limit || server.pause_at(now_ms).is_some() {
         server.eviction.unfinished = false;
         return Outcome::Under;
     }
