@@ -338,6 +338,11 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::blocking::COMMANDS,
         super::scripting::COMMANDS,
         super::functions::COMMANDS,
+        super::stream::COMMANDS,
+        super::stream_read::COMMANDS,
+        super::stream_group::COMMANDS,
+        super::stream_claim::COMMANDS,
+        super::stream_info::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -11,8 +11,9 @@
 //! * [`Db`]: one logical database: lookups with lazy expiry, writes, the
 //!   active expiry sweep.
 //! * [`Keyspace`]: the numbered databases (`SELECT`, `SWAPDB`, `MOVE`).
-//! * [`list`], [`set`], [`zset`], [`hash_type`]: the collection value
-//!   types, each owning its layout ([`types`] re-exports them).
+//! * [`list`], [`set`], [`zset`], [`hash_type`], [`stream`]: the
+//!   collection value types, each owning its layout ([`types`] re-exports
+//!   them).
 //! * [`glob`]: Redis's glob patterns, in O(pattern × subject).
 //!
 //! # Memory per key
@@ -36,9 +37,12 @@
 //! `u32`-indexed arena, so rank and range operations are O(log n + m)),
 //! and a list a deque of packed nodes of at most 4 KiB, each element stored
 //! as its length, its bytes and its length again (both ends O(1), about 2
-//! bytes of overhead per element). Each module's docs explain its layout
-//! and complexity. Empty collections never exist: removing the last
-//! element deletes the key.
+//! bytes of overhead per element). A stream keeps its entries in packed
+//! nodes of up to 100 entries under an ordered index, field names and IDs
+//! stored once per node, about 13 bytes per small entry. Each module's
+//! docs explain its layout and complexity. Empty collections never exist:
+//! removing the last element deletes the key (except a stream's: an empty
+//! stream keeps its IDs and groups, as in Redis).
 //!
 //! # Expiry
 //!
@@ -61,6 +65,7 @@ pub mod hash;
 pub mod hash_type;
 pub mod list;
 pub mod set;
+pub mod stream;
 pub mod table;
 pub mod types;
 pub mod zset;

@@ -36,6 +36,7 @@ mod pubsub;
 mod scripting;
 mod server;
 mod sets;
+mod streams;
 mod strings;
 mod systemd;
 mod tracking;

@@ -13,13 +13,14 @@
 //! The helpers are here; the tests are in one file per theme: `restart`
 //! (restarts and `kill -9`), `damage` (torn, corrupted, missing and newer
 //! files), `snapshots` (compaction, `SAVE`/`BGSAVE`, backups), `full_disk`
-//! and `replay` (start-up replays what the server did).
+//! `replay` (start-up replays what the server did) and `streams`.
 
 mod damage;
 mod full_disk;
 mod replay;
 mod restart;
 mod snapshots;
+mod streams;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
