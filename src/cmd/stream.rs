@@ -10,6 +10,7 @@
 //! entries whatever `~` or `LIMIT` did); `XTRIM` likewise.
 
 use super::args::{is, parse_i64};
+use super::meta::{arg, key, Arg};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
@@ -21,14 +22,112 @@ const W: Flags = Flags::WRITE.or(Flags::DENYOOM);
 const R: Flags = Flags::READONLY;
 const F: Flags = Flags::FAST;
 
+/// XADD's and XTRIM's trimming arguments.
+const TRIM: &[Arg] = &[
+    arg::oneof("strategy", &[arg::token("maxlen", "MAXLEN"), arg::token("minid", "MINID").since("6.2.0")]),
+    arg::oneof("operator", &[arg::token("equal", "="), arg::token("approximately", "~")]).optional(),
+    arg::string("threshold"),
+    arg::integer("count").token("LIMIT").since("6.2.0").optional(),
+];
+
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("xadd", -5, W.or(F), KEY1, xadd),
-    CommandSpec::new("xlen", 2, R.or(F), KEY1, xlen),
-    CommandSpec::new("xrange", -4, R, KEY1, xrange),
-    CommandSpec::new("xrevrange", -4, R, KEY1, xrevrange),
-    CommandSpec::new("xdel", -3, Flags::WRITE.or(F), KEY1, xdel),
-    CommandSpec::new("xtrim", -4, Flags::WRITE, KEY1, xtrim),
-    CommandSpec::new("xsetid", -3, W.or(F), KEY1, xsetid),
+    CommandSpec::new("xadd", -5, W.or(F), KEY1, xadd)
+        .acl("stream")
+        .keys(&[key(1, "RW update").note("UPDATE instead of INSERT because of the optional trimming feature")])
+        .tips("nondeterministic_output")
+        .doc(
+            "stream",
+            "5.0.0",
+            "O(1) when adding a new entry, O(N) when trimming where N being the number of entries evicted.",
+            "Appends a new entry to a stream",
+        )
+        .history(&[
+            ("6.2.0", "Added the `NOMKSTREAM` option, `MINID` trimming strategy and the `LIMIT` option."),
+            ("7.0.0", "Added support for the `<ms>-*` explicit ID form."),
+        ])
+        .args(&[
+            arg::key("key", 0),
+            arg::token("nomkstream", "NOMKSTREAM").since("6.2.0").optional(),
+            arg::block("trim", TRIM).optional(),
+            arg::oneof("id_or_auto", &[arg::token("auto_id", "*"), arg::string("id")]),
+            arg::block("field_value", &[arg::string("field"), arg::string("value")]).multiple(),
+        ]),
+    CommandSpec::new("xlen", 2, R.or(F), KEY1, xlen)
+        .acl("stream")
+        .keys(&[key(1, "RO")])
+        .doc("stream", "5.0.0", "O(1)", "Return the number of entries in a stream")
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("xrange", -4, R, KEY1, xrange)
+        .acl("stream")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "stream",
+            "5.0.0",
+            "O(N) with N being the number of elements being returned. If N is constant (e.g. always asking for \
+                the first 10 elements with COUNT), you can consider it O(1).",
+            "Return a range of elements in a stream, with IDs matching the specified IDs interval",
+        )
+        .history(&[("6.2.0", "Added exclusive ranges.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("start"),
+            arg::string("end"),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
+    CommandSpec::new("xrevrange", -4, R, KEY1, xrevrange)
+        .acl("stream")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "stream",
+            "5.0.0",
+            "O(N) with N being the number of elements returned. If N is constant (e.g. always asking for the \
+                first 10 elements with COUNT), you can consider it O(1).",
+            "Return a range of elements in a stream, with IDs matching the specified IDs interval, in reverse \
+                order (from greater to smaller IDs) compared to XRANGE",
+        )
+        .history(&[("6.2.0", "Added exclusive ranges.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("end"),
+            arg::string("start"),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
+    CommandSpec::new("xdel", -3, Flags::WRITE.or(F), KEY1, xdel)
+        .acl("stream")
+        .keys(&[key(1, "RW delete")])
+        .doc(
+            "stream",
+            "5.0.0",
+            "O(1) for each single item to delete in the stream, regardless of the stream size.",
+            "Removes the specified entries from the stream. Returns the number of items actually deleted, that \
+                may be different from the number of IDs passed in case certain IDs do not exist.",
+        )
+        .args(&[arg::key("key", 0), arg::string("id").multiple()]),
+    CommandSpec::new("xtrim", -4, Flags::WRITE, KEY1, xtrim)
+        .acl("stream")
+        .keys(&[key(1, "RW delete")])
+        .tips("nondeterministic_output")
+        .doc(
+            "stream",
+            "5.0.0",
+            "O(N), with N being the number of evicted entries. Constant times are very small however, since \
+                entries are organized in macro nodes containing multiple entries that can be released with a \
+                single deallocation.",
+            "Trims the stream to (approximately if '~' is passed) a certain size",
+        )
+        .history(&[("6.2.0", "Added the `MINID` trimming strategy and the `LIMIT` option.")])
+        .args(&[arg::key("key", 0), arg::block("trim", TRIM)]),
+    CommandSpec::new("xsetid", -3, W.or(F), KEY1, xsetid)
+        .acl("stream")
+        .keys(&[key(1, "RW update")])
+        .doc("stream", "5.0.0", "O(1)", "An internal command for replicating stream values")
+        .history(&[("7.0.0", "Added the `entries_added` and `max_deleted_entry_id` arguments.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("last-id"),
+            arg::integer("entries_added").token("ENTRIESADDED").since("7.0.0").optional(),
+            arg::string("max_deleted_entry_id").token("MAXDELETEDID").since("7.0.0").optional(),
+        ]),
 ];
 
 pub(super) const INVALID_ID: &str = "ERR Invalid stream ID specified as stream command argument";

@@ -8,6 +8,7 @@
 //! record's time, so each is logged as it was sent.
 
 use super::args::{is, parse_i64, parse_i64_opt};
+use super::meta::{arg, key};
 use super::stream::{announce, id_bulk, parse_id, stream_mut, stream_ref, write_entry};
 use super::stream_group::{no_key_or_group, parse_interval};
 use super::table::{CommandSpec, Flags, KEY1};
@@ -16,8 +17,54 @@ use crate::protocol::{Args, Reply};
 use crate::store::stream::{Pending, Stream, StreamId};
 
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("xclaim", -6, Flags::WRITE.or(Flags::FAST), KEY1, xclaim),
-    CommandSpec::new("xautoclaim", -6, Flags::WRITE.or(Flags::FAST), KEY1, xautoclaim),
+    CommandSpec::new("xclaim", -6, Flags::WRITE.or(Flags::FAST), KEY1, xclaim)
+        .acl("stream")
+        .keys(&[key(1, "RW update")])
+        .tips("nondeterministic_output")
+        .doc(
+            "stream",
+            "5.0.0",
+            "O(log N) with N being the number of messages in the PEL of the consumer group.",
+            "Changes (or acquires) ownership of a message in a consumer group, as if the message was delivered \
+                to the specified consumer.",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::string("group"),
+            arg::string("consumer"),
+            arg::string("min-idle-time"),
+            arg::string("id").multiple(),
+            arg::integer("ms").token("IDLE").optional(),
+            arg::unix_time("unix-time-milliseconds").token("TIME").optional(),
+            arg::integer("count").token("RETRYCOUNT").optional(),
+            arg::token("force", "FORCE").optional(),
+            arg::token("justid", "JUSTID").optional(),
+            arg::string("id").token("LASTID").optional(),
+        ]),
+    CommandSpec::new("xautoclaim", -6, Flags::WRITE.or(Flags::FAST), KEY1, xautoclaim)
+        .acl("stream")
+        .keys(&[key(1, "RW delete")])
+        .tips("nondeterministic_output")
+        .doc(
+            "stream",
+            "6.2.0",
+            "O(1) if COUNT is small.",
+            "Changes (or acquires) ownership of messages in a consumer group, as if the messages were delivered \
+                to the specified consumer.",
+        )
+        .history(&[(
+            "7.0.0",
+            "Added an element to the reply array, containing deleted entries the command cleared from the PEL",
+        )])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("group"),
+            arg::string("consumer"),
+            arg::string("min-idle-time"),
+            arg::string("start"),
+            arg::integer("count").token("COUNT").optional(),
+            arg::token("justid", "JUSTID").optional(),
+        ]),
 ];
 
 /// The group under `key`, or `-NOGROUP`.

@@ -3,13 +3,17 @@
 //! (XCLAIM, XAUTOCLAIM) is in `stream_claim.rs`, reading in
 //! `stream_read.rs`.
 //!
-//! Replies and errors follow Redis 7.0; XGROUP is a container command, so
-//! an unknown subcommand or a wrong argument count is reported as Redis
-//! reports it for `xgroup|create` and the rest. Every one of these
+//! Replies and errors follow Redis 7.0; XGROUP is a container command
+//! whose subcommands have entries of their own (`xgroup|create` and the
+//! rest, all run by `xgroup`), so an unknown subcommand or a wrong
+//! argument count is reported as Redis reports it, and each subcommand
+//! carries Redis's flags: all but HELP are `write`, hence logged, and
+//! CREATE and CREATECONSUMER `denyoom`. Every one of these
 //! commands replays to the same state as itself (a `$` resolves to the
 //! same last ID at replay), so each is logged as it was sent.
 
 use super::args::{is, parse_i64};
+use super::meta::{arg, key, Arg};
 use super::stream::{announce, id_bulk, parse_id, stream_mut, stream_ref};
 use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
@@ -19,9 +23,108 @@ use crate::store::stream::{Group, Stream, StreamId, UNKNOWN_READS};
 use crate::store::{Ttl, Value};
 
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("xgroup", -2, Flags::WRITE.or(Flags::SUBCOMMANDS), NO_KEYS, xgroup),
-    CommandSpec::new("xack", -4, Flags::WRITE.or(Flags::FAST), KEY1, xack),
-    CommandSpec::new("xpending", -3, Flags::READONLY, KEY1, xpending),
+    CommandSpec::new("xgroup", -2, Flags::NONE, NO_KEYS, xgroup)
+        .doc("stream", "5.0.0", "Depends on subcommand.", "A container for consumer groups commands")
+        .subcommands(XGROUP_SUBCOMMANDS),
+    CommandSpec::new("xack", -4, Flags::WRITE.or(Flags::FAST), KEY1, xack)
+        .acl("stream")
+        .keys(&[key(1, "RW update")])
+        .doc(
+            "stream",
+            "5.0.0",
+            "O(1) for each message ID processed.",
+            "Marks a pending message as correctly processed, effectively removing it from the pending entries \
+                list of the consumer group. Return value of the command is the number of messages successfully \
+                acknowledged, that is, the IDs we were actually able to resolve in the PEL.",
+        )
+        .args(&[arg::key("key", 0), arg::string("group"), arg::string("id").multiple()]),
+    CommandSpec::new("xpending", -3, Flags::READONLY, KEY1, xpending)
+        .acl("stream")
+        .keys(&[key(1, "RO access")])
+        .tips("nondeterministic_output")
+        .doc(
+            "stream",
+            "5.0.0",
+            "O(N) with N being the number of elements returned, so asking for a small fixed number of entries \
+                per call is O(1). O(M), where M is the total number of entries scanned when used with the IDLE \
+                filter. When the command returns just the summary and the list of consumers is small, it runs in \
+                O(1) time; otherwise, an additional O(N) time for iterating every consumer.",
+            "Return information and entries from a stream consumer group pending entries list, that are \
+                messages fetched but never acknowledged.",
+        )
+        .history(&[("6.2.0", "Added the `IDLE` option and exclusive range intervals.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("group"),
+            arg::block(
+                "filters",
+                &[
+                    arg::integer("min-idle-time").token("IDLE").since("6.2.0").optional(),
+                    arg::string("start"),
+                    arg::string("end"),
+                    arg::integer("count"),
+                    arg::string("consumer").optional(),
+                ],
+            )
+            .optional(),
+        ]),
+];
+
+/// XGROUP CREATE's and SETID's ID: a given one or `$`.
+const GROUP_ID: Arg = arg::oneof("id", &[arg::string("id"), arg::token("new_id", "$")]);
+
+/// XGROUP's subcommands (each runs `xgroup`). Every one but HELP is
+/// `write`, so it is logged and replayed.
+const XGROUP_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("xgroup|create", -5, Flags::WRITE.or(Flags::DENYOOM), (2, 2, 1), xgroup)
+        .acl("stream")
+        .keys(&[key(2, "RW insert")])
+        .doc("stream", "5.0.0", "O(1)", "Create a consumer group.")
+        .history(&[("7.0.0", "Added the `entries_read` named argument.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("groupname"),
+            GROUP_ID,
+            arg::token("mkstream", "MKSTREAM").optional(),
+            arg::integer("entries_read").token("ENTRIESREAD").optional(),
+        ]),
+    CommandSpec::new("xgroup|createconsumer", 5, Flags::WRITE.or(Flags::DENYOOM), (2, 2, 1), xgroup)
+        .acl("stream")
+        .keys(&[key(2, "RW insert")])
+        .doc("stream", "6.2.0", "O(1)", "Create a consumer in a consumer group.")
+        .args(&[arg::key("key", 0), arg::string("groupname"), arg::string("consumername")]),
+    CommandSpec::new("xgroup|delconsumer", 5, Flags::WRITE, (2, 2, 1), xgroup)
+        .acl("stream")
+        .keys(&[key(2, "RW delete")])
+        .doc("stream", "5.0.0", "O(1)", "Delete a consumer from a consumer group.")
+        .args(&[arg::key("key", 0), arg::string("groupname"), arg::string("consumername")]),
+    CommandSpec::new("xgroup|destroy", 4, Flags::WRITE, (2, 2, 1), xgroup)
+        .acl("stream")
+        .keys(&[key(2, "RW delete")])
+        .doc(
+            "stream",
+            "5.0.0",
+            "O(N) where N is the number of entries in the group's pending entries list (PEL).",
+            "Destroy a consumer group.",
+        )
+        .args(&[arg::key("key", 0), arg::string("groupname")]),
+    CommandSpec::new("xgroup|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, xgroup).acl("stream").doc(
+        "stream",
+        "5.0.0",
+        "O(1)",
+        "Show helpful text about the different subcommands",
+    ),
+    CommandSpec::new("xgroup|setid", -5, Flags::WRITE, (2, 2, 1), xgroup)
+        .acl("stream")
+        .keys(&[key(2, "RW update")])
+        .doc("stream", "5.0.0", "O(1)", "Set a consumer group to an arbitrary last delivered ID value.")
+        .history(&[("7.0.0", "Added the optional `entries_read` argument.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("groupname"),
+            GROUP_ID,
+            arg::integer("entries_read").token("ENTRIESREAD").optional(),
+        ]),
 ];
 
 /// `-NOGROUP` as XGROUP and XINFO word it.

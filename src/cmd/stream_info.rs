@@ -1,6 +1,7 @@
 //! `XINFO STREAM [FULL [COUNT n]] | GROUPS | CONSUMERS | HELP`: a
 //! stream's counters, groups and consumers, with Redis 7.0's fields
-//! (`entries-read` and `lag` as 7.0 computes them).
+//! (`entries-read` and `lag` as 7.0 computes them). XINFO is a container:
+//! each subcommand has its own entry (`xinfo|stream`...), run by `xinfo`.
 //!
 //! `radix-tree-keys` reports Efis's number of packed nodes and
 //! `radix-tree-nodes` that number plus one (what Redis's radix tree counts
@@ -9,6 +10,7 @@
 //! differ from Redis's.
 
 use super::args::{is, parse_i64};
+use super::meta::{arg, key};
 use super::stream::{id_bulk, stream_ref, write_entry, write_range};
 use super::stream_group::no_such_group;
 use super::table::{CommandSpec, Flags, NO_KEYS};
@@ -16,8 +18,47 @@ use super::{subcommand_arity, unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
 use crate::store::stream::{Group, Stream, StreamId};
 
-pub const COMMANDS: &[CommandSpec] =
-    &[CommandSpec::new("xinfo", -2, Flags::READONLY.or(Flags::SUBCOMMANDS), NO_KEYS, xinfo)];
+pub const COMMANDS: &[CommandSpec] = &[CommandSpec::new("xinfo", -2, Flags::NONE, NO_KEYS, xinfo)
+    .doc("stream", "5.0.0", "Depends on subcommand.", "A container for stream introspection commands")
+    .subcommands(XINFO_SUBCOMMANDS)];
+
+/// XINFO's subcommands (each runs `xinfo`).
+const XINFO_SUBCOMMANDS: &[CommandSpec] = &[
+    CommandSpec::new("xinfo|consumers", 4, Flags::READONLY, (2, 2, 1), xinfo)
+        .acl("stream")
+        .keys(&[key(2, "RO access")])
+        .tips("nondeterministic_output")
+        .doc("stream", "5.0.0", "O(1)", "List the consumers in a consumer group")
+        .args(&[arg::key("key", 0), arg::string("groupname")]),
+    CommandSpec::new("xinfo|groups", 3, Flags::READONLY, (2, 2, 1), xinfo)
+        .acl("stream")
+        .keys(&[key(2, "RO access")])
+        .doc("stream", "5.0.0", "O(1)", "List the consumer groups of a stream")
+        .history(&[("7.0.0", "Added the `entries-read` and `lag` fields")])
+        .args(&[arg::key("key", 0)]),
+    CommandSpec::new("xinfo|help", 2, Flags::LOADING.or(Flags::STALE), NO_KEYS, xinfo).acl("stream").doc(
+        "stream",
+        "5.0.0",
+        "O(1)",
+        "Show helpful text about the different subcommands",
+    ),
+    CommandSpec::new("xinfo|stream", -3, Flags::READONLY, (2, 2, 1), xinfo)
+        .acl("stream")
+        .keys(&[key(2, "RO access")])
+        .doc("stream", "5.0.0", "O(1)", "Get information about a stream")
+        .history(&[
+            ("6.0.0", "Added the `FULL` modifier."),
+            (
+                "7.0.0",
+                "Added the `max-deleted-entry-id`, `entries-added`, `recorded-first-entry-id`, `entries-read` and \
+                    `lag` fields",
+            ),
+        ])
+        .args(&[
+            arg::key("key", 0),
+            arg::block("full", &[arg::integer("count").token("COUNT").optional()]).token("FULL").optional(),
+        ]),
+];
 
 const HELP: [&str; 9] = [
     "XINFO <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",

@@ -23,6 +23,7 @@
 //! snapshot writes pending entries as `XCLAIM`s (`persist::snapshot_stream`).
 
 use super::args::{is, parse_i64};
+use super::meta::{after_keyword, arg, Arg};
 use super::stream::{announce, id_bulk, parse_id, stream_mut, stream_ref, write_entry};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{Caller, CmdError, CmdResult, Ctx};
@@ -30,9 +31,48 @@ use crate::protocol::{Args, OwnedArgs, Reply};
 use crate::state::blocking::Blocked;
 use crate::store::stream::{Stream, StreamId};
 
+/// XREAD's and XREADGROUP's `STREAMS` argument.
+const STREAMS: Arg =
+    arg::block("streams", &[arg::key("key", 0).multiple(), arg::string("id").multiple()]).token("STREAMS");
+
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("xread", -4, Flags::READONLY.or(Flags::BLOCKING), NO_KEYS, xread),
-    CommandSpec::new("xreadgroup", -7, Flags::WRITE.or(Flags::BLOCKING), NO_KEYS, xreadgroup),
+    CommandSpec::new("xread", -4, Flags::READONLY.or(Flags::BLOCKING), NO_KEYS, xread)
+        .acl("stream")
+        .keys(&[after_keyword("STREAMS", 1, "RO access").range(-1, 1, 2)])
+        .doc(
+            "stream",
+            "5.0.0",
+            "For each stream mentioned: O(N) with N being the number of elements being returned, it means that \
+                XREAD-ing with a fixed COUNT is O(1). Note that when the BLOCK option is used, XADD will pay O(M) \
+                time in order to serve the M clients blocked on the stream getting new data.",
+            "Return never seen elements in multiple streams, with IDs greater than the ones reported by the \
+                caller for each stream. Can block.",
+        )
+        .args(&[
+            arg::integer("count").token("COUNT").optional(),
+            arg::integer("milliseconds").token("BLOCK").optional(),
+            STREAMS,
+        ]),
+    CommandSpec::new("xreadgroup", -7, Flags::WRITE.or(Flags::BLOCKING), NO_KEYS, xreadgroup)
+        .acl("stream")
+        .keys(&[after_keyword("STREAMS", 4, "RO access").range(-1, 1, 2)])
+        .doc(
+            "stream",
+            "5.0.0",
+            "For each stream mentioned: O(M) with M being the number of elements returned. If M is constant \
+                (e.g. always asking for the first 10 elements with COUNT), you can consider it O(1). On the other \
+                side when XREADGROUP blocks, XADD will pay the O(N) time in order to serve the N clients blocked \
+                on the stream getting new data.",
+            "Return new entries from a stream using a consumer group, or access the history of the pending \
+                entries for a given consumer. Can block.",
+        )
+        .args(&[
+            arg::block("group_consumer", &[arg::string("group"), arg::string("consumer")]).token("GROUP"),
+            arg::integer("count").token("COUNT").optional(),
+            arg::integer("milliseconds").token("BLOCK").optional(),
+            arg::token("noack", "NOACK").optional(),
+            STREAMS,
+        ]),
 ];
 
 /// Where a read starts on one stream.
