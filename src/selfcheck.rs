@@ -228,6 +228,9 @@ pub enum Val {
     ZSet(Vec<(Vec<u8>, u64)>),
     /// `(field, value)` sorted.
     Hash(Vec<(Vec<u8>, Vec<u8>)>),
+    /// Entries, counters, groups with their pending entries (consumers'
+    /// seen times left out: a snapshot records them as of its writing).
+    Stream(String),
 }
 
 /// Per database, `(key, value, expiry)` sorted by key.
@@ -267,6 +270,7 @@ fn canonical(value: ValueRef<'_>) -> Val {
             pairs.sort();
             Val::Hash(pairs)
         }
+        ValueRef::Stream(stream) => Val::Stream(stream.describe()),
     }
 }
 
@@ -296,6 +300,8 @@ fn check_collections(store: &Keyspace, deep: bool) {
                 ValueRef::Set(set) => set.len(),
                 ValueRef::ZSet(zset) => zset.len(),
                 ValueRef::Hash(hash) => hash.len(),
+                // An empty stream is a value of its own.
+                ValueRef::Stream(_) => continue,
             };
             if deep {
                 check_collection(db, &key, value);
@@ -307,7 +313,7 @@ fn check_collections(store: &Keyspace, deep: bool) {
 
 fn check_collection(db: usize, key: &str, value: ValueRef<'_>) {
     match value {
-        ValueRef::Str(_) => {}
+        ValueRef::Str(_) | ValueRef::Stream(_) => {}
         ValueRef::List(list) => {
             let forward: Vec<&[u8]> = list.iter().collect();
             let mut backward: Vec<&[u8]> = list.iter().rev().collect();

@@ -20,7 +20,8 @@
 use std::time::Instant;
 
 use super::context::{Caller, Ctx};
-use super::table::{lookup, CommandSpec, Flags};
+use super::table::{lookup_args, CommandSpec, Flags};
+use crate::protocol::Args;
 use crate::pubsub::Own;
 use crate::state::ServerState;
 use crate::store::eviction::Policy;
@@ -72,23 +73,22 @@ fn grows_memory(ctx: &mut Ctx<'_>, spec: &CommandSpec) -> bool {
     }
     let Some(multi) = ctx.client().multi.as_ref() else { return false };
     match spec.name {
-        "exec" => multi
-            .commands
-            .iter()
-            .any(|args| lookup(args.args().get(0)).is_some_and(|s| s.flags.contains(Flags::DENYOOM))),
+        "exec" => {
+            multi.commands.iter().any(|args| lookup_args(args.args()).is_some_and(|s| s.flags.contains(Flags::DENYOOM)))
+        }
         "discard" | "quit" | "reset" => false,
         _ => true,
     }
 }
 
-/// Whether command `name`, called by a script, is refused for memory:
-/// memory was over the limit when the script started and the command
-/// may grow it.
+/// Whether the command `args`, called by a script, is refused for
+/// memory: memory was over the limit when the script started and the
+/// command (or its subcommand) may grow it.
 #[inline]
-pub fn refuses_in_script(ctx: &Ctx<'_>, name: &[u8]) -> bool {
+pub fn refuses_in_script(ctx: &Ctx<'_>, args: Args<'_>) -> bool {
     ctx.server.eviction.over_limit
         && ctx.server.eviction.maxmemory != 0
-        && lookup(name).is_some_and(|spec| spec.flags.contains(Flags::DENYOOM))
+        && lookup_args(args).is_some_and(|spec| spec.flags.contains(Flags::DENYOOM))
 }
 
 /// Whether a script or function that declared its flags is refused

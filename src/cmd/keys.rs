@@ -541,6 +541,7 @@ pub(super) fn encoding_name(entry: &Entry) -> &'static str {
         (_, ValueRef::Set(set)) => set.encoding_name(),
         (_, ValueRef::ZSet(zset)) => zset.encoding_name(),
         (_, ValueRef::Hash(hash)) => hash.encoding_name(),
+        (_, ValueRef::Stream(_)) => "stream",
         _ => "raw",
     }
 }

@@ -95,6 +95,7 @@ pub fn usage_of(entry: &Entry, samples: usize) -> usize {
             // About two bytes of length per element in 4 KiB nodes.
             std::mem::size_of_val(list) + sampled(list.len(), &mut list.iter().map(|item| item.len() + 2))
         }
+        ValueRef::Stream(stream) => std::mem::size_of_val(stream) + stream.heap_bytes(),
         ValueRef::ZSet(zset) => {
             // A treap node (32 bytes), a member block with its score, and
             // a table slot per member.

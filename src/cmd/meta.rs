@@ -260,7 +260,6 @@ pub const fn key(index: i32, flags: &'static str) -> KeySpec {
 
 /// A key spec that starts after `keyword`, searched from argument
 /// `start`.
-#[allow(dead_code)] // no command of Efis's searches by keyword yet (XREAD's STREAMS does)
 pub const fn after_keyword(keyword: &'static str, start: i32, flags: &'static str) -> KeySpec {
     KeySpec {
         notes: "",

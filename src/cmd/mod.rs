@@ -62,6 +62,11 @@ pub mod replay;
 mod scripting;
 mod server;
 mod set;
+mod stream;
+mod stream_claim;
+mod stream_group;
+mod stream_info;
+mod stream_read;
 mod string;
 pub mod table;
 mod tracking;
@@ -74,6 +79,7 @@ mod zset_range;
 pub use connection::waits_for_pause;
 pub use context::{Caller, Ctx};
 pub use execute::execute;
+pub use stream_read::{when_key_gone, WhenKeyGone};
 pub use table::{lookup, CommandSpec, Flags};
 
 /// An error reply, written by the dispatcher.

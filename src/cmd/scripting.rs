@@ -275,7 +275,7 @@ impl ScriptHost for CommandsForScript<'_, '_> {
         // growing memory that was over the limit when it began.
         if !self.allow_oom
             && self.ctx.server.persist.dirty == self.dirty_at_start
-            && evict::refuses_in_script(self.ctx, args.get(0))
+            && evict::refuses_in_script(self.ctx, args)
         {
             Reply::new(reply, resp3).error(evict::OOM_ERROR);
             return;

@@ -341,6 +341,11 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::functions::COMMANDS,
         super::latency::COMMANDS,
         super::debug::COMMANDS,
+        super::stream::COMMANDS,
+        super::stream_read::COMMANDS,
+        super::stream_group::COMMANDS,
+        super::stream_claim::COMMANDS,
+        super::stream_info::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -12,7 +12,9 @@
 //! * [`aof`]: the log the loop appends every change to, group commit,
 //!   the `everysec` fsync thread, what each `APPENDFSYNC` value promises,
 //!   and what happens when the disk fails.
-//! * [`snapshot`]: the keyspace written as commands that rebuild it.
+//! * [`snapshot`]: the keyspace written as commands that rebuild it;
+//!   [`snapshot_stream`] the commands for a stream (entries, counters,
+//!   groups, consumers, pending entries).
 //! * [`child`]: the copy-on-write child process that writes a snapshot
 //!   while the loop serves, and why a child.
 //! * [`load`]: recovery at start-up and `efis check`.
@@ -87,6 +89,7 @@ pub mod child;
 pub mod format;
 pub mod load;
 pub mod snapshot;
+pub mod snapshot_stream;
 
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};

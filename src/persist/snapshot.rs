@@ -1,6 +1,7 @@
 //! Writing a snapshot: the whole keyspace as commands that rebuild it
 //! (`SET ... PXAT`, `RPUSH`, `SADD`, `ZADD` with scores printed so that
-//! they read back to the same bits, `HSET`, `PEXPIREAT`), in checksummed
+//! they read back to the same bits, `HSET`, streams as `snapshot_stream`
+//! writes them, `PEXPIREAT`), in checksummed
 //! frames of about 64 KiB, closed by an end frame that counts the keys.
 //! The file is written under a temporary name, synced, renamed and its
 //! directory synced, so a `*.snap` file is always complete.
@@ -174,6 +175,15 @@ impl<W: Write> Frames<'_, W> {
                     let args = [&b"HSET"[..], key].into_iter().chain(chunk.iter().flat_map(|&(f, v)| [f, v]));
                     self.command(db, Exact(args, chunk.len() * 2 + 2))?;
                 }
+            }
+            ValueRef::Stream(stream) => {
+                let mut result = Ok(());
+                super::snapshot_stream::commands(key, stream, |args| {
+                    if result.is_ok() {
+                        result = self.command(db, args.iter().copied());
+                    }
+                });
+                result?;
             }
         }
         if let Some(at) = entry.expire() {

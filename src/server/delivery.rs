@@ -86,10 +86,16 @@ pub(super) fn serve_ready(
     while state.blocking.has_ready() {
         for (db, key) in state.blocking.take_ready() {
             for waiter in state.blocking.waiters_of(db, &key) {
-                if !store.db(db).contains(&key, now_ms) {
-                    break;
-                }
                 let Some(blocked) = state.blocking.get(waiter) else { continue };
+                // A key that is gone serves nobody, except an XREADGROUP,
+                // which is told that its stream went away.
+                if !store.db(db).contains(&key, now_ms) {
+                    match cmd::when_key_gone(blocked.command.args()) {
+                        cmd::WhenKeyGone::Run => {}
+                        cmd::WhenKeyGone::Skip => continue,
+                        cmd::WhenKeyGone::Stop => break,
+                    }
+                }
                 let (command, db_index) = (blocked.command.clone(), blocked.db);
                 let Some(conn) = conns.get_mut(waiter) else { continue };
                 let resp3 = state.clients[waiter].resp3;

@@ -1,6 +1,7 @@
 //! The waiter registry of the blocking commands (BLPOP, BRPOP, BLMOVE,
-//! BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX): which client waits on which
-//! keys, in what order, until when, and which keys became ready.
+//! BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX, and XREAD/XREADGROUP with
+//! BLOCK): which client waits on which keys, in what order, until when,
+//! and which keys became ready.
 //!
 //! A client that finds nothing to pop is registered here with a copy of
 //! its command and stops being read from. A write to a key somebody waits

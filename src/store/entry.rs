@@ -22,7 +22,7 @@
 //!
 //! Strings grown by `APPEND`/`SETRANGE` move to `BigStr`, a boxed `Vec`
 //! with amortised growth, so repeated appends stay linear. Collections are
-//! boxed (`List`, `Set`, `ZSet`, `Hash`); their own modules own their
+//! boxed (`List`, `Set`, `ZSet`, `Hash`, `Stream`); their own modules own their
 //! layouts.
 //!
 //! A `SET` that keeps the length of a string (with an expiry in both the
@@ -36,6 +36,7 @@
 use std::alloc::{alloc, dealloc, handle_alloc_error, Layout};
 use std::ptr::NonNull;
 
+use super::stream::Stream;
 use super::types::{Hash, List, Set, ZSet};
 
 const KIND_MASK: u8 = 0b0111;
@@ -62,6 +63,7 @@ pub enum Kind {
     Set = 3,
     ZSet = 4,
     Hash = 5,
+    Stream = 6,
 }
 
 impl Kind {
@@ -72,6 +74,7 @@ impl Kind {
             2 => Kind::List,
             3 => Kind::Set,
             4 => Kind::ZSet,
+            6 => Kind::Stream,
             _ => Kind::Hash,
         }
     }
@@ -84,6 +87,7 @@ impl Kind {
             Kind::Set => "set",
             Kind::ZSet => "zset",
             Kind::Hash => "hash",
+            Kind::Stream => "stream",
         }
     }
 
@@ -104,6 +108,7 @@ pub enum Value<'a> {
     Set(Box<Set>),
     ZSet(Box<ZSet>),
     Hash(Box<Hash>),
+    Stream(Box<Stream>),
 }
 
 /// Read access to an entry's value.
@@ -113,6 +118,7 @@ pub enum ValueRef<'a> {
     Set(&'a Set),
     ZSet(&'a ZSet),
     Hash(&'a Hash),
+    Stream(&'a Stream),
 }
 
 /// Write access to an entry's value. Inline strings are read-only: a new
@@ -124,6 +130,7 @@ pub enum ValueMut<'a> {
     Set(&'a mut Set),
     ZSet(&'a mut ZSet),
     Hash(&'a mut Hash),
+    Stream(&'a mut Stream),
 }
 
 /// An owned, packed keyspace entry.
@@ -206,6 +213,7 @@ impl Entry {
             Value::Set(b) => boxed(Kind::Set, Box::into_raw(b) as usize),
             Value::ZSet(b) => boxed(Kind::ZSet, Box::into_raw(b) as usize),
             Value::Hash(b) => boxed(Kind::Hash, Box::into_raw(b) as usize),
+            Value::Stream(b) => boxed(Kind::Stream, Box::into_raw(b) as usize),
         }
     }
 
@@ -394,6 +402,7 @@ impl Entry {
                 Kind::Set => ValueRef::Set(&*(self.boxed_ptr(&o) as *const Set)),
                 Kind::ZSet => ValueRef::ZSet(&*(self.boxed_ptr(&o) as *const ZSet)),
                 Kind::Hash => ValueRef::Hash(&*(self.boxed_ptr(&o) as *const Hash)),
+                Kind::Stream => ValueRef::Stream(&*(self.boxed_ptr(&o) as *const Stream)),
             }
         }
     }
@@ -412,6 +421,7 @@ impl Entry {
                 Kind::Set => ValueMut::Set(&mut *(self.boxed_ptr(&o) as *mut Set)),
                 Kind::ZSet => ValueMut::ZSet(&mut *(self.boxed_ptr(&o) as *mut ZSet)),
                 Kind::Hash => ValueMut::Hash(&mut *(self.boxed_ptr(&o) as *mut Hash)),
+                Kind::Stream => ValueMut::Stream(&mut *(self.boxed_ptr(&o) as *mut Stream)),
             }
         }
     }
@@ -425,6 +435,7 @@ impl Entry {
             ValueRef::Set(s) => Value::Set(Box::new(s.clone())),
             ValueRef::ZSet(z) => Value::ZSet(Box::new(z.clone())),
             ValueRef::Hash(h) => Value::Hash(Box::new(h.clone())),
+            ValueRef::Stream(s) => Value::Stream(Box::new(s.clone())),
         }
     }
 
@@ -475,6 +486,7 @@ impl Drop for Entry {
                 Kind::Set => drop(Box::from_raw(boxed as *mut Set)),
                 Kind::ZSet => drop(Box::from_raw(boxed as *mut ZSet)),
                 Kind::Hash => drop(Box::from_raw(boxed as *mut Hash)),
+                Kind::Stream => drop(Box::from_raw(boxed as *mut Stream)),
             }
             dealloc(self.ptr.as_ptr(), Layout::from_size_align_unchecked(size, ALIGN));
         }

@@ -11,10 +11,10 @@
 //! * [`Db`]: one logical database: lookups with lazy expiry, writes, the
 //!   active expiry sweep.
 //! * [`Keyspace`]: the numbered databases (`SELECT`, `SWAPDB`, `MOVE`).
-//! * [`list`], [`set`], [`zset`], [`hash_type`]: the collection value
-//!   types, each owning its layout ([`types`] re-exports them);
-//!   [`packed_pairs`] and [`intset`] are the small forms of hashes and
-//!   sets, [`limits`] their thresholds.
+//! * [`list`], [`set`], [`zset`], [`hash_type`], [`stream`]: the
+//!   collection value types, each owning its layout ([`types`] re-exports
+//!   them); [`packed_pairs`] and [`intset`] are the small forms of hashes
+//!   and sets, [`limits`] their thresholds.
 //! * [`glob`]: Redis's glob patterns, in O(pattern × subject).
 //!
 //! # Memory per key
@@ -41,9 +41,12 @@
 //! `u32`-indexed arena, so rank and range operations are O(log n + m)),
 //! and a list a deque of packed nodes of at most 4 KiB, each element stored
 //! as its length, its bytes and its length again (both ends O(1), about 2
-//! bytes of overhead per element). Each module's docs explain its layout
-//! and complexity. Empty collections never exist: removing the last
-//! element deletes the key.
+//! bytes of overhead per element). A stream keeps its entries in packed
+//! nodes of up to 100 entries under an ordered index, field names and IDs
+//! stored once per node, about 13 bytes per small entry. Each module's
+//! docs explain its layout and complexity. Empty collections never exist:
+//! removing the last element deletes the key (except a stream's: an empty
+//! stream keeps its IDs and groups, as in Redis).
 //!
 //! # Expiry
 //!
@@ -69,6 +72,7 @@ pub mod limits;
 pub mod list;
 pub mod packed_pairs;
 pub mod set;
+pub mod stream;
 pub mod table;
 pub mod types;
 pub mod zset;

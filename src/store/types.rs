@@ -4,6 +4,7 @@
 pub use super::hash_type::Hash;
 pub use super::list::List;
 pub use super::set::Set;
+pub use super::stream::Stream;
 pub use super::zset::ZSet;
 
 use super::entry::{ValueMut, ValueRef};
@@ -42,6 +43,7 @@ collection!(List);
 collection!(Set);
 collection!(ZSet);
 collection!(Hash);
+collection!(Stream);
 
 impl Db {
     /// The collection under `key`: `Ok(None)` if there is no such key,

@@ -7,6 +7,7 @@ Usage
     just bench --quick                  # a short smoke run: 1 round, small N, fewer keys
     just bench --scripts                # only Lua scripts (EVALSHA), see 4. below
     just bench --cache                  # only cache mode (maxmemory, eviction), see 5. below
+    just bench --streams                # only streams (XADD, XRANGE, a consumer loop), see 6. below
     python3 tests/bench/bench.py --help # every option
 
 What it does
@@ -75,7 +76,13 @@ two redis-servers to show the noise of the method on this machine.
    ``maxmemory`` and policy under a cache-aside load; hit ratio, throughput,
    worst latency (see ``tests/bench/cache.py``).  Saves nothing.
 
-6. Saves the run: the numbers as JSON (``tests/bench/last-run.json``, or
+6. Streams, with ``--streams`` only (instead of 2. and 3.): XADD on one
+   stream and on 1,000 streams, XRANGE COUNT 10, an XREADGROUP COUNT 10 +
+   XACK consumer loop, at -P 1 and -P 32, and memory per entry of ``XADD s *
+   f1 v1 f2 v2 f3 v3`` (``--keys`` entries); see ``tests/bench/streams.py``.
+   Persistence is off unless ``--fsync`` is given.
+
+7. Saves the run: the numbers as JSON (``tests/bench/last-run.json``, or
    ``--json FILE``) and a chart of them as SVG (``tests/bench/chart.svg``, or
    ``--chart FILE``): per command, the throughput ratio at both pipeline
    depths against a 1.0 line, the same per script (``--scripts``), and the
@@ -973,6 +980,9 @@ def main(argv=None):
                          "allkeys-lru and allkeys-lfu (see tests/bench/cache.py)")
     ap.add_argument("--cache-maxmemory", default="8mb",
                     help="maxmemory of both servers in the cache part (default 8mb)")
+    only.add_argument("--streams", action="store_true",
+                      help="only the streams part: XADD, XRANGE and a consumer loop at -P 1 and -P 32, "
+                           "and memory per entry (see tests/bench/streams.py)")
     ap.add_argument("--durability", action="store_true",
                     help="only the durability part: start-up time and a snapshot under write load "
                          "with --keys keys (see tests/bench/durability.py)")
@@ -1008,7 +1018,7 @@ def main(argv=None):
         ap.error("--rounds must be at least 1")
     if args.scripts and args.durability:
         ap.error("--scripts and --durability are separate runs")
-    fsync = args.fsync or ("no" if args.quick or args.scripts else "both")
+    fsync = args.fsync or ("no" if args.quick or args.scripts or args.streams else "both")
     configs = ["no", "everysec"] if fsync == "both" else [fsync]
     if args.commands == "writes":
         COMMANDS[:] = WRITE_COMMANDS
@@ -1043,7 +1053,11 @@ def main(argv=None):
             print()
             print(f"bench took {time.monotonic() - started:.0f} s")
             return 0
-        if args.scripts:
+        if args.streams:
+            import streams
+            record["streams"] = streams.run(efis_bin, configs, rounds, args.quick, keys,
+                                            args.redis_vs_redis)
+        elif args.scripts:
             record["scripts"] = []
             for name in configs:
                 la, lb, make, title = server_pair(FSYNC_CONFIGS[name], efis_bin,
@@ -1067,7 +1081,7 @@ def main(argv=None):
                 record["throughput"].append(panel)
                 sys.stdout.flush()
 
-        if not args.only_throughput and not args.redis_vs_redis and not args.scripts:
+        if not (args.only_throughput or args.redis_vs_redis or args.scripts or args.streams):
             record["memory"] = memory(efis_bin, keys)
         save_run(record, args.json, args.chart)
     except SetupError as e:

@@ -191,6 +191,39 @@ fn noeviction_refuses_growth_but_serves_reads_and_deletes() {
     ok_cmd(&mut con, &["SET", "c", "3"]);
 }
 
+/// A container's subcommands are refused for memory by their own flags:
+/// `XGROUP CREATE` and `CREATECONSUMER` may grow memory, `SETID` and
+/// `DESTROY` may not, whether called directly, queued in a transaction
+/// or from a script.
+#[test]
+fn subcommands_are_refused_for_memory_by_their_own_flags() {
+    let server = Server::start();
+    let mut con = server.client();
+    let mut other = server.client();
+    assert!(matches!(cmd(&mut con, &["XADD", "s", "*", "f", "v"]).unwrap(), Value::BulkString(_)));
+    ok_cmd(&mut con, &["XGROUP", "CREATE", "s", "g0", "$"]);
+    ok_cmd(&mut con, &["XGROUP", "CREATE", "s", "g1", "$"]);
+    // Queued while memory is below the limit, refused at EXEC above it.
+    ok_cmd(&mut con, &["MULTI"]);
+    let queued = Value::SimpleString("QUEUED".into());
+    assert_eq!(cmd(&mut con, &["xgroup", "createconsumer", "s", "g0", "c"]).unwrap(), queued);
+    config_set(&mut other, "maxmemory", "1");
+    assert_eq!(err_cmd(&mut con, &["EXEC"]), format!("EXECABORT Transaction discarded because of: {OOM}"));
+
+    assert_eq!(err_cmd(&mut con, &["XGROUP", "CREATE", "s", "g", "$"]), OOM);
+    assert_eq!(err_cmd(&mut con, &["XGROUP", "createCONSUMER", "s", "g0", "c"]), OOM);
+    ok_cmd(&mut con, &["XGROUP", "SETID", "s", "g0", "0"]);
+    assert_eq!(cmd(&mut con, &["XGROUP", "DESTROY", "s", "g0"]).unwrap(), Value::Int(1));
+    let create = "return redis.call('xgroup', 'create', 's', 'g2', '$')";
+    let error = err_cmd(&mut con, &["EVAL", create, "0"]);
+    assert!(error.starts_with(OOM), "{error}");
+    let destroy = "return redis.call('xgroup', 'destroy', 's', 'g1')";
+    assert_eq!(cmd(&mut con, &["EVAL", destroy, "0"]).unwrap(), Value::Int(1));
+    config_set(&mut other, "maxmemory", "0");
+    let consumers = cmd(&mut con, &["XINFO", "GROUPS", "s"]).unwrap();
+    assert_eq!(consumers, Value::Array(vec![]), "every group destroyed, none created");
+}
+
 #[test]
 fn volatile_policies_evict_only_keys_with_an_expiry() {
     let server = Server::start();

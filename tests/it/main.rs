@@ -41,6 +41,7 @@ mod scripting;
 mod server;
 mod sets;
 mod small_encodings;
+mod streams;
 mod strings;
 mod systemd;
 mod tracking;

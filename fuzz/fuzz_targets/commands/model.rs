@@ -49,6 +49,7 @@ pub(super) fn model_of(store: &Keyspace, now: i64) -> Model {
                 ValueRef::Set(set) => Val::Set(set.iter().map(|m| m.into_owned()).collect()),
                 ValueRef::ZSet(zset) => Val::ZSet(zset.iter_sorted().map(|(m, s)| (m.to_vec(), s)).collect()),
                 ValueRef::Hash(hash) => Val::Hash(hash.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect()),
+                ValueRef::Stream(_) => unreachable!("the generator makes no streams"),
             };
             model.insert((db, entry.key().to_vec()), Item { val, expire: entry.expire() });
         }

@@ -13,7 +13,7 @@
 //! The helpers are here; the tests are in one file per theme: `restart`
 //! (restarts and `kill -9`), `damage` (torn, corrupted, missing and newer
 //! files), `snapshots` (compaction, `SAVE`/`BGSAVE`, backups), `full_disk`
-//! and `replay` (start-up replays what the server did).
+//! `replay` (start-up replays what the server did) and `streams`.
 
 mod damage;
 mod full_disk;
@@ -21,6 +21,7 @@ mod replay;
 mod restart;
 mod small_forms;
 mod snapshots;
+mod streams;
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs;
