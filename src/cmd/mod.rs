@@ -61,6 +61,7 @@ mod server;
 mod set;
 mod string;
 pub mod table;
+mod tls_params;
 mod tracking;
 mod transaction;
 mod zset;

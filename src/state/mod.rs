@@ -133,6 +133,9 @@ pub struct ServerState {
     pub eviction: eviction::Eviction,
     /// Client-side caching: who may cache which keys.
     pub tracking: tracking::Tracking,
+    /// The rustls configuration new TLS connections get; `None` without a
+    /// TLS port. `CONFIG SET tls-cert-file` (& co.) replaces it.
+    pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 impl ServerState {
@@ -166,6 +169,7 @@ impl ServerState {
             busy_reply_threshold_ms: 5000,
             eviction,
             tracking: tracking::Tracking::default(),
+            tls: None,
         };
         state.port = state.config.port;
         let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();
