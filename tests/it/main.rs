@@ -38,6 +38,7 @@ mod server;
 mod sets;
 mod strings;
 mod systemd;
+mod tls;
 mod tracking;
 mod transactions;
 mod zsets;

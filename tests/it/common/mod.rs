@@ -410,6 +410,12 @@ fn redis_command(port: u16, dir: &Path, env: &[(String, String)]) -> Command {
             "MAXMEMORY_SAMPLES" => "--maxmemory-samples",
             "LFU_LOG_FACTOR" => "--lfu-log-factor",
             "LFU_DECAY_TIME" => "--lfu-decay-time",
+            "TLS_PORT" => "--tls-port",
+            "TLS_CERT_FILE" => "--tls-cert-file",
+            "TLS_KEY_FILE" => "--tls-key-file",
+            "TLS_CA_CERT_FILE" => "--tls-ca-cert-file",
+            "TLS_AUTH_CLIENTS" => "--tls-auth-clients",
+            "TLS_PROTOCOLS" => "--tls-protocols",
             _ => continue,
         };
         c.arg(option).arg(v);

@@ -1,0 +1,367 @@
+//! TLS on its own port: `redis-cli --tls`, redis-py with `ssl=True`, Efis's
+//! own TLS client (`efis::tls::connect`, which `efis ping` and `efis
+//! backup` use), client certificates required, optional or not asked, a
+//! plain-text client on the TLS port, certificates reloaded by `CONFIG
+//! SET`, and the `tls-*` parameters. Each test makes its certificates with
+//! `openssl` (skipped, as `needs openssl`, without it) and runs against
+//! redis-server with TLS too (`EFIS_TEST_SERVER=redis`), except where Efis
+//! alone is meant.
+
+use std::fs;
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Duration;
+
+use efis::tls::{connect, ClientStream, ClientTls};
+
+use crate::common::needs::{self, Need};
+use crate::common::{
+    cmd, efis_bin, free_port, fresh_temp_dir, is_redis, output_within, read_until_closed, run_python_check, Server,
+    Value, READ_TIMEOUT,
+};
+
+/// Certificates for one test, made with `openssl` in a fresh directory
+/// (removed on drop): two CAs, `ca` and `other-ca`; a server certificate
+/// for 127.0.0.1 and localhost from each (`server`, `server2`); a client
+/// certificate from `ca` (`client`) and one from `other-ca` (`stranger`).
+struct Certs {
+    dir: PathBuf,
+}
+
+impl Certs {
+    /// `None` (the test skipped) without `openssl`.
+    #[track_caller]
+    fn make() -> Option<Certs> {
+        let openssl = needs::tool(Need::Openssl)?;
+        let certs = Certs { dir: fresh_temp_dir("tls") };
+        let run = |args: &[&str]| {
+            let out = Command::new(&openssl).args(args).current_dir(&certs.dir).output().expect("run openssl");
+            assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        };
+        let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+        for ca in ["ca", "other-ca"] {
+            let (key, crt, subject) = (format!("{ca}.key"), format!("{ca}.crt"), format!("/CN=Efis test {ca}"));
+            run(&[&["req", "-x509"][..], &ec, &["-keyout", &key, "-out", &crt, "-days", "2", "-subj", &subject]]
+                .concat());
+        }
+        fs::write(
+            certs.dir.join("server.ext"),
+            "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n",
+        )
+        .expect("write server.ext");
+        fs::write(certs.dir.join("client.ext"), "extendedKeyUsage=clientAuth\n").expect("write client.ext");
+        for (name, ca, ext) in [
+            ("server", "ca", "server"),
+            ("server2", "other-ca", "server"),
+            ("client", "ca", "client"),
+            ("stranger", "other-ca", "client"),
+        ] {
+            let (key, csr, crt) = (format!("{name}.key"), format!("{name}.csr"), format!("{name}.crt"));
+            run(&[&["req"][..], &ec, &["-keyout", &key, "-out", &csr, "-subj", &format!("/CN={name}")]].concat());
+            let (ca_crt, ca_key, ext) = (format!("{ca}.crt"), format!("{ca}.key"), format!("{ext}.ext"));
+            run(&[
+                "x509",
+                "-req",
+                "-in",
+                &csr,
+                "-CA",
+                &ca_crt,
+                "-CAkey",
+                &ca_key,
+                "-CAcreateserial",
+                "-out",
+                &crt,
+                "-days",
+                "2",
+                "-extfile",
+                &ext,
+            ]);
+        }
+        Some(certs)
+    }
+
+    fn path(&self, file: &str) -> String {
+        self.dir.join(file).display().to_string()
+    }
+
+    /// A client trusting `ca`, showing the certificate `cert` (with its
+    /// key) or none.
+    fn client(&self, ca: &str, cert: Option<&str>) -> ClientTls {
+        ClientTls {
+            ca_cert_file: Some(self.dir.join(format!("{ca}.crt"))),
+            cert_file: cert.map(|c| self.dir.join(format!("{c}.crt"))),
+            key_file: cert.map(|c| self.dir.join(format!("{c}.key"))),
+        }
+    }
+}
+
+impl Drop for Certs {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A server with a TLS port beside its plain one (which the harness and
+/// `cmd` use), serving `server.crt`, checking clients against `ca.crt`
+/// as `auth` (`yes`, `optional`, `no`) says. Returns it and the TLS port.
+fn start_tls(certs: &Certs, auth: &str) -> (Server, u16) {
+    let tls_port = free_port();
+    let server = Server::start_with(&[
+        ("TLS_PORT", &tls_port.to_string()),
+        ("TLS_CERT_FILE", &certs.path("server.crt")),
+        ("TLS_KEY_FILE", &certs.path("server.key")),
+        ("TLS_CA_CERT_FILE", &certs.path("ca.crt")),
+        ("TLS_AUTH_CLIENTS", auth),
+        ("LOG_LEVEL", "debug"),
+    ]);
+    (server, tls_port)
+}
+
+/// A TLS connection to 127.0.0.1:`port` with a read timeout.
+fn tls_connect(port: u16, client: &ClientTls) -> io::Result<ClientStream> {
+    let stream = connect("127.0.0.1", port, Some(client))?;
+    stream.tcp().set_read_timeout(Some(READ_TIMEOUT))?;
+    Ok(stream)
+}
+
+/// Sends `request` and reads exactly as many bytes as `expected` has.
+fn exchange(stream: &mut ClientStream, request: &[u8], expected: &[u8]) -> io::Result<Vec<u8>> {
+    stream.write_all(request)?;
+    stream.flush()?;
+    let mut reply = vec![0; expected.len()];
+    stream.read_exact(&mut reply)?;
+    Ok(reply)
+}
+
+/// Whether a client gets `+PONG` over TLS; a refused handshake (at
+/// connect, or as an alert on the first read) or a closed connection is
+/// `false`.
+fn pongs(port: u16, client: &ClientTls) -> bool {
+    let Ok(mut stream) = tls_connect(port, client) else { return false };
+    exchange(&mut stream, b"PING\r\n", b"+PONG\r\n").is_ok_and(|reply| reply == b"+PONG\r\n")
+}
+
+#[test]
+fn redis_cli_over_tls() {
+    let Some(certs) = Certs::make() else { return };
+    let Some(redis_cli) = needs::tool(Need::RedisCli) else { return };
+    let (server, tls_port) = start_tls(&certs, "yes");
+    let cli = |args: &[&str]| {
+        let tls_args = ["--tls", "--cacert", &certs.path("ca.crt"), "--cert", &certs.path("client.crt")];
+        let child = Command::new(&redis_cli)
+            .args(["-p", &tls_port.to_string()])
+            .args(tls_args)
+            .args(["--key", &certs.path("client.key")])
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run redis-cli");
+        let out = output_within(child, Duration::from_secs(20), "redis-cli --tls");
+        assert!(out.status.success(), "redis-cli {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(cli(&["SET", "greeting", "hello over tls"]), "OK\n");
+    assert_eq!(cli(&["GET", "greeting"]), "hello over tls\n");
+    assert_eq!(cli(&["RPUSH", "list", "a", "b", "c"]), "3\n");
+    assert_eq!(cli(&["LRANGE", "list", "0", "-1"]), "a\nb\nc\n");
+    // The same data through the plain port: one keyspace.
+    let mut con = server.client();
+    assert_eq!(cmd(&mut con, &["GET", "greeting"]).unwrap(), Value::BulkString(b"hello over tls".to_vec()));
+}
+
+#[test]
+fn redis_py_with_ssl() {
+    let Some(certs) = Certs::make() else { return };
+    let Some(python) = needs::tool(Need::RedisPy) else { return };
+    let (_server, tls_port) = start_tls(&certs, "yes");
+    let (port, ca, cert, key) =
+        (tls_port.to_string(), certs.path("ca.crt"), certs.path("client.crt"), certs.path("client.key"));
+    let out = run_python_check(&python, "tls_check.py", &[&port, &ca, &cert, &key], "tls_check.py");
+    assert!(
+        out.status.success(),
+        "tls_check.py failed ({}):\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn client_certificates_required() {
+    let Some(certs) = Certs::make() else { return };
+    let (_server, tls_port) = start_tls(&certs, "yes");
+    assert!(pongs(tls_port, &certs.client("ca", Some("client"))), "a certificate the CA signed is accepted");
+    assert!(!pongs(tls_port, &certs.client("ca", None)), "no certificate is refused");
+    assert!(!pongs(tls_port, &certs.client("ca", Some("stranger"))), "another CA's certificate is refused");
+    // The client checks the server too: a client trusting another CA
+    // refuses the server's certificate.
+    assert!(!pongs(tls_port, &certs.client("other-ca", Some("client"))));
+    // Refused clients leave the server serving.
+    let mut stream = tls_connect(tls_port, &certs.client("ca", Some("client"))).unwrap();
+    let reply = exchange(&mut stream, b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$1\r\nv\r\n", b"+OK\r\n").unwrap();
+    assert_eq!(reply, b"+OK\r\n");
+    assert_eq!(exchange(&mut stream, b"GET k\r\n", b"$1\r\nv\r\n").unwrap(), b"$1\r\nv\r\n");
+}
+
+#[test]
+fn client_certificates_optional_and_not_asked() {
+    let Some(certs) = Certs::make() else { return };
+    let (_server, tls_port) = start_tls(&certs, "optional");
+    assert!(pongs(tls_port, &certs.client("ca", None)), "optional: no certificate is fine");
+    assert!(pongs(tls_port, &certs.client("ca", Some("client"))), "optional: a signed one too");
+    assert!(!pongs(tls_port, &certs.client("ca", Some("stranger"))), "optional: a bad one is refused");
+    let (_server, tls_port) = start_tls(&certs, "no");
+    assert!(pongs(tls_port, &certs.client("ca", None)), "no: no certificate is fine");
+    assert!(pongs(tls_port, &certs.client("ca", Some("client"))), "no: one is not looked at");
+}
+
+#[test]
+fn plain_text_on_the_tls_port_closes_only_that_connection() {
+    let Some(certs) = Certs::make() else { return };
+    let (server, tls_port) = start_tls(&certs, "yes");
+    let mut before = tls_connect(tls_port, &certs.client("ca", Some("client"))).unwrap();
+    assert_eq!(exchange(&mut before, b"PING\r\n", b"+PONG\r\n").unwrap(), b"+PONG\r\n");
+    for request in [&b"PING\r\n"[..], b"*1\r\n$4\r\nPING\r\n", b"GET / HTTP/1.1\r\n\r\n"] {
+        let mut plain = TcpStream::connect(("127.0.0.1", tls_port)).unwrap();
+        plain.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+        plain.write_all(request).unwrap();
+        // At most a TLS alert comes back, never a reply, then the close.
+        let answer = read_until_closed(&mut plain);
+        assert!(!answer.windows(4).any(|w| w == b"PONG"), "{answer:?}");
+        assert!(answer.is_empty() || answer[0] == 0x15, "not a TLS alert: {answer:?}");
+    }
+    // The TLS client from before, a new one and the plain port go on.
+    assert_eq!(exchange(&mut before, b"PING\r\n", b"+PONG\r\n").unwrap(), b"+PONG\r\n");
+    assert!(pongs(tls_port, &certs.client("ca", Some("client"))));
+    assert_eq!(cmd(&mut server.client(), &["PING"]).unwrap(), Value::SimpleString("PONG".into()));
+    if !is_redis() {
+        let log = server.log();
+        assert!(log.contains("TLS: "), "a debug line names the TLS failure:\n{log}");
+    }
+}
+
+#[test]
+fn certificates_reload_by_config_set() {
+    let Some(certs) = Certs::make() else { return };
+    let (server, tls_port) = start_tls(&certs, "no");
+    let old_ca = certs.client("ca", None);
+    let new_ca = certs.client("other-ca", None);
+    let mut open = tls_connect(tls_port, &old_ca).unwrap();
+    assert_eq!(exchange(&mut open, b"PING\r\n", b"+PONG\r\n").unwrap(), b"+PONG\r\n");
+    let mut con = server.client();
+    // server2's certificate is signed by the other CA.
+    let (cert2, key2) = (certs.path("server2.crt"), certs.path("server2.key"));
+    let set = cmd(&mut con, &["CONFIG", "SET", "tls-cert-file", &cert2, "tls-key-file", &key2]).unwrap();
+    assert_eq!(set, Value::Okay);
+    assert!(!pongs(tls_port, &old_ca), "new connections get the new certificate");
+    assert!(pongs(tls_port, &new_ca));
+    // The connection made before keeps its session.
+    assert_eq!(exchange(&mut open, b"PING\r\n", b"+PONG\r\n").unwrap(), b"+PONG\r\n");
+    let got = cmd(&mut con, &["CONFIG", "GET", "tls-cert-file"]).unwrap();
+    assert_eq!(got, cmd(&mut con, &["CONFIG", "GET", "tls-cert-file"]).unwrap());
+    assert!(format!("{got:?}").contains("server2.crt"), "{got:?}");
+    // A file that cannot be read changes nothing.
+    let missing = certs.path("missing.crt");
+    let e = cmd(&mut con, &["CONFIG", "SET", "tls-cert-file", &missing]).unwrap_err();
+    assert_eq!(
+        crate::common::err_text(&e),
+        "ERR CONFIG SET failed (possibly related to argument 'tls-cert-file') - Unable to update TLS configuration. \
+         Check server logs."
+    );
+    assert!(pongs(tls_port, &new_ca));
+    assert!(format!("{:?}", cmd(&mut con, &["CONFIG", "GET", "tls-cert-file"]).unwrap()).contains("server2.crt"));
+    // Back to the first certificate, and client certificates now required.
+    let (cert, key) = (certs.path("server.crt"), certs.path("server.key"));
+    let set =
+        cmd(&mut con, &["CONFIG", "SET", "tls-cert-file", &cert, "tls-key-file", &key, "tls-auth-clients", "yes"]);
+    assert_eq!(set.unwrap(), Value::Okay);
+    assert!(!pongs(tls_port, &old_ca), "a client certificate is now required");
+    assert!(pongs(tls_port, &certs.client("ca", Some("client"))));
+}
+
+#[test]
+fn tls_parameters() {
+    let Some(certs) = Certs::make() else { return };
+    let (server, tls_port) = start_tls(&certs, "optional");
+    let mut con = server.client();
+    let get = |con: &mut redis::Connection, name: &str| -> String {
+        match cmd(con, &["CONFIG", "GET", name]).unwrap() {
+            Value::Map(mut pairs) if pairs.len() == 1 => redis::from_redis_value(pairs.remove(0).1).unwrap(),
+            Value::Array(mut items) if items.len() == 2 => redis::from_redis_value(items.remove(1)).unwrap(),
+            other => panic!("CONFIG GET {name}: {other:?}"),
+        }
+    };
+    assert_eq!(get(&mut con, "tls-port"), tls_port.to_string());
+    assert_eq!(get(&mut con, "tls-auth-clients"), "optional");
+    assert_eq!(get(&mut con, "tls-replication"), "no");
+    assert_eq!(get(&mut con, "tls-ca-cert-file"), certs.path("ca.crt"));
+    assert_eq!(get(&mut con, "tls-key-file"), certs.path("server.key"));
+    assert_eq!(cmd(&mut con, &["CONFIG", "SET", "tls-auth-clients", "NO"]).unwrap(), Value::Okay);
+    assert_eq!(get(&mut con, "tls-auth-clients"), "no");
+    assert_eq!(cmd(&mut con, &["CONFIG", "SET", "tls-replication", "yes"]).unwrap(), Value::Okay);
+    assert_eq!(get(&mut con, "tls-replication"), "yes");
+    for (name, value, why) in [
+        ("tls-auth-clients", "maybe", "argument(s) must be one of the following: no, yes, optional"),
+        ("tls-replication", "sometimes", "argument must be 'yes' or 'no'"),
+    ] {
+        let e = cmd(&mut con, &["CONFIG", "SET", name, value]).unwrap_err();
+        let expected = format!("ERR CONFIG SET failed (possibly related to argument '{name}') - {why}");
+        assert_eq!(crate::common::err_text(&e), expected);
+    }
+    assert!(pongs(tls_port, &certs.client("ca", None)), "tls-auth-clients no holds for new connections");
+}
+
+/// `efis ping` (the container's health check) and `efis backup` over TLS.
+#[test]
+fn efis_ping_and_backup_over_tls() {
+    let Some(certs) = Certs::make() else { return };
+    let (server, tls_port) = start_tls(&certs, "yes");
+    let efis = |args: &[&str], env: &[(&str, String)]| {
+        let mut command = Command::new(efis_bin());
+        command.args(args).env_remove("TLS_PORT").env_remove("PORT").env_remove("REQUIREPASS");
+        for var in ["TLS_CA_CERT_FILE", "TLS_CERT_FILE", "TLS_KEY_FILE"] {
+            command.env_remove(var);
+        }
+        command.envs(env.iter().map(|(k, v)| (*k, v.as_str())));
+        command.output().expect("run efis")
+    };
+    let port = tls_port.to_string();
+    let (ca, cert, key) = (certs.path("ca.crt"), certs.path("client.crt"), certs.path("client.key"));
+    let flags = ["ping", "--port", &port, "--cacert", &ca, "--cert", &cert, "--key", &key];
+    let out = efis(&flags, &[]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "PONG\n");
+    // As the health check runs it: the server's own environment.
+    let env = [
+        ("TLS_PORT", port.clone()),
+        ("TLS_CA_CERT_FILE", ca.clone()),
+        ("TLS_CERT_FILE", cert.clone()),
+        ("TLS_KEY_FILE", key.clone()),
+    ];
+    assert!(efis(&["ping"], &env).status.success());
+    // Without a client certificate the server refuses it.
+    assert!(!efis(&["ping", "--port", &port, "--cacert", &ca], &[]).status.success());
+    // Plain PING on the TLS port fails; on the plain port it works.
+    assert!(!efis(&["ping", "--port", &port], &[]).status.success());
+    assert!(efis(&["ping", "--port", &server.port.to_string()], &env).status.success());
+    if is_redis() {
+        return; // SYNC is Efis's snapshot pull; Redis answers it as a replica's sync.
+    }
+    let dir = fresh_temp_dir("tls-backup");
+    let dir_text = dir.display().to_string();
+    let mut con = server.client();
+    cmd(&mut con, &["SET", "kept", "over tls"]).unwrap();
+    let out = efis(&["backup", "--port", &port, "--dir", &dir_text, "--tls"], &env[1..]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let files: Vec<PathBuf> = fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    assert!(contains(&files[0], b"over tls"));
+    let _ = fs::remove_dir_all(&dir);
+}
+
+fn contains(file: &Path, needle: &[u8]) -> bool {
+    fs::read(file).unwrap().windows(needle.len()).any(|w| w == needle)
+}
