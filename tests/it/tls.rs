@@ -206,6 +206,31 @@ fn client_certificates_required() {
     assert_eq!(exchange(&mut stream, b"GET k\r\n", b"$1\r\nv\r\n").unwrap(), b"$1\r\nv\r\n");
 }
 
+/// Replies far larger than rustls's buffer and the socket's, pipelined
+/// without reading: the server writes as the socket takes them.
+#[test]
+fn large_pipelined_replies_over_tls() {
+    let Some(certs) = Certs::make() else { return };
+    let (_server, tls_port) = start_tls(&certs, "no");
+    let mut stream = tls_connect(tls_port, &certs.client("ca", None)).unwrap();
+    let value: Vec<u8> = (0..2 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
+    let mut set = format!("*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n${}\r\n", value.len()).into_bytes();
+    set.extend_from_slice(&value);
+    set.extend_from_slice(b"\r\n");
+    assert_eq!(exchange(&mut stream, &set, b"+OK\r\n").unwrap(), b"+OK\r\n");
+    let gets = 10;
+    stream.write_all(&b"*2\r\n$3\r\nGET\r\n$3\r\nbig\r\n".repeat(gets)).unwrap();
+    let mut expected = format!("${}\r\n", value.len()).into_bytes();
+    expected.extend_from_slice(&value);
+    expected.extend_from_slice(b"\r\n");
+    for i in 0..gets {
+        let mut reply = vec![0; expected.len()];
+        stream.read_exact(&mut reply).unwrap();
+        assert!(reply == expected, "reply {i} differs");
+    }
+    assert_eq!(exchange(&mut stream, b"PING\r\n", b"+PONG\r\n").unwrap(), b"+PONG\r\n");
+}
+
 #[test]
 fn client_certificates_optional_and_not_asked() {
     let Some(certs) = Certs::make() else { return };
