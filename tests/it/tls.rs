@@ -387,6 +387,58 @@ fn efis_ping_and_backup_over_tls() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// `PORT=0` with a TLS port serves TLS alone; unreadable certificates stop
+/// the start as a bad setting does (exit 2, naming the file).
+#[test]
+fn tls_only_and_bad_certificates_at_start() {
+    if is_redis() {
+        return; // Efis's start-up; the bench runs redis-server with --port 0 too.
+    }
+    let Some(certs) = Certs::make() else { return };
+    let data = fresh_temp_dir("tls-only");
+    let tls_port = free_port();
+    let start = |cert: &str| {
+        let mut command = Command::new(efis_bin());
+        command
+            .env("PORT", "0")
+            .env("TLS_PORT", tls_port.to_string())
+            .env("TLS_CERT_FILE", cert)
+            .env("TLS_KEY_FILE", certs.path("server.key"))
+            .env("TLS_CA_CERT_FILE", certs.path("ca.crt"))
+            .env("BACKUP_PATH", &data)
+            .env("LOG_LEVEL", "warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        command.spawn().expect("start efis")
+    };
+    let missing = certs.path("missing.crt");
+    let out = output_within(start(&missing), Duration::from_secs(20), "efis with a missing certificate");
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("missing.crt"), "{stderr}");
+    let mut child = start(&certs.path("server.crt"));
+    let client = certs.client("ca", Some("client"));
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !pongs(tls_port, &client) {
+        assert!(std::time::Instant::now() < deadline, "no PONG over TLS");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let mut plain = TcpStream::connect(("127.0.0.1", tls_port)).unwrap();
+    plain.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    plain.write_all(b"PING\r\n").unwrap();
+    assert!(!read_until_closed(&mut plain).windows(4).any(|w| w == b"PONG"));
+    let mut stream = tls_connect(tls_port, &client).unwrap();
+    let info = b"*2\r\n$4\r\nINFO\r\n$6\r\nserver\r\n";
+    stream.write_all(info).unwrap();
+    let mut text = vec![0; 4096];
+    let n = stream.read(&mut text).unwrap();
+    assert!(String::from_utf8_lossy(&text[..n]).contains("tcp_port:0\r\n"), "INFO shows no plain port");
+    let _ = child.kill();
+    let _ = child.wait();
+    let _ = fs::remove_dir_all(&data);
+}
+
 fn contains(file: &Path, needle: &[u8]) -> bool {
     fs::read(file).unwrap().windows(needle.len()).any(|w| w == needle)
 }
