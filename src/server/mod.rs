@@ -619,25 +619,30 @@ fn admit(
     peer: SocketAddr,
 ) -> Option<usize> {
     state.stats.connections += 1;
+    let local_addr = stream.local_addr();
+    let tls_config = match (&state.tls, &local_addr) {
+        (Some(config), Ok(local)) if local.port() == state.config.tls_port => Some(config.clone()),
+        _ => None,
+    };
     if conns.len() >= state.config.maxclients {
         state.stats.rejected_connections += 1;
         debug!("rejected client {peer}: max number of clients reached");
-        let _ = stream.write(b"-ERR max number of clients reached\r\n");
+        // A TLS client could not read the plain-text error: it is closed.
+        if tls_config.is_none() {
+            let _ = stream.write(b"-ERR max number of clients reached\r\n");
+        }
         return None;
     }
     let _ = stream.set_nodelay(true);
-    let local_addr = stream.local_addr();
     // A connection to the TLS port gets a session with the configuration
     // in force now.
     let mut session = None;
-    if let (Some(config), Ok(local)) = (&state.tls, &local_addr) {
-        if local.port() == state.config.tls_port {
-            match tls::TlsSession::new(config.clone()) {
-                Ok(tls) => session = Some(Box::new(tls)),
-                Err(e) => {
-                    warn!("cannot start TLS with client {peer}: {e}");
-                    return None;
-                }
+    if let Some(config) = tls_config {
+        match tls::TlsSession::new(config, peer) {
+            Ok(tls) => session = Some(Box::new(tls)),
+            Err(e) => {
+                warn!("cannot start TLS with client {peer}: {e}");
+                return None;
             }
         }
     }

@@ -25,8 +25,10 @@
 //!   when it holds a session.
 
 use std::io::{self, Read, Write};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
+use log::debug;
 use mio::net::TcpStream;
 use rustls::{ServerConfig, ServerConnection};
 
@@ -35,14 +37,16 @@ use super::conn::{Conn, ReadOutcome, READ_CHUNK};
 /// The rustls side of a TLS connection.
 pub struct TlsSession {
     session: ServerConnection,
+    /// The client's address, for the log line of a failed handshake.
+    peer: SocketAddr,
 }
 
 impl TlsSession {
     /// A session for a connection just accepted on the TLS port, with the
     /// configuration in force now (a later `CONFIG SET tls-cert-file`
     /// does not change it).
-    pub fn new(config: Arc<ServerConfig>) -> Result<TlsSession, rustls::Error> {
-        Ok(TlsSession { session: ServerConnection::new(config)? })
+    pub fn new(config: Arc<ServerConfig>, peer: SocketAddr) -> Result<TlsSession, rustls::Error> {
+        Ok(TlsSession { session: ServerConnection::new(config)?, peer })
     }
 }
 
@@ -75,7 +79,7 @@ impl Read for ShortReadProbe<'_> {
 /// `InvalidData` error.
 pub(super) fn read_once(conn: &mut Conn) -> io::Result<(ReadOutcome, usize)> {
     let Conn { stream, tls, rbuf, rlen, .. } = conn;
-    let session = &mut tls.as_mut().expect("a TLS connection").session;
+    let TlsSession { session, peer } = &mut **tls.as_mut().expect("a TLS connection");
     let mut probe = ShortReadProbe { stream, short: false };
     let mut outcome = loop {
         match session.read_tls(&mut probe) {
@@ -88,6 +92,9 @@ pub(super) fn read_once(conn: &mut Conn) -> io::Result<(ReadOutcome, usize)> {
         }
     };
     if let Err(e) = session.process_new_packets() {
+        if session.is_handshaking() {
+            debug!("TLS handshake with {peer} failed: {e}");
+        }
         // Tell the peer why, if the socket takes it now.
         let _ = session.write_tls(stream);
         return Err(io::Error::new(io::ErrorKind::InvalidData, format!("TLS: {e}")));
