@@ -387,6 +387,54 @@ fn efis_ping_and_backup_over_tls() {
     let _ = fs::remove_dir_all(&dir);
 }
 
+/// While a script runs long, TLS clients are served as plain ones are:
+/// `-BUSY`, a handshake that starts meanwhile completes, and `SCRIPT
+/// KILL` over TLS stops the script.
+#[test]
+fn tls_clients_while_a_script_runs_long() {
+    const BUSY: &[u8] = b"-BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE.\r\n";
+    let Some(certs) = Certs::make() else { return };
+    let (server, tls_port) = start_tls(&certs, "no");
+    let client = certs.client("ca", None);
+    let mut con = server.client();
+    assert_eq!(cmd(&mut con, &["CONFIG", "SET", "busy-reply-threshold", "200"]).unwrap(), Value::Okay);
+    let mut before = tls_connect(tls_port, &client).unwrap();
+    let mut runner = server.raw();
+    runner.set_read_timeout(Some(READ_TIMEOUT)).unwrap();
+    runner.write_all(b"*3\r\n$4\r\nEVAL\r\n$17\r\nwhile true do end\r\n$1\r\n0\r\n").unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let mut reply = vec![0; 7];
+        before.write_all(b"PING\r\n").unwrap();
+        before.read_exact(&mut reply).unwrap();
+        if reply == b"+PONG\r\n" {
+            assert!(std::time::Instant::now() < deadline, "the script did not make the server busy");
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        }
+        let mut rest = vec![0; BUSY.len() - 7];
+        before.read_exact(&mut rest).unwrap();
+        assert_eq!([reply, rest].concat(), BUSY);
+        break;
+    }
+    let mut late = tls_connect(tls_port, &client).unwrap();
+    assert_eq!(exchange(&mut late, b"PING\r\n", BUSY).unwrap(), BUSY);
+    assert_eq!(exchange(&mut late, b"SCRIPT KILL\r\n", b"+OK\r\n").unwrap(), b"+OK\r\n");
+    let killed = one_reply_line(&mut runner);
+    assert!(killed.starts_with("-ERR Script killed by user with SCRIPT KILL..."), "{killed}");
+    assert_eq!(exchange(&mut before, b"PING\r\n", b"+PONG\r\n").unwrap(), b"+PONG\r\n");
+}
+
+/// One reply line from a raw connection.
+fn one_reply_line(stream: &mut TcpStream) -> String {
+    let mut line = Vec::new();
+    let mut byte = [0u8; 1];
+    while !line.ends_with(b"\r\n") && stream.read(&mut byte).unwrap() == 1 {
+        line.push(byte[0]);
+    }
+    String::from_utf8_lossy(&line).into_owned()
+}
+
 /// `PORT=0` with a TLS port serves TLS alone; unreadable certificates stop
 /// the start as a bad setting does (exit 2, naming the file).
 #[test]
