@@ -305,6 +305,26 @@ fn certificates_reload_by_config_set() {
     assert_eq!(set.unwrap(), Value::Okay);
     assert!(!pongs(tls_port, &old_ca), "a client certificate is now required");
     assert!(pongs(tls_port, &certs.client("ca", Some("client"))));
+    // Another CA for client certificates: its clients in, the first CA's out.
+    let set = cmd(&mut con, &["CONFIG", "SET", "tls-ca-cert-file", &certs.path("other-ca.crt")]);
+    assert_eq!(set.unwrap(), Value::Okay);
+    assert!(pongs(tls_port, &certs.client("ca", Some("stranger"))));
+    assert!(!pongs(tls_port, &certs.client("ca", Some("client"))));
+}
+
+/// Whether `openssl s_client` with `version` (`-tls1_2`, `-tls1_3`)
+/// completes a handshake with 127.0.0.1:`port`.
+fn handshakes(certs: &Certs, port: u16, version: &str) -> bool {
+    let openssl = needs::tool(Need::Openssl).expect("openssl made the certificates");
+    let connect = format!("127.0.0.1:{port}");
+    let child = Command::new(openssl)
+        .args(["s_client", "-connect", &connect, version, "-CAfile", &certs.path("ca.crt"), "-verify_return_error"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run openssl s_client");
+    output_within(child, Duration::from_secs(20), "openssl s_client").status.success()
 }
 
 #[test]
@@ -337,6 +357,12 @@ fn tls_parameters() {
         assert_eq!(crate::common::err_text(&e), expected);
     }
     assert!(pongs(tls_port, &certs.client("ca", None)), "tls-auth-clients no holds for new connections");
+    // TLS versions: both by default, then TLS 1.3 alone.
+    assert!(handshakes(&certs, tls_port, "-tls1_2") && handshakes(&certs, tls_port, "-tls1_3"));
+    assert_eq!(cmd(&mut con, &["CONFIG", "SET", "tls-protocols", "TLSv1.3"]).unwrap(), Value::Okay);
+    assert_eq!(get(&mut con, "tls-protocols"), "TLSv1.3");
+    assert!(!handshakes(&certs, tls_port, "-tls1_2"), "TLS 1.2 is no longer offered");
+    assert!(handshakes(&certs, tls_port, "-tls1_3"));
 }
 
 /// `efis ping` (the container's health check) and `efis backup` over TLS.
