@@ -27,7 +27,7 @@ test:
 run *ARGS:
     cargo run --release -- "$@"
 
-# Benchmark Efis against redis-server side by side (throughput, p99, memory); saves tests/bench/last-run.json and chart.svg; e.g. just bench --quick; just bench --scripts for Lua scripts (EVALSHA) only; just bench --streams for streams only
+# Benchmark Efis against redis-server side by side (throughput, p99, memory); saves tests/bench/last-run.json and chart.svg; e.g. just bench --quick; just bench --scripts for Lua scripts (EVALSHA) only; just bench --streams for streams only; just bench --tls for TLS; just bench --cache for cache mode
 bench *ARGS:
     python3 tests/bench/bench.py "$@"
 
@@ -55,14 +55,23 @@ run-image:
     # as REQUIREPASS stay off the command line). BIND is not: the image
     # listens on 0.0.0.0 inside the container.
     env=()
-    for name in PORT BACKUP_PATH BACKUP_INTERVAL BACKUP_KEEP APPENDFSYNC REQUIREPASS MAXCLIENTS DATABASES LOG_LEVEL; do
+    for name in PORT BACKUP_PATH BACKUP_INTERVAL BACKUP_KEEP APPENDFSYNC REQUIREPASS MAXCLIENTS DATABASES LOG_LEVEL \
+        TLS_PORT TLS_CERT_FILE TLS_KEY_FILE TLS_CA_CERT_FILE TLS_AUTH_CLIENTS TLS_PROTOCOLS; do
         if [[ -n "${!name:-}" ]]; then env+=(-e "$name"); fi
     done
     # Published on the host's loopback only, unless PUBLISH_HOST says otherwise
-    # (PUBLISH_HOST=0.0.0.0 for every interface: set REQUIREPASS then).
+    # (PUBLISH_HOST=0.0.0.0 for every interface: set REQUIREPASS then); the
+    # TLS port too when set, PORT=0 publishing none.
+    publish=()
+    for p in "$port" "${TLS_PORT:-0}"; do
+        if [[ "$p" != 0 ]]; then publish+=(--publish "${PUBLISH_HOST:-127.0.0.1}:$p:$p"); fi
+    done
+    # TLS_DIR (a host folder holding the certificates) is mounted read-only
+    # on /tls: then TLS_CERT_FILE=/tls/server.crt and so on.
+    if [[ -n "${TLS_DIR:-}" ]]; then publish+=(--volume "$(realpath "$TLS_DIR"):/tls:ro"); fi
     docker run --detach --name "${EFIS_CONTAINER:-efis}" --restart unless-stopped \
         --stop-timeout 300 \
-        --publish "${PUBLISH_HOST:-127.0.0.1}:$port:$port" \
+        "${publish[@]}" \
         --volume "${EFIS_VOLUME:-efis-data}:/data" \
         "${env[@]}" "${EFIS_IMAGE:-efis:latest}"
 

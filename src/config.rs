@@ -4,6 +4,7 @@
 //! with code 2.
 
 use crate::store::eviction::Policy;
+use crate::tls::{AuthClients, TlsSettings};
 use std::path::PathBuf;
 
 /// How the append-only file is synced to disk.
@@ -62,6 +63,11 @@ pub struct Config {
     /// Redis's `set-max-intset-entries`: the most members a set of
     /// integers keeps in its small sorted form.
     pub set_max_intset_entries: usize,
+    /// The TLS port; 0 is none. `port` 0 with a TLS port serves TLS only.
+    pub tls_port: u16,
+    pub tls: TlsSettings,
+    /// `tls-replication`: accepted and shown, for when replication exists.
+    pub tls_replication: bool,
 }
 
 impl Default for Config {
@@ -86,6 +92,9 @@ impl Default for Config {
             hash_max_listpack_entries: 512,
             hash_max_listpack_value: 64,
             set_max_intset_entries: 512,
+            tls_port: 0,
+            tls: TlsSettings::default(),
+            tls_replication: false,
         }
     }
 }
@@ -100,7 +109,7 @@ pub struct Setting {
 
 /// Every setting, in `--help` order.
 pub const SETTINGS: &[Setting] = &[
-    Setting { env: "PORT", flag: "--port", default: "6379", help: "TCP port to listen on" },
+    Setting { env: "PORT", flag: "--port", default: "6379", help: "TCP port to listen on; 0 = none (TLS only)" },
     Setting {
         env: "BIND",
         flag: "--bind",
@@ -184,6 +193,38 @@ pub const SETTINGS: &[Setting] = &[
         default: "512",
         help: "most members of an integer set kept in its small form",
     },
+    Setting { env: "TLS_PORT", flag: "--tls-port", default: "0", help: "TLS port to listen on; 0 = no TLS" },
+    Setting {
+        env: "TLS_CERT_FILE",
+        flag: "--tls-cert-file",
+        default: "(none)",
+        help: "the server's certificate chain (PEM)",
+    },
+    Setting { env: "TLS_KEY_FILE", flag: "--tls-key-file", default: "(none)", help: "the server's private key (PEM)" },
+    Setting {
+        env: "TLS_CA_CERT_FILE",
+        flag: "--tls-ca-cert-file",
+        default: "(none)",
+        help: "CA certificates that sign client certificates (PEM)",
+    },
+    Setting {
+        env: "TLS_AUTH_CLIENTS",
+        flag: "--tls-auth-clients",
+        default: "yes",
+        help: "client certificates: yes (required), optional, or no",
+    },
+    Setting {
+        env: "TLS_PROTOCOLS",
+        flag: "--tls-protocols",
+        default: "(both)",
+        help: "TLS versions offered: \"TLSv1.2 TLSv1.3\" or one of them",
+    },
+    Setting {
+        env: "TLS_REPLICATION",
+        flag: "--tls-replication",
+        default: "no",
+        help: "TLS for the replication link (kept for when replication exists)",
+    },
 ];
 
 /// A memory size as Redis reads one: a number of bytes with an optional
@@ -254,7 +295,27 @@ impl Config {
                 config.apply(setting, &value)?;
             }
         }
+        config.check_ports()?;
         Ok(config)
+    }
+
+    /// The port settings together: something to listen on, not one port
+    /// twice, and a certificate and key for a TLS port.
+    fn check_ports(&self) -> Result<(), ConfigError> {
+        let setting = |env: &str| SETTINGS.iter().find(|s| s.env == env).expect("a setting");
+        if self.port == 0 && self.tls_port == 0 {
+            return Err(invalid(setting("PORT"), "0", "no port left to listen on (TLS_PORT is 0 too)"));
+        }
+        if self.port == self.tls_port {
+            return Err(invalid(setting("TLS_PORT"), &self.tls_port.to_string(), "the same as PORT"));
+        }
+        if self.tls_port != 0 && self.tls.cert_file.is_none() {
+            return Err(ConfigError("TLS_PORT (--tls-port) needs TLS_CERT_FILE (--tls-cert-file)".into()));
+        }
+        if self.tls_port != 0 && self.tls.key_file.is_none() {
+            return Err(ConfigError("TLS_PORT (--tls-port) needs TLS_KEY_FILE (--tls-key-file)".into()));
+        }
+        Ok(())
     }
 
     fn apply(&mut self, setting: &Setting, value: &str) -> Result<(), ConfigError> {
@@ -266,12 +327,25 @@ impl Config {
             Ok(n)
         };
         match setting.env {
-            "PORT" => {
-                let port = number(65535)?;
-                if port == 0 {
-                    return Err(invalid(setting, value, "must be between 1 and 65535"));
+            "PORT" => self.port = number(65535)? as u16,
+            "TLS_PORT" => self.tls_port = number(65535)? as u16,
+            "TLS_CERT_FILE" => self.tls.cert_file = (!value.is_empty()).then(|| PathBuf::from(value)),
+            "TLS_KEY_FILE" => self.tls.key_file = (!value.is_empty()).then(|| PathBuf::from(value)),
+            "TLS_CA_CERT_FILE" => self.tls.ca_cert_file = (!value.is_empty()).then(|| PathBuf::from(value)),
+            "TLS_AUTH_CLIENTS" => {
+                self.tls.auth_clients =
+                    AuthClients::parse(value).ok_or_else(|| invalid(setting, value, "expected yes, no or optional"))?
+            }
+            "TLS_PROTOCOLS" => {
+                crate::tls::parse_protocols(value).map_err(|why| invalid(setting, value, &why))?;
+                self.tls.protocols = value.to_string();
+            }
+            "TLS_REPLICATION" => {
+                self.tls_replication = match value.to_ascii_lowercase().as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return Err(invalid(setting, value, "expected yes or no")),
                 }
-                self.port = port as u16;
             }
             "BIND" => {
                 let addresses: Vec<String> =
@@ -425,5 +499,23 @@ mod tests {
         assert!(parse(&[("BACKUP_INTERVAL", "abc")], &[]).unwrap_err().0.contains("BACKUP_INTERVAL"));
         assert!(parse(&[], &["--appendfsync", "sometimes"]).is_err());
         assert!(parse(&[], &["--nope"]).is_err());
+    }
+
+    #[test]
+    fn tls_settings_and_ports() {
+        let files = [("TLS_CERT_FILE", "c.pem"), ("TLS_KEY_FILE", "k.pem")];
+        let c = parse(&files, &["--tls-port", "6380", "--tls-auth-clients", "OPTIONAL"]).unwrap();
+        assert_eq!((c.port, c.tls_port, c.tls.auth_clients), (6379, 6380, AuthClients::Optional));
+        assert_eq!(c.tls.cert_file, Some(PathBuf::from("c.pem")));
+        // PORT=0 with a TLS port serves TLS only; with neither, nothing.
+        assert_eq!(parse(&files, &["--port", "0", "--tls-port=6380"]).unwrap().port, 0);
+        assert!(parse(&[("PORT", "0")], &[]).unwrap_err().0.contains("PORT"));
+        assert!(parse(&files, &["--tls-port", "6379"]).unwrap_err().0.contains("TLS_PORT"));
+        assert!(parse(&[], &["--tls-port", "6380"]).unwrap_err().0.contains("TLS_CERT_FILE"));
+        assert!(parse(&[("TLS_CERT_FILE", "c.pem")], &["--tls-port", "6380"]).unwrap_err().0.contains("TLS_KEY_FILE"));
+        assert!(parse(&[], &["--tls-auth-clients", "maybe"]).is_err());
+        assert!(parse(&[], &["--tls-protocols", "TLSv1.1"]).unwrap_err().0.contains("TLS_PROTOCOLS"));
+        assert_eq!(parse(&[], &["--tls-protocols", "TLSv1.3"]).unwrap().tls.protocols, "TLSv1.3");
+        assert!(parse(&[], &["--tls-replication", "yes"]).unwrap().tls_replication);
     }
 }

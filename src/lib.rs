@@ -6,7 +6,7 @@
 //!
 //! | layer | modules | owns |
 //! | --- | --- | --- |
-//! | base | [`config`], [`clock`], [`protocol`], [`store`], [`memory`], [`systemd`] | settings; the one clock; RESP parsing and replies; the keyspace and value structures; heap accounting; systemd notifications |
+//! | base | [`config`], [`clock`], [`protocol`], [`store`], [`memory`], [`systemd`], [`tls`] | settings; the one clock; RESP parsing and replies; the keyspace and value structures; heap accounting; systemd notifications; TLS configurations |
 //! | services | [`pubsub`], [`persist`] | subscriptions and keyspace notifications; the log, snapshots, recovery, backups |
 //! | shared state | [`state`] | client sessions, statistics, parameters, the blocking and `WATCH` registries, the persistence handle |
 //! | commands | [`cmd`] | the command table, the one entry point [`cmd::execute`], one file per command family, log replay |
@@ -34,6 +34,8 @@
 //!   hands each parsed command to [`cmd::execute`].
 //! * [`memory`]: heap accounting for `INFO memory`.
 //! * [`systemd`]: `READY=1` / `STOPPING=1` notifications to `$NOTIFY_SOCKET`.
+//! * [`tls`]: the `tls-*` settings, the server's rustls configuration
+//!   built from them, and the TLS client of `efis ping` and `efis backup`.
 //!
 //! # Invariants
 //!
@@ -63,6 +65,7 @@ pub mod server;
 pub mod state;
 pub mod store;
 pub mod systemd;
+pub mod tls;
 
 /// The Redis version whose behaviour Efis follows; reported as
 /// `redis_version` so that clients enable the matching features.

@@ -5,7 +5,6 @@
 //! `efis backup` (pull a snapshot from a running server).
 
 use std::io::{Read, Write};
-use std::net::TcpStream;
 use std::process::ExitCode;
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -36,12 +35,20 @@ const SUBCOMMANDS: &[Subcommand] = &[
     Subcommand {
         name: "ping",
         summary: "exit 0 if a running server answers PING (the container health check)",
-        usage: "Usage: efis ping [--host HOST] [--port PORT]\n\n\
+        usage: "Usage: efis ping [--host HOST] [--port PORT] [--tls] [--cacert FILE]\n\
+                \x20                [--cert FILE] [--key FILE]\n\n\
                 Connects to a running server, sends PING (after AUTH when REQUIREPASS\n\
-                is set in the environment) and exits 0 if it answers PONG, 1 otherwise.\n\n\
-                \x20 --host HOST   default: BIND when it names one address other than\n\
-                \x20               0.0.0.0, else 127.0.0.1\n\
-                \x20 --port PORT   default: PORT, else 6379\n",
+                is set in the environment) and exits 0 if it answers PONG, 1 otherwise.\n\
+                With TLS_PORT set in the environment (the server's own settings, as in\n\
+                the container's health check) and no --port, it speaks TLS to TLS_PORT.\n\n\
+                \x20 --host HOST    default: BIND when it names one address other than\n\
+                \x20                0.0.0.0, else 127.0.0.1\n\
+                \x20 --port PORT    default: TLS_PORT (over TLS), else PORT, else 6379\n\
+                \x20 --tls          connect over TLS\n\
+                \x20 --cacert FILE  CA that signs the server's certificate (implies --tls);\n\
+                \x20                default TLS_CA_CERT_FILE\n\
+                \x20 --cert FILE    client certificate (implies --tls); default TLS_CERT_FILE\n\
+                \x20 --key FILE     client key (implies --tls); default TLS_KEY_FILE\n",
         run: ping,
     },
     Subcommand {
@@ -61,7 +68,8 @@ const SUBCOMMANDS: &[Subcommand] = &[
         name: "backup",
         summary: "pull a verified snapshot from a running server into a directory",
         usage: "Usage: efis backup --dir DIR [--host HOST] [--port PORT] [--password PASSWORD]\n\
-                \x20                  [--every SECONDS] [--keep N]\n\n\
+                \x20                  [--every SECONDS] [--keep N] [--tls] [--cacert FILE]\n\
+                \x20                  [--cert FILE] [--key FILE]\n\n\
                 Asks a running server for a fresh snapshot over its own port, verifies\n\
                 every checksum and stores it in DIR as efis-YYYYMMDDTHHMMSSZ.snap,\n\
                 atomically. Exits 0 once written, 1 if the server could not be read.\n\n\
@@ -71,7 +79,13 @@ const SUBCOMMANDS: &[Subcommand] = &[
                 \x20 --password PASSWORD  default: REQUIREPASS from the environment (which\n\
                 \x20                      keeps it out of the process list)\n\
                 \x20 --every SECONDS      repeat forever, one backup every SECONDS\n\
-                \x20 --keep N             with --every, keep the newest N backups (default 7)\n",
+                \x20 --keep N             with --every, keep the newest N backups (default 7)\n\
+                \x20 --tls                connect over TLS\n\
+                \x20 --cacert FILE        CA that signs the server's certificate (implies\n\
+                \x20                      --tls); default TLS_CA_CERT_FILE\n\
+                \x20 --cert FILE          client certificate (implies --tls); default\n\
+                \x20                      TLS_CERT_FILE\n\
+                \x20 --key FILE           client key (implies --tls); default TLS_KEY_FILE\n",
         run: backup,
     },
 ];
@@ -124,6 +138,12 @@ fn serve(args: &[String]) -> ExitCode {
     if let Err(e) = prepare_backup_path(&config) {
         return bad_config(&e);
     }
+    // Unreadable certificates stop the start as a bad setting does.
+    if config.tls_port != 0 {
+        if let Err(e) = config.tls.server_config() {
+            return bad_config(&ConfigError(format!("invalid TLS settings: {e}")));
+        }
+    }
     // Under systemd the journal stamps every line itself.
     let journal = std::env::var_os("JOURNAL_STREAM").is_some_and(|v| !v.is_empty());
     let _ = simplelog::WriteLogger::init(config.log_level, log_config(journal), std::io::stderr());
@@ -151,8 +171,9 @@ fn serve(args: &[String]) -> ExitCode {
         eprintln!("efis: cannot start: {e}");
         return ExitCode::from(1);
     }
+    let tls = if config.tls_port != 0 { format!(", TLS port {}", config.tls_port) } else { String::new() };
     info!(
-        "efis {} started: pid {}, listening on {} port {}, data in {}",
+        "efis {} started: pid {}, listening on {} port {}{tls}, data in {}",
         env!("CARGO_PKG_VERSION"),
         std::process::id(),
         config.bind.join(","),
@@ -218,22 +239,43 @@ fn backup(args: &[String]) -> ExitCode {
 fn ping(args: &[String]) -> ExitCode {
     let mut host =
         std::env::var("BIND").ok().filter(|h| h != "0.0.0.0" && !h.contains(',')).unwrap_or_else(|| "127.0.0.1".into());
-    let mut port = std::env::var("PORT").ok().and_then(|p| p.parse::<u16>().ok()).unwrap_or(6379);
+    let port_from = |name: &str| std::env::var(name).ok().and_then(|p| p.parse::<u16>().ok()).filter(|&p| p != 0);
+    let mut port = None;
+    let mut client = efis::tls::ClientTls::from_env();
+    let mut wants_tls = false;
     let mut i = 0;
     while i < args.len() {
+        match client.parse_flag(&mut wants_tls, args, i) {
+            Ok(0) => {}
+            Ok(taken) => {
+                i += taken;
+                continue;
+            }
+            Err(e) => return bad_config(&ConfigError(e)),
+        }
         match (args[i].as_str(), args.get(i + 1)) {
             ("--host", Some(h)) => host = h.clone(),
             ("--port", Some(p)) => match p.parse() {
-                Ok(p) => port = p,
+                Ok(p) => port = Some(p),
                 Err(_) => return bad_config(&ConfigError(format!("invalid --port value '{p}'"))),
             },
             (other, _) => return bad_config(&ConfigError(format!("unknown ping option '{other}'"))),
         }
         i += 2;
     }
+    // The server's own TLS port when it has one, unless told otherwise.
+    let port = match (port, port_from("TLS_PORT")) {
+        (Some(port), _) => port,
+        (None, Some(tls_port)) => {
+            wants_tls = true;
+            tls_port
+        }
+        (None, None) => port_from("PORT").unwrap_or(6379),
+    };
+    let tls = wants_tls.then_some(client);
     let answer = (|| -> std::io::Result<Vec<u8>> {
-        let mut stream = TcpStream::connect((host.as_str(), port))?;
-        stream.set_read_timeout(Some(Duration::from_secs(3)))?;
+        let mut stream = efis::tls::connect(&host, port, tls.as_ref())?;
+        stream.tcp().set_read_timeout(Some(Duration::from_secs(3)))?;
         // The server's own REQUIREPASS (the container's health check runs
         // with the server's environment): authenticate first.
         let mut request = Vec::new();

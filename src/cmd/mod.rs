@@ -69,6 +69,7 @@ mod stream_info;
 mod stream_read;
 mod string;
 pub mod table;
+mod tls_params;
 mod tracking;
 mod transaction;
 mod zset;

@@ -236,8 +236,13 @@ fn config(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             validate_param(&name, &value)?;
             changes.push((name, value));
         }
+        // New certificates are read before anything is applied.
+        let tls = super::tls_params::prepare(ctx, &changes).map_err(|(name, why)| config_set_failed(&name, &why))?;
         for (name, value) in changes {
             apply_param(ctx, &name, &value);
+        }
+        if tls.is_some() {
+            ctx.server.tls = tls;
         }
         ctx.out.ok();
     } else if is(sub, "resetstat") {
@@ -284,6 +289,7 @@ fn config(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 /// are as fixed there.
 const IMMUTABLE: &[&str] = &[
     "port",
+    "tls-port",
     "bind",
     "backup-path",
     "databases",
@@ -333,6 +339,9 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
     let failed = |why: &str| config_set_failed(name, why);
     if super::evict::PARAMS.contains(&name) {
         return super::evict::validate(name, value).map_err(|why| failed(&why));
+    }
+    if super::tls_params::PARAMS.contains(&name) {
+        return super::tls_params::validate(name, value).map_err(|why| failed(&why));
     }
     let numeric = [
         "backup-interval",
@@ -429,6 +438,11 @@ fn parse_memory_value(text: &str) -> Option<u128> {
 fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
     if super::evict::PARAMS.contains(&name) {
         let shown = super::evict::apply(ctx, name, value);
+        ctx.server.set_param(name, shown);
+        return;
+    }
+    if super::tls_params::PARAMS.contains(&name) {
+        let shown = super::tls_params::apply(ctx, name, value);
         ctx.server.set_param(name, shown);
         return;
     }

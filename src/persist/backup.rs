@@ -14,18 +14,23 @@
 //! keeps it out of the process list; `just run-backup` runs this every
 //! 600 seconds.
 //!
+//! With `--tls` (or `--cacert`, `--cert`, `--key`) it connects over TLS,
+//! checking the server's certificate against the CA (`--cacert`, default
+//! `TLS_CA_CERT_FILE`) and showing its own (`--cert`/`--key`, default
+//! `TLS_CERT_FILE`/`TLS_KEY_FILE`) when the server asks for one.
+//!
 //! To restore, stop the server, put the file in an empty `BACKUP_PATH`
 //! and start it: a directory holding only a snapshot is loaded from it and
 //! goes on with the log generation the snapshot names (see
 //! [`super::load`]).
 
 use std::io::{self, BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use super::load::{read_file, FileKind};
 use crate::protocol::Args;
+use crate::tls::{connect, ClientTls};
 
 /// Parsed `efis backup` options.
 #[derive(Debug, Clone)]
@@ -36,6 +41,8 @@ pub struct BackupOptions {
     pub dir: PathBuf,
     pub every: Option<u64>,
     pub keep: usize,
+    /// How to connect over TLS; `None` for plain TCP.
+    pub tls: Option<ClientTls>,
 }
 
 impl BackupOptions {
@@ -47,9 +54,17 @@ impl BackupOptions {
             dir: PathBuf::new(),
             every: None,
             keep: 7,
+            tls: None,
         };
+        let mut client = ClientTls::from_env();
+        let mut wants_tls = false;
         let mut i = 0;
         while i < args.len() {
+            let taken = client.parse_flag(&mut wants_tls, args, i)?;
+            if taken > 0 {
+                i += taken;
+                continue;
+            }
             let value = args.get(i + 1).ok_or_else(|| format!("option '{}' needs a value", args[i]))?;
             let number = |what: &str| value.parse::<u64>().map_err(|_| format!("invalid {what} value '{value}'"));
             match args[i].as_str() {
@@ -66,6 +81,7 @@ impl BackupOptions {
         if options.dir.as_os_str().is_empty() {
             return Err("--dir is required".into());
         }
+        options.tls = wants_tls.then_some(client);
         Ok(options)
     }
 }
@@ -94,17 +110,17 @@ pub fn run(options: &BackupOptions) -> i32 {
 
 /// Pulls one snapshot into `options.dir`.
 pub fn backup_once(options: &BackupOptions) -> io::Result<(PathBuf, u64)> {
-    let mut stream = TcpStream::connect((options.host.as_str(), options.port))?;
-    stream.set_read_timeout(Some(Duration::from_secs(3600)))?;
-    let mut reader = BufReader::new(stream.try_clone()?);
+    let stream = connect(&options.host, options.port, options.tls.as_ref())?;
+    stream.tcp().set_read_timeout(Some(Duration::from_secs(3600)))?;
+    let mut reader = BufReader::new(stream);
     if let Some(password) = &options.password {
-        send(&mut stream, &[b"AUTH", password.as_bytes()])?;
+        send(reader.get_mut(), &[b"AUTH", password.as_bytes()])?;
         let line = read_line(&mut reader)?;
         if !line.starts_with('+') {
             return Err(io::Error::other(format!("AUTH refused: {}", line.trim_start_matches('-'))));
         }
     }
-    send(&mut stream, &[b"SYNC"])?;
+    send(reader.get_mut(), &[b"SYNC"])?;
     let line = read_line(&mut reader)?;
     let len: u64 = match line.strip_prefix('$').and_then(|n| n.parse().ok()) {
         Some(len) => len,
@@ -134,7 +150,7 @@ pub fn backup_once(options: &BackupOptions) -> io::Result<(PathBuf, u64)> {
     result
 }
 
-fn send(stream: &mut TcpStream, args: &[&[u8]]) -> io::Result<()> {
+fn send(stream: &mut impl Write, args: &[&[u8]]) -> io::Result<()> {
     let mut out = format!("*{}\r\n", args.len()).into_bytes();
     for arg in args {
         out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());

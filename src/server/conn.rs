@@ -1,15 +1,20 @@
 //! One client connection's I/O state: the socket, the read buffer with its
 //! incremental parser, and the output buffer. The session state commands
 //! see lives in `state::Client` under the same slab key.
+//!
+//! A connection accepted on the TLS port also holds a rustls session;
+//! its reads and writes go through `super::tls` into and out of the same
+//! two buffers, and a plain connection's path is unchanged.
 
 use std::io::{self, Read, Write};
 
 use mio::net::TcpStream;
 
+use super::tls::{self, TlsSession};
 use crate::protocol::Parser;
 
 /// Smallest free space offered to each `read` call.
-const READ_CHUNK: usize = 16 * 1024;
+pub(super) const READ_CHUNK: usize = 16 * 1024;
 /// Largest read buffer kept around while idle.
 const IDLE_READ_BUFFER: usize = 64 * 1024;
 /// Largest output buffer kept around once drained.
@@ -55,6 +60,8 @@ pub struct Conn {
     /// The log offset that must be durable before this connection's
     /// output may be sent (its last change's record).
     pub aof_hold: u64,
+    /// The rustls session of a connection accepted on the TLS port.
+    pub tls: Option<Box<TlsSession>>,
 }
 
 /// A connection's read buffer, output buffer and parser, out of the
@@ -68,7 +75,7 @@ pub struct CommandIo {
 }
 
 impl Conn {
-    pub fn new(stream: TcpStream) -> Conn {
+    pub fn new(stream: TcpStream, tls: Option<Box<TlsSession>>) -> Conn {
         Conn {
             stream,
             rbuf: Vec::new(),
@@ -84,13 +91,15 @@ impl Conn {
             holds_command: false,
             soft_limit_since: None,
             aof_hold: 0,
+            tls,
         }
     }
 
-    /// Bytes of replies waiting to be written.
+    /// Bytes of replies waiting to be written (on a TLS connection, one
+    /// more while rustls holds records to send).
     #[inline]
     pub fn pending_output(&self) -> usize {
-        self.wbuf.len() - self.wpos
+        self.wbuf.len() - self.wpos + self.tls.as_deref().map_or(0, tls::unsent)
     }
 
     /// One `read` call into the buffer's spare room.
@@ -101,6 +110,9 @@ impl Conn {
             // but never by more than 64 MiB at a time.
             let grow = wanted.clamp(READ_CHUNK, 64 * 1024 * 1024);
             self.rbuf.resize(self.rlen + grow, 0);
+        }
+        if self.tls.is_some() {
+            return tls::read_once(self);
         }
         loop {
             match self.stream.read(&mut self.rbuf[self.rlen..]) {
@@ -155,6 +167,11 @@ impl Conn {
     /// Writes as much pending output as the socket takes. Returns the
     /// bytes written.
     pub fn flush(&mut self) -> io::Result<usize> {
+        if self.tls.is_some() {
+            let taken = tls::flush(self)?;
+            self.settle_output();
+            return Ok(taken);
+        }
         let mut written = 0;
         while self.wpos < self.wbuf.len() {
             match self.stream.write(&self.wbuf[self.wpos..]) {
@@ -168,6 +185,14 @@ impl Conn {
                 Err(e) => return Err(e),
             }
         }
+        self.settle_output();
+        Ok(written)
+    }
+
+    /// Resets the output buffer once drained (shrinking a large one), or
+    /// drops a large written prefix.
+    #[inline]
+    fn settle_output(&mut self) {
         if self.wpos == self.wbuf.len() {
             self.wbuf.clear();
             self.wpos = 0;
@@ -178,6 +203,5 @@ impl Conn {
             self.wbuf.drain(..self.wpos);
             self.wpos = 0;
         }
-        Ok(written)
     }
 }

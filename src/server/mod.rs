@@ -10,6 +10,8 @@
 //! * `housekeeping.rs`: the timer tick, blocked clients' deadlines,
 //!   snapshots, shutdown.
 //! * `conn.rs`: one connection's buffers and socket.
+//! * `tls.rs`: a TLS connection's record I/O through rustls, into and out
+//!   of the same buffers.
 //!
 //! For each readable connection the loop reads into the connection's
 //! buffer and parses every complete command in it (RESP arrays or inline
@@ -62,6 +64,7 @@ mod busy;
 pub mod conn;
 mod delivery;
 mod housekeeping;
+mod tls;
 
 use std::io::{self, Write};
 use std::net::{SocketAddr, ToSocketAddrs};
@@ -117,12 +120,16 @@ pub struct Server {
 }
 
 impl Server {
-    /// Binds the listeners. Fails with a readable message.
+    /// Binds the listeners (the plain port unless it is 0, the TLS port
+    /// unless it is 0) and reads the TLS files. Fails with a readable
+    /// message.
     pub fn bind(config: Config) -> io::Result<Server> {
         let poll = Poll::new()?;
         let mut listeners = Vec::new();
-        for host in &config.bind {
-            let addresses: Vec<SocketAddr> = (host.as_str(), config.port).to_socket_addrs()?.collect();
+        let ports = [config.port, config.tls_port];
+        let bound = config.bind.iter().flat_map(|host| ports.iter().filter(|&&p| p != 0).map(move |&p| (host, p)));
+        for (host, port) in bound {
+            let addresses: Vec<SocketAddr> = (host.as_str(), port).to_socket_addrs()?.collect();
             let Some(address) = addresses.first() else {
                 return Err(io::Error::new(io::ErrorKind::InvalidInput, format!("cannot resolve {host}")));
             };
@@ -134,8 +141,11 @@ impl Server {
         }
         let now_ms = unix_ms();
         let mut state = ServerState::new(config.clone(), now_ms);
-        if let Some(listener) = listeners.first() {
+        if let Some(listener) = listeners.first().filter(|_| config.port != 0) {
             state.port = listener.local_addr()?.port();
+        }
+        if config.tls_port != 0 {
+            state.tls = Some(config.tls.server_config().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?);
         }
         Ok(Server {
             poll,
@@ -609,6 +619,7 @@ impl Server {
             return;
         }
         let mut conn = self.conns.remove(key);
+        tls::say_goodbye(&mut conn);
         let _ = self.poll.registry().deregister(&mut conn.stream);
         self.state.clear_session_state(key);
         let client = self.state.clients.remove(key);
@@ -645,22 +656,42 @@ fn admit(
     peer: SocketAddr,
 ) -> Option<usize> {
     state.stats.connections += 1;
+    let local_addr = stream.local_addr();
+    let tls_config = match (&state.tls, &local_addr) {
+        (Some(config), Ok(local)) if local.port() == state.config.tls_port => Some(config.clone()),
+        _ => None,
+    };
     if conns.len() >= state.config.maxclients {
         state.stats.rejected_connections += 1;
         debug!("rejected client {peer}: max number of clients reached");
-        let _ = stream.write(b"-ERR max number of clients reached\r\n");
+        // A TLS client could not read the plain-text error: it is closed.
+        if tls_config.is_none() {
+            let _ = stream.write(b"-ERR max number of clients reached\r\n");
+        }
         return None;
     }
     let _ = stream.set_nodelay(true);
+    // A connection to the TLS port gets a session with the configuration
+    // in force now.
+    let mut session = None;
+    if let Some(config) = tls_config {
+        match tls::TlsSession::new(config, peer) {
+            Ok(tls) => session = Some(Box::new(tls)),
+            Err(e) => {
+                warn!("cannot start TLS with client {peer}: {e}");
+                return None;
+            }
+        }
+    }
     let entry = conns.vacant_entry();
     let key = entry.key();
     if let Err(e) = poll.registry().register(&mut stream, Token(key), Interest::READABLE | Interest::WRITABLE) {
         warn!("cannot register client {peer}: {e}");
         return None;
     }
-    let local = stream.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    let local = local_addr.map(|a| a.to_string()).unwrap_or_default();
     let fd = std::os::unix::io::AsRawFd::as_raw_fd(&stream);
-    entry.insert(Conn::new(stream));
+    entry.insert(Conn::new(stream, session));
     let client = Client {
         id: state.next_client_id,
         addr: peer.to_string(),

@@ -142,6 +142,9 @@ pub struct ServerState {
     /// Clients `CLIENT UNBLOCK` released: the loop runs their pipelined
     /// input next.
     pub unblocked_clients: Vec<usize>,
+    /// The rustls configuration new TLS connections get; `None` without a
+    /// TLS port. `CONFIG SET tls-cert-file` (& co.) replaces it.
+    pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
 }
 
 impl ServerState {
@@ -179,6 +182,7 @@ impl ServerState {
             pause: None,
             paused_clients: Vec::new(),
             unblocked_clients: Vec::new(),
+            tls: None,
         };
         state.port = state.config.port;
         let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();

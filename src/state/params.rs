@@ -92,6 +92,13 @@ pub(super) fn default_params(config: &Config) -> Vec<(String, String)> {
         ("lazyfree-lazy-user-del", "no".to_string()),
         ("io-threads", "1".to_string()),
         ("cluster-enabled", "no".to_string()),
+        ("tls-port", config.tls_port.to_string()),
+        ("tls-cert-file", path_text(&config.tls.cert_file)),
+        ("tls-key-file", path_text(&config.tls.key_file)),
+        ("tls-ca-cert-file", path_text(&config.tls.ca_cert_file)),
+        ("tls-auth-clients", config.tls.auth_clients.name().to_string()),
+        ("tls-protocols", config.tls.protocols.clone()),
+        ("tls-replication", if config.tls_replication { "yes" } else { "no" }.to_string()),
         ("replicaof", String::new()),
         ("slaveof", String::new()),
     ]
@@ -100,6 +107,10 @@ pub(super) fn default_params(config: &Config) -> Vec<(String, String)> {
     .collect();
     params.sort();
     params
+}
+
+fn path_text(path: &Option<std::path::PathBuf>) -> String {
+    path.as_ref().map(|p| p.display().to_string()).unwrap_or_default()
 }
 
 pub fn log_level_name(level: log::LevelFilter) -> &'static str {

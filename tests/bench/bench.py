@@ -8,6 +8,7 @@ Usage
     just bench --scripts                # only Lua scripts (EVALSHA), see 4. below
     just bench --cache                  # only cache mode (maxmemory, eviction), see 5. below
     just bench --streams                # only streams (XADD, XRANGE, a consumer loop), see 6. below
+    just bench --tls                    # only TLS: both servers TLS only (tests/bench/tls_bench.py)
     python3 tests/bench/bench.py --help # every option
 
 What it does
@@ -130,6 +131,7 @@ CLIENT_CORE = "1"
 EFIS_ENV_VARS = [
     "PORT", "BIND", "BACKUP_PATH", "BACKUP_INTERVAL", "BACKUP_KEEP", "APPENDFSYNC",
     "REQUIREPASS", "MAXCLIENTS", "DATABASES", "LOG_LEVEL",
+    "TLS_PORT", "TLS_CERT_FILE", "TLS_KEY_FILE", "TLS_CA_CERT_FILE", "TLS_AUTH_CLIENTS", "TLS_PROTOCOLS",
 ]
 FSYNC_CONFIGS = {
     "no": {
@@ -978,6 +980,9 @@ def main(argv=None):
     ap.add_argument("--cache", action="store_true",
                     help="only the cache part: hit ratio, throughput and worst latency under eviction, "
                          "allkeys-lru and allkeys-lfu (see tests/bench/cache.py)")
+    ap.add_argument("--tls", action="store_true",
+                    help="only the TLS part: both servers serving TLS only with the same certificates, "
+                         "redis-benchmark --tls (see tests/bench/tls_bench.py)")
     ap.add_argument("--cache-maxmemory", default="8mb",
                     help="maxmemory of both servers in the cache part (default 8mb)")
     only.add_argument("--streams", action="store_true",
@@ -1044,6 +1049,12 @@ def main(argv=None):
         if args.cache:
             import cache
             record["cache"] = cache.run(efis_bin, args.cache_maxmemory, rounds, args.quick)
+            print()
+            print(f"bench took {time.monotonic() - started:.0f} s")
+            return 0
+        if args.tls:
+            import tls_bench
+            record["tls"] = tls_bench.run(efis_bin, rounds, args.quick)
             print()
             print(f"bench took {time.monotonic() - started:.0f} s")
             return 0

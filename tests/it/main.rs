@@ -44,6 +44,7 @@ mod small_encodings;
 mod streams;
 mod strings;
 mod systemd;
+mod tls;
 mod tracking;
 mod transactions;
 mod zsets;

@@ -396,6 +396,12 @@ fn redis_command(port: u16, dir: &Path, env: &[(String, String)]) -> Command {
             "HASH_MAX_LISTPACK_ENTRIES" => "--hash-max-listpack-entries",
             "HASH_MAX_LISTPACK_VALUE" => "--hash-max-listpack-value",
             "SET_MAX_INTSET_ENTRIES" => "--set-max-intset-entries",
+            "TLS_PORT" => "--tls-port",
+            "TLS_CERT_FILE" => "--tls-cert-file",
+            "TLS_KEY_FILE" => "--tls-key-file",
+            "TLS_CA_CERT_FILE" => "--tls-ca-cert-file",
+            "TLS_AUTH_CLIENTS" => "--tls-auth-clients",
+            "TLS_PROTOCOLS" => "--tls-protocols",
             _ => continue,
         };
         c.arg(option).arg(v);

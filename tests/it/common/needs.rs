@@ -2,7 +2,8 @@
 //! cannot have it is skipped without passing unseen.
 //!
 //! A few tests drive programs the project does not build (`redis-cli`,
-//! `nc`, `nutcracker`, `systemd-analyze`, a Python with redis-py 8), and
+//! `nc`, `nutcracker`, `systemd-analyze`, `openssl`, a Python with
+//! redis-py 8), and
 //! some need the right to mount a tmpfs. Such a test asks here first:
 //! [`tool`] (or [`tools`], for several) finds a program on `PATH` (the
 //! Python is `$EFIS_TEST_PYTHON`, default `python3`, accepted only when
@@ -43,9 +44,11 @@ pub enum Need {
     SystemdAnalyze,
     /// The right to mount a tmpfs (root, or `CAP_SYS_ADMIN`).
     MountTmpfs,
+    /// `openssl`, which makes the TLS tests' certificates.
+    Openssl,
 }
 
-const NEEDS: usize = 7;
+const NEEDS: usize = 8;
 
 impl Need {
     /// The name a person knows it by.
@@ -58,6 +61,7 @@ impl Need {
             Need::Nutcracker => "nutcracker (twemproxy)",
             Need::SystemdAnalyze => "systemd-analyze",
             Need::MountTmpfs => "the right to mount a tmpfs",
+            Need::Openssl => "openssl (to make test certificates)",
         }
     }
 
@@ -74,6 +78,7 @@ impl Need {
             Need::RedisServer => "Debian package redis-server",
             Need::Nutcracker => "Debian package nutcracker",
             Need::SystemdAnalyze => "Debian package systemd",
+            Need::Openssl => "Debian package openssl",
             Need::MountTmpfs => {
                 "run the tests as root with CAP_SYS_ADMIN (in a container: \
                  one allowed to mount, e.g. docker run --privileged)"
@@ -89,6 +94,7 @@ impl Need {
             Need::RedisServer => Some("redis-server"),
             Need::Nutcracker => Some("nutcracker"),
             Need::SystemdAnalyze => Some("systemd-analyze"),
+            Need::Openssl => Some("openssl"),
             Need::RedisPy | Need::MountTmpfs => None,
         }
     }
