@@ -8,8 +8,13 @@
 //! of a string a bit command writes), growing it with zero bytes up to the
 //! highest bit it touches, at most 512 MiB. Each write is logged as
 //! itself: the same command on the same value gives the same bytes.
+//!
+//! The table declares Redis 7.0's metadata of each command; BITFIELD's
+//! key flags depend on the call (read-only access for `GET`/`OVERFLOW`
+//! alone, [`bitfield_key_flags`]), as Redis tells them.
 
 use super::args::{is, parse_i64, parse_i64_opt};
+use super::meta::{arg, key, Arg};
 use super::string::{string_of, MAX_STRING_LEN};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
@@ -21,15 +26,134 @@ use crate::store::{Db, Ttl, Value, ValueMut};
 const W: Flags = Flags::WRITE.or(Flags::DENYOOM);
 const R: Flags = Flags::READONLY;
 
+/// `BYTE` or `BIT`: the unit of BITCOUNT's and BITPOS's range.
+const INDEX_UNIT: Arg =
+    arg::oneof("index_unit", &[arg::token("byte", "BYTE"), arg::token("bit", "BIT")]).since("7.0.0").optional();
+
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("setbit", 4, W, KEY1, setbit),
-    CommandSpec::new("getbit", 3, R.or(Flags::FAST), KEY1, getbit),
-    CommandSpec::new("bitcount", -2, R, KEY1, bitcount),
-    CommandSpec::new("bitpos", -3, R, KEY1, bitpos),
-    CommandSpec::new("bitop", -4, W, (2, -1, 1), bitop),
-    CommandSpec::new("bitfield", -2, W, KEY1, bitfield),
-    CommandSpec::new("bitfield_ro", -2, R.or(Flags::FAST), KEY1, bitfield_ro),
+    CommandSpec::new("setbit", 4, W, KEY1, setbit)
+        .acl("bitmap")
+        .keys(&[key(1, "RW access update")])
+        .doc("bitmap", "2.2.0", "O(1)", "Sets or clears the bit at offset in the string value stored at key")
+        .args(&[arg::key("key", 0), arg::integer("offset"), arg::integer("value")]),
+    CommandSpec::new("getbit", 3, R.or(Flags::FAST), KEY1, getbit)
+        .acl("bitmap")
+        .keys(&[key(1, "RO access")])
+        .doc("bitmap", "2.2.0", "O(1)", "Returns the bit value at offset in the string value stored at key")
+        .args(&[arg::key("key", 0), arg::integer("offset")]),
+    CommandSpec::new("bitcount", -2, R, KEY1, bitcount)
+        .acl("bitmap")
+        .keys(&[key(1, "RO access")])
+        .doc("bitmap", "2.6.0", "O(N)", "Count set bits in a string")
+        .history(&[("7.0.0", "Added the `BYTE|BIT` option.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::block("index", &[arg::integer("start"), arg::integer("end"), INDEX_UNIT]).optional(),
+        ]),
+    CommandSpec::new("bitpos", -3, R, KEY1, bitpos)
+        .acl("bitmap")
+        .keys(&[key(1, "RO access")])
+        .doc("bitmap", "2.8.7", "O(N)", "Find first bit set or clear in a string")
+        .history(&[("7.0.0", "Added the `BYTE|BIT` option.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::integer("bit"),
+            arg::block(
+                "index",
+                &[arg::integer("start"), arg::block("end_index", &[arg::integer("end"), INDEX_UNIT]).optional()],
+            )
+            .optional(),
+        ]),
+    CommandSpec::new("bitop", -4, W, (2, -1, 1), bitop)
+        .acl("bitmap")
+        .keys(&[key(2, "OW update"), key(3, "RO access").range(-1, 1, 0)])
+        .doc("bitmap", "2.6.0", "O(N)", "Perform bitwise operations between strings")
+        .args(&[arg::string("operation"), arg::key("destkey", 0), arg::key("key", 1).multiple()]),
+    CommandSpec::new("bitfield", -2, W, KEY1, bitfield)
+        .acl("bitmap")
+        .keys(&[key(1, "RW access update variable_flags")
+            .note("This command allows both access and modification of the key")])
+        .variable_key_flags(bitfield_key_flags)
+        .doc(
+            "bitmap",
+            "3.2.0",
+            "O(1) for each subcommand specified",
+            "Perform arbitrary bitfield integer operations on strings",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::oneof(
+                "operation",
+                &[
+                    arg::block("encoding_offset", &[arg::string("encoding"), arg::integer("offset")]).token("GET"),
+                    arg::block(
+                        "write",
+                        &[
+                            arg::oneof(
+                                "wrap_sat_fail",
+                                &[arg::token("wrap", "WRAP"), arg::token("sat", "SAT"), arg::token("fail", "FAIL")],
+                            )
+                            .token("OVERFLOW")
+                            .optional(),
+                            arg::oneof(
+                                "write_operation",
+                                &[
+                                    arg::block(
+                                        "encoding_offset_value",
+                                        &[arg::string("encoding"), arg::integer("offset"), arg::integer("value")],
+                                    )
+                                    .token("SET"),
+                                    arg::block(
+                                        "encoding_offset_increment",
+                                        &[arg::string("encoding"), arg::integer("offset"), arg::integer("increment")],
+                                    )
+                                    .token("INCRBY"),
+                                ],
+                            ),
+                        ],
+                    ),
+                ],
+            )
+            .optional()
+            .multiple(),
+        ]),
+    CommandSpec::new("bitfield_ro", -2, R.or(Flags::FAST), KEY1, bitfield_ro)
+        .acl("bitmap")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "bitmap",
+            "6.0.0",
+            "O(1) for each subcommand specified",
+            "Perform arbitrary bitfield integer operations on strings. Read-only variant of BITFIELD",
+        )
+        .args(&[
+            arg::key("key", 0),
+            arg::block("encoding_offset", &[arg::string("encoding"), arg::integer("offset")])
+                .token("GET")
+                .optional()
+                .multiple()
+                .multiple_token(),
+        ]),
 ];
+
+/// BITFIELD's key flags for one call, as Redis tells them: read-only
+/// access while every operation is a complete `GET` or `OVERFLOW`, else
+/// (a `SET`, an `INCRBY`, or anything it cannot read) read-write.
+fn bitfield_key_flags(args: Args<'_>) -> &'static str {
+    let mut at = 2;
+    while at < args.len() {
+        let left = args.len() - at - 1;
+        let word = args.get(at);
+        if is(word, "get") && left >= 2 {
+            at += 3;
+        } else if is(word, "overflow") && left >= 1 {
+            at += 2;
+        } else {
+            return "RW access update";
+        }
+    }
+    "RO access"
+}
 
 const BAD_OFFSET: CmdError = CmdError::Static("ERR bit offset is not an integer or out of range");
 const BAD_TYPE: CmdError = CmdError::Static(

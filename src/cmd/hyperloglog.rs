@@ -13,19 +13,60 @@
 
 use super::args::{is, parse_i64_opt};
 use super::bitmap::edit_raw;
+use super::meta::{arg, key};
 use super::string::string_of;
-use super::table::{CommandSpec, Flags, KEY1};
+use super::table::{CommandSpec, Flags, KEY1, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::pubsub::STRING;
 use crate::store::hll::{self, Encoding};
 
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("pfadd", -2, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, pfadd),
-    CommandSpec::new("pfcount", -2, Flags::READONLY, (1, -1, 1), pfcount),
-    CommandSpec::new("pfmerge", -2, Flags::WRITE.or(Flags::DENYOOM), (1, -1, 1), pfmerge),
-    CommandSpec::new("pfdebug", 3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::ADMIN), (2, 2, 1), pfdebug),
-    CommandSpec::new("pfselftest", 1, Flags::ADMIN, (0, 0, 0), pfselftest),
+    CommandSpec::new("pfadd", -2, Flags::WRITE.or(Flags::DENYOOM).or(Flags::FAST), KEY1, pfadd)
+        .acl("hyperloglog")
+        .keys(&[key(1, "RW insert")])
+        .doc(
+            "hyperloglog",
+            "2.8.9",
+            "O(1) to add every element.",
+            "Adds the specified elements to the specified HyperLogLog.",
+        )
+        .args(&[arg::key("key", 0), arg::string("element").optional().multiple()]),
+    // Redis's hidden `may_replicate` flag is not shown, so not declared:
+    // the header update PFCOUNT may make is logged as a SETRANGE instead.
+    CommandSpec::new("pfcount", -2, Flags::READONLY, (1, -1, 1), pfcount)
+        .acl("hyperloglog")
+        .keys(&[key(1, "RW access")
+            .range(-1, 1, 0)
+            .note("RW because it may change the internal representation of the key, and propagate to replicas")])
+        .doc(
+            "hyperloglog",
+            "2.8.9",
+            "O(1) with a very small average constant time when called with a single key. O(N) with N being the \
+             number of keys, and much bigger constant times, when called with multiple keys.",
+            "Return the approximated cardinality of the set(s) observed by the HyperLogLog at key(s).",
+        )
+        .args(&[arg::key("key", 0).multiple()]),
+    CommandSpec::new("pfmerge", -2, Flags::WRITE.or(Flags::DENYOOM), (1, -1, 1), pfmerge)
+        .acl("hyperloglog")
+        .keys(&[key(1, "RW access insert"), key(2, "RO access").range(-1, 1, 0)])
+        .doc(
+            "hyperloglog",
+            "2.8.9",
+            "O(N) to merge N HyperLogLogs, but with high constant times.",
+            "Merge N different HyperLogLogs into a single one.",
+        )
+        .args(&[arg::key("destkey", 0), arg::key("sourcekey", 1).multiple()]),
+    CommandSpec::new("pfdebug", 3, Flags::WRITE.or(Flags::DENYOOM).or(Flags::ADMIN), (2, 2, 1), pfdebug)
+        .acl("hyperloglog")
+        .keys(&[key(2, "RW access")])
+        .doc("hyperloglog", "2.8.9", "N/A", "Internal commands for debugging HyperLogLog values")
+        .syscmd()
+        .args(&[arg::string("subcommand"), arg::key("key", 0)]),
+    CommandSpec::new("pfselftest", 1, Flags::ADMIN, NO_KEYS, pfselftest)
+        .acl("hyperloglog")
+        .doc("hyperloglog", "2.8.9", "N/A", "An internal command for testing HyperLogLog values")
+        .syscmd(),
 ];
 
 /// The `CONFIG` parameter that bounds the sparse encoding.
