@@ -227,8 +227,9 @@ fn script_refusal(spec: Option<&CommandSpec>, args: Args<'_>, read_only: bool) -
         }
         Some(spec) if !spec.arity_ok(args.len()) => Some("ERR Wrong number of args calling Redis command from script"),
         Some(spec) if spec.flags.contains(Flags::NOSCRIPT) => Some("ERR This Redis command is not allowed from script"),
-        // PUBLISH changes nothing but reaches replicas: a write here.
-        Some(spec) if read_only && (spec.is_write() || spec.name == "publish") => {
+        // PUBLISH changes nothing but reaches replicas, and PFCOUNT may
+        // write its cached count (Redis's `may-replicate`): writes here.
+        Some(spec) if read_only && (spec.is_write() || spec.name == "publish" || spec.name == "pfcount") => {
             Some("ERR Write commands are not allowed from read-only scripts.")
         }
         Some(_) => None,

@@ -40,6 +40,7 @@
 //!   `persist::aof`).
 
 pub mod args;
+mod bitmap;
 mod blocking;
 mod connection;
 mod context;
@@ -49,6 +50,7 @@ mod execute;
 mod expire;
 mod functions;
 mod hash;
+mod hyperloglog;
 mod info;
 mod introspection;
 mod keys;

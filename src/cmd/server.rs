@@ -343,6 +343,9 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
     if super::tls_params::PARAMS.contains(&name) {
         return super::tls_params::validate(name, value).map_err(|why| failed(&why));
     }
+    if name == super::hyperloglog::SPARSE_MAX_PARAM {
+        return super::hyperloglog::validate_sparse_max(value).map(|_| ()).map_err(&failed);
+    }
     let numeric = [
         "backup-interval",
         "backup-keep",
@@ -501,6 +504,9 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
     }
     let stored = match crate::pubsub::parse_flags(value) {
         Some(flags) if name == "notify-keyspace-events" => crate::pubsub::flags_to_string(flags),
+        _ if name == super::hyperloglog::SPARSE_MAX_PARAM => {
+            super::hyperloglog::validate_sparse_max(value).unwrap_or_default().to_string()
+        }
         _ => value.to_string(),
     };
     if let Some(alias) = param_alias(name) {

@@ -346,6 +346,8 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::stream_group::COMMANDS,
         super::stream_claim::COMMANDS,
         super::stream_info::COMMANDS,
+        super::bitmap::COMMANDS,
+        super::hyperloglog::COMMANDS,
     ]
     .into_iter()
     .flatten()

@@ -89,6 +89,7 @@ pub(super) fn default_params(config: &Config) -> Vec<(String, String)> {
         ("hash-max-listpack-value", config.hash_max_listpack_value.to_string()),
         ("hash-max-ziplist-entries", config.hash_max_listpack_entries.to_string()),
         ("hash-max-ziplist-value", config.hash_max_listpack_value.to_string()),
+        ("hll-sparse-max-bytes", "3000".to_string()),
         ("lazyfree-lazy-user-del", "no".to_string()),
         ("io-threads", "1".to_string()),
         ("cluster-enabled", "no".to_string()),

@@ -16,6 +16,9 @@
 //!   them); [`packed_pairs`] and [`intset`] are the small forms of hashes
 //!   and sets, [`limits`] their thresholds.
 //! * [`glob`]: Redis's glob patterns, in O(pattern × subject).
+//! * [`bits`]: bit counting, searching and bit fields of string values.
+//! * [`hll`]: HyperLogLog in Redis's byte format (encodings, hash,
+//!   estimator).
 //!
 //! # Memory per key
 //!
@@ -62,11 +65,13 @@
 //! layers above can log it as a `DEL` and announce the `expired` event.
 
 pub mod access;
+pub mod bits;
 pub mod entry;
 pub mod eviction;
 pub mod glob;
 pub mod hash;
 pub mod hash_type;
+pub mod hll;
 pub mod intset;
 pub mod limits;
 pub mod list;

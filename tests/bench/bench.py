@@ -28,7 +28,10 @@ What it does
    ``taskset``; ``redis-benchmark`` is pinned to core 1 and run with identical
    flags against each: ``-c 50 -r 100000 -n N --csv -t CMD`` for each of
    set, get, incr, lpush, rpop, sadd, zadd, hset, lrange_100, at ``-P 1`` and
-   ``-P 32``.  Each command is its own redis-benchmark run (so one command the
+   ``-P 32``; setbit, bitcount, pfadd and pfcount, which ``-t`` does not
+   know, run as command lines after the same flags (``SETBIT
+   bits:__rand_int__ 100 1``, ``BITCOUNT bits:__rand_int__``, ``PFADD
+   hll:__rand_int__ __rand_int__``, ``PFCOUNT hll:__rand_int__``).  Each command is its own redis-benchmark run (so one command the
    server rejects shows as "error" in the table instead of ending the bench),
    the two servers take turns command by command, and which server goes first
    alternates from round to round.  A cell is the median over the rounds
@@ -121,7 +124,18 @@ import chart
 
 HOST = "127.0.0.1"  # the only address this script ever talks to
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-COMMANDS = ["set", "get", "incr", "lpush", "rpop", "sadd", "zadd", "hset", "lrange_100"]
+COMMANDS = ["set", "get", "incr", "lpush", "rpop", "sadd", "zadd", "hset", "lrange_100",
+            "setbit", "bitcount", "pfadd", "pfcount"]
+# Commands redis-benchmark's -t does not know: the command line given after
+# the options (as the scripts part runs EVALSHA), keys drawn by -r 100000.
+# Each runs after the one before it on the same server, so BITCOUNT and
+# PFCOUNT find the keys SETBIT and PFADD made.
+CUSTOM_COMMANDS = {
+    "setbit": ["SETBIT", "bits:__rand_int__", "100", "1"],
+    "bitcount": ["BITCOUNT", "bits:__rand_int__"],
+    "pfadd": ["PFADD", "hll:__rand_int__", "__rand_int__"],
+    "pfcount": ["PFCOUNT", "hll:__rand_int__"],
+}
 PIPELINES = [1, 32]
 SERVER_CORE = "0"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
@@ -153,7 +167,7 @@ FSYNC_CONFIGS = {
     },
 }
 # Commands that write, for --commands writes.
-WRITE_COMMANDS = ["set", "incr", "lpush", "rpop", "sadd", "zadd", "hset"]
+WRITE_COMMANDS = ["set", "incr", "lpush", "rpop", "sadd", "zadd", "hset", "setbit", "pfadd"]
 # The Lua scripts of --scripts, each run as EVALSHA <sha1> 1 key:__rand_int__.
 # name (a table row), source, what (one line for the printout), calls (redis.call per run).
 SCRIPTS = [
@@ -508,8 +522,9 @@ def parse_csv_line(line):
 
 
 def command_cases():
-    """The throughput part's runs: redis-benchmark's own tests (-t CMD)."""
-    return [Case(cmd, ["-t", cmd], cmd) for cmd in COMMANDS]
+    """The throughput part's runs: redis-benchmark's own tests (-t CMD), and
+    a command line for those it does not know (CUSTOM_COMMANDS)."""
+    return [Case(cmd, CUSTOM_COMMANDS.get(cmd, ["-t", cmd]), cmd) for cmd in COMMANDS]
 
 
 def script_cases(scripts=SCRIPTS):

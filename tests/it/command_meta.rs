@@ -290,6 +290,27 @@ fn command_getkeys_matches_redis() {
         &["touch", "a", "b"],
         &["pubsub", "numsub", "c"],
         &["publish", "c", "m"],
+        // BITFIELD reads its key only while every operation is a whole
+        // GET or OVERFLOW.
+        &["bitfield", "k"],
+        &["bitfield", "k", "GET", "u8", "0"],
+        &["bitfield", "k", "get", "i8", "#1", "OVERFLOW", "WRAP", "GET", "u4", "2"],
+        &["bitfield", "k", "overflow", "nosuch", "get", "u8", "0"],
+        &["bitfield", "k", "GET", "u8"],
+        &["bitfield", "k", "GET", "u8", "0", "GET"],
+        &["bitfield", "k", "OVERFLOW"],
+        &["bitfield", "k", "SET", "u8", "0", "1"],
+        &["bitfield", "k", "GET", "u8", "0", "INCRBY", "u8", "0", "1"],
+        &["bitfield", "k", "GET", "u8", "0", "SET", "u8"],
+        &["bitfield", "k", "nosuch"],
+        &["bitfield_ro", "k", "GET", "u8", "0"],
+        &["bitop", "AND", "d", "a", "b", "c"],
+        &["bitop", "NOT", "d", "a"],
+        &["setbit", "k", "7", "1"],
+        &["pfcount", "a", "b"],
+        &["pfmerge", "d", "a", "b"],
+        &["pfmerge", "d"],
+        &["pfdebug", "GETREG", "k"],
     ];
     let (mut ours, mut theirs) = (Wire::open_resp3(&server), Wire::open_resp3(&reference));
     for call in calls {

@@ -15,6 +15,7 @@ mod common;
 
 mod behaviour;
 mod behaviour_random;
+mod bitmaps;
 mod blocking;
 mod client_pause;
 mod clients;
@@ -25,6 +26,7 @@ mod eviction;
 mod expire;
 mod fuzz_corpus;
 mod hashes;
+mod hyperloglog;
 mod info_fields;
 mod introspection;
 mod keys;
