@@ -43,6 +43,8 @@ pub struct Config {
     pub backup_keep: usize,
     pub appendfsync: AppendFsync,
     pub requirepass: Option<String>,
+    /// The ACL file (`ACLFILE`): users loaded at start, written by `ACL SAVE`.
+    pub aclfile: Option<String>,
     pub maxclients: usize,
     pub databases: usize,
     pub log_level: log::LevelFilter,
@@ -65,6 +67,7 @@ impl Default for Config {
             backup_keep: 3,
             appendfsync: AppendFsync::EverySec,
             requirepass: None,
+            aclfile: None,
             maxclients: 10000,
             databases: 16,
             log_level: log::LevelFilter::Info,
@@ -119,6 +122,12 @@ pub const SETTINGS: &[Setting] = &[
         flag: "--requirepass",
         default: "(none)",
         help: "password clients must give with AUTH or HELLO AUTH",
+    },
+    Setting {
+        env: "ACLFILE",
+        flag: "--aclfile",
+        default: "(none)",
+        help: "file of ACL users (user <name> <rules>), loaded at start, written by ACL SAVE",
     },
     Setting { env: "MAXCLIENTS", flag: "--maxclients", default: "10000", help: "maximum number of connected clients" },
     Setting { env: "DATABASES", flag: "--databases", default: "16", help: "number of logical databases" },
@@ -275,6 +284,7 @@ impl Config {
                     .ok_or_else(|| invalid(setting, value, "expected always, everysec or no"))?
             }
             "REQUIREPASS" => self.requirepass = (!value.is_empty()).then(|| value.to_string()),
+            "ACLFILE" => self.aclfile = (!value.is_empty()).then(|| value.to_string()),
             "MAXCLIENTS" => {
                 let n = number(1_000_000)?;
                 if n == 0 {

@@ -277,8 +277,9 @@ fn quit(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 }
 
 fn reset(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
-    let needs_auth = ctx.server.config.requirepass.is_some();
+    let needs_auth = !ctx.server.acl.default_opens_without_password();
     let client = ctx.client();
+    client.user = crate::state::acl::DEFAULT_USER;
     client.db = 0;
     client.resp3 = false;
     client.name.clear();
@@ -291,26 +292,17 @@ fn reset(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     Ok(())
 }
 
-/// Checks a password against `REQUIREPASS` for user `default`.
+/// Checks a user's password (`REQUIREPASS` is the `default` user's);
+/// see `cmd::acl::authenticate`.
 fn check_password(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> CmdResult {
-    let ok = user == b"default"
-        && match &ctx.server.config.requirepass {
-            Some(expected) => expected.as_bytes() == password,
-            None => true,
-        };
-    if ok {
-        ctx.client().authenticated = true;
-        Ok(())
-    } else {
-        Err(CmdError::Static("WRONGPASS invalid username-password pair or user is disabled."))
-    }
+    super::acl::authenticate(ctx, user, password)
 }
 
 fn auth(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if args.len() > 3 {
         return Err(CmdError::Syntax);
     }
-    if ctx.server.config.requirepass.is_none() && args.len() == 2 {
+    if ctx.server.acl.user(crate::state::acl::DEFAULT_USER).is_some_and(|u| u.flags.nopass) && args.len() == 2 {
         return Err(CmdError::Static(
             "ERR AUTH <password> called without any password configured for the default user. \
              Are you sure your configuration is correct?",
@@ -436,7 +428,7 @@ pub fn client_line(server: &ServerState, key: usize, now_ms: i64) -> String {
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={channels} psub={patterns} \
          ssub=0 multi={multi} qbuf={} \
          qbuf-free=0 argv-mem=0 multi-mem=0 rbs=16384 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} \
-         user=default redir=-1 resp={} lib-name={} lib-ver={}\n",
+         user={} redir=-1 resp={} lib-name={} lib-ver={}\n",
         client.id,
         client.addr,
         client.local_addr,
@@ -455,6 +447,7 @@ pub fn client_line(server: &ServerState, key: usize, now_ms: i64) -> String {
         } else {
             format!("{}|{}", client.last_command, client.last_subcommand)
         },
+        server.acl.user(client.user).map_or(String::new(), |u| String::from_utf8_lossy(&u.name).into_owned()),
         if client.resp3 { 3 } else { 2 },
         String::from_utf8_lossy(&client.lib_name),
         String::from_utf8_lossy(&client.lib_ver),

@@ -11,7 +11,8 @@
 //!    marked;
 //! 2. [`dispatch`]: the command is looked up (a container's subcommand
 //!    by its own entry) and checked (unknown command or subcommand,
-//!    arity, `NOAUTH`, `MISCONF`), handed to the session modes, which
+//!    arity, `NOAUTH`, the user's ACL permissions (`-NOPERM`, logged
+//!    in the ACL log), `MISCONF`), handed to the session modes, which
 //!    may answer it themselves (`+QUEUED`, subscribed mode), then its
 //!    handler runs; if the handler changed data (`persist.dirty` moved),
 //!    the command is logged unless the handler logged a rewrite itself;
@@ -32,7 +33,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::context::{Caller, Ctx};
 use super::table::{lookup_args, CommandSpec, Flags};
-use super::{evict, pubsub, tracking, transaction};
+use super::{acl, evict, pubsub, tracking, transaction};
 use crate::protocol::Args;
 use crate::pubsub::Own;
 use crate::state::ReplyMode;
@@ -151,6 +152,11 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let client = ctx.server.session(ctx.client_key);
     if !client.authenticated && !spec.flags.contains(Flags::NO_AUTH) {
         ctx.out.error("NOAUTH Authentication required.");
+        transaction::flag_failed(ctx);
+        return;
+    }
+    if let Err(denied) = acl::check(ctx, spec, args) {
+        ctx.out.error(denied.text());
         transaction::flag_failed(ctx);
         return;
     }

@@ -39,6 +39,7 @@
 //!   become absolute, random choices become the members chosen (see
 //!   `persist::aof`).
 
+mod acl;
 pub mod args;
 mod blocking;
 mod connection;
@@ -68,6 +69,7 @@ mod zset_algebra;
 mod zset_pop;
 mod zset_range;
 
+pub use acl::load_at_start as load_acl_file;
 pub use context::{Caller, Ctx};
 pub use execute::execute;
 pub use table::{lookup, CommandSpec, Flags};

@@ -179,7 +179,7 @@ const SLOWLOG_SUBCOMMANDS: &[CommandSpec] = &[
         ),
 ];
 
-fn write_help(ctx: &mut Ctx<'_>, lines: &[&str]) {
+pub(super) fn write_help(ctx: &mut Ctx<'_>, lines: &[&str]) {
     ctx.out.array(lines.len());
     for line in lines {
         ctx.out.simple(line);
@@ -289,6 +289,7 @@ const IMMUTABLE: &[&str] = &[
     "io-threads",
     "replicaof",
     "slaveof",
+    "aclfile",
 ];
 
 /// Parameters Redis refuses as "protected" (with `enable-protected-configs`
@@ -404,7 +405,10 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
             ctx.server.stats.slowlog.truncate(len);
         }
         "maxclients" => ctx.server.config.maxclients = number.max(1) as usize,
-        "requirepass" => ctx.server.config.requirepass = (!value.is_empty()).then(|| value.to_string()),
+        "requirepass" => {
+            ctx.server.config.requirepass = (!value.is_empty()).then(|| value.to_string());
+            ctx.server.acl.set_default_password(ctx.server.config.requirepass.as_deref());
+        }
         "appendfsync" => {
             if let Some(mode) = crate::config::AppendFsync::parse(value) {
                 ctx.server.config.appendfsync = mode;

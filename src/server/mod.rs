@@ -130,6 +130,10 @@ impl Server {
         }
         let now_ms = unix_ms();
         let mut state = ServerState::new(config.clone(), now_ms);
+        if let Some(path) = &config.aclfile {
+            crate::cmd::load_acl_file(&mut state.acl, path)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        }
         if let Some(listener) = listeners.first() {
             state.port = listener.local_addr()?.port();
         }
@@ -629,7 +633,7 @@ fn admit(
         addr: peer.to_string(),
         local_addr: local,
         fd,
-        authenticated: state.config.requirepass.is_none(),
+        authenticated: state.acl.default_opens_without_password(),
         created_ms: now_ms,
         last_command_ms: now_ms,
         ..Client::default()

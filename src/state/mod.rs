@@ -56,6 +56,7 @@
 //!   blocked keys, watched keys) before its session is dropped.
 //! * `blocked_clients` always equals the number of entries in `blocking`.
 
+pub mod acl;
 pub mod blocking;
 pub mod busy;
 pub mod eviction;
@@ -133,6 +134,8 @@ pub struct ServerState {
     pub eviction: eviction::Eviction,
     /// Client-side caching: who may cache which keys.
     pub tracking: tracking::Tracking,
+    /// ACL users and the ACL log.
+    pub acl: acl::Acl,
 }
 
 impl ServerState {
@@ -140,6 +143,7 @@ impl ServerState {
         let params = params::default_params(&config);
         let persist = Persistence::new(&config, now_ms);
         let eviction = eviction::Eviction::new(&config);
+        let config_requirepass = config.requirepass.clone();
         let mut state = ServerState {
             config,
             params,
@@ -166,6 +170,7 @@ impl ServerState {
             busy_reply_threshold_ms: 5000,
             eviction,
             tracking: tracking::Tracking::default(),
+            acl: acl::Acl::new(config_requirepass.as_deref()),
         };
         state.port = state.config.port;
         let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();

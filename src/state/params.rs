@@ -42,6 +42,7 @@ pub(super) fn default_params(config: &Config) -> Vec<(String, String)> {
         ("dbfilename", "dump.rdb".to_string()),
         ("save", String::new()),
         ("requirepass", config.requirepass.clone().unwrap_or_default()),
+        ("aclfile", config.aclfile.clone().unwrap_or_default()),
         ("maxclients", config.maxclients.to_string()),
         ("databases", config.databases.to_string()),
         ("loglevel", log_level_name(config.log_level).to_string()),

@@ -13,6 +13,7 @@
 
 mod common;
 
+mod acl;
 mod behaviour;
 mod behaviour_random;
 mod blocking;

@@ -1,0 +1,478 @@
+//! ACL users as Redis 7.0 has them: `ACL SETUSER` rules and their errors,
+//! `GETUSER`'s reply shape, `LIST`'s canonical rule strings, `USERS`,
+//! `DELUSER`, `WHOAMI`, `CAT`, `GENPASS`, `LOG`, `DRYRUN`, `SAVE`/`LOAD`
+//! and `HELP`; `AUTH user pass` and `HELLO ... AUTH`, `-NOPERM` for
+//! commands, keys and channels, `-WRONGPASS`, the ACL log entries they
+//! make; users in `ACLFILE` across a restart; `redis-cli --user --pass`.
+//! Every expected reply is Redis's: the same tests pass against
+//! `redis-server` (`EFIS_TEST_SERVER=redis`).
+
+use std::process::Command;
+
+use crate::common::needs::{self, Need};
+use crate::common::wire::{array, bulk, bulks, int, parse, Reply, Wire, NIL, OK};
+use crate::common::{fresh_temp_dir, read_until_closed, resp, roundtrip, send, Server};
+
+const P_HASH: &str = "148de9c5a7a44d19e56cd9ae1a554bf67847afb0c58f6e12fa29ac7ddfca9940";
+const WRONGPASS: &str = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
+
+fn setuser_error(rule: &str, why: &str) -> String {
+    format!("-ERR Error in ACL SETUSER modifier '{rule}': {why}\r\n")
+}
+
+#[test]
+fn setuser_list_and_getuser() {
+    let s = Server::start();
+    let mut w = Wire::open(&s);
+    w.is(&["ACL", "LIST"], array(&[bulk("user default on nopass ~* &* +@all")]));
+    w.is(&["ACL", "SETUSER", "plain"], OK);
+    w.is(&["ACL", "SETUSER", "reader", "on", ">p", "~k*", "%R~r*", "%W~w*", "&ch", "-@all", "+get"], OK);
+    w.is(&["ACL", "SETUSER", "strings", "on", "nopass", "+@string"], OK);
+    w.is(&["ACL", "SETUSER", "most", "+@all", "-@dangerous"], OK);
+    w.is(&["ACL", "SETUSER", "sub", "on", "-@all", "+config|get", "allkeys", "allchannels"], OK);
+    w.is(&["ACL", "SETUSER", "sel", "on", "nopass", "(~x*", "+set)", "(%R~y* +get)"], OK);
+    let lines = [
+        "user default on nopass ~* &* +@all".to_string(),
+        "user most off resetchannels +@all -@dangerous".to_string(),
+        "user plain off resetchannels -@all".to_string(),
+        format!("user reader on #{P_HASH} ~k* %R~r* %W~w* resetchannels &ch -@all +get"),
+        "user sel on nopass resetchannels -@all (~x* resetchannels -@all +set) (%R~y* resetchannels -@all +get)"
+            .to_string(),
+        "user strings on nopass resetchannels -@all +@string".to_string(),
+        "user sub on ~* &* -@all +config|get".to_string(),
+    ];
+    w.is(&["ACL", "LIST"], array(&lines.iter().map(bulk).collect::<Vec<_>>()));
+    w.is(&["ACL", "USERS"], bulks(&["default", "most", "plain", "reader", "sel", "strings", "sub"]));
+    // Rules apply in order: a password added and removed, keys reset.
+    w.is(&["ACL", "SETUSER", "plain", ">a", ">b", "<a", "~x", "resetkeys", "~y", "on", "off", "on"], OK);
+    let b_hash = "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d";
+    w.is(&["ACL", "LIST"], {
+        let mut l = lines.to_vec();
+        l[2] = format!("user plain on #{b_hash} ~y resetchannels -@all");
+        array(&l.iter().map(bulk).collect::<Vec<_>>())
+    });
+    // GETUSER: flags, passwords, the root selector, then the others.
+    let reader = array(&[
+        bulk("flags"),
+        bulks(&["on"]),
+        bulk("passwords"),
+        bulks(&[P_HASH]),
+        bulk("commands"),
+        bulk("-@all +get"),
+        bulk("keys"),
+        bulk("~k* %R~r* %W~w*"),
+        bulk("channels"),
+        bulk("&ch"),
+        bulk("selectors"),
+        b"*0\r\n".to_vec(),
+    ]);
+    w.is(&["ACL", "GETUSER", "reader"], reader);
+    let sel = array(&[
+        bulk("flags"),
+        bulks(&["on", "nopass"]),
+        bulk("passwords"),
+        b"*0\r\n".to_vec(),
+        bulk("commands"),
+        bulk("-@all"),
+        bulk("keys"),
+        bulk(""),
+        bulk("channels"),
+        bulk(""),
+        bulk("selectors"),
+        array(&[
+            array(&[bulk("commands"), bulk("-@all +set"), bulk("keys"), bulk("~x*"), bulk("channels"), bulk("")]),
+            array(&[bulk("commands"), bulk("-@all +get"), bulk("keys"), bulk("%R~y*"), bulk("channels"), bulk("")]),
+        ]),
+    ]);
+    w.is(&["ACL", "GETUSER", "sel"], sel);
+    w.is(&["ACL", "GETUSER", "nobody"], NIL);
+    // RESP3: a map, flags as a set.
+    let mut w3 = Wire::open_resp3(&s);
+    let got = w3.call(&["ACL", "GETUSER", "default"]);
+    w3.check(got.starts_with(b"%6\r\n$5\r\nflags\r\n~2\r\n$2\r\non\r\n$6\r\nnopass\r\n"), "RESP3 GETUSER is a map");
+    // clearselectors and reset.
+    w.is(&["ACL", "SETUSER", "sel", "clearselectors"], OK);
+    let cleared = w.value(&["ACL", "GETUSER", "sel"]);
+    w.check(cleared.items().last() == Some(&Reply::Array(vec![])), "no selectors after clearselectors");
+    w.is(&["ACL", "SETUSER", "sel", "reset"], OK);
+    let after_reset = array(&[
+        bulk("flags"),
+        bulks(&["off", "sanitize-payload"]),
+        bulk("passwords"),
+        b"*0\r\n".to_vec(),
+        bulk("commands"),
+        bulk("-@all"),
+        bulk("keys"),
+        bulk(""),
+        bulk("channels"),
+        bulk(""),
+        bulk("selectors"),
+        b"*0\r\n".to_vec(),
+    ]);
+    w.is(&["ACL", "GETUSER", "sel"], after_reset);
+}
+
+#[test]
+fn setuser_errors() {
+    let s = Server::start();
+    let mut w = Wire::open(&s);
+    w.is(&["ACL", "SETUSER", "u", "+nosuch"], setuser_error("+nosuch", "Unknown command or category name in ACL"));
+    w.is(&["ACL", "SETUSER", "u", "-@nosuch"], setuser_error("-@nosuch", "Unknown command or category name in ACL"));
+    w.is(&["ACL", "SETUSER", "u", "bogus"], setuser_error("bogus", "Syntax error"));
+    w.is(&["ACL", "SETUSER", "u", "%X~a"], setuser_error("%X~a", "Syntax error"));
+    w.is(&["ACL", "SETUSER", "u", "%RR~a"], setuser_error("%RR~a", "Syntax error"));
+    w.is(
+        &["ACL", "SETUSER", "u", "allkeys", "~a"],
+        setuser_error(
+            "~a",
+            "Adding a pattern after the * pattern (or the 'allkeys' flag) is not valid and does not have any effect. \
+             Try 'resetkeys' to start with an empty list of patterns",
+        ),
+    );
+    w.is(
+        &["ACL", "SETUSER", "u", "allchannels", "&a"],
+        setuser_error(
+            "&a",
+            "Adding a pattern after the * pattern (or the 'allchannels' flag) is not valid and does not have any \
+             effect. Try 'resetchannels' to start with an empty list of channels",
+        ),
+    );
+    w.is(
+        &["ACL", "SETUSER", "u", "<nope"],
+        setuser_error("<nope", "The password you are trying to remove from the user does not exist"),
+    );
+    w.is(
+        &["ACL", "SETUSER", "u", "#abc"],
+        setuser_error(
+            "#abc",
+            "The password hash must be exactly 64 characters and contain only lowercase hexadecimal characters",
+        ),
+    );
+    w.is(
+        &["ACL", "SETUSER", "u", "+config|get|x"],
+        setuser_error("+config|get|x", "Allowing first-arg of a subcommand is not supported"),
+    );
+    w.is(&["ACL", "SETUSER", "u", "+get|"], setuser_error("+get|", "Syntax error"));
+    w.is(&["ACL", "SETUSER", "u", "(~a", "+get"], "-ERR Unmatched parenthesis in acl selector starting at '(~a'.\r\n");
+    w.is(&["ACL", "SETUSER", "u", "(bogus)"], setuser_error("(bogus)", "Syntax error"));
+    w.is(&["ACL", "SETUSER", "a b"], "-ERR Usernames can't contain spaces or null characters\r\n");
+    // A refused rule changes nothing: the user was never created.
+    w.is(&["ACL", "USERS"], bulks(&["default"]));
+    w.is(
+        &["ACL", "SETUSER", "u", "on", "+nosuch"],
+        setuser_error("+nosuch", "Unknown command or category name in ACL"),
+    );
+    w.is(&["ACL", "GETUSER", "u"], NIL);
+    // Arity and unknown subcommands.
+    w.is(&["ACL", "SETUSER"], "-ERR wrong number of arguments for 'acl|setuser' command\r\n");
+    w.is(&["ACL", "GETUSER", "a", "b"], "-ERR wrong number of arguments for 'acl|getuser' command\r\n");
+    w.is(&["ACL", "NOSUCH"], "-ERR unknown subcommand 'NOSUCH'. Try ACL HELP.\r\n");
+    w.is(&["ACL"], "-ERR wrong number of arguments for 'acl' command\r\n");
+}
+
+#[test]
+fn deluser_whoami_genpass_cat_help() {
+    let s = Server::start();
+    let mut w = Wire::open(&s);
+    w.is(&["ACL", "WHOAMI"], bulk("default"));
+    w.is(&["ACL", "SETUSER", "a"], OK);
+    w.is(&["ACL", "SETUSER", "b"], OK);
+    w.is(&["ACL", "DELUSER", "a", "default"], "-ERR The 'default' user cannot be removed\r\n");
+    w.is(&["ACL", "DELUSER", "a", "b", "c", "a"], int(2));
+    w.is(&["ACL", "USERS"], bulks(&["default"]));
+    for (bits, len) in [("1", 1), ("4", 1), ("5", 2), ("256", 64), ("4096", 1024)] {
+        let got = parse(&w.call(&["ACL", "GENPASS", bits]));
+        let ok = matches!(&got, Reply::Bulk(b) if b.len() == len && b.iter().all(u8::is_ascii_hexdigit));
+        w.check(ok, format!("GENPASS {bits}: {got:?}"));
+    }
+    let first = w.call(&["ACL", "GENPASS"]);
+    let second = w.call(&["ACL", "GENPASS"]);
+    w.check(first.len() == 64 + 7 && first != second, "two 256-bit passwords differ");
+    let too_big = "-ERR ACL GENPASS argument must be the number of bits for the output password, a positive number \
+                   up to 4096\r\n";
+    w.is(&["ACL", "GENPASS", "0"], too_big);
+    w.is(&["ACL", "GENPASS", "4097"], too_big);
+    w.is(&["ACL", "GENPASS", "x"], "-ERR value is not an integer or out of range\r\n");
+    let categories = [
+        "keyspace",
+        "read",
+        "write",
+        "set",
+        "sortedset",
+        "list",
+        "hash",
+        "string",
+        "bitmap",
+        "hyperloglog",
+        "geo",
+        "stream",
+        "pubsub",
+        "admin",
+        "fast",
+        "slow",
+        "blocking",
+        "dangerous",
+        "connection",
+        "transaction",
+        "scripting",
+    ];
+    w.is(&["ACL", "CAT"], bulks(&categories));
+    w.is(&["ACL", "CAT", "nosuch"], "-ERR Unknown category 'nosuch'\r\n");
+    let help = parse(&w.call(&["ACL", "HELP"]));
+    w.check(help.items().len() == 29, format!("ACL HELP has 29 lines: {help:?}"));
+}
+
+/// `ACL CAT <category>` lists every command Efis has that Redis lists in
+/// that category, and nothing Redis does not.
+#[test]
+fn cat_matches_redis() {
+    let Some(reference) = Server::start_reference() else { return };
+    let s = Server::start();
+    let (mut ours, mut theirs) = (Wire::open(&s), Wire::open(&reference));
+    let names = |w: &mut Wire, args: &[&str]| -> std::collections::BTreeSet<Vec<u8>> {
+        w.value(args).into_bulks().expect("bulk strings").into_iter().collect()
+    };
+    let ours_all = names(&mut ours, &["COMMAND", "LIST"]);
+    for category in ["keyspace", "read", "write", "string", "list", "hash", "set", "sortedset", "pubsub", "admin"]
+        .into_iter()
+        .chain(["fast", "slow", "blocking", "dangerous", "connection", "transaction", "scripting"])
+    {
+        let (got, want) = (names(&mut ours, &["ACL", "CAT", category]), names(&mut theirs, &["ACL", "CAT", category]));
+        let want: std::collections::BTreeSet<Vec<u8>> = want.into_iter().filter(|n| ours_all.contains(n)).collect();
+        let extra = ["delete", "increment", "decrement", "client|setinfo", "client|no-touch"];
+        let got: std::collections::BTreeSet<Vec<u8>> =
+            got.into_iter().filter(|n| !extra.contains(&String::from_utf8_lossy(n).as_ref())).collect();
+        ours.check(got == want, format!("ACL CAT {category}: {} against {}", got.len(), want.len()));
+    }
+}
+
+#[test]
+fn auth_noperm_and_log() {
+    let s = Server::start();
+    let mut admin = Wire::open(&s);
+    admin.is(&["ACL", "SETUSER", "app", "on", ">secret", "~app:*", "%R~shared:*", "&news", "-@all"], OK);
+    admin.is(&["ACL", "SETUSER", "app", "+get", "+set", "+publish", "+acl|whoami", "+client|list", "+multi"], OK);
+    admin.is(&["ACL", "SETUSER", "app", "+exec"], OK);
+    admin.is(&["ACL", "LOG", "RESET"], OK);
+    let mut app = Wire::open(&s);
+    app.is(&["AUTH", "app", "wrong"], WRONGPASS);
+    app.is(&["AUTH", "nobody", "secret"], WRONGPASS);
+    app.is(&["AUTH", "app", "secret"], OK);
+    app.is(&["ACL", "WHOAMI"], bulk("app"));
+    app.is(&["SET", "app:1", "v"], OK);
+    app.is(&["GET", "app:1"], bulk("v"));
+    app.is(&["GET", "shared:1"], NIL);
+    let key_denied = "-NOPERM this user has no permissions to access one of the keys used as arguments\r\n";
+    app.is(&["SET", "shared:1", "v"], key_denied);
+    app.is(&["GET", "other"], key_denied);
+    app.is(&["GET", "other"], key_denied);
+    app.is(&["DEL", "app:1"], "-NOPERM this user has no permissions to run the 'del' command\r\n");
+    app.is(&["ACL", "USERS"], "-NOPERM this user has no permissions to run the 'acl|users' command\r\n");
+    app.is(&["PUBLISH", "news", "hi"], int(0));
+    app.is(
+        &["PUBLISH", "sport", "hi"],
+        "-NOPERM this user has no permissions to access one of the channels used as arguments\r\n",
+    );
+    let list = String::from_utf8(app.call(&["CLIENT", "LIST"])).unwrap();
+    app.check(list.contains(" user=app ") && list.contains(" user=default "), format!("CLIENT LIST: {list}"));
+    // A denial inside MULTI is logged with the multi context, and aborts.
+    app.is(&["MULTI"], OK);
+    app.is(&["DEL", "x"], "-NOPERM this user has no permissions to run the 'del' command\r\n");
+    app.is(&["EXEC"], "-EXECABORT Transaction discarded because of previous errors.\r\n");
+    // The log, newest first: the fields of each entry.
+    let log = admin.value(&["ACL", "LOG"]);
+    let entries: Vec<Vec<(String, String)>> = log
+        .items()
+        .iter()
+        .map(|e| {
+            e.items()
+                .chunks(2)
+                .map(|kv| {
+                    let value = match &kv[1] {
+                        Reply::Int(n) => n.to_string(),
+                        other => String::from_utf8_lossy(other.bytes()).into_owned(),
+                    };
+                    (String::from_utf8_lossy(kv[0].bytes()).into_owned(), value)
+                })
+                .collect()
+        })
+        .collect();
+    let summary: Vec<String> = entries
+        .iter()
+        .map(|e| {
+            let get = |k: &str| e.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap_or_default();
+            format!("{} {} {} {} {}", get("count"), get("reason"), get("context"), get("object"), get("username"))
+        })
+        .collect();
+    let want = [
+        "1 command multi del app",
+        "1 channel toplevel sport app",
+        "1 command toplevel acl|users app",
+        "1 command toplevel del app",
+        "2 key toplevel other app",
+        "1 key toplevel shared:1 app",
+        "1 auth toplevel AUTH nobody",
+        "1 auth toplevel AUTH app",
+    ];
+    admin.check(summary == want, format!("ACL LOG: {summary:?}"));
+    let fields: Vec<&str> = entries[0].iter().map(|(k, _)| k.as_str()).collect();
+    admin.check(
+        fields == ["count", "reason", "context", "object", "username", "age-seconds", "client-info"],
+        format!("fields {fields:?}"),
+    );
+    let info = &entries[0].iter().find(|(k, _)| k == "client-info").unwrap().1;
+    admin.check(info.starts_with("id=") && info.contains(" user=app "), format!("client-info {info}"));
+    let one = admin.value(&["ACL", "LOG", "1"]);
+    admin.check(one.items().len() == 1, "ACL LOG 1 has one entry");
+    admin.is(&["ACL", "LOG", "x"], "-ERR value is not an integer or out of range\r\n");
+    admin.is(&["ACL", "LOG", "RESET"], OK);
+    admin.is(&["ACL", "LOG"], "*0\r\n");
+    // HELLO AUTH, and AUTH's errors.
+    let mut other = Wire::open(&s);
+    other.is(&["HELLO", "2", "AUTH", "app", "nope"], WRONGPASS);
+    let hello = other.call(&["HELLO", "2", "AUTH", "app", "secret"]);
+    other.check(hello.starts_with(b"*14\r\n"), "HELLO AUTH with a good password");
+    other.is(&["ACL", "WHOAMI"], bulk("app"));
+    other.is(&["AUTH", "a", "b", "c"], "-ERR syntax error\r\n");
+    other.is(
+        &["AUTH", "x"],
+        "-ERR AUTH <password> called without any password configured for the default user. Are you sure your \
+         configuration is correct?\r\n",
+    );
+    // RESET goes back to the default user.
+    other.is(&["RESET"], "+RESET\r\n");
+    other.is(&["ACL", "WHOAMI"], bulk("default"));
+    // An `off` user cannot log in.
+    admin.is(&["ACL", "SETUSER", "app", "off"], OK);
+    other.is(&["AUTH", "app", "secret"], WRONGPASS);
+}
+
+#[test]
+fn requirepass_is_the_default_users_password() {
+    let s = Server::start_with(&[("REQUIREPASS", "pw")]);
+    let mut w = Wire::open(&s);
+    w.is(&["ACL", "WHOAMI"], "-NOAUTH Authentication required.\r\n");
+    w.is(&["AUTH", "default", "pw"], OK);
+    let hash = "30c952fab122c3f9759f02a6d95c3758b246b4fee239957b2d4fee46e26170c4";
+    w.is(&["ACL", "LIST"], array(&[bulk(format!("user default on #{hash} ~* &* +@all"))]));
+    w.is(&["CONFIG", "SET", "requirepass", ""], OK);
+    w.is(&["ACL", "LIST"], array(&[bulk("user default on nopass ~* &* +@all")]));
+    w.is(&["CONFIG", "SET", "requirepass", "pw"], OK);
+    let mut fresh = Wire::open(&s);
+    fresh.is(&["GET", "a"], "-NOAUTH Authentication required.\r\n");
+    fresh.is(&["AUTH", "pw"], OK);
+    fresh.is(&["GET", "a"], NIL);
+}
+
+#[test]
+fn dryrun_texts() {
+    let s = Server::start();
+    let mut w = Wire::open(&s);
+    w.is(&["ACL", "SETUSER", "u", "on", "~k*", "&ch", "-@all", "+get", "+publish", "+config|get", "(~x* +set)"], OK);
+    w.is(&["ACL", "DRYRUN", "u", "get", "k1"], OK);
+    w.is(&["ACL", "DRYRUN", "u", "get", "z"], bulk("This user has no permissions to access the 'z' key"));
+    w.is(&["ACL", "DRYRUN", "u", "set", "x1", "v"], OK);
+    w.is(&["ACL", "DRYRUN", "u", "set", "k1", "v"], bulk("This user has no permissions to access the 'k1' key"));
+    w.is(&["ACL", "DRYRUN", "u", "del", "k1"], bulk("This user has no permissions to run the 'del' command"));
+    w.is(&["ACL", "DRYRUN", "u", "config", "get", "x"], OK);
+    w.is(
+        &["ACL", "DRYRUN", "u", "config", "set", "x", "y"],
+        bulk("This user has no permissions to run the 'config|set' command"),
+    );
+    w.is(&["ACL", "DRYRUN", "u", "publish", "ch", "m"], OK);
+    w.is(
+        &["ACL", "DRYRUN", "u", "publish", "other", "m"],
+        bulk("This user has no permissions to access the 'other' channel"),
+    );
+    w.is(&["ACL", "DRYRUN", "nobody", "get", "k"], "-ERR User 'nobody' not found\r\n");
+    w.is(&["ACL", "DRYRUN", "u", "nosuch", "k"], "-ERR Command 'nosuch' not found\r\n");
+    w.is(&["ACL", "DRYRUN", "u", "get"], "-ERR wrong number of arguments for 'get' command\r\n");
+    w.is(&["ACL", "DRYRUN", "u"], "-ERR wrong number of arguments for 'acl|dryrun' command\r\n");
+}
+
+#[test]
+fn deluser_disconnects_its_clients() {
+    let s = Server::start();
+    let mut admin = Wire::open(&s);
+    admin.is(&["ACL", "SETUSER", "gone", "on", "nopass", "+@all", "~*"], OK);
+    let mut victim = s.raw();
+    assert_eq!(roundtrip(&mut victim, &resp(&["AUTH", "gone", "x"])), b"+OK\r\n");
+    admin.is(&["ACL", "DELUSER", "gone"], int(1));
+    send(&mut victim, &resp(&["PING"]));
+    let after = read_until_closed(&mut victim);
+    admin.check(after.is_empty(), format!("a deleted user's client is closed, got {after:?}"));
+    admin.is(&["PING"], "+PONG\r\n");
+}
+
+#[test]
+fn load_and_save_without_a_file() {
+    let s = Server::start();
+    let mut w = Wire::open(&s);
+    let err = "-ERR This Redis instance is not configured to use an ACL file. You may want to specify users via \
+               the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration \
+               file set) in order to store users in the Redis configuration.\r\n";
+    w.is(&["ACL", "SAVE"], err);
+    w.is(&["ACL", "LOAD"], err);
+}
+
+#[test]
+fn users_survive_a_restart_in_the_acl_file() {
+    let dir = fresh_temp_dir("aclfile");
+    let path = dir.join("users.acl");
+    std::fs::write(&path, format!("user keeper on #{P_HASH} ~k* resetchannels -@all +get\n")).unwrap();
+    let path_text = path.to_str().unwrap().to_string();
+    let mut s = Server::start_with(&[("ACLFILE", &path_text)]);
+    let mut w = Wire::open(&s);
+    w.is(&["CONFIG", "GET", "aclfile"], bulks(&["aclfile", &path_text]));
+    w.is(&["ACL", "USERS"], bulks(&["default", "keeper"]));
+    w.is(&["AUTH", "keeper", "p"], OK);
+    w.is(&["ACL", "WHOAMI"], "-NOPERM this user has no permissions to run the 'acl|whoami' command\r\n");
+    let mut admin = Wire::open(&s);
+    admin.is(&["ACL", "SETUSER", "added", "on", "nopass", "+@read", "~*"], OK);
+    admin.is(&["ACL", "SAVE"], OK);
+    let saved = std::fs::read_to_string(&path).unwrap();
+    admin.check(saved.lines().any(|l| l.starts_with("user added on nopass ~* ")), format!("saved file: {saved}"));
+    drop((w, admin));
+    s.restart();
+    let mut w = Wire::open(&s);
+    w.is(&["ACL", "USERS"], bulks(&["added", "default", "keeper"]));
+    w.is(&["AUTH", "keeper", "p"], OK);
+    w.is(&["GET", "k1"], NIL);
+    w.is(&["SET", "k1", "v"], "-NOPERM this user has no permissions to run the 'set' command\r\n");
+    // LOAD reads the file again: a user added since is gone, and a bad
+    // file changes nothing.
+    let mut admin = Wire::open(&s);
+    admin.is(&["ACL", "SETUSER", "temp"], OK);
+    admin.is(&["ACL", "LOAD"], OK);
+    admin.is(&["ACL", "USERS"], bulks(&["added", "default", "keeper"]));
+    std::fs::write(&path, "user broken +nosuch\n").unwrap();
+    let got = admin.call(&["ACL", "LOAD"]);
+    admin.check(got.starts_with(b"-ERR ") && String::from_utf8_lossy(&got).contains("nosuch"), "bad file refused");
+    admin.is(&["ACL", "USERS"], bulks(&["added", "default", "keeper"]));
+}
+
+#[test]
+fn redis_cli_user_and_pass() {
+    let Some(redis_cli) = needs::tool(Need::RedisCli) else { return };
+    let s = Server::start();
+    let mut w = Wire::open(&s);
+    w.is(&["ACL", "SETUSER", "cli", "on", ">clipass", "~*", "+@all", "-flushall"], OK);
+    let port = s.port.to_string();
+    let run = |args: &[&str]| {
+        let out = Command::new(&redis_cli)
+            .args(["-p", &port, "--user", "cli", "--pass", "clipass", "--no-auth-warning"])
+            .args(args)
+            .output()
+            .expect("run redis-cli");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert_eq!(run(&["ACL", "WHOAMI"]), "cli\n");
+    assert_eq!(run(&["SET", "a", "1"]), "OK\n");
+    assert_eq!(run(&["FLUSHALL"]).trim_end(), "NOPERM this user has no permissions to run the 'flushall' command");
+    let bad = Command::new(&redis_cli)
+        .args(["-p", &port, "--user", "cli", "--pass", "wrong", "--no-auth-warning", "PING"])
+        .output()
+        .expect("run redis-cli");
+    let text = String::from_utf8_lossy(&bad.stdout).into_owned() + &String::from_utf8_lossy(&bad.stderr);
+    assert!(text.contains("WRONGPASS"), "{text}");
+}
