@@ -17,7 +17,8 @@
 //!    handler runs; if the handler changed data (`persist.dirty` moved),
 //!    the command is logged unless the handler logged a rewrite itself;
 //!    it is counted and timed (and kept in the slow log unless
-//!    `skip_slowlog`), and its `MONITOR` line added (only a command that
+//!    `skip_slowlog`), and its `MONITOR` line added (secrets shown as
+//!    `(redacted)`, `state::redact`) (only a command that
 //!    ran gets one, not an `admin` or `skip_monitor` one; a queued
 //!    command gets its line when `EXEC` runs it);
 //! 3. under `CLIENT REPLY OFF|SKIP` the reply is cut back to the mark,
@@ -36,6 +37,7 @@ use super::table::{lookup_args, CommandSpec, Flags};
 use super::{acl, evict, pubsub, tracking, transaction};
 use crate::protocol::Args;
 use crate::pubsub::Own;
+use crate::state::redact::Redaction;
 use crate::state::ReplyMode;
 use crate::store::table::resizes_left_running;
 
@@ -208,12 +210,12 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let server = &mut *ctx.server;
     let slow_log = !spec.flags.contains(Flags::SKIP_SLOWLOG);
     let client = server.clients.get(ctx.client_key);
-    server.stats.record_command(spec.id, started.elapsed(), args, ctx.now_ms, client, slow_log);
+    server.stats.record_command(spec.id, started.elapsed(), args, ctx.now_ms, client, slow_log.then_some(spec.name));
     if !server.monitors.is_empty()
         && matches!(ctx.caller, Caller::Client | Caller::Transaction)
         && !spec.flags.any(Flags::ADMIN.or(Flags::SKIP_MONITOR))
     {
-        server.monitor_line(ctx.client_key, ctx.db_index, args);
+        server.monitor_line(ctx.client_key, ctx.db_index, args, Redaction::of(spec.name, args));
     }
 }
 

@@ -62,6 +62,7 @@ pub mod busy;
 pub mod eviction;
 mod monitor;
 mod params;
+pub mod redact;
 pub mod session;
 mod stats;
 pub mod tracking;

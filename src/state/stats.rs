@@ -53,7 +53,8 @@ pub struct Stats {
 
 impl Stats {
     /// Counts and times one command, and keeps it in the slow log if it
-    /// was slow and `slow_log` (its entry has no `skip_slowlog`).
+    /// was slow and `slow_log` names it (its entry has no
+    /// `skip_slowlog`), secrets redacted.
     #[inline]
     pub fn record_command(
         &mut self,
@@ -62,7 +63,7 @@ impl Stats {
         args: Args<'_>,
         now_ms: i64,
         client: Option<&Client>,
-        slow_log: bool,
+        slow_log: Option<&str>,
     ) {
         self.commands += 1;
         if self.per_command.len() <= command_id {
@@ -72,12 +73,9 @@ impl Stats {
         let slot = &mut self.per_command[command_id];
         slot.0 += 1;
         slot.1 += micros;
-        if slow_log
-            && self.slowlog_threshold_us >= 0
-            && micros >= self.slowlog_threshold_us as u64
-            && self.slowlog_max_len > 0
-        {
-            self.log_slow(micros, args, now_ms, client);
+        let Some(name) = slow_log else { return };
+        if self.slowlog_threshold_us >= 0 && micros >= self.slowlog_threshold_us as u64 && self.slowlog_max_len > 0 {
+            self.log_slow(micros, args, now_ms, client, super::redact::Redaction::of(name, args));
         }
     }
 
@@ -85,11 +83,19 @@ impl Stats {
     /// shortened as Redis does (`... (N more arguments)`, `... (N more
     /// bytes)`).
     #[cold]
-    fn log_slow(&mut self, micros: u64, args: Args<'_>, now_ms: i64, client: Option<&Client>) {
+    fn log_slow(
+        &mut self,
+        micros: u64,
+        args: Args<'_>,
+        now_ms: i64,
+        client: Option<&Client>,
+        hidden: super::redact::Redaction,
+    ) {
         self.slowlog_next_id += 1;
         let shown = args.len().min(SLOW_ARGS);
         let mut kept: Vec<Vec<u8>> = Vec::with_capacity(shown);
         for (i, arg) in args.iter().take(shown).enumerate() {
+            let arg: &[u8] = if hidden.hides(i) { b"(redacted)" } else { arg };
             if shown != args.len() && i == shown - 1 {
                 kept.push(format!("... ({} more arguments)", args.len() - shown + 1).into_bytes());
             } else if arg.len() > SLOW_ARG_BYTES {

@@ -476,3 +476,62 @@ fn redis_cli_user_and_pass() {
     let text = String::from_utf8_lossy(&bad.stdout).into_owned() + &String::from_utf8_lossy(&bad.stderr);
     assert!(text.contains("WRONGPASS"), "{text}");
 }
+
+/// Secrets never reach `MONITOR` or the slow log: `AUTH`'s arguments,
+/// `HELLO ... AUTH`'s user and password, `ACL SETUSER`'s rules and
+/// `CONFIG SET requirepass`'s value are shown as `(redacted)`.
+#[test]
+fn secrets_are_redacted_in_monitor_and_slowlog() {
+    let s = Server::start();
+    let mut admin = Wire::open(&s);
+    admin.is(&["CONFIG", "SET", "slowlog-log-slower-than", "0"], OK);
+    admin.is(&["SLOWLOG", "RESET"], OK);
+    admin.is(&["ACL", "SETUSER", "mon", "on", ">monpass", "+@all", "~*"], OK);
+    let mut monitor = s.raw();
+    assert_eq!(roundtrip(&mut monitor, &resp(&["MONITOR"])), b"+OK\r\n");
+    let mut c = Wire::open(&s);
+    c.is(&["AUTH", "mon", "monpass"], OK);
+    c.is(&["AUTH", "mon", "wrong-secret"], WRONGPASS);
+    let hello = c.call(&["HELLO", "2", "AUTH", "mon", "monpass", "SETNAME", "n1"]);
+    c.check(hello.starts_with(b"*14\r\n"), "HELLO AUTH");
+    c.is(&["ACL", "SETUSER", "other", ">topsecret"], OK);
+    c.is(&["CONFIG", "SET", "requirepass", "pw-secret"], OK);
+    c.is(&["AUTH", "pw-secret"], OK);
+    c.is(&["CONFIG", "SET", "requirepass", ""], OK);
+    c.is(&["ECHO", "end"], bulk("end"));
+    let mut shown = Vec::new();
+    loop {
+        let Reply::Simple(line) = parse(&crate::common::read_reply(&mut monitor)) else { panic!("not a line") };
+        let rest = line.split_once("] ").expect("a monitor line").1.to_string();
+        if rest == "\"ECHO\" \"end\"" {
+            break;
+        }
+        shown.push(rest);
+    }
+    let want = [
+        "\"AUTH\" \"(redacted)\" \"(redacted)\"",
+        "\"AUTH\" \"(redacted)\" \"(redacted)\"",
+        "\"HELLO\" \"2\" \"AUTH\" \"(redacted)\" \"(redacted)\" \"SETNAME\" \"n1\"",
+        "\"AUTH\" \"(redacted)\"",
+    ];
+    assert_eq!(shown, want);
+    let slow = c.call(&["SLOWLOG", "GET", "20"]);
+    let text = String::from_utf8_lossy(&slow);
+    for secret in ["monpass", "wrong-secret", "topsecret", "pw-secret"] {
+        assert!(!text.contains(secret), "the slow log shows {secret}: {text}");
+    }
+    let entries = parse(&slow);
+    let args: Vec<Vec<String>> = entries
+        .items()
+        .iter()
+        .map(|e| e.items()[3].items().iter().map(|a| String::from_utf8_lossy(a.bytes()).into_owned()).collect())
+        .collect();
+    for want in [
+        vec!["ACL", "SETUSER", "(redacted)", "(redacted)"],
+        vec!["CONFIG", "SET", "requirepass", "(redacted)"],
+        vec!["AUTH", "(redacted)", "(redacted)"],
+        vec!["HELLO", "2", "AUTH", "(redacted)", "(redacted)", "SETNAME", "n1"],
+    ] {
+        assert!(args.iter().any(|a| *a == want), "slow log lacks {want:?}: {args:?}");
+    }
+}
