@@ -55,7 +55,7 @@ run-image:
     # as REQUIREPASS stay off the command line). BIND is not: the image
     # listens on 0.0.0.0 inside the container.
     env=()
-    for name in PORT BACKUP_PATH BACKUP_INTERVAL BACKUP_KEEP APPENDFSYNC REQUIREPASS MAXCLIENTS DATABASES LOG_LEVEL; do
+    for name in PORT BACKUP_PATH BACKUP_INTERVAL BACKUP_KEEP APPENDFSYNC REQUIREPASS ACLFILE PROTECTED_MODE MAXCLIENTS DATABASES LOG_LEVEL; do
         if [[ -n "${!name:-}" ]]; then env+=(-e "$name"); fi
     done
     # Published on the host's loopback only, unless PUBLISH_HOST says otherwise

@@ -367,7 +367,7 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         "appendfsync" if crate::config::AppendFsync::parse(value).is_none() => {
             Err(failed("argument(s) must be one of the following: always, everysec, no"))
         }
-        "appendonly" if !["yes", "no"].contains(&value.to_ascii_lowercase().as_str()) => {
+        "appendonly" | "protected-mode" if !["yes", "no"].contains(&value.to_ascii_lowercase().as_str()) => {
             Err(failed("argument must be 'yes' or 'no'"))
         }
         "notify-keyspace-events" if crate::pubsub::parse_flags(value).is_none() => {
@@ -405,6 +405,7 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
             ctx.server.stats.slowlog.truncate(len);
         }
         "maxclients" => ctx.server.config.maxclients = number.max(1) as usize,
+        "protected-mode" => ctx.server.config.protected_mode = value.eq_ignore_ascii_case("yes"),
         "requirepass" => {
             ctx.server.config.requirepass = (!value.is_empty()).then(|| value.to_string());
             ctx.server.acl.set_default_password(ctx.server.config.requirepass.as_deref());
@@ -434,6 +435,7 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
     }
     let stored = match crate::pubsub::parse_flags(value) {
         Some(flags) if name == "notify-keyspace-events" => crate::pubsub::flags_to_string(flags),
+        _ if name == "protected-mode" => value.to_ascii_lowercase(),
         _ => value.to_string(),
     };
     if let Some(alias) = param_alias(name) {

@@ -618,6 +618,12 @@ fn admit(
         let _ = stream.write(b"-ERR max number of clients reached\r\n");
         return None;
     }
+    if state.refuses_as_protected(&peer) {
+        state.stats.rejected_connections += 1;
+        debug!("rejected client {peer}: protected mode");
+        let _ = stream.write(crate::state::PROTECTED_MODE_DENIED.as_bytes());
+        return None;
+    }
     let _ = stream.set_nodelay(true);
     let entry = conns.vacant_entry();
     let key = entry.key();

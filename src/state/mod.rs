@@ -62,6 +62,7 @@ pub mod busy;
 pub mod eviction;
 mod monitor;
 mod params;
+mod protected;
 pub mod redact;
 pub mod session;
 mod stats;
@@ -80,6 +81,7 @@ use blocking::{Blocked, Blocking};
 use watch::Watches;
 
 pub use params::log_level_name;
+pub use protected::PROTECTED_MODE_DENIED;
 pub use session::{Client, Multi, ReplyMode, ShutdownRequest};
 pub use stats::{SlowEntry, Stats};
 

@@ -535,3 +535,65 @@ fn secrets_are_redacted_in_monitor_and_slowlog() {
         assert!(args.iter().any(|a| *a == want), "slow log lacks {want:?}: {args:?}");
     }
 }
+
+/// This machine's first address that is not loopback, if it has one.
+fn outside_address() -> Option<std::net::IpAddr> {
+    let socket = std::net::UdpSocket::bind("0.0.0.0:0").ok()?;
+    socket.connect("192.0.2.1:9").or_else(|_| socket.connect("10.255.255.1:9")).ok()?;
+    let ip = socket.local_addr().ok()?.ip();
+    (!ip.is_loopback() && !ip.is_unspecified()).then_some(ip)
+}
+
+/// Protected mode: bound beyond loopback with no password for the
+/// `default` user, a client from outside gets Redis's `-DENIED` text and
+/// is closed; loopback clients are served; a password or `protected-mode
+/// no` opens the door.
+#[test]
+fn protected_mode_refuses_outside_clients_without_a_password() {
+    let Some(outside) = outside_address() else {
+        eprintln!("protected mode test: this machine has no address beyond loopback");
+        return;
+    };
+    let s = Server::start_full(&[], &["--bind", "0.0.0.0"]);
+    let from_outside = || {
+        let stream = std::net::TcpStream::connect((outside, s.port)).expect("connect from outside");
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+        stream
+    };
+    let mut refused = from_outside();
+    send(&mut refused, &resp(&["PING"]));
+    let got = String::from_utf8(read_until_closed(&mut refused)).unwrap();
+    assert!(got.starts_with("-DENIED Redis is running in protected mode because protected mode is enabled"), "{got}");
+    assert!(got.ends_with("in order for the server to start accepting connections from the outside.\r\n"), "{got}");
+    assert_eq!(got.len(), 1067, "Redis's whole text: {got}");
+    let mut local = Wire::open(&s);
+    local.is(&["CONFIG", "GET", "protected-mode"], bulks(&["protected-mode", "yes"]));
+    // A password for the default user: outside clients may connect (and
+    // must authenticate).
+    local.is(&["CONFIG", "SET", "requirepass", "pw"], OK);
+    let mut outside_client = from_outside();
+    assert_eq!(roundtrip(&mut outside_client, &resp(&["PING"])), b"-NOAUTH Authentication required.\r\n");
+    assert_eq!(roundtrip(&mut outside_client, &resp(&["AUTH", "pw"])), b"+OK\r\n");
+    local.is(&["AUTH", "pw"], OK);
+    local.is(&["CONFIG", "SET", "requirepass", ""], OK);
+    // Other ACL users do not lift it: the default user's password does.
+    local.is(&["ACL", "SETUSER", "someone", "on", ">x", "+@all"], OK);
+    let mut refused = from_outside();
+    send(&mut refused, &resp(&["PING"]));
+    assert!(read_until_closed(&mut refused).starts_with(b"-DENIED"));
+    local.is(&["CONFIG", "SET", "protected-mode", "NO"], OK);
+    local.is(&["CONFIG", "GET", "protected-mode"], bulks(&["protected-mode", "no"]));
+    local.is(&["CONFIG", "SET", "protected-mode", "maybe"], {
+        "-ERR CONFIG SET failed (possibly related to argument 'protected-mode') - argument must be 'yes' or 'no'\r\n"
+    });
+    let mut open = from_outside();
+    assert_eq!(roundtrip(&mut open, &resp(&["PING"])), b"+PONG\r\n");
+}
+
+#[test]
+fn protected_mode_off_at_start() {
+    let Some(outside) = outside_address() else { return };
+    let s = Server::start_full(&[], &["--bind", "0.0.0.0", "--protected-mode", "no"]);
+    let mut open = std::net::TcpStream::connect((outside, s.port)).expect("connect from outside");
+    assert_eq!(roundtrip(&mut open, &resp(&["PING"])), b"+PONG\r\n");
+}

@@ -68,10 +68,10 @@ impl Acl {
         self.slots[DEFAULT_USER].as_ref().is_some_and(|u| u.flags.nopass && !u.flags.off)
     }
 
-    /// Whether the `default` user needs no password and no other user
-    /// exists (protected mode applies then).
-    pub fn open_to_all(&self) -> bool {
-        self.by_name.len() == 1 && self.default_opens_without_password()
+    /// Whether the `default` user is `nopass` (protected mode applies
+    /// then, as in Redis 7.0, whatever other users exist).
+    pub fn default_needs_no_password(&self) -> bool {
+        self.slots[DEFAULT_USER].as_ref().is_some_and(|u| u.flags.nopass)
     }
 
     /// The fast path of the permission check.
