@@ -222,6 +222,14 @@ fn check_restricted(ctx: &mut Ctx<'_>, slot: usize, spec: &'static CommandSpec, 
         Denial::Channel(at) => (Reason::Channel, args.get(at).to_vec()),
     };
     log_denial(ctx, reason, object, None);
+    if matches!(ctx.caller, super::Caller::Script { .. }) {
+        let why = match denial {
+            Denial::Command => "can't run this command or subcommand",
+            Denial::Key(_) => "can't access at least one of the keys mentioned in the command arguments",
+            Denial::Channel(_) => "can't publish to the channel mentioned in the command",
+        };
+        return Err(CmdError::Owned(format!("ERR The user executing the script {why}")));
+    }
     Err(match denial {
         Denial::Command => {
             CmdError::Owned(format!("NOPERM this user has no permissions to run the '{}' command", spec.name))

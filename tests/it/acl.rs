@@ -597,3 +597,34 @@ fn protected_mode_off_at_start() {
     let mut open = std::net::TcpStream::connect((outside, s.port)).expect("connect from outside");
     assert_eq!(roundtrip(&mut open, &resp(&["PING"])), b"+PONG\r\n");
 }
+
+/// A script's commands run as the user that called it, and a denial is
+/// the script's error (logged with the `lua` context).
+#[test]
+fn scripts_run_as_their_caller() {
+    let s = Server::start();
+    let mut admin = Wire::open(&s);
+    admin.is(&["ACL", "SETUSER", "scripter", "on", "nopass", "+eval", "+get", "+set", "~a*"], OK);
+    let mut c = Wire::open(&s);
+    c.is(&["AUTH", "scripter", "x"], OK);
+    c.is(&["EVAL", "return redis.call('get', 'a1')", "0"], NIL);
+    c.is(
+        &["EVAL", "return redis.call('del', 'a1')", "0"],
+        "-ERR The user executing the script can't run this command or subcommand script: \
+         ea05fc35f15aa74ada623811e0698da5f8c78442, on @user_script:1.\r\n",
+    );
+    c.is(
+        &["EVAL", "return redis.pcall('set', 'b1', 'v')", "0"],
+        "-ERR The user executing the script can't access at least one of the keys mentioned in the command \
+         arguments\r\n",
+    );
+    c.is(&["EVAL", "return redis.call('set', 'a1', 'v')", "0"], OK);
+    let log = admin.value(&["ACL", "LOG", "1"]);
+    let entry = log.items()[0].items();
+    let field = |name: &str| {
+        let at = entry.iter().position(|f| f.bytes() == name.as_bytes()).expect("field");
+        String::from_utf8_lossy(entry[at + 1].bytes()).into_owned()
+    };
+    admin.check(field("context") == "lua" && field("object") == "b1", format!("{entry:?}"));
+    admin.check(field("username") == "scripter", format!("{entry:?}"));
+}
