@@ -11,7 +11,7 @@ use std::process::Command;
 
 use crate::common::needs::{self, Need};
 use crate::common::wire::{array, bulk, bulks, int, parse, Reply, Wire, NIL, OK};
-use crate::common::{fresh_temp_dir, read_until_closed, resp, roundtrip, send, Server};
+use crate::common::{fresh_temp_dir, read_until_closed, resp, roundtrip, run_python_check, send, Server};
 
 const P_HASH: &str = "148de9c5a7a44d19e56cd9ae1a554bf67847afb0c58f6e12fa29ac7ddfca9940";
 const WRONGPASS: &str = "-WRONGPASS invalid username-password pair or user is disabled.\r\n";
@@ -627,4 +627,19 @@ fn scripts_run_as_their_caller() {
     };
     admin.check(field("context") == "lua" && field("object") == "b1", format!("{entry:?}"));
     admin.check(field("username") == "scripter", format!("{entry:?}"));
+}
+
+/// redis-py 8 with ACL users: `tests/py/acl_check.py`.
+#[test]
+fn redis_py_8_with_acl_users() {
+    let Some(python) = needs::tool(Need::RedisPy) else { return };
+    let server = Server::start();
+    let out = run_python_check(&python, "acl_check.py", &[&server.port.to_string()], "acl_check.py");
+    assert!(
+        out.status.success(),
+        "acl_check.py failed ({}):\n{}{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
