@@ -166,7 +166,9 @@ fn channels_of<'a>(spec: &CommandSpec, args: Args<'a>) -> Vec<(usize, &'a [u8], 
 
 /// Checks `args` (run as `spec`) against `user`.
 fn check_user(user: &User, spec: &'static CommandSpec, args: Args<'_>) -> Result<(), Denial> {
-    let keys: Vec<(usize, &[u8], u8)> = if spec.key_specs.is_empty() {
+    // Keys are looked for only when some selector restricts them.
+    let all_keys = user.selectors.iter().all(|s| s.all_keys);
+    let keys: Vec<(usize, &[u8], u8)> = if spec.key_specs.is_empty() || all_keys {
         Vec::new()
     } else {
         find_keys(spec, args)

@@ -7,6 +7,7 @@ Usage
     just bench --quick                  # a short smoke run: 1 round, small N, fewer keys
     just bench --scripts                # only Lua scripts (EVALSHA), see 4. below
     just bench --cache                  # only cache mode (maxmemory, eviction), see 5. below
+    just bench --acl                    # only ACL checks: default user against a restricted one (acl.py)
     python3 tests/bench/bench.py --help # every option
 
 What it does
@@ -122,7 +123,7 @@ CLIENT_CORE = "1"
 # shell cannot change what is measured.  Flags set everything that matters.
 EFIS_ENV_VARS = [
     "PORT", "BIND", "BACKUP_PATH", "BACKUP_INTERVAL", "BACKUP_KEEP", "APPENDFSYNC",
-    "REQUIREPASS", "MAXCLIENTS", "DATABASES", "LOG_LEVEL",
+    "REQUIREPASS", "MAXCLIENTS", "DATABASES", "LOG_LEVEL", "ACLFILE", "PROTECTED_MODE",
 ]
 FSYNC_CONFIGS = {
     "no": {
@@ -520,7 +521,8 @@ def run_benchmark(server, case, pipeline, n, timeout):
     """
     argv = [
         "taskset", "-c", CLIENT_CORE, "redis-benchmark", "-h", HOST, "-p", str(server.port),
-        "-c", "50", "-r", "100000", "-n", str(n), "-P", str(pipeline), "--csv", *case.args,
+        "-c", "50", "-r", "100000", "-n", str(n), "-P", str(pipeline), "--csv",
+        *getattr(server, "auth_args", []), *case.args,
     ]
     cpu0 = cpu_seconds(server.proc.pid)
     try:
@@ -971,6 +973,9 @@ def main(argv=None):
     ap.add_argument("--cache", action="store_true",
                     help="only the cache part: hit ratio, throughput and worst latency under eviction, "
                          "allkeys-lru and allkeys-lfu (see tests/bench/cache.py)")
+    ap.add_argument("--acl", action="store_true",
+                    help="only the ACL part: the usual commands as the default user and as a "
+                         "restricted user, on two Efis servers (see tests/bench/acl.py)")
     ap.add_argument("--cache-maxmemory", default="8mb",
                     help="maxmemory of both servers in the cache part (default 8mb)")
     ap.add_argument("--durability", action="store_true",
@@ -1034,6 +1039,12 @@ def main(argv=None):
         if args.cache:
             import cache
             record["cache"] = cache.run(efis_bin, args.cache_maxmemory, rounds, args.quick)
+            print()
+            print(f"bench took {time.monotonic() - started:.0f} s")
+            return 0
+        if args.acl:
+            import acl
+            acl.run(efis_bin, rounds, args.quick)
             print()
             print(f"bench took {time.monotonic() - started:.0f} s")
             return 0
