@@ -271,8 +271,9 @@ pub fn log_denial(ctx: &mut Ctx<'_>, reason: Reason, object: Vec<u8>, username: 
 }
 
 /// Authenticates this client as `user` (AUTH, HELLO AUTH); a failure is
-/// logged and answered `-WRONGPASS`.
-pub fn authenticate(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> CmdResult {
+/// logged (its object the command's name as the client wrote it) and
+/// answered `-WRONGPASS`.
+pub fn authenticate(ctx: &mut Ctx<'_>, command: &[u8], user: &[u8], password: &[u8]) -> CmdResult {
     match ctx.server.acl.authenticate(user, password) {
         Some(slot) => {
             let client = ctx.client();
@@ -281,7 +282,7 @@ pub fn authenticate(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> CmdResul
             Ok(())
         }
         None => {
-            log_denial(ctx, Reason::Auth, b"AUTH".to_vec(), Some(user));
+            log_denial(ctx, Reason::Auth, command.to_vec(), Some(user));
             Err(CmdError::Static("WRONGPASS invalid username-password pair or user is disabled."))
         }
     }

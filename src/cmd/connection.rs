@@ -294,8 +294,8 @@ fn reset(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 
 /// Checks a user's password (`REQUIREPASS` is the `default` user's);
 /// see `cmd::acl::authenticate`.
-fn check_password(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> CmdResult {
-    super::acl::authenticate(ctx, user, password)
+fn check_password(ctx: &mut Ctx<'_>, command: &[u8], user: &[u8], password: &[u8]) -> CmdResult {
+    super::acl::authenticate(ctx, command, user, password)
 }
 
 fn auth(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
@@ -309,7 +309,7 @@ fn auth(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ));
     }
     let (user, password) = if args.len() == 3 { (args.get(1), args.get(2)) } else { (&b"default"[..], args.get(1)) };
-    check_password(ctx, user, password)?;
+    check_password(ctx, args.get(0), user, password)?;
     ctx.out.ok();
     Ok(())
 }
@@ -350,7 +350,7 @@ fn hello(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
     }
     if let Some((user, password)) = credentials {
-        check_password(ctx, user, password)?;
+        check_password(ctx, args.get(0), user, password)?;
     }
     if !ctx.client().authenticated {
         return Err(CmdError::Static(
@@ -622,6 +622,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let mut addr = None;
     let mut laddr = None;
     let mut skip_me = true;
+    let mut user = None;
     // `TYPE`: whether the clients to kill are subscribed (`pubsub`) or
     // not (`normal`); `Some(None)` for a type no client has.
     let mut kind: Option<Option<bool>> = None;
@@ -658,8 +659,14 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             } else {
                 None
             });
-        } else if is(opt, "user") || is(opt, "maxage") {
-            // Accepted; every client is of user default.
+        } else if is(opt, "user") {
+            let slot = ctx.server.acl.slot_of(value);
+            user =
+                Some(slot.ok_or_else(|| {
+                    CmdError::Owned(format!("ERR No such user '{}'", String::from_utf8_lossy(value)))
+                })?);
+        } else if is(opt, "maxage") {
+            // Accepted.
         } else {
             return Err(CmdError::Syntax);
         }
@@ -674,6 +681,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             && addr.as_ref().is_none_or(|a| &client.addr == a)
             && laddr.as_ref().is_none_or(|a| &client.local_addr == a)
             && kind.is_none_or(|pubsub| pubsub == Some(client.subscriptions > 0))
+            && user.is_none_or(|slot| client.user == slot)
             && !(skip_me && key == me);
         if matches {
             client.killed = true;

@@ -329,7 +329,10 @@ fn auth_noperm_and_log() {
     admin.is(&["ACL", "LOG"], "*0\r\n");
     // HELLO AUTH, and AUTH's errors.
     let mut other = Wire::open(&s);
-    other.is(&["HELLO", "2", "AUTH", "app", "nope"], WRONGPASS);
+    other.is(&["hello", "2", "AUTH", "app", "nope"], WRONGPASS);
+    let last = admin.value(&["ACL", "LOG", "1"]);
+    let object = last.items()[0].items()[7].bytes().to_vec();
+    admin.check(object == b"hello", format!("a failed HELLO AUTH is logged as the command written: {last:?}"));
     let hello = other.call(&["HELLO", "2", "AUTH", "app", "secret"]);
     other.check(hello.starts_with(b"*14\r\n"), "HELLO AUTH with a good password");
     other.is(&["ACL", "WHOAMI"], bulk("app"));
@@ -397,6 +400,12 @@ fn deluser_disconnects_its_clients() {
     admin.is(&["ACL", "SETUSER", "gone", "on", "nopass", "+@all", "~*"], OK);
     let mut victim = s.raw();
     assert_eq!(roundtrip(&mut victim, &resp(&["AUTH", "gone", "x"])), b"+OK\r\n");
+    admin.is(&["CLIENT", "KILL", "USER", "nobody"], "-ERR No such user 'nobody'\r\n");
+    let mut other = s.raw();
+    assert_eq!(roundtrip(&mut other, &resp(&["AUTH", "gone", "x"])), b"+OK\r\n");
+    admin.is(&["CLIENT", "KILL", "USER", "gone", "ID", "999999"], int(0));
+    admin.is(&["CLIENT", "KILL", "USER", "gone", "ADDR", &local_addr_of(&other)], int(1));
+    assert!(read_until_closed(&mut other).is_empty(), "CLIENT KILL USER closes it");
     admin.is(&["ACL", "DELUSER", "gone"], int(1));
     send(&mut victim, &resp(&["PING"]));
     let after = read_until_closed(&mut victim);
@@ -534,6 +543,11 @@ fn secrets_are_redacted_in_monitor_and_slowlog() {
     ] {
         assert!(args.iter().any(|a| *a == want), "slow log lacks {want:?}: {args:?}");
     }
+}
+
+/// The address a server sees for this client (its `addr=`).
+fn local_addr_of(stream: &std::net::TcpStream) -> String {
+    stream.local_addr().expect("local address").to_string()
 }
 
 /// This machine's first address that is not loopback, if it has one.
