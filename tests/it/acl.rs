@@ -112,6 +112,40 @@ fn setuser_list_and_getuser() {
     w.is(&["ACL", "GETUSER", "sel"], after_reset);
 }
 
+/// Rules as `ACL LIST` prints them back: Redis's best fit of categories,
+/// then single commands.
+#[test]
+fn list_prints_rules_in_canonical_form() {
+    let s = Server::start();
+    let mut w = Wire::open(&s);
+    let cases = [
+        ("-@all +@read -get", "-@all +@read -get"),
+        ("-@all +@hash +@set -hdel", "-@all +@set +@hash -hdel"),
+        ("-@all +@fast", "-@all +@fast"),
+        ("+@all -@slow", "+@all -@slow"),
+        ("-@all +@keyspace +@read", "-@all +@read +@keyspace"),
+        ("-@all +@pubsub", "-@all +@pubsub"),
+        // Two single commands come in hash order in Redis: one at a time.
+        ("-@all +client|info", "-@all +client|info"),
+        ("+@all -client", "+@all -client"),
+        ("-@all +@admin", "-@all +@admin"),
+        ("-@all +@connection", "-@all +@connection"),
+        ("-@all +@transaction +@scripting", "-@all +@scripting +@transaction"),
+        ("+@all -@write -@read", "+@all -@write -@read"),
+        ("+get -@all +set +set", "-@all +set"),
+        ("allcommands -get nocommands", "-@all"),
+        ("-@all +select|0 +select|1", "-@all +select|0 +select|1"),
+        ("-@all +select|0 +select", "-@all +select"),
+    ];
+    for (rules, want) in cases {
+        let mut args = vec!["ACL", "SETUSER", "t", "reset"];
+        args.extend(rules.split(' '));
+        w.is(&args, OK);
+        let line = format!("user t off sanitize-payload resetchannels {want}");
+        w.is(&["ACL", "LIST"], array(&[bulk("user default on nopass ~* &* +@all"), bulk(line)]));
+    }
+}
+
 #[test]
 fn setuser_errors() {
     let s = Server::start();
