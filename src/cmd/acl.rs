@@ -16,6 +16,7 @@ use super::meta::{arg, categories, find_keys};
 use super::table::{all, lookup_args, CommandSpec, Flags, NO_KEYS};
 use super::{unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
+use crate::pubsub::Kind as PubSubKind;
 use crate::state::acl::catalog::{category_bit, CATEGORIES};
 use crate::state::acl::log::{Entry, Reason};
 use crate::state::acl::selector::{READ, WRITE};
@@ -418,9 +419,42 @@ fn setuser(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let rules: Vec<&[u8]> = (3..args.len()).map(|i| args.get(i)).collect();
     let base = ctx.server.acl.by_name(name).cloned().unwrap_or_else(|| User::new(name));
     let changed = base.apply_all(catalog(), &rules).map_err(CmdError::Owned)?;
-    ctx.server.acl.put(changed);
+    let slot = ctx.server.acl.put(changed);
+    disconnect_revoked_subscribers(ctx, slot);
     ctx.out.ok();
     Ok(())
+}
+
+/// Closes the clients of the user in `slot` subscribed to a channel or
+/// pattern the user may no longer use, as Redis closes them.
+fn disconnect_revoked_subscribers(ctx: &mut Ctx<'_>, slot: usize) {
+    let Some(user) = ctx.server.acl.user(slot) else { return };
+    if user.selectors.iter().any(|s| s.all_channels) {
+        return;
+    }
+    let mut revoked = Vec::new();
+    for (key, client) in ctx.server.clients.iter() {
+        if client.user != slot || client.subscriptions == 0 {
+            continue;
+        }
+        let pubsub = &ctx.server.pubsub;
+        let channels = pubsub.subscriptions_of(key, PubSubKind::Channel);
+        let patterns = pubsub.subscriptions_of(key, PubSubKind::Pattern);
+        let kept = channels.iter().all(|c| user.channel_allowed(c, false))
+            && patterns.iter().all(|p| user.channel_allowed(p, true));
+        if !kept {
+            revoked.push(key);
+        }
+    }
+    for key in revoked {
+        let client = &mut ctx.server.clients[key];
+        if key == ctx.client_key {
+            client.close_after_reply = true;
+        } else {
+            client.killed = true;
+            ctx.server.kill_pending = true;
+        }
+    }
 }
 
 fn deluser(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {

@@ -691,3 +691,28 @@ fn redis_py_8_with_acl_users() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// Taking a channel away from a user closes its clients subscribed to it
+/// (patterns compared literally); its other subscribers stay.
+#[test]
+fn revoking_a_channel_closes_its_subscribers() {
+    let s = Server::start();
+    let mut admin = Wire::open(&s);
+    admin.is(&["ACL", "SETUSER", "sub", "on", "nopass", "+@all", "~*", "resetchannels", "&news*"], OK);
+    let subscriber = |args: &[&str]| {
+        let mut stream = s.raw();
+        stream.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+        assert_eq!(roundtrip(&mut stream, &resp(&["AUTH", "sub", "x"])), b"+OK\r\n");
+        roundtrip(&mut stream, &resp(args));
+        stream
+    };
+    let mut by_pattern = subscriber(&["PSUBSCRIBE", "news*"]);
+    let mut by_name = subscriber(&["SUBSCRIBE", "news1"]);
+    let mut other_name = subscriber(&["SUBSCRIBE", "news2"]);
+    admin.is(&["ACL", "SETUSER", "sub", "resetchannels", "&news1", "&news*1"], OK);
+    assert!(read_until_closed(&mut by_pattern).is_empty(), "the pattern subscriber is closed");
+    assert!(read_until_closed(&mut other_name).is_empty(), "news2's subscriber is closed");
+    admin.is(&["PUBLISH", "news1", "m"], int(1));
+    let message = crate::common::read_reply(&mut by_name);
+    assert_eq!(message, b"*3\r\n$7\r\nmessage\r\n$5\r\nnews1\r\n$1\r\nm\r\n".to_vec());
+}

@@ -173,6 +173,21 @@ impl User {
         Err(worst)
     }
 
+    /// Whether some selector lets a subscriber keep `channel` (a pattern
+    /// must be allowed literally, as `PSUBSCRIBE` checks it).
+    pub fn channel_allowed(&self, channel: &[u8], is_pattern: bool) -> bool {
+        self.selectors.iter().any(|s| {
+            s.all_channels
+                || s.channels.iter().any(|p| {
+                    if is_pattern {
+                        p[..] == *channel
+                    } else {
+                        crate::store::glob::glob_match(p, channel)
+                    }
+                })
+        })
+    }
+
     /// The flag names, in Redis's order.
     pub fn flag_names(&self) -> Vec<&'static str> {
         let f = &self.flags;
