@@ -225,6 +225,17 @@ fn check_restricted(ctx: &mut Ctx<'_>, slot: usize, spec: &'static CommandSpec, 
         Denial::Channel(at) => (Reason::Channel, args.get(at).to_vec()),
     };
     log_denial(ctx, reason, object, None);
+    if ctx.caller == super::Caller::Transaction {
+        let why = match denial {
+            Denial::Command => "no permission to execute the command or subcommand",
+            Denial::Key(_) => "no permission to touch the specified keys",
+            Denial::Channel(_) => "no permission to access one of the channels used as arguments",
+        };
+        return Err(CmdError::Owned(format!(
+            "NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This \
+             command is no longer allowed for the following reason: {why}"
+        )));
+    }
     if matches!(ctx.caller, super::Caller::Script { .. }) {
         let why = match denial {
             Denial::Command => "can't run this command or subcommand",

@@ -341,6 +341,7 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         "hz",
         "slowlog-log-slower-than",
         "slowlog-max-len",
+        "acllog-max-len",
         "busy-reply-threshold",
         "lua-time-limit",
         "proto-max-bulk-len",
@@ -369,6 +370,9 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         }
         "appendonly" | "protected-mode" if !["yes", "no"].contains(&value.to_ascii_lowercase().as_str()) => {
             Err(failed("argument must be 'yes' or 'no'"))
+        }
+        "acllog-max-len" if parse_i64_opt(value.as_bytes()).is_some_and(|n| n < 0) => {
+            Err(failed("argument must be between 0 and 9223372036854775807 inclusive"))
         }
         "notify-keyspace-events" if crate::pubsub::parse_flags(value).is_none() => {
             Err(failed("Invalid event class character. Use 'Ag$lshzxeKEtmdn'."))
@@ -405,6 +409,8 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
             ctx.server.stats.slowlog.truncate(len);
         }
         "maxclients" => ctx.server.config.maxclients = number.max(1) as usize,
+        // As in Redis, the log is cut to the new length by its next entry.
+        "acllog-max-len" => ctx.server.acl.log.max_len = number.max(0) as usize,
         "protected-mode" => ctx.server.config.protected_mode = value.eq_ignore_ascii_case("yes"),
         "requirepass" => {
             ctx.server.config.requirepass = (!value.is_empty()).then(|| value.to_string());

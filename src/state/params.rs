@@ -43,6 +43,7 @@ pub(super) fn default_params(config: &Config) -> Vec<(String, String)> {
         ("save", String::new()),
         ("requirepass", config.requirepass.clone().unwrap_or_default()),
         ("aclfile", config.aclfile.clone().unwrap_or_default()),
+        ("acllog-max-len", "128".to_string()),
         ("protected-mode", if config.protected_mode { "yes" } else { "no" }.to_string()),
         ("maxclients", config.maxclients.to_string()),
         ("databases", config.databases.to_string()),

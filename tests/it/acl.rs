@@ -716,3 +716,51 @@ fn revoking_a_channel_closes_its_subscribers() {
     let message = crate::common::read_reply(&mut by_name);
     assert_eq!(message, b"*3\r\n$7\r\nmessage\r\n$5\r\nnews1\r\n$1\r\nm\r\n".to_vec());
 }
+
+/// `EXEC` checks its queued commands again: a permission taken away
+/// since `MULTI` fails that command with Redis's text.
+#[test]
+fn exec_checks_permissions_again() {
+    let s = Server::start();
+    let mut admin = Wire::open(&s);
+    admin.is(&["ACL", "SETUSER", "tx", "on", "nopass", "+@all", "~*"], OK);
+    let mut c = Wire::open(&s);
+    c.is(&["AUTH", "tx", "x"], OK);
+    c.is(&["MULTI"], OK);
+    c.is(&["SET", "a", "1"], "+QUEUED\r\n");
+    c.is(&["GET", "a"], "+QUEUED\r\n");
+    admin.is(&["ACL", "SETUSER", "tx", "-set"], OK);
+    c.is(
+        &["EXEC"],
+        "*2\r\n-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. \
+         This command is no longer allowed for the following reason: no permission to execute the command or \
+         subcommand\r\n$-1\r\n",
+    );
+    admin.is(&["ACL", "SETUSER", "tx", "+set", "resetkeys", "~b*"], OK);
+    c.is(&["MULTI"], OK);
+    c.is(&["SET", "b", "1"], "+QUEUED\r\n");
+    admin.is(&["ACL", "SETUSER", "tx", "resetkeys", "~c*"], OK);
+    c.is(
+        &["EXEC"],
+        "*1\r\n-NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. \
+         This command is no longer allowed for the following reason: no permission to touch the specified \
+         keys\r\n",
+    );
+    let log = admin.value(&["ACL", "LOG", "1"]);
+    let fields = log.items()[0].items();
+    admin.check(fields[5].bytes() == b"multi" && fields[7].bytes() == b"b", format!("{log:?}"));
+    // The log's length is a setting.
+    admin.is(&["CONFIG", "GET", "acllog-max-len"], bulks(&["acllog-max-len", "128"]));
+    admin.is(&["CONFIG", "SET", "acllog-max-len", "1"], OK);
+    // The next entry trims the log to the new length.
+    c.is(&["AUTH", "tx", "wrong"], OK);
+    admin.is(&["ACL", "SETUSER", "tx", "resetpass"], OK);
+    c.is(&["AUTH", "tx", "wrong"], WRONGPASS);
+    let one = admin.value(&["ACL", "LOG"]);
+    admin.check(one.items().len() == 1, format!("one entry kept: {one:?}"));
+    admin.is(
+        &["CONFIG", "SET", "acllog-max-len", "-1"],
+        "-ERR CONFIG SET failed (possibly related to argument 'acllog-max-len') - argument must be between 0 and \
+         9223372036854775807 inclusive\r\n",
+    );
+}
