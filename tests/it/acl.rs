@@ -488,9 +488,24 @@ fn users_survive_a_restart_in_the_acl_file() {
     admin.is(&["ACL", "SETUSER", "temp"], OK);
     admin.is(&["ACL", "LOAD"], OK);
     admin.is(&["ACL", "USERS"], bulks(&["added", "default", "keeper"]));
-    std::fs::write(&path, "user broken +nosuch\n").unwrap();
-    let got = admin.call(&["ACL", "LOAD"]);
-    admin.check(got.starts_with(b"-ERR ") && String::from_utf8_lossy(&got).contains("nosuch"), "bad file refused");
+    // ACL LOAD closes every client of a user other than default, kept
+    // or not, as Redis does.
+    let mut keeper = s.raw();
+    assert_eq!(roundtrip(&mut keeper, &resp(&["AUTH", "keeper", "p"])), b"+OK\r\n");
+    admin.is(&["ACL", "LOAD"], OK);
+    send(&mut keeper, &resp(&["PING"]));
+    assert!(read_until_closed(&mut keeper).is_empty(), "keeper's client is closed by ACL LOAD");
+    admin.is(&["PING"], "+PONG\r\n");
+    std::fs::write(&path, "user broken +nosuch\nuser broken on\nmore words\nuser odd %X~a\n").unwrap();
+    let warning = "WARNING: ACL errors detected, no change to the previously active ACL rules was performed";
+    admin.is(
+        &["ACL", "LOAD"],
+        format!(
+            "-ERR {path_text}:1: Error in applying operation '+nosuch': Unknown command or category name in ACL. \
+             WARNING: Duplicate user 'broken' found on line 2. {path_text}:3 should start with user keyword \
+             followed by the username. {path_text}:4: Syntax error. {warning}\r\n"
+        ),
+    );
     admin.is(&["ACL", "USERS"], bulks(&["added", "default", "keeper"]));
 }
 

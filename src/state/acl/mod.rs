@@ -132,23 +132,20 @@ impl Acl {
     }
 
     /// Replaces every user at once (`ACL LOAD`, start-up); returns the
-    /// slots of users that are gone or changed.
+    /// slots of every user but `default` that existed before: as in
+    /// Redis, their clients are closed even if the file kept them.
     pub fn replace_all(&mut self, users: Vec<User>) -> Vec<usize> {
-        let mut stale = Vec::new();
         let old: Vec<(Vec<u8>, usize)> = self.by_name.iter().map(|(n, &s)| (n.clone(), s)).collect();
+        let mut stale = Vec::new();
         for (name, slot) in old {
-            let kept = users.iter().find(|u| u.name == name);
-            if kept != self.user(slot) || kept.is_none() {
-                stale.push(slot);
-            }
-            if name != b"default" && kept.is_none() {
+            if slot != DEFAULT_USER {
                 self.remove(&name);
+                stale.push(slot);
             }
         }
         for user in users {
             self.put(user);
         }
-        stale.retain(|&slot| slot != DEFAULT_USER || self.user(DEFAULT_USER).is_none());
         stale
     }
 }
