@@ -251,3 +251,66 @@ fn merge_selectors(rules: &[&[u8]]) -> Result<Vec<Vec<u8>>, String> {
     }
     Ok(merged)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::catalog::{category_bit, Catalog};
+    use super::super::selector::{Call, Denial, READ, WRITE};
+    use super::User;
+
+    fn catalog() -> Catalog {
+        let bits = |names: &[&str]| names.iter().map(|n| category_bit(n).unwrap()).fold(0, |a, b| a | b);
+        let mut catalog = Catalog::default();
+        catalog.add("get", bits(&["read", "string", "fast"]), None);
+        catalog.add("set", bits(&["write", "string", "slow"]), None);
+        let config = catalog.add("config", bits(&["slow"]), None);
+        catalog.add("config|get", bits(&["admin", "slow", "dangerous"]), Some(config));
+        catalog.add("config|set", bits(&["admin", "slow", "dangerous"]), Some(config));
+        catalog
+    }
+
+    fn user(rules: &str) -> User {
+        let words: Vec<&[u8]> = rules.split(' ').map(str::as_bytes).collect();
+        User::new(b"u").apply_all(&catalog(), &words).expect("valid rules")
+    }
+
+    fn call<'a>(bit: usize, keys: &'a [(usize, &'a [u8], u8)]) -> Call<'a> {
+        Call { bit, first_arg: None, keys, channels: &[], no_auth: false }
+    }
+
+    #[test]
+    fn rules_print_back_in_canonical_form() {
+        let c = catalog();
+        assert_eq!(user("on nopass -@all +@string").describe(&c), "on nopass resetchannels -@all +@string");
+        assert_eq!(user("+@all -set").describe(&c), "off resetchannels +@all -@write");
+        assert_eq!(user("-@all +config|get ~a %R~b").describe(&c), "off ~a %R~b resetchannels -@all +config|get");
+        assert_eq!(user("-@all +config -config|set").describe(&c), "off resetchannels -@all +config -config|set");
+        // In this small catalog `get` is all of @read, so it prints as it.
+        assert_eq!(user("(~x +get)").describe(&c), "off resetchannels -@all (~x resetchannels -@all +@read)");
+    }
+
+    #[test]
+    fn checks_commands_keys_and_selectors() {
+        let u = user("on -@all +get +set %R~r* ~w* (~x* +config)");
+        assert_eq!(u.check(&call(0, &[(1, b"r1", READ)])), Ok(()));
+        assert_eq!(u.check(&call(1, &[(1, b"r1", WRITE)])), Err(Denial::Key(1)));
+        assert_eq!(u.check(&call(1, &[(1, b"w1", WRITE)])), Ok(()));
+        assert_eq!(u.check(&call(3, &[])), Ok(()), "config|get through the selector");
+        assert_eq!(u.check(&call(3, &[(2, b"w1", READ)])), Err(Denial::Key(2)), "the selector's keys apply");
+        let none = user("on");
+        assert_eq!(none.check(&call(0, &[])), Err(Denial::Command));
+        assert!(user("on nopass").password_ok(b"anything"));
+        assert!(!user("off nopass").password_ok(b"anything"));
+        assert!(user("on >p").password_ok(b"p") && !user("on >p").password_ok(b"q"));
+    }
+
+    #[test]
+    fn a_bad_rule_changes_nothing() {
+        let c = catalog();
+        let base = user("on >p ~a");
+        let err = base.apply_all(&c, &[b"~b", b"+nosuch"]).unwrap_err();
+        assert_eq!(err, "ERR Error in ACL SETUSER modifier '+nosuch': Unknown command or category name in ACL");
+        let err = base.apply_all(&c, &[b"(~a", b"+get"]).unwrap_err();
+        assert_eq!(err, "ERR Unmatched parenthesis in acl selector starting at '(~a'.");
+    }
+}
