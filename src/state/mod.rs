@@ -1,8 +1,10 @@
 //! What commands share besides the keyspace: client sessions, statistics
 //! and the slow log, runtime parameters (`CONFIG SET`), the `MONITOR`
 //! feed, the pub/sub registry, the blocking registry, the `WATCH`
-//! registry, the handle of the persistence layer, and requests from
-//! handlers to the loop (kill a client, shut down).
+//! registry, the handle of the persistence layer, ACL users and their
+//! log ([`acl`]), protected mode, which arguments are secrets
+//! ([`redact`]), and requests from handlers to the loop (kill a client,
+//! shut down).
 //!
 //! It sits below `cmd` and above `store`, `pubsub` and `persist`, and
 //! knows neither sockets nor the command table: the loop in `server` owns
