@@ -167,36 +167,46 @@ fn channels_of<'a>(spec: &CommandSpec, args: Args<'a>) -> Vec<(usize, &'a [u8], 
 
 /// Checks `args` (run as `spec`) against `user`.
 fn check_user(user: &User, spec: &'static CommandSpec, args: Args<'_>) -> Result<(), Denial> {
-    // Keys are looked for only when some selector restricts them.
+    // Keys are looked for only when some selector restricts them; up to
+    // eight are kept on the stack.
     let all_keys = user.selectors.iter().all(|s| s.all_keys);
-    let keys: Vec<(usize, &[u8], u8)> = if spec.key_specs.is_empty() || all_keys {
-        Vec::new()
+    let mut on_stack: [(usize, &[u8], u8); 8] = [(0, &[], 0); 8];
+    let on_heap: Vec<(usize, &[u8], u8)>;
+    let keys: &[(usize, &[u8], u8)] = if spec.key_specs.is_empty() || all_keys {
+        &[]
     } else {
-        find_keys(spec, args)
-            .into_iter()
-            .map(|found| {
-                let flags = found.flags;
-                let mut needs = 0;
-                if flags.contains("access") {
-                    needs |= READ;
-                }
-                if flags.contains("insert") || flags.contains("delete") || flags.contains("update") {
-                    needs |= WRITE;
-                }
-                (found.position, args.get(found.position), needs)
-            })
-            .collect()
+        let found = find_keys(spec, args);
+        let key = |f: &super::meta::FoundKey| (f.position, args.get(f.position), key_needs(f.flags));
+        if found.len() <= on_stack.len() {
+            for (slot, f) in on_stack.iter_mut().zip(&found) {
+                *slot = key(f);
+            }
+            &on_stack[..found.len()]
+        } else {
+            on_heap = found.iter().map(key).collect();
+            &on_heap
+        }
     };
     let channels = channels_of(spec, args);
     let first_arg_at = if spec.name.contains('|') { 2 } else { 1 };
     let call = Call {
         bit: spec.acl_bit,
         first_arg: (args.len() > first_arg_at).then(|| args.get(first_arg_at)),
-        keys: &keys,
+        keys,
         channels: &channels,
         no_auth: spec.flags.contains(Flags::NO_AUTH),
     };
     user.check(&call)
+}
+
+/// The permissions a key's flags need, as Redis reads them: `access`
+/// reads, `insert`, `delete` and `update` write.
+fn key_needs(flags: &str) -> u8 {
+    flags.split(' ').fold(0, |needs, flag| match flag {
+        "access" => needs | READ,
+        "insert" | "delete" | "update" => needs | WRITE,
+        _ => needs,
+    })
 }
 
 /// The permission check of dispatch: `Ok` or the `-NOPERM` error, with
@@ -210,7 +220,7 @@ pub fn check(ctx: &mut Ctx<'_>, spec: &'static CommandSpec, args: Args<'_>) -> R
     check_restricted(ctx, slot, spec, args)
 }
 
-#[cold]
+#[inline(never)]
 fn check_restricted(ctx: &mut Ctx<'_>, slot: usize, spec: &'static CommandSpec, args: Args<'_>) -> CmdResult {
     let denial = match ctx.server.acl.user(slot) {
         Some(user) => match check_user(user, spec, args) {

@@ -137,6 +137,21 @@ fn list_prints_rules_in_canonical_form() {
         ("-@all +select|0 +select|1", "-@all +select|0 +select|1"),
         ("-@all +select|0 +select", "-@all +select"),
     ];
+    let key_cases = [
+        ("%RW~k* -@all", "~k* resetchannels -@all"),
+        ("%R~a %W~a %W~b -@all", "~a %W~b resetchannels -@all"),
+        ("~a ~a &c &c allchannels -@all", "~a &* -@all"),
+        ("~a resetkeys allkeys -@all", "~* resetchannels -@all"),
+    ];
+    for (rules, want) in key_cases {
+        let mut args = vec!["ACL", "SETUSER", "k", "reset"];
+        args.extend(rules.split(' '));
+        w.is(&args, OK);
+        let reply = w.value(&["ACL", "LIST"]);
+        let line = String::from_utf8_lossy(reply.items()[1].bytes()).into_owned();
+        w.check(line == format!("user k off sanitize-payload {want}"), format!("{rules}: {line}"));
+        w.is(&["ACL", "DELUSER", "k"], int(1));
+    }
     for (rules, want) in cases {
         let mut args = vec!["ACL", "SETUSER", "t", "reset"];
         args.extend(rules.split(' '));
