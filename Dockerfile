@@ -25,8 +25,13 @@ COPY --chown=10001:10001 .deploy/data/ /data/
 
 USER 10001:10001
 VOLUME /data
+# Inside a container every client arrives through Docker's network, never
+# on loopback, so protected mode would refuse them all: the image turns it
+# off and relies on where the port is published (the host's 127.0.0.1 by
+# default) and on REQUIREPASS / ACL users for anything wider.
 ENV BACKUP_PATH=/data \
-    BIND=0.0.0.0
+    BIND=0.0.0.0 \
+    PROTECTED_MODE=no
 EXPOSE 6379
 
 # `efis ping` reads PORT and BIND itself, so the check follows a changed PORT.

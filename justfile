@@ -55,7 +55,7 @@ run-image:
     # as REQUIREPASS stay off the command line). BIND is not: the image
     # listens on 0.0.0.0 inside the container.
     env=()
-    for name in PORT BACKUP_PATH BACKUP_INTERVAL BACKUP_KEEP APPENDFSYNC REQUIREPASS MAXCLIENTS DATABASES LOG_LEVEL \
+    for name in PORT BACKUP_PATH BACKUP_INTERVAL BACKUP_KEEP APPENDFSYNC REQUIREPASS ACLFILE PROTECTED_MODE MAXCLIENTS DATABASES LOG_LEVEL \
         TLS_PORT TLS_CERT_FILE TLS_KEY_FILE TLS_CA_CERT_FILE TLS_AUTH_CLIENTS TLS_PROTOCOLS; do
         if [[ -n "${!name:-}" ]]; then env+=(-e "$name"); fi
     done

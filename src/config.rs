@@ -44,6 +44,11 @@ pub struct Config {
     pub backup_keep: usize,
     pub appendfsync: AppendFsync,
     pub requirepass: Option<String>,
+    /// The ACL file (`ACLFILE`): users loaded at start, written by `ACL SAVE`.
+    pub aclfile: Option<String>,
+    /// Protected mode (`PROTECTED_MODE`): while the `default` user needs
+    /// no password, only loopback clients are served.
+    pub protected_mode: bool,
     pub maxclients: usize,
     pub databases: usize,
     pub log_level: log::LevelFilter,
@@ -80,6 +85,8 @@ impl Default for Config {
             backup_keep: 3,
             appendfsync: AppendFsync::EverySec,
             requirepass: None,
+            aclfile: None,
+            protected_mode: true,
             maxclients: 10000,
             databases: 16,
             log_level: log::LevelFilter::Info,
@@ -140,6 +147,18 @@ pub const SETTINGS: &[Setting] = &[
         flag: "--requirepass",
         default: "(none)",
         help: "password clients must give with AUTH or HELLO AUTH",
+    },
+    Setting {
+        env: "ACLFILE",
+        flag: "--aclfile",
+        default: "(none)",
+        help: "file of ACL users (user <name> <rules>), loaded at start, written by ACL SAVE",
+    },
+    Setting {
+        env: "PROTECTED_MODE",
+        flag: "--protected-mode",
+        default: "yes",
+        help: "yes: while the default user has no password, refuse clients not on the loopback interface",
     },
     Setting { env: "MAXCLIENTS", flag: "--maxclients", default: "10000", help: "maximum number of connected clients" },
     Setting { env: "DATABASES", flag: "--databases", default: "16", help: "number of logical databases" },
@@ -379,6 +398,14 @@ impl Config {
                     .ok_or_else(|| invalid(setting, value, "expected always, everysec or no"))?
             }
             "REQUIREPASS" => self.requirepass = (!value.is_empty()).then(|| value.to_string()),
+            "ACLFILE" => self.aclfile = (!value.is_empty()).then(|| value.to_string()),
+            "PROTECTED_MODE" => {
+                self.protected_mode = match value.to_ascii_lowercase().as_str() {
+                    "yes" => true,
+                    "no" => false,
+                    _ => return Err(invalid(setting, value, "expected yes or no")),
+                }
+            }
             "MAXCLIENTS" => {
                 let n = number(1_000_000)?;
                 if n == 0 {

@@ -323,8 +323,9 @@ fn quit(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 }
 
 fn reset(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
-    let needs_auth = ctx.server.config.requirepass.is_some();
+    let needs_auth = !ctx.server.acl.default_opens_without_password();
     let client = ctx.client();
+    client.user = crate::state::acl::DEFAULT_USER;
     client.db = 0;
     client.resp3 = false;
     client.name.clear();
@@ -337,33 +338,24 @@ fn reset(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     Ok(())
 }
 
-/// Checks a password against `REQUIREPASS` for user `default`.
-fn check_password(ctx: &mut Ctx<'_>, user: &[u8], password: &[u8]) -> CmdResult {
-    let ok = user == b"default"
-        && match &ctx.server.config.requirepass {
-            Some(expected) => expected.as_bytes() == password,
-            None => true,
-        };
-    if ok {
-        ctx.client().authenticated = true;
-        Ok(())
-    } else {
-        Err(CmdError::Static("WRONGPASS invalid username-password pair or user is disabled."))
-    }
+/// Checks a user's password (`REQUIREPASS` is the `default` user's);
+/// see `cmd::acl::authenticate`.
+fn check_password(ctx: &mut Ctx<'_>, command: &[u8], user: &[u8], password: &[u8]) -> CmdResult {
+    super::acl::authenticate(ctx, command, user, password)
 }
 
 fn auth(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if args.len() > 3 {
         return Err(CmdError::Syntax);
     }
-    if ctx.server.config.requirepass.is_none() && args.len() == 2 {
+    if ctx.server.acl.user(crate::state::acl::DEFAULT_USER).is_some_and(|u| u.flags.nopass) && args.len() == 2 {
         return Err(CmdError::Static(
             "ERR AUTH <password> called without any password configured for the default user. \
              Are you sure your configuration is correct?",
         ));
     }
     let (user, password) = if args.len() == 3 { (args.get(1), args.get(2)) } else { (&b"default"[..], args.get(1)) };
-    check_password(ctx, user, password)?;
+    check_password(ctx, args.get(0), user, password)?;
     ctx.out.ok();
     Ok(())
 }
@@ -404,7 +396,7 @@ fn hello(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
     }
     if let Some((user, password)) = credentials {
-        check_password(ctx, user, password)?;
+        check_password(ctx, args.get(0), user, password)?;
     }
     if !ctx.client().authenticated {
         return Err(CmdError::Static(
@@ -506,7 +498,7 @@ pub fn client_line(server: &ServerState, key: usize, now_ms: i64, argv_mem: usiz
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={channels} psub={patterns} \
          ssub=0 multi={multi} qbuf={} qbuf-free={} argv-mem={argv_mem} multi-mem={multi_mem} rbs={} rbp={} \
-         obl={static_bytes} oll={list_blocks} omem={list_bytes} tot-mem={tot_mem} events=r cmd={} user=default \
+         obl={static_bytes} oll={list_blocks} omem={list_bytes} tot-mem={tot_mem} events=r cmd={} user={} \
          redir=-1 resp={} lib-name={} lib-ver={}\n",
         client.id,
         client.addr,
@@ -527,6 +519,7 @@ pub fn client_line(server: &ServerState, key: usize, now_ms: i64, argv_mem: usiz
         } else {
             format!("{}|{}", client.last_command, client.last_subcommand)
         },
+        server.acl.user(client.user).map_or(String::new(), |u| String::from_utf8_lossy(&u.name).into_owned()),
         if client.resp3 { 3 } else { 2 },
         String::from_utf8_lossy(&client.lib_name),
         String::from_utf8_lossy(&client.lib_ver),
@@ -766,6 +759,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let mut addr = None;
     let mut laddr = None;
     let mut skip_me = true;
+    let mut user = None;
     // `TYPE`: whether the clients to kill are subscribed (`pubsub`) or
     // not (`normal`); `Some(None)` for a type no client has.
     let mut kind: Option<Option<bool>> = None;
@@ -802,8 +796,14 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             } else {
                 None
             });
-        } else if is(opt, "user") || is(opt, "maxage") {
-            // Accepted; every client is of user default.
+        } else if is(opt, "user") {
+            let slot = ctx.server.acl.slot_of(value);
+            user =
+                Some(slot.ok_or_else(|| {
+                    CmdError::Owned(format!("ERR No such user '{}'", String::from_utf8_lossy(value)))
+                })?);
+        } else if is(opt, "maxage") {
+            // Accepted.
         } else {
             return Err(CmdError::Syntax);
         }
@@ -818,6 +818,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             && addr.as_ref().is_none_or(|a| &client.addr == a)
             && laddr.as_ref().is_none_or(|a| &client.local_addr == a)
             && kind.is_none_or(|pubsub| pubsub == Some(client.subscriptions > 0))
+            && user.is_none_or(|slot| client.user == slot)
             && !(skip_me && key == me);
         if matches {
             client.killed = true;

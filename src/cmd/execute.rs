@@ -11,12 +11,14 @@
 //!    marked;
 //! 2. [`dispatch`]: the command is looked up (a container's subcommand
 //!    by its own entry) and checked (unknown command or subcommand,
-//!    arity, `NOAUTH`, `MISCONF`), handed to the session modes, which
+//!    arity, `NOAUTH`, the user's ACL permissions (`-NOPERM`, logged
+//!    in the ACL log), `MISCONF`), handed to the session modes, which
 //!    may answer it themselves (`+QUEUED`, subscribed mode), then its
 //!    handler runs; if the handler changed data (`persist.dirty` moved),
 //!    the command is logged unless the handler logged a rewrite itself;
 //!    it is counted and timed (and kept in the slow log unless
-//!    `skip_slowlog`), and its `MONITOR` line added (only a command that
+//!    `skip_slowlog`), and its `MONITOR` line added (secrets shown as
+//!    `(redacted)`, `state::redact`) (only a command that
 //!    ran gets one, not an `admin` or `skip_monitor` one; a queued
 //!    command gets its line when `EXEC` runs it);
 //! 3. under `CLIENT REPLY OFF|SKIP` the reply is cut back to the mark,
@@ -32,9 +34,10 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::context::{Caller, Ctx};
 use super::table::{lookup_args, CommandSpec, Flags};
-use super::{evict, pubsub, tracking, transaction};
+use super::{acl, evict, pubsub, tracking, transaction};
 use crate::protocol::Args;
 use crate::pubsub::Own;
+use crate::state::redact::Redaction;
 use crate::state::{Ran, ReplyMode};
 use crate::store::table::resizes_left_running;
 
@@ -155,6 +158,11 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         transaction::flag_failed(ctx);
         return;
     }
+    if let Err(denied) = acl::check(ctx, spec, args) {
+        ctx.out.error(denied.text());
+        transaction::flag_failed(ctx);
+        return;
+    }
     if spec.is_write() && ctx.server.persist.aof.error.is_some() {
         refuse_write(ctx, spec);
         return;
@@ -204,7 +212,7 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let ran = Ran {
         command_id: spec.id,
         fast: spec.flags.contains(Flags::FAST),
-        slow_log: !spec.flags.contains(Flags::SKIP_SLOWLOG),
+        slow_log: (!spec.flags.contains(Flags::SKIP_SLOWLOG)).then_some(spec.name),
     };
     let client = server.clients.get(ctx.client_key);
     server.stats.record_command(ran, started.elapsed(), args, ctx.now_ms, client);
@@ -212,7 +220,7 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         && matches!(ctx.caller, Caller::Client | Caller::Transaction)
         && !spec.flags.any(Flags::ADMIN.or(Flags::SKIP_MONITOR))
     {
-        server.monitor_line(ctx.client_key, ctx.db_index, args);
+        server.monitor_line(ctx.client_key, ctx.db_index, args, Redaction::of(spec.name, args));
     }
 }
 

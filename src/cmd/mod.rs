@@ -39,9 +39,11 @@
 //!   become absolute, random choices become the members chosen (see
 //!   `persist::aof`).
 
+mod acl;
 pub mod args;
 mod bitmap;
 mod blocking;
+mod cluster;
 mod connection;
 mod context;
 mod debug;
@@ -79,6 +81,7 @@ mod zset_algebra;
 mod zset_pop;
 mod zset_range;
 
+pub use acl::load_at_start as load_acl_file;
 pub use connection::waits_for_pause;
 pub use context::{Caller, Ctx};
 pub use execute::execute;

@@ -150,7 +150,7 @@ pub fn subscribed_mode(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) ->
         ctx.out.bulk(b"pong");
         ctx.out.bulk(if args.len() == 2 { args.get(1) } else { b"" });
         if !ctx.server.monitors.is_empty() && ctx.caller == Caller::Client {
-            ctx.server.monitor_line(ctx.client_key, ctx.db_index, args);
+            ctx.server.monitor_line(ctx.client_key, ctx.db_index, args, crate::state::redact::Redaction::NONE);
         }
         return true;
     }

@@ -259,6 +259,8 @@ impl<'c, 'a> CommandsForScript<'c, 'a> {
         function_counts: Option<(usize, usize)>,
     ) -> Self {
         ctx.server.script_session.db = ctx.db_index;
+        // The script's commands run as the caller's ACL user.
+        ctx.server.script_session.user = ctx.server.session(ctx.client_key).user;
         let dirty_at_start = ctx.server.persist.dirty;
         CommandsForScript { ctx, read_only, dirty_at_start, name, command, function_counts, allow_oom: false }
     }

@@ -177,7 +177,7 @@ const SLOWLOG_SUBCOMMANDS: &[CommandSpec] = &[
         ),
 ];
 
-fn write_help(ctx: &mut Ctx<'_>, lines: &[&str]) {
+pub(super) fn write_help(ctx: &mut Ctx<'_>, lines: &[&str]) {
     ctx.out.array(lines.len());
     for line in lines {
         ctx.out.simple(line);
@@ -298,6 +298,7 @@ const IMMUTABLE: &[&str] = &[
     "io-threads",
     "replicaof",
     "slaveof",
+    "aclfile",
 ];
 
 /// Parameters Redis refuses as "protected" (with `enable-protected-configs`
@@ -356,6 +357,7 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         "slowlog-log-slower-than",
         "slowlog-max-len",
         "latency-monitor-threshold",
+        "acllog-max-len",
         "busy-reply-threshold",
         "lua-time-limit",
         "proto-max-bulk-len",
@@ -394,8 +396,13 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         "appendfsync" if crate::config::AppendFsync::parse(value).is_none() => {
             Err(failed("argument(s) must be one of the following: always, everysec, no"))
         }
-        "appendonly" | "latency-tracking" if !["yes", "no"].contains(&value.to_ascii_lowercase().as_str()) => {
+        "appendonly" | "latency-tracking" | "protected-mode"
+            if !["yes", "no"].contains(&value.to_ascii_lowercase().as_str()) =>
+        {
             Err(failed("argument must be 'yes' or 'no'"))
+        }
+        "acllog-max-len" if parse_i64_opt(value.as_bytes()).is_some_and(|n| n < 0) => {
+            Err(failed("argument must be between 0 and 9223372036854775807 inclusive"))
         }
         "notify-keyspace-events" if crate::pubsub::parse_flags(value).is_none() => {
             Err(failed("Invalid event class character. Use 'Ag$lshzxeKEtmdn'."))
@@ -478,7 +485,13 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
         "hash-max-listpack-value" | "hash-max-ziplist-value" => limits::set_hash_max_value(number as usize),
         "set-max-intset-entries" => limits::set_set_max_intset_entries(number as usize),
         "maxclients" => ctx.server.config.maxclients = number.max(1) as usize,
-        "requirepass" => ctx.server.config.requirepass = (!value.is_empty()).then(|| value.to_string()),
+        // As in Redis, the log is cut to the new length by its next entry.
+        "acllog-max-len" => ctx.server.acl.log.max_len = number.max(0) as usize,
+        "protected-mode" => ctx.server.config.protected_mode = value.eq_ignore_ascii_case("yes"),
+        "requirepass" => {
+            ctx.server.config.requirepass = (!value.is_empty()).then(|| value.to_string());
+            ctx.server.acl.set_default_password(ctx.server.config.requirepass.as_deref());
+        }
         "appendfsync" => {
             if let Some(mode) = crate::config::AppendFsync::parse(value) {
                 ctx.server.config.appendfsync = mode;
@@ -507,6 +520,7 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
         _ if name == super::hyperloglog::SPARSE_MAX_PARAM => {
             super::hyperloglog::validate_sparse_max(value).unwrap_or_default().to_string()
         }
+        _ if name == "protected-mode" => value.to_ascii_lowercase(),
         _ => value.to_string(),
     };
     if let Some(alias) = param_alias(name) {

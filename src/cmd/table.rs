@@ -161,6 +161,9 @@ pub struct CommandSpec {
     pub handler: Handler,
     /// Index into the command statistics table.
     pub id: usize,
+    /// This entry's own bit in ACL permission sets (a subcommand has its
+    /// own; see `state::acl::catalog`).
+    pub acl_bit: usize,
     /// ACL categories the flags do not imply, space-separated, without
     /// `@` (`"keyspace string"`).
     pub acl: &'static str,
@@ -186,6 +189,7 @@ impl CommandSpec {
             step: keys.2,
             handler,
             id: 0,
+            acl_bit: 0,
             acl: "",
             key_specs: &[],
             tips: "",
@@ -348,6 +352,8 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::stream_info::COMMANDS,
         super::bitmap::COMMANDS,
         super::hyperloglog::COMMANDS,
+        super::acl::COMMANDS,
+        super::cluster::COMMANDS,
     ]
     .into_iter()
     .flatten()
@@ -377,9 +383,15 @@ fn registry() -> &'static Registry {
     REGISTRY.get_or_init(|| {
         let mut by_name = HashMap::default();
         let mut subcommands = Vec::new();
+        let mut acl_bit = 0;
+        let mut next_bit = || {
+            acl_bit += 1;
+            acl_bit - 1
+        };
         for (id, spec) in families().enumerate() {
-            by_name.insert(spec.name.as_bytes(), CommandSpec { id, ..*spec });
-            subcommands.push(spec.subcommands.iter().map(|sub| CommandSpec { id, ..*sub }).collect());
+            by_name.insert(spec.name.as_bytes(), CommandSpec { id, acl_bit: next_bit(), ..*spec });
+            subcommands
+                .push(spec.subcommands.iter().map(|sub| CommandSpec { id, acl_bit: next_bit(), ..*sub }).collect());
         }
         Registry { by_name, subcommands }
     })

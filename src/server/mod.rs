@@ -141,6 +141,10 @@ impl Server {
         }
         let now_ms = unix_ms();
         let mut state = ServerState::new(config.clone(), now_ms);
+        if let Some(path) = &config.aclfile {
+            crate::cmd::load_acl_file(&mut state.acl, path)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+        }
         if let Some(listener) = listeners.first().filter(|_| config.port != 0) {
             state.port = listener.local_addr()?.port();
         }
@@ -670,6 +674,12 @@ fn admit(
         }
         return None;
     }
+    if state.refuses_as_protected(&peer) {
+        state.stats.rejected_connections += 1;
+        debug!("rejected client {peer}: protected mode");
+        let _ = stream.write(crate::state::PROTECTED_MODE_DENIED.as_bytes());
+        return None;
+    }
     let _ = stream.set_nodelay(true);
     // A connection to the TLS port gets a session with the configuration
     // in force now.
@@ -697,7 +707,7 @@ fn admit(
         addr: peer.to_string(),
         local_addr: local,
         fd,
-        authenticated: state.config.requirepass.is_none(),
+        authenticated: state.acl.default_opens_without_password(),
         created_ms: now_ms,
         last_command_ms: now_ms,
         ..Client::default()

@@ -1,8 +1,10 @@
 //! What commands share besides the keyspace: client sessions, statistics
 //! and the slow log, runtime parameters (`CONFIG SET`), the `MONITOR`
 //! feed, the pub/sub registry, the blocking registry, the `WATCH`
-//! registry, the handle of the persistence layer, and requests from
-//! handlers to the loop (kill a client, shut down).
+//! registry, the handle of the persistence layer, ACL users and their
+//! log ([`acl`]), protected mode, which arguments are secrets
+//! ([`redact`]), and requests from handlers to the loop (kill a client,
+//! shut down).
 //!
 //! It sits below `cmd` and above `store`, `pubsub` and `persist`, and
 //! knows neither sockets nor the command table: the loop in `server` owns
@@ -56,6 +58,7 @@
 //!   blocked keys, watched keys) before its session is dropped.
 //! * `blocked_clients` always equals the number of entries in `blocking`.
 
+pub mod acl;
 pub mod blocking;
 pub mod busy;
 pub mod eviction;
@@ -63,6 +66,8 @@ pub mod latency;
 mod monitor;
 mod params;
 pub mod pause;
+mod protected;
+pub mod redact;
 pub mod session;
 mod stats;
 pub mod tracking;
@@ -80,6 +85,7 @@ use blocking::{Blocked, Blocking};
 use watch::Watches;
 
 pub use params::log_level_name;
+pub use protected::PROTECTED_MODE_DENIED;
 pub use session::{Client, Multi, ReplyMode, ShutdownRequest};
 pub use stats::{CommandStats, Ran, SlowEntry, Stats};
 
@@ -145,6 +151,8 @@ pub struct ServerState {
     /// The rustls configuration new TLS connections get; `None` without a
     /// TLS port. `CONFIG SET tls-cert-file` (& co.) replaces it.
     pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
+    /// ACL users and the ACL log.
+    pub acl: acl::Acl,
 }
 
 impl ServerState {
@@ -153,6 +161,7 @@ impl ServerState {
         params::apply_encoding_limits(&config);
         let persist = Persistence::new(&config, now_ms);
         let eviction = eviction::Eviction::new(&config);
+        let config_requirepass = config.requirepass.clone();
         let mut state = ServerState {
             config,
             params,
@@ -183,6 +192,7 @@ impl ServerState {
             paused_clients: Vec::new(),
             unblocked_clients: Vec::new(),
             tls: None,
+            acl: acl::Acl::new(config_requirepass.as_deref()),
         };
         state.port = state.config.port;
         let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();

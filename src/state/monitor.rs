@@ -5,19 +5,21 @@
 //! shown when `EXEC` runs them. Lines carry the real time, to the
 //! microsecond.
 
+use super::redact::Redaction;
 use super::ServerState;
 use crate::protocol::Args;
 
 impl ServerState {
     /// Appends a `MONITOR` line for a command to the shared feed.
-    pub fn monitor_line(&mut self, key: usize, db: usize, args: Args<'_>) {
+    pub fn monitor_line(&mut self, key: usize, db: usize, args: Args<'_>, hidden: Redaction) {
         if self.monitors.contains(&key) {
             return;
         }
         let addr = self.clients.get(key).map(|c| c.addr.clone()).unwrap_or_default();
         let now_us = crate::clock::unix_us();
         let mut line = format!("+{}.{:06} [{} {}]", now_us / 1_000_000, now_us % 1_000_000, db, addr);
-        for arg in args.iter() {
+        for (i, arg) in args.iter().enumerate() {
+            let arg: &[u8] = if hidden.hides(i) { b"(redacted)" } else { arg };
             line.push_str(" \"");
             for &b in arg {
                 match b {

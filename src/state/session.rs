@@ -35,6 +35,8 @@ pub struct Client {
     pub db: usize,
     pub resp3: bool,
     pub authenticated: bool,
+    /// The ACL user's slot (`state::acl`; 0 is `default`).
+    pub user: usize,
     pub created_ms: i64,
     pub last_command_ms: i64,
     pub last_command: &'static str,

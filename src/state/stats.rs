@@ -99,13 +99,15 @@ pub struct Ran {
     pub command_id: usize,
     /// Flagged `fast`: its latency samples are `fast-command` events.
     pub fast: bool,
-    /// It may go to the slow log (its entry has no `skip_slowlog`).
-    pub slow_log: bool,
+    /// Its name, if it may go to the slow log (its entry has no
+    /// `skip_slowlog`): the log redacts secrets by it.
+    pub slow_log: Option<&'static str>,
 }
 
 impl Stats {
     /// Counts and times one command, and keeps it in the slow log if it
-    /// was slow and may go there.
+    /// was slow and may go there (`Ran::slow_log` names it; secrets
+    /// are redacted).
     #[inline]
     pub fn record_command(
         &mut self,
@@ -123,12 +125,9 @@ impl Stats {
         slot.usec += micros;
         // Sampled at the time the command ended, as Redis does.
         self.latency.record(command_id, fast, micros, now_ms + (micros / 1000) as i64);
-        if slow_log
-            && self.slowlog_threshold_us >= 0
-            && micros >= self.slowlog_threshold_us as u64
-            && self.slowlog_max_len > 0
-        {
-            self.log_slow(micros, args, now_ms, client);
+        let Some(name) = slow_log else { return };
+        if self.slowlog_threshold_us >= 0 && micros >= self.slowlog_threshold_us as u64 && self.slowlog_max_len > 0 {
+            self.log_slow(micros, args, now_ms, client, super::redact::Redaction::of(name, args));
         }
     }
 
@@ -201,11 +200,19 @@ impl Stats {
     /// shortened as Redis does (`... (N more arguments)`, `... (N more
     /// bytes)`).
     #[cold]
-    fn log_slow(&mut self, micros: u64, args: Args<'_>, now_ms: i64, client: Option<&Client>) {
+    fn log_slow(
+        &mut self,
+        micros: u64,
+        args: Args<'_>,
+        now_ms: i64,
+        client: Option<&Client>,
+        hidden: super::redact::Redaction,
+    ) {
         self.slowlog_next_id += 1;
         let shown = args.len().min(SLOW_ARGS);
         let mut kept: Vec<Vec<u8>> = Vec::with_capacity(shown);
         for (i, arg) in args.iter().take(shown).enumerate() {
+            let arg: &[u8] = if hidden.hides(i) { b"(redacted)" } else { arg };
             if shown != args.len() && i == shown - 1 {
                 kept.push(format!("... ({} more arguments)", args.len() - shown + 1).into_bytes());
             } else if arg.len() > SLOW_ARG_BYTES {

@@ -9,6 +9,7 @@ Usage
     just bench --cache                  # only cache mode (maxmemory, eviction), see 5. below
     just bench --streams                # only streams (XADD, XRANGE, a consumer loop), see 6. below
     just bench --tls                    # only TLS: both servers TLS only (tests/bench/tls_bench.py)
+    just bench --acl                    # only ACL checks: default user against a restricted one (acl.py)
     python3 tests/bench/bench.py --help # every option
 
 What it does
@@ -144,7 +145,7 @@ CLIENT_CORE = "1"
 # shell cannot change what is measured.  Flags set everything that matters.
 EFIS_ENV_VARS = [
     "PORT", "BIND", "BACKUP_PATH", "BACKUP_INTERVAL", "BACKUP_KEEP", "APPENDFSYNC",
-    "REQUIREPASS", "MAXCLIENTS", "DATABASES", "LOG_LEVEL",
+    "REQUIREPASS", "MAXCLIENTS", "DATABASES", "LOG_LEVEL", "ACLFILE", "PROTECTED_MODE",
     "TLS_PORT", "TLS_CERT_FILE", "TLS_KEY_FILE", "TLS_CA_CERT_FILE", "TLS_AUTH_CLIENTS", "TLS_PROTOCOLS",
 ]
 FSYNC_CONFIGS = {
@@ -544,7 +545,8 @@ def run_benchmark(server, case, pipeline, n, timeout):
     """
     argv = [
         "taskset", "-c", CLIENT_CORE, "redis-benchmark", "-h", HOST, "-p", str(server.port),
-        "-c", "50", "-r", "100000", "-n", str(n), "-P", str(pipeline), "--csv", *case.args,
+        "-c", "50", "-r", "100000", "-n", str(n), "-P", str(pipeline), "--csv",
+        *getattr(server, "auth_args", []), *case.args,
     ]
     cpu0 = cpu_seconds(server.proc.pid)
     try:
@@ -998,6 +1000,9 @@ def main(argv=None):
     ap.add_argument("--tls", action="store_true",
                     help="only the TLS part: both servers serving TLS only with the same certificates, "
                          "redis-benchmark --tls (see tests/bench/tls_bench.py)")
+    ap.add_argument("--acl", action="store_true",
+                    help="only the ACL part: the usual commands as the default user and as a "
+                         "restricted user, on two Efis servers (see tests/bench/acl.py)")
     ap.add_argument("--cache-maxmemory", default="8mb",
                     help="maxmemory of both servers in the cache part (default 8mb)")
     only.add_argument("--streams", action="store_true",
@@ -1070,6 +1075,9 @@ def main(argv=None):
         if args.tls:
             import tls_bench
             record["tls"] = tls_bench.run(efis_bin, rounds, args.quick)
+        if args.acl:
+            import acl
+            acl.run(efis_bin, rounds, args.quick)
             print()
             print(f"bench took {time.monotonic() - started:.0f} s")
             return 0

@@ -13,6 +13,7 @@
 
 mod common;
 
+mod acl;
 mod behaviour;
 mod behaviour_random;
 mod bitmaps;
@@ -43,6 +44,7 @@ mod scripting;
 mod server;
 mod sets;
 mod small_encodings;
+mod standalone;
 mod streams;
 mod strings;
 mod systemd;

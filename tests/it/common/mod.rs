@@ -385,6 +385,7 @@ fn redis_command(port: u16, dir: &Path, env: &[(String, String)]) -> Command {
     for (k, v) in env {
         let option = match k.as_str() {
             "REQUIREPASS" => "--requirepass",
+            "ACLFILE" => "--aclfile",
             "MAXCLIENTS" => "--maxclients",
             "DATABASES" => "--databases",
             "APPENDFSYNC" => "--appendfsync",
