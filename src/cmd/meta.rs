@@ -311,30 +311,9 @@ pub fn key_flag_names(flags: &str) -> Vec<&'static str> {
 pub const KEY_FLAGS: &[&str] =
     &["RO", "RW", "OW", "RM", "access", "update", "insert", "delete", "not_key", "incomplete", "variable_flags"];
 
-/// Redis's ACL categories, in the order `COMMAND INFO` prints them.
-pub const CATEGORIES: &[&str] = &[
-    "keyspace",
-    "read",
-    "write",
-    "set",
-    "sortedset",
-    "list",
-    "hash",
-    "string",
-    "bitmap",
-    "hyperloglog",
-    "geo",
-    "stream",
-    "pubsub",
-    "admin",
-    "fast",
-    "slow",
-    "blocking",
-    "dangerous",
-    "connection",
-    "transaction",
-    "scripting",
-];
+/// Redis's ACL categories, in the order `COMMAND INFO` prints them (the
+/// ACL rules' one list).
+pub use crate::state::acl::catalog::CATEGORIES;
 
 /// A command's ACL categories (without `@`), declared and implied, in
 /// Redis's order.
