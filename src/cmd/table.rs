@@ -354,6 +354,9 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::hyperloglog::COMMANDS,
         super::acl::COMMANDS,
         super::cluster::COMMANDS,
+        super::geo::COMMANDS,
+        super::lcs::COMMANDS,
+        super::sort::COMMANDS,
     ]
     .into_iter()
     .flatten()
