@@ -145,7 +145,23 @@ pub const COMMANDS: &[CommandSpec] = &[
     )
     .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
     .args(&[arg::key("key", 0).multiple(), arg::double("timeout")]),
-    CommandSpec::new("bzmpop", -5, Flags::WRITE.or(Flags::BLOCKING), NO_KEYS, bzmpop),
+    CommandSpec::new("bzmpop", -5, Flags::WRITE.or(Flags::BLOCKING), NO_KEYS, bzmpop)
+        .acl("sortedset")
+        .keys(&[key(2, "RW access delete").numkeys(0, 1, 1)])
+        .doc(
+            "sorted-set",
+            "7.0.0",
+            "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in \
+                the sorted set, and M being the number of elements popped.",
+            "Remove and return members with scores in a sorted set or block until one is available",
+        )
+        .args(&[
+            arg::double("timeout"),
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::oneof("where", &[arg::token("min", "MIN"), arg::token("max", "MAX")]),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
 ];
 
 /// Parses a timeout in seconds (fractions allowed) as Redis does: whole

@@ -21,6 +21,7 @@
 //! then a `ZADD` of the stored members with their exact scores).
 
 use super::args::{is, parse_i64};
+use super::meta::{after_keyword, arg, key, Arg, KeySpec};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::zset::{parse_score, store_zset, zset_ref};
 use super::{lookup, CmdError, CmdResult, Ctx};
@@ -31,17 +32,218 @@ use crate::store::zset::{ScoreBound, ZSet};
 const R: Flags = Flags::READONLY;
 const WD: Flags = Flags::WRITE.or(Flags::DENYOOM);
 
+/// The distance units, as the docs list them.
+const UNITS: &[Arg] = &[arg::token("m", "M"), arg::token("km", "KM"), arg::token("ft", "FT"), arg::token("mi", "MI")];
+const ORDER: Arg = arg::oneof("order", &[arg::token("asc", "ASC"), arg::token("desc", "DESC")]).optional();
+const WITH_FLAGS: [Arg; 3] = [
+    arg::token("withcoord", "WITHCOORD").optional(),
+    arg::token("withdist", "WITHDIST").optional(),
+    arg::token("withhash", "WITHHASH").optional(),
+];
+/// `COUNT count [ANY]`, `ANY` marked as added in 6.2.0 (GEORADIUS and
+/// GEORADIUS_RO) or not.
+const COUNT_ANY_SINCE: Arg =
+    arg::block("count", &[arg::integer("count").token("COUNT"), arg::token("any", "ANY").optional().since("6.2.0")])
+        .optional();
+const COUNT_ANY: Arg =
+    arg::block("count", &[arg::integer("count").token("COUNT"), arg::token("any", "ANY").optional()]).optional();
+/// GEOSEARCH's centre and shape.
+const FROM: Arg = arg::oneof(
+    "from",
+    &[
+        arg::string("member").token("FROMMEMBER"),
+        arg::block("longitude_latitude", &[arg::double("longitude"), arg::double("latitude")]).token("FROMLONLAT"),
+    ],
+);
+const BY: Arg = arg::oneof(
+    "by",
+    &[
+        arg::block("circle", &[arg::double("radius").token("BYRADIUS"), arg::oneof("unit", UNITS)]),
+        arg::block("box", &[arg::double("width").token("BYBOX"), arg::double("height"), arg::oneof("unit", UNITS)]),
+    ],
+);
+const RADIUS_COMPLEXITY: &str = "O(N+log(M)) where N is the number of elements inside the bounding box of the \
+    circular area delimited by center and radius and M is the number of items inside the index.";
+const SEARCH_COMPLEXITY: &str = "O(N+log(M)) where N is the number of elements in the grid-aligned bounding box \
+    area around the shape provided as the filter and M is the number of items inside the shape";
+const UPPERCASE_UNITS: (&str, &str) = ("7.0.0", "Added support for uppercase unit names.");
+const ADDED_ANY: (&str, &str) = ("6.2.0", "Added the `ANY` option for `COUNT`.");
+/// GEORADIUS's and GEORADIUSBYMEMBER's key specs: the source, then the
+/// `STORE` and `STOREDIST` destinations searched from argument `start`.
+const fn radius_store_specs(start: i32) -> [KeySpec; 3] {
+    [key(1, "RO access"), after_keyword("STORE", start, "OW update"), after_keyword("STOREDIST", start, "OW update")]
+}
+const RADIUS_STORE_SPECS: [KeySpec; 3] = radius_store_specs(6);
+const BYMEMBER_STORE_SPECS: [KeySpec; 3] = radius_store_specs(5);
+
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("geoadd", -5, WD, KEY1, geoadd),
-    CommandSpec::new("geodist", -4, R, KEY1, geodist),
-    CommandSpec::new("geohash", -2, R, KEY1, geohash_cmd),
-    CommandSpec::new("geopos", -2, R, KEY1, geopos),
-    CommandSpec::new("georadius", -6, WD, KEY1, georadius),
-    CommandSpec::new("georadius_ro", -6, R, KEY1, georadius_ro),
-    CommandSpec::new("georadiusbymember", -5, WD, KEY1, georadiusbymember),
-    CommandSpec::new("georadiusbymember_ro", -5, R, KEY1, georadiusbymember_ro),
-    CommandSpec::new("geosearch", -7, R, KEY1, geosearch),
-    CommandSpec::new("geosearchstore", -8, WD, (1, 2, 1), geosearchstore),
+    CommandSpec::new("geoadd", -5, WD, KEY1, geoadd)
+        .acl("geo")
+        .keys(&[key(1, "RW update")])
+        .doc(
+            "geo",
+            "3.2.0",
+            "O(log(N)) for each item added, where N is the number of elements in the sorted set.",
+            "Add one or more geospatial items in the geospatial index represented using a sorted set",
+        )
+        .history(&[("6.2.0", "Added the `CH`, `NX` and `XX` options.")])
+        .args(&[
+            arg::key("key", 0),
+            arg::oneof("condition", &[arg::token("nx", "NX"), arg::token("xx", "XX")]).optional().since("6.2.0"),
+            arg::token("change", "CH").optional().since("6.2.0"),
+            arg::block(
+                "longitude_latitude_member",
+                &[arg::double("longitude"), arg::double("latitude"), arg::string("member")],
+            )
+            .multiple(),
+        ]),
+    CommandSpec::new("geodist", -4, R, KEY1, geodist)
+        .acl("geo")
+        .keys(&[key(1, "RO access")])
+        .doc("geo", "3.2.0", "O(log(N))", "Returns the distance between two members of a geospatial index")
+        .args(&[
+            arg::key("key", 0),
+            arg::string("member1"),
+            arg::string("member2"),
+            arg::oneof("unit", UNITS).optional(),
+        ]),
+    CommandSpec::new("geohash", -2, R, KEY1, geohash_cmd)
+        .acl("geo")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "geo",
+            "3.2.0",
+            "O(log(N)) for each member requested, where N is the number of elements in the sorted set.",
+            "Returns members of a geospatial index as standard geohash strings",
+        )
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("geopos", -2, R, KEY1, geopos)
+        .acl("geo")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "geo",
+            "3.2.0",
+            "O(N) where N is the number of members requested.",
+            "Returns longitude and latitude of members of a geospatial index",
+        )
+        .args(&[arg::key("key", 0), arg::string("member").multiple()]),
+    CommandSpec::new("georadius", -6, WD, KEY1, georadius)
+        .acl("geo")
+        .keys(&RADIUS_STORE_SPECS)
+        .doc(
+            "geo",
+            "3.2.0",
+            RADIUS_COMPLEXITY,
+            "Query a sorted set representing a geospatial index to fetch members matching a given maximum \
+                distance from a point",
+        )
+        .deprecated("6.2.0", "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` argument")
+        .history(&[ADDED_ANY, UPPERCASE_UNITS])
+        .args(&[
+            arg::key("key", 0),
+            arg::double("longitude"),
+            arg::double("latitude"),
+            arg::double("radius"),
+            arg::oneof("unit", UNITS),
+            WITH_FLAGS[0],
+            WITH_FLAGS[1],
+            WITH_FLAGS[2],
+            COUNT_ANY_SINCE,
+            ORDER,
+            arg::key("key", 1).token("STORE").optional(),
+            arg::key("key", 2).token("STOREDIST").optional(),
+        ]),
+    CommandSpec::new("georadius_ro", -6, R, KEY1, georadius_ro)
+        .acl("geo")
+        .keys(&[key(1, "RO access")])
+        .doc("geo", "3.2.10", RADIUS_COMPLEXITY, "A read-only variant for GEORADIUS")
+        .deprecated("6.2.0", "`GEOSEARCH` with the `BYRADIUS` argument")
+        .history(&[ADDED_ANY])
+        .args(&[
+            arg::key("key", 0),
+            arg::double("longitude"),
+            arg::double("latitude"),
+            arg::double("radius"),
+            arg::oneof("unit", UNITS),
+            WITH_FLAGS[0],
+            WITH_FLAGS[1],
+            WITH_FLAGS[2],
+            COUNT_ANY_SINCE,
+            ORDER,
+        ]),
+    CommandSpec::new("georadiusbymember", -5, WD, KEY1, georadiusbymember)
+        .acl("geo")
+        .keys(&BYMEMBER_STORE_SPECS)
+        .doc(
+            "geo",
+            "3.2.0",
+            RADIUS_COMPLEXITY,
+            "Query a sorted set representing a geospatial index to fetch members matching a given maximum \
+                distance from a member",
+        )
+        .deprecated("6.2.0", "`GEOSEARCH` and `GEOSEARCHSTORE` with the `BYRADIUS` and `FROMMEMBER` arguments")
+        .history(&[UPPERCASE_UNITS])
+        .args(&[
+            arg::key("key", 0),
+            arg::string("member"),
+            arg::double("radius"),
+            arg::oneof("unit", UNITS),
+            WITH_FLAGS[0],
+            WITH_FLAGS[1],
+            WITH_FLAGS[2],
+            COUNT_ANY,
+            ORDER,
+            arg::key("key", 1).token("STORE").optional(),
+            arg::key("key", 2).token("STOREDIST").optional(),
+        ]),
+    CommandSpec::new("georadiusbymember_ro", -5, R, KEY1, georadiusbymember_ro)
+        .acl("geo")
+        .keys(&[key(1, "RO access")])
+        .doc("geo", "3.2.10", RADIUS_COMPLEXITY, "A read-only variant for GEORADIUSBYMEMBER")
+        .deprecated("6.2.0", "`GEOSEARCH` with the `BYRADIUS` and `FROMMEMBER` arguments")
+        .args(&[
+            arg::key("key", 0),
+            arg::string("member"),
+            arg::double("radius"),
+            arg::oneof("unit", UNITS),
+            WITH_FLAGS[0],
+            WITH_FLAGS[1],
+            WITH_FLAGS[2],
+            COUNT_ANY,
+            ORDER,
+        ]),
+    CommandSpec::new("geosearch", -7, R, KEY1, geosearch)
+        .acl("geo")
+        .keys(&[key(1, "RO access")])
+        .doc(
+            "geo",
+            "6.2.0",
+            SEARCH_COMPLEXITY,
+            "Query a sorted set representing a geospatial index to fetch members inside an area of a box or \
+                a circle.",
+        )
+        .history(&[UPPERCASE_UNITS])
+        .args(&[arg::key("key", 0), FROM, BY, ORDER, COUNT_ANY, WITH_FLAGS[0], WITH_FLAGS[1], WITH_FLAGS[2]]),
+    CommandSpec::new("geosearchstore", -8, WD, (1, 2, 1), geosearchstore)
+        .acl("geo")
+        .keys(&[key(1, "OW update"), key(2, "RO access")])
+        .doc(
+            "geo",
+            "6.2.0",
+            SEARCH_COMPLEXITY,
+            "Query a sorted set representing a geospatial index to fetch members inside an area of a box or \
+                a circle, and store the result in another key.",
+        )
+        .history(&[UPPERCASE_UNITS])
+        .args(&[
+            arg::key("destination", 0),
+            arg::key("source", 1),
+            FROM,
+            BY,
+            ORDER,
+            COUNT_ANY,
+            arg::token("storedist", "STOREDIST").optional(),
+        ]),
 ];
 
 // ---------------------------------------------------------------------

@@ -10,12 +10,29 @@
 //! 512 MiB (`proto-max-bulk-len`'s default).
 
 use super::args::{is, parse_i64};
+use super::meta::{arg, key};
 use super::string::string_of;
 use super::table::{CommandSpec, Flags};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
 
-pub const COMMANDS: &[CommandSpec] = &[CommandSpec::new("lcs", -3, Flags::READONLY, (1, 2, 1), lcs)];
+pub const COMMANDS: &[CommandSpec] = &[CommandSpec::new("lcs", -3, Flags::READONLY, (1, 2, 1), lcs)
+    .acl("string")
+    .keys(&[key(1, "RO access").range(1, 1, 0)])
+    .doc(
+        "string",
+        "7.0.0",
+        "O(N*M) where N and M are the lengths of s1 and s2, respectively",
+        "Find longest common substring",
+    )
+    .args(&[
+        arg::key("key1", 0),
+        arg::key("key2", 0),
+        arg::token("len", "LEN").optional(),
+        arg::token("idx", "IDX").optional(),
+        arg::integer("len").token("MINMATCHLEN").optional(),
+        arg::token("withmatchlen", "WITHMATCHLEN").optional(),
+    ])];
 
 /// The largest table Redis allows (its default `proto-max-bulk-len`).
 const MAX_TABLE_BYTES: u64 = 512 * 1024 * 1024;

@@ -8,7 +8,7 @@
 //! the client's count of shard channels alone.
 
 use super::args::is;
-use super::meta::arg;
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{subcommand_arity, unknown_subcommand, Caller, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
@@ -93,15 +93,45 @@ pub const COMMANDS: &[CommandSpec] = &[
         Flags::PUBSUB.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
         (1, -1, 1),
         ssubscribe,
-    ),
+    )
+    .keys(&[key(1, "not_key").range(-1, 1, 0)])
+    .doc(
+        "pubsub",
+        "7.0.0",
+        "O(N) where N is the number of shard channels to subscribe to.",
+        "Listen for messages published to the given shard channels",
+    )
+    .args(&[arg::string("shardchannel").multiple()]),
     CommandSpec::new(
         "sunsubscribe",
         -1,
         Flags::PUBSUB.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
         (1, -1, 1),
         sunsubscribe,
-    ),
-    CommandSpec::new("spublish", 3, Flags::PUBSUB.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST), (1, 1, 1), spublish),
+    )
+    .keys(&[key(1, "not_key").range(-1, 1, 0)])
+    .doc(
+        "pubsub",
+        "7.0.0",
+        "O(N) where N is the number of clients already subscribed to a shard channel.",
+        "Stop listening for messages posted to the given shard channels",
+    )
+    .args(&[arg::string("shardchannel").optional().multiple()]),
+    CommandSpec::new(
+        "spublish",
+        3,
+        Flags::PUBSUB.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST),
+        (1, 1, 1),
+        spublish,
+    )
+    .keys(&[key(1, "not_key")])
+    .doc(
+        "pubsub",
+        "7.0.0",
+        "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+        "Post a message to a shard channel",
+    )
+    .args(&[arg::string("shardchannel"), arg::string("message")]),
     CommandSpec::new("pubsub", -2, Flags::NONE, NO_KEYS, pubsub)
         .doc("pubsub", "2.8.0", "Depends on subcommand.", "A container for Pub/Sub commands")
         .subcommands(PUBSUB_SUBCOMMANDS),

@@ -20,6 +20,7 @@
 use std::cmp::Ordering;
 
 use super::args::{is, parse_i64};
+use super::meta::{arg, key, unknown, Arg, FoundKey};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
@@ -28,9 +29,78 @@ use crate::store::list::List;
 use crate::store::{Db, Ttl, Value, ValueRef};
 
 pub const COMMANDS: &[CommandSpec] = &[
-    CommandSpec::new("sort", -2, Flags::WRITE.or(Flags::DENYOOM), KEY1, sort),
-    CommandSpec::new("sort_ro", -2, Flags::READONLY, KEY1, sort_ro),
+    CommandSpec::new("sort", -2, Flags::WRITE.or(Flags::DENYOOM), KEY1, sort)
+        .acl("set sortedset list dangerous")
+        .keys(&[
+            key(1, "RO access"),
+            unknown("RO access").note(BY_GET_NOTE),
+            unknown("OW update").note(
+                "For the optional STORE keyword. It is marked 'unknown' because the keyword can appear \
+                    anywhere in the argument array",
+            ),
+        ])
+        .key_finder(sort_keys)
+        .doc("generic", "1.0.0", SORT_COMPLEXITY, "Sort the elements in a list, set or sorted set")
+        .args(&[
+            arg::key("key", 0),
+            BY,
+            LIMIT,
+            GET,
+            ORDER,
+            ALPHA,
+            arg::key("destination", 2).token("STORE").optional(),
+        ]),
+    CommandSpec::new("sort_ro", -2, Flags::READONLY, KEY1, sort_ro)
+        .acl("set sortedset list dangerous")
+        .keys(&[key(1, "RO access"), unknown("RO access").note(BY_GET_NOTE)])
+        .key_finder(sort_ro_keys)
+        .doc(
+            "generic",
+            "7.0.0",
+            SORT_COMPLEXITY,
+            "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+        )
+        .args(&[arg::key("key", 0), BY, LIMIT, GET, ORDER, ALPHA]),
 ];
+
+const SORT_COMPLEXITY: &str = "O(N+M*log(M)) where N is the number of elements in the list or set to sort, and M \
+    the number of returned elements. When the elements are not sorted, complexity is O(N).";
+const BY_GET_NOTE: &str = "For the optional BY/GET keyword. It is marked 'unknown' because the key names derive \
+    from the content of the key we sort";
+const BY: Arg = arg::key_pattern("pattern", 1).token("BY").optional();
+const LIMIT: Arg =
+    arg::block("offset_count", &[arg::integer("offset"), arg::integer("count")]).token("LIMIT").optional();
+const GET: Arg = arg::key_pattern("pattern", 1).token("GET").optional().multiple().multiple_token();
+const ORDER: Arg = arg::oneof("order", &[arg::token("asc", "ASC"), arg::token("desc", "DESC")]).optional();
+const ALPHA: Arg = arg::token("sorting", "ALPHA").optional();
+
+/// SORT's keys as Redis's own finder tells them (`COMMAND GETKEYS`): the
+/// sorted key, then the destination after the last `STORE` that has an
+/// argument after it. Options are skipped with their arguments (`LIMIT`
+/// two, `BY` and `GET` one); any other word is read as an option alone.
+fn sort_keys(args: Args<'_>) -> Vec<FoundKey> {
+    let mut keys = vec![FoundKey { position: 1, flags: "RO access" }];
+    let mut destination = None;
+    let mut at = 2;
+    while at < args.len() {
+        let word = args.get(at);
+        if is(word, "limit") {
+            at += 2;
+        } else if is(word, "get") || is(word, "by") {
+            at += 1;
+        } else if is(word, "store") && at + 1 < args.len() {
+            destination = Some(at + 1);
+        }
+        at += 1;
+    }
+    keys.extend(destination.map(|position| FoundKey { position, flags: "OW update" }));
+    keys
+}
+
+/// SORT_RO's key as Redis's own finder tells it: the sorted key alone.
+fn sort_ro_keys(_: Args<'_>) -> Vec<FoundKey> {
+    vec![FoundKey { position: 1, flags: "RO access" }]
+}
 
 /// What SORT's options say.
 struct Request<'a> {
