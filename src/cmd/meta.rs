@@ -16,8 +16,11 @@
 //!   that exist, in the order Redis prints them.
 //! * Keys are found by the key specs alone, as Redis does for its own
 //!   commands when every spec is an index or keyword followed by a range
-//!   or a key count; a call whose specs do not fit (a key count that is
-//!   not a number, or points past the end) names no keys.
+//!   or a key count. A call whose specs do not fit (a key count that is
+//!   not a number, or points past the end, or an `unknown` spec) goes to
+//!   the command's own key finder as Redis's does: the entry's
+//!   `key_finder` (SORT, SORT_RO) or the `atoi` reading of a key count;
+//!   without either it names no keys.
 
 use super::args::parse_i64_opt;
 use super::table::{CommandSpec, Flags};
