@@ -1,5 +1,11 @@
-//! Publish/subscribe: who listens to which channel or pattern, the
-//! messages on their way to them, and Redis keyspace notifications.
+//! Publish/subscribe: who listens to which channel, pattern or shard
+//! channel, the messages on their way to them, and Redis keyspace
+//! notifications.
+//!
+//! Shard channels (`SSUBSCRIBE`, `SPUBLISH`) are a registry of their own:
+//! they never match patterns, their messages are `smessage`s, and a
+//! client's shard subscriptions are counted apart from its channels and
+//! patterns (as Redis 7.0 counts them in its confirmations).
 //!
 //! This module owns the subscription registry and nothing else: it knows
 //! no sockets. [`PubSub::publish`] encodes each message in the receiving
@@ -152,11 +158,24 @@ pub struct Own<'a> {
 struct ClientSubs {
     channels: HashMap<Vec<u8>, u64>,
     patterns: HashMap<Vec<u8>, u64>,
+    shards: HashMap<Vec<u8>, u64>,
 }
 
 impl ClientSubs {
     fn count(&self) -> usize {
         self.channels.len() + self.patterns.len()
+    }
+
+    fn total(&self) -> usize {
+        self.count() + self.shards.len()
+    }
+
+    fn of(&mut self, kind: Kind) -> &mut HashMap<Vec<u8>, u64> {
+        match kind {
+            Kind::Channel => &mut self.channels,
+            Kind::Pattern => &mut self.patterns,
+            Kind::Shard => &mut self.shards,
+        }
     }
 }
 
@@ -165,11 +184,14 @@ impl ClientSubs {
 pub enum Kind {
     Channel,
     Pattern,
+    /// A shard channel (`SSUBSCRIBE`).
+    Shard,
 }
 
 /// The subscription registry, the outbox, and the notification classes.
 pub struct PubSub {
     channels: HashMap<Vec<u8>, Vec<usize>>,
+    shard_channels: HashMap<Vec<u8>, Vec<usize>>,
     /// Patterns in the order first subscribed, with their subscribers.
     patterns: Vec<(Vec<u8>, Vec<usize>)>,
     clients: HashMap<usize, ClientSubs>,
@@ -189,6 +211,7 @@ impl Default for PubSub {
     fn default() -> Self {
         PubSub {
             channels: HashMap::new(),
+            shard_channels: HashMap::new(),
             patterns: Vec::new(),
             clients: HashMap::new(),
             total: 0,
@@ -221,13 +244,20 @@ impl PubSub {
         self.clients.get(&client).map_or(0, ClientSubs::count)
     }
 
+    /// Shard channels `client` is subscribed to.
+    pub fn shard_count_of(&self, client: usize) -> usize {
+        self.clients.get(&client).map_or(0, |subs| subs.shards.len())
+    }
+
+    /// Every subscription of `client`, shard channels included: while it
+    /// is not zero, a RESP2 client is in subscribed mode.
+    pub fn total_of(&self, client: usize) -> usize {
+        self.clients.get(&client).map_or(0, ClientSubs::total)
+    }
+
     /// Subscribes; returns false if `client` already was.
     pub fn subscribe(&mut self, client: usize, kind: Kind, name: &[u8]) -> bool {
-        let subs = self.clients.entry(client).or_default();
-        let set = match kind {
-            Kind::Channel => &mut subs.channels,
-            Kind::Pattern => &mut subs.patterns,
-        };
+        let set = self.clients.entry(client).or_default().of(kind);
         if set.contains_key(name) {
             return false;
         }
@@ -236,6 +266,7 @@ impl PubSub {
         self.total += 1;
         match kind {
             Kind::Channel => self.channels.entry(name.to_vec()).or_default().push(client),
+            Kind::Shard => self.shard_channels.entry(name.to_vec()).or_default().push(client),
             Kind::Pattern => match self.patterns.iter_mut().find(|(p, _)| p == name) {
                 Some((_, listeners)) => listeners.push(client),
                 None => self.patterns.push((name.to_vec(), vec![client])),
@@ -247,23 +278,20 @@ impl PubSub {
     /// Unsubscribes; returns false if `client` was not subscribed.
     pub fn unsubscribe(&mut self, client: usize, kind: Kind, name: &[u8]) -> bool {
         let Some(subs) = self.clients.get_mut(&client) else { return false };
-        let set = match kind {
-            Kind::Channel => &mut subs.channels,
-            Kind::Pattern => &mut subs.patterns,
-        };
-        if set.remove(name).is_none() {
+        if subs.of(kind).remove(name).is_none() {
             return false;
         }
-        if subs.count() == 0 {
+        if subs.total() == 0 {
             self.clients.remove(&client);
         }
         self.total -= 1;
         match kind {
-            Kind::Channel => {
-                if let Some(listeners) = self.channels.get_mut(name) {
+            Kind::Channel | Kind::Shard => {
+                let registry = if kind == Kind::Channel { &mut self.channels } else { &mut self.shard_channels };
+                if let Some(listeners) = registry.get_mut(name) {
                     listeners.retain(|&c| c != client);
                     if listeners.is_empty() {
-                        self.channels.remove(name);
+                        registry.remove(name);
                     }
                 }
             }
@@ -285,6 +313,7 @@ impl PubSub {
         let set = match kind {
             Kind::Channel => &subs.channels,
             Kind::Pattern => &subs.patterns,
+            Kind::Shard => &subs.shards,
         };
         let mut names: Vec<(&Vec<u8>, u64)> = set.iter().map(|(n, &s)| (n, s)).collect();
         names.sort_by_key(|&(_, seq)| seq);
@@ -293,7 +322,7 @@ impl PubSub {
 
     /// Drops every subscription of `client` (disconnect, `RESET`).
     pub fn remove_client(&mut self, client: usize) {
-        for kind in [Kind::Channel, Kind::Pattern] {
+        for kind in [Kind::Channel, Kind::Pattern, Kind::Shard] {
             for name in self.subscriptions_of(client, kind) {
                 self.unsubscribe(client, kind, &name);
             }
@@ -308,6 +337,44 @@ impl PubSub {
     /// Subscribers of one channel (patterns not counted).
     pub fn channel_subscribers(&self, channel: &[u8]) -> usize {
         self.channels.get(channel).map_or(0, Vec::len)
+    }
+
+    /// Active shard channels, optionally only those matching `pattern`.
+    pub fn shard_channel_names(&self, pattern: Option<&[u8]>) -> Vec<&[u8]> {
+        self.shard_channels.keys().map(Vec::as_slice).filter(|c| pattern.is_none_or(|p| glob_match(p, c))).collect()
+    }
+
+    /// Subscribers of one shard channel.
+    pub fn shard_channel_subscribers(&self, channel: &[u8]) -> usize {
+        self.shard_channels.get(channel).map_or(0, Vec::len)
+    }
+
+    /// Delivers `message` on shard channel `channel` as an `smessage` to
+    /// its subscribers (patterns never match shard channels); as
+    /// [`PubSub::publish`] otherwise. Returns the receivers.
+    pub fn publish_shard(
+        &mut self,
+        channel: &[u8],
+        message: &[u8],
+        resp3_of: impl Fn(usize) -> bool,
+        own: &mut Own<'_>,
+    ) -> usize {
+        let Some(listeners) = self.shard_channels.get(channel) else { return 0 };
+        for &client in listeners {
+            let buf = if client == own.key { &mut *own.buf } else { &mut self.outbox.data };
+            let start = buf.len();
+            let mut out = Reply::new(buf, resp3_of(client));
+            out.push(3);
+            out.bulk(b"smessage");
+            out.bulk(channel);
+            out.bulk(message);
+            if client != own.key {
+                self.outbox.messages.push((client, start, self.outbox.data.len()));
+            } else if let Some(spans) = &mut self.own_pushes {
+                spans.push((start, own.buf.len()));
+            }
+        }
+        listeners.len()
     }
 
     /// Distinct patterns anybody is subscribed to.
@@ -423,9 +490,17 @@ mod tests {
         let (client, start, end) = ps.outbox.messages[0];
         assert_eq!(client, 2);
         assert_eq!(&ps.outbox.data[start..end], b"*4\r\n$8\r\npmessage\r\n$2\r\nn*\r\n$4\r\nnews\r\n$2\r\nhi\r\n");
+        assert!(ps.subscribe(1, Kind::Shard, b"news"));
+        assert_eq!((ps.count_of(1), ps.shard_count_of(1), ps.total_of(1)), (1, 1, 2));
+        ps.outbox.clear();
+        let mut buf = Vec::new();
+        assert_eq!(ps.publish_shard(b"news", b"s", |_| true, &mut Own { key: 3, buf: &mut buf }), 1);
+        assert_eq!(&ps.outbox.data[..], b">3\r\n$8\r\nsmessage\r\n$4\r\nnews\r\n$1\r\ns\r\n");
+        assert_eq!(ps.shard_channel_names(None), [b"news"]);
         ps.remove_client(1);
         ps.remove_client(2);
         assert!(!ps.active());
+        assert_eq!(ps.shard_channel_subscribers(b"news"), 0);
         assert_eq!(ps.pattern_count(), 0);
         assert!(ps.channel_names(None).is_empty());
     }

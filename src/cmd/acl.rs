@@ -158,8 +158,8 @@ fn category_bits(spec: &CommandSpec) -> u32 {
 /// The channels a call names: (position, channel, is a pattern).
 fn channels_of<'a>(spec: &CommandSpec, args: Args<'a>) -> Vec<(usize, &'a [u8], bool)> {
     match spec.name {
-        "publish" => vec![(1, args.get(1), false)],
-        "subscribe" => (1..args.len()).map(|i| (i, args.get(i), false)).collect(),
+        "publish" | "spublish" => vec![(1, args.get(1), false)],
+        "subscribe" | "ssubscribe" => (1..args.len()).map(|i| (i, args.get(i), false)).collect(),
         "psubscribe" => (1..args.len()).map(|i| (i, args.get(i), true)).collect(),
         _ => Vec::new(),
     }

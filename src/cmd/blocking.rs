@@ -1,5 +1,5 @@
 //! Blocking pops: BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN,
-//! BZPOPMAX.
+//! BZPOPMAX, BZMPOP.
 //!
 //! Each handler first tries exactly what its non-blocking twin does, with
 //! the keyspace helpers of `cmd::list` (and the sorted-set pop below). If
@@ -14,6 +14,7 @@ use super::args::parse_f64;
 use super::list::{list_ref, move_element, parse_end, parse_multi_pop, pop_from};
 use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, NO_KEYS};
+use super::zset_pop::{notify_popped, parse_multi_pop as parse_zset_multi_pop, pop_members, reply_multi_pop};
 use super::{Caller, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::protocol::OwnedArgs;
@@ -144,6 +145,23 @@ pub const COMMANDS: &[CommandSpec] = &[
     )
     .history(&[("6.0.0", "`timeout` is interpreted as a double instead of an integer.")])
     .args(&[arg::key("key", 0).multiple(), arg::double("timeout")]),
+    CommandSpec::new("bzmpop", -5, Flags::WRITE.or(Flags::BLOCKING), NO_KEYS, bzmpop)
+        .acl("sortedset")
+        .keys(&[key(2, "RW access delete").numkeys(0, 1, 1)])
+        .doc(
+            "sorted-set",
+            "7.0.0",
+            "O(K) + O(M*log(N)) where K is the number of provided keys, N being the number of elements in \
+                the sorted set, and M being the number of elements popped.",
+            "Remove and return members with scores in a sorted set or block until one is available",
+        )
+        .args(&[
+            arg::double("timeout"),
+            arg::integer("numkeys"),
+            arg::key("key", 0).multiple(),
+            arg::oneof("where", &[arg::token("min", "MIN"), arg::token("max", "MAX")]),
+            arg::integer("count").token("COUNT").optional(),
+        ]),
 ];
 
 /// Parses a timeout in seconds (fractions allowed) as Redis does: whole
@@ -385,6 +403,31 @@ fn bzpopmin(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 
 fn bzpopmax(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     blocking_zpop(ctx, args, true)
+}
+
+/// `BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count]`:
+/// `[key, [[member, score], ...]]` from the first non-empty sorted set,
+/// logged as the `ZMPOP` of that one key.
+fn bzmpop(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    // Redis checks the keys and options before the timeout.
+    let request = parse_zset_multi_pop(args, 2)?;
+    let timeout = parse_timeout(args.get(1))?;
+    let keys = request.first_key..request.first_key + request.numkeys;
+    for key in keys.clone().map(|i| args.get(i)) {
+        if !has_zset(ctx, key)? {
+            continue;
+        }
+        let now = ctx.now_ms;
+        let Some(popped) = pop_members(ctx.db(), key, request.count, request.highest, now)? else { continue };
+        reply_multi_pop(&mut ctx.out, key, &popped);
+        notify_popped(ctx, key, request.highest, &popped);
+        let count = request.count.to_string();
+        let end: &[u8] = if request.highest { b"MAX" } else { b"MIN" };
+        ctx.log_as(&[b"ZMPOP", b"1", key, end, b"COUNT", count.as_bytes()]);
+        return Ok(());
+    }
+    nothing_yet(ctx, args, key_list(args, keys), timeout, Empty::NullArray);
+    Ok(())
 }
 
 #[cfg(test)]

@@ -462,10 +462,11 @@ pub fn client_line(server: &ServerState, key: usize, now_ms: i64, argv_mem: usiz
     let client = &server.clients[key];
     let channels = server.pubsub.subscriptions_of(key, PubSubKind::Channel).len();
     let patterns = server.pubsub.subscriptions_of(key, PubSubKind::Pattern).len();
+    let shards = server.pubsub.shard_count_of(key);
     let mut flags = String::new();
     // Redis's order of the letters.
     for (on, letter) in [
-        (channels + patterns > 0, 'P'),
+        (channels + patterns + shards > 0, 'P'),
         (client.multi.is_some(), 'x'),
         (client.blocked || server.paused_clients.contains(&key), 'b'),
         (client.dirty_cas, 'd'),
@@ -497,7 +498,7 @@ pub fn client_line(server: &ServerState, key: usize, now_ms: i64, argv_mem: usiz
         + multi_mem;
     format!(
         "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={channels} psub={patterns} \
-         ssub=0 multi={multi} qbuf={} qbuf-free={} argv-mem={argv_mem} multi-mem={multi_mem} rbs={} rbp={} \
+         ssub={shards} multi={multi} qbuf={} qbuf-free={} argv-mem={argv_mem} multi-mem={multi_mem} rbs={} rbp={} \
          obl={static_bytes} oll={list_blocks} omem={list_bytes} tot-mem={tot_mem} events=r cmd={} user={} \
          redir=-1 resp={} lib-name={} lib-ver={}\n",
         client.id,

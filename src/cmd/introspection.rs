@@ -215,6 +215,11 @@ fn write_key_spec(out: &mut Reply<'_>, key_spec: &KeySpec) {
             out.bulk(b"startfrom");
             out.int(start as i64);
         }
+        Begin::Unknown => {
+            out.bulk(b"unknown");
+            out.bulk(b"spec");
+            out.map(0);
+        }
     }
     out.bulk(b"find_keys");
     out.map(2);
@@ -227,6 +232,12 @@ fn write_key_spec(out: &mut Reply<'_>, key_spec: &KeySpec) {
         Find::KeyNum { index, first, step } => {
             out.bulk(b"keynum");
             [("keynumidx", index), ("firstkey", first), ("keystep", step)]
+        }
+        Find::Unknown => {
+            out.bulk(b"unknown");
+            out.bulk(b"spec");
+            out.map(0);
+            return;
         }
     };
     out.bulk(b"spec");
@@ -311,7 +322,7 @@ fn write_args(out: &mut Reply<'_>, args: &[Arg]) {
             _ => None,
         };
         let key_spec = match arg.kind {
-            ArgKind::Key(index) => Some(index),
+            ArgKind::Key(index) | ArgKind::KeyPattern(index) => Some(index),
             _ => None,
         };
         let texts = [("token", arg.token), ("since", arg.since), ("deprecated_since", arg.deprecated_since)];

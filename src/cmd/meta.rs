@@ -16,8 +16,11 @@
 //!   that exist, in the order Redis prints them.
 //! * Keys are found by the key specs alone, as Redis does for its own
 //!   commands when every spec is an index or keyword followed by a range
-//!   or a key count; a call whose specs do not fit (a key count that is
-//!   not a number, or points past the end) names no keys.
+//!   or a key count. A call whose specs do not fit (a key count that is
+//!   not a number, or points past the end, or an `unknown` spec) goes to
+//!   the command's own key finder as Redis's does: the entry's
+//!   `key_finder` (SORT, SORT_RO) or the `atoi` reading of a key count;
+//!   without either it names no keys.
 
 use super::args::parse_i64_opt;
 use super::table::{CommandSpec, Flags};
@@ -94,6 +97,8 @@ pub enum ArgKind {
     /// A key, found by this key spec (index into the command's specs).
     Key(i32),
     Pattern,
+    /// A pattern that names keys, found by this key spec (SORT's `BY`).
+    KeyPattern(i32),
     UnixTime,
     PureToken,
     OneOf(&'static [Arg]),
@@ -108,7 +113,7 @@ impl ArgKind {
             ArgKind::Integer => "integer",
             ArgKind::Double => "double",
             ArgKind::Key(_) => "key",
-            ArgKind::Pattern => "pattern",
+            ArgKind::Pattern | ArgKind::KeyPattern(_) => "pattern",
             ArgKind::UnixTime => "unix-time",
             ArgKind::PureToken => "pure-token",
             ArgKind::OneOf(_) => "oneof",
@@ -199,6 +204,12 @@ pub mod arg {
         new(name, ArgKind::Pattern)
     }
 
+    /// A pattern naming keys, found by the command's key spec number
+    /// `spec`.
+    pub const fn key_pattern(name: &'static str, spec: i32) -> Arg {
+        new(name, ArgKind::KeyPattern(spec))
+    }
+
     pub const fn unix_time(name: &'static str) -> Arg {
         new(name, ArgKind::UnixTime)
     }
@@ -227,6 +238,8 @@ pub enum Begin {
     /// After this keyword, searched from `start` (from the end if
     /// negative).
     Keyword { keyword: &'static str, start: i32 },
+    /// Redis's `unknown`: only the command's own key finder can tell.
+    Unknown,
 }
 
 /// How a key spec finds its keys from where it starts.
@@ -239,6 +252,8 @@ pub enum Find {
     /// The argument at `index` (relative to the start) counts the keys,
     /// which begin `first` after the start, every `step`.
     KeyNum { index: i32, first: i32, step: i32 },
+    /// Redis's `unknown`: only the command's own key finder can tell.
+    Unknown,
 }
 
 /// One of Redis 7.0's key specs.
@@ -267,6 +282,12 @@ pub const fn after_keyword(keyword: &'static str, start: i32, flags: &'static st
         begin: Begin::Keyword { keyword, start },
         find: Find::Range { last: 0, step: 1, limit: 0 },
     }
+}
+
+/// A key spec whose keys only the command's own key finder tells
+/// (Redis's `unknown` begin and find; SORT's `BY`, `GET`, `STORE`).
+pub const fn unknown(flags: &'static str) -> KeySpec {
+    KeySpec { notes: "", flags, begin: Begin::Unknown, find: Find::Unknown }
 }
 
 impl KeySpec {
@@ -344,10 +365,14 @@ pub struct FoundKey {
 
 /// The keys `args` (command name first) names, by `spec`'s key specs.
 /// When they do not fit the call, Redis falls back on the command's own
-/// key finder, which for the commands with a key count Efis has reads the
-/// count as C's `atoi` does ([`counted_keys`]).
+/// key finder: the one its entry declares (`CommandSpec::key_finder`), or
+/// for the commands with a key count, the count read as C's `atoi` reads
+/// it ([`counted_keys`]).
 pub fn find_keys(spec: &'static CommandSpec, args: Args<'_>) -> Vec<FoundKey> {
-    by_key_specs(spec, args).unwrap_or_else(|| counted_keys(spec, args))
+    by_key_specs(spec, args).unwrap_or_else(|| match spec.key_finder {
+        Some(finder) => finder(args),
+        None => counted_keys(spec, args),
+    })
 }
 
 /// The keys the key specs find, or `None` when a spec does not fit the
@@ -369,6 +394,7 @@ fn by_key_specs(spec: &'static CommandSpec, args: Args<'_>) -> Option<Vec<FoundK
                 Some(at) => at + 1,
                 None => continue,
             },
+            Begin::Unknown => return None,
         };
         let (first, last, step) = match key_spec.find {
             Find::Range { last, step, limit } => {
@@ -390,6 +416,7 @@ fn by_key_specs(spec: &'static CommandSpec, args: Args<'_>) -> Option<Vec<FoundK
                 // Redis adds the count as a C `int`: the low 32 bits.
                 (start, start + count as i32 as i64 - 1, step as i64)
             }
+            Find::Unknown => return None,
         };
         if last >= argc || last < first || first >= argc || step <= 0 {
             return None;
@@ -542,7 +569,7 @@ mod tests {
             assert!(!spec.doc.summary.is_empty() && !spec.doc.since.is_empty(), "{} has no docs", spec.name);
             assert!(spec.first_key == 0 || !spec.key_specs.is_empty(), "{} has keys but no key specs", spec.name);
             for arg in spec.doc.args {
-                if let ArgKind::Key(index) = arg.kind {
+                if let ArgKind::Key(index) | ArgKind::KeyPattern(index) = arg.kind {
                     assert!(
                         (index as usize) < spec.key_specs.len(),
                         "{}: argument {} has no key spec",

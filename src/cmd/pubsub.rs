@@ -1,11 +1,16 @@
 //! Pub/sub commands: SUBSCRIBE, UNSUBSCRIBE, PSUBSCRIBE, PUNSUBSCRIBE,
-//! PUBLISH, PUBSUB, and the rules of RESP2 subscribed mode. The registry
-//! and message delivery live in `crate::pubsub`.
+//! PUBLISH, the sharded SSUBSCRIBE, SUNSUBSCRIBE and SPUBLISH, PUBSUB,
+//! and the rules of RESP2 subscribed mode. The registry and message
+//! delivery live in `crate::pubsub`.
+//!
+//! Without a cluster every shard channel lives here: sharded pub/sub is
+//! plain pub/sub on a registry of its own (no patterns), confirmed with
+//! the client's count of shard channels alone.
 
 use super::args::is;
-use super::meta::arg;
+use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, NO_KEYS};
-use super::{subcommand_arity, unknown_subcommand, Caller, CmdResult, Ctx};
+use super::{subcommand_arity, unknown_subcommand, Caller, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
 use crate::pubsub::{Kind, Own};
 
@@ -82,6 +87,51 @@ pub const COMMANDS: &[CommandSpec] = &[
             "Post a message to a channel",
         )
         .args(&[arg::string("channel"), arg::string("message")]),
+    CommandSpec::new(
+        "ssubscribe",
+        -2,
+        Flags::PUBSUB.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        (1, -1, 1),
+        ssubscribe,
+    )
+    .keys(&[key(1, "not_key").range(-1, 1, 0)])
+    .doc(
+        "pubsub",
+        "7.0.0",
+        "O(N) where N is the number of shard channels to subscribe to.",
+        "Listen for messages published to the given shard channels",
+    )
+    .args(&[arg::string("shardchannel").multiple()]),
+    CommandSpec::new(
+        "sunsubscribe",
+        -1,
+        Flags::PUBSUB.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE),
+        (1, -1, 1),
+        sunsubscribe,
+    )
+    .keys(&[key(1, "not_key").range(-1, 1, 0)])
+    .doc(
+        "pubsub",
+        "7.0.0",
+        "O(N) where N is the number of clients already subscribed to a shard channel.",
+        "Stop listening for messages posted to the given shard channels",
+    )
+    .args(&[arg::string("shardchannel").optional().multiple()]),
+    CommandSpec::new(
+        "spublish",
+        3,
+        Flags::PUBSUB.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST),
+        (1, 1, 1),
+        spublish,
+    )
+    .keys(&[key(1, "not_key")])
+    .doc(
+        "pubsub",
+        "7.0.0",
+        "O(N) where N is the number of clients subscribed to the receiving shard channel.",
+        "Post a message to a shard channel",
+    )
+    .args(&[arg::string("shardchannel"), arg::string("message")]),
     CommandSpec::new("pubsub", -2, Flags::NONE, NO_KEYS, pubsub)
         .doc("pubsub", "2.8.0", "Depends on subcommand.", "A container for Pub/Sub commands")
         .subcommands(PUBSUB_SUBCOMMANDS),
@@ -182,12 +232,21 @@ fn confirm(ctx: &mut Ctx<'_>, verb: &[u8], name: Option<&[u8]>, count: usize) {
     ctx.server.pubsub.own_push(start, ctx.out.buf.len());
 }
 
+/// The count a confirmation carries: shard channels alone for the
+/// sharded commands, channels and patterns for the others.
+fn count_for(ctx: &Ctx<'_>, kind: Kind) -> usize {
+    match kind {
+        Kind::Shard => ctx.server.pubsub.shard_count_of(ctx.client_key),
+        Kind::Channel | Kind::Pattern => ctx.server.pubsub.count_of(ctx.client_key),
+    }
+}
+
 fn subscribe_to(ctx: &mut Ctx<'_>, args: Args<'_>, kind: Kind, verb: &[u8]) -> CmdResult {
     let me = ctx.client_key;
     for name in args.iter().skip(1) {
         ctx.server.pubsub.subscribe(me, kind, name);
-        let count = ctx.server.pubsub.count_of(me);
-        ctx.client().subscriptions = count;
+        ctx.client().subscriptions = ctx.server.pubsub.total_of(me);
+        let count = count_for(ctx, kind);
         confirm(ctx, verb, Some(name), count);
     }
     Ok(())
@@ -201,14 +260,14 @@ fn unsubscribe_from(ctx: &mut Ctx<'_>, args: Args<'_>, kind: Kind, verb: &[u8]) 
         args.iter().skip(1).map(<[u8]>::to_vec).collect()
     };
     if names.is_empty() {
-        let count = ctx.server.pubsub.count_of(me);
+        let count = count_for(ctx, kind);
         confirm(ctx, verb, None, count);
         return Ok(());
     }
     for name in names {
         ctx.server.pubsub.unsubscribe(me, kind, &name);
-        let count = ctx.server.pubsub.count_of(me);
-        ctx.client().subscriptions = count;
+        ctx.client().subscriptions = ctx.server.pubsub.total_of(me);
+        let count = count_for(ctx, kind);
         confirm(ctx, verb, Some(&name), count);
     }
     Ok(())
@@ -230,17 +289,41 @@ fn punsubscribe(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     unsubscribe_from(ctx, args, Kind::Pattern, b"punsubscribe")
 }
 
-fn publish(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+fn ssubscribe(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    // Redis refuses it to any client that must get one reply per command.
+    if ctx.caller == Caller::Transaction {
+        return Err(CmdError::Static("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client"));
+    }
+    subscribe_to(ctx, args, Kind::Shard, b"ssubscribe")
+}
+
+fn sunsubscribe(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    unsubscribe_from(ctx, args, Kind::Shard, b"sunsubscribe")
+}
+
+fn publish_generic(ctx: &mut Ctx<'_>, args: Args<'_>, shard: bool) -> CmdResult {
     let receivers = if ctx.server.pubsub.active() {
         let clients = &ctx.server.clients;
         let resp3_of = |c: usize| clients.get(c).is_some_and(|c| c.resp3);
         let mut own = Own { key: ctx.client_key, buf: &mut *ctx.out.buf };
-        ctx.server.pubsub.publish(args.get(1), args.get(2), resp3_of, &mut own)
+        if shard {
+            ctx.server.pubsub.publish_shard(args.get(1), args.get(2), resp3_of, &mut own)
+        } else {
+            ctx.server.pubsub.publish(args.get(1), args.get(2), resp3_of, &mut own)
+        }
     } else {
         0
     };
     ctx.out.int(receivers as i64);
     Ok(())
+}
+
+fn publish(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    publish_generic(ctx, args, false)
+}
+
+fn spublish(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    publish_generic(ctx, args, true)
 }
 
 fn pubsub(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
@@ -251,7 +334,7 @@ fn pubsub(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         let names: Vec<Vec<u8>> = if is(sub, "channels") {
             ctx.server.pubsub.channel_names(pattern).into_iter().map(<[u8]>::to_vec).collect()
         } else {
-            Vec::new()
+            ctx.server.pubsub.shard_channel_names(pattern).into_iter().map(<[u8]>::to_vec).collect()
         };
         ctx.out.array(names.len());
         for name in names {
@@ -261,7 +344,11 @@ fn pubsub(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         let shard = is(sub, "shardnumsub");
         ctx.out.array((argc - 2) * 2);
         for channel in args.iter().skip(2) {
-            let count = if shard { 0 } else { ctx.server.pubsub.channel_subscribers(channel) };
+            let count = if shard {
+                ctx.server.pubsub.shard_channel_subscribers(channel)
+            } else {
+                ctx.server.pubsub.channel_subscribers(channel)
+            };
             ctx.out.bulk(channel);
             ctx.out.int(count as i64);
         }
@@ -289,7 +376,13 @@ fn pubsub(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         for line in lines {
             ctx.out.simple(line);
         }
-    } else if ["channels", "shardchannels", "numpat", "help"].iter().any(|s| is(sub, s)) {
+    } else if is(sub, "channels") || is(sub, "shardchannels") {
+        // Their arity passes (-2): too many arguments is Redis's syntax error.
+        let typed: String = String::from_utf8_lossy(sub).chars().take(128).collect();
+        return Err(CmdError::Owned(format!(
+            "ERR unknown subcommand or wrong number of arguments for '{typed}'. Try PUBSUB HELP."
+        )));
+    } else if ["numpat", "help"].iter().any(|s| is(sub, s)) {
         return Err(subcommand_arity("pubsub", sub));
     } else {
         return Err(unknown_subcommand("pubsub", sub));

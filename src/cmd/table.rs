@@ -19,7 +19,8 @@
 //!
 //! plus `.deprecated(since, replaced_by)`, `.syscmd()`,
 //! `.subcommands(&[...])` (entries named `container|sub`) and
-//! `.variable_key_flags(f)` where Redis has them. `new` alone still
+//! `.variable_key_flags(f)` and `.key_finder(f)` (with `meta::unknown`
+//! key specs) where Redis has them. `new` alone still
 //! declares a working command; `tests/it/command_meta.rs` compares every
 //! listed command with `redis-server` and fails until the rest is filled
 //! in.
@@ -45,7 +46,7 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
-use super::meta::{Doc, KeySpec};
+use super::meta::{Doc, FoundKey, KeySpec};
 use super::{CmdResult, Ctx};
 use crate::protocol::Args;
 
@@ -176,6 +177,9 @@ pub struct CommandSpec {
     /// For a key spec marked `variable_flags`: the key flags of a given
     /// call (`SET ... GET` reads its key).
     pub variable_key_flags: Option<fn(Args<'_>) -> &'static str>,
+    /// Redis's own key finder for the command, used when the key specs
+    /// cannot tell a call's keys (an `unknown` spec).
+    pub key_finder: Option<fn(Args<'_>) -> Vec<FoundKey>>,
 }
 
 impl CommandSpec {
@@ -196,6 +200,7 @@ impl CommandSpec {
             doc: Doc::NONE,
             subcommands: &[],
             variable_key_flags: None,
+            key_finder: None,
         }
     }
 
@@ -265,6 +270,13 @@ impl CommandSpec {
     /// `variable_flags`.
     pub const fn variable_key_flags(mut self, flags_of: fn(Args<'_>) -> &'static str) -> Self {
         self.variable_key_flags = Some(flags_of);
+        self
+    }
+
+    /// Sets the command's own key finder, for a call its key specs
+    /// cannot tell (`meta::unknown` specs).
+    pub const fn key_finder(mut self, finder: fn(Args<'_>) -> Vec<FoundKey>) -> Self {
+        self.key_finder = Some(finder);
         self
     }
 
@@ -354,6 +366,9 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::hyperloglog::COMMANDS,
         super::acl::COMMANDS,
         super::cluster::COMMANDS,
+        super::geo::COMMANDS,
+        super::lcs::COMMANDS,
+        super::sort::COMMANDS,
     ]
     .into_iter()
     .flatten()

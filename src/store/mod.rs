@@ -15,6 +15,8 @@
 //!   collection value types, each owning its layout ([`types`] re-exports
 //!   them); [`packed_pairs`] and [`intset`] are the small forms of hashes
 //!   and sets, [`limits`] their thresholds.
+//! * [`geohash`]: the geo commands' 52-bit point scores, cells and
+//!   distances, in Redis's exact arithmetic.
 //! * [`glob`]: Redis's glob patterns, in O(pattern × subject).
 //! * [`bits`]: bit counting, searching and bit fields of string values.
 //! * [`hll`]: HyperLogLog in Redis's byte format (encodings, hash,
@@ -68,6 +70,7 @@ pub mod access;
 pub mod bits;
 pub mod entry;
 pub mod eviction;
+pub mod geohash;
 pub mod glob;
 pub mod hash;
 pub mod hash_type;

@@ -29,10 +29,10 @@ What it does
    ``taskset``; ``redis-benchmark`` is pinned to core 1 and run with identical
    flags against each: ``-c 50 -r 100000 -n N --csv -t CMD`` for each of
    set, get, incr, lpush, rpop, sadd, zadd, hset, lrange_100, at ``-P 1`` and
-   ``-P 32``; setbit, bitcount, pfadd and pfcount, which ``-t`` does not
-   know, run as command lines after the same flags (``SETBIT
-   bits:__rand_int__ 100 1``, ``BITCOUNT bits:__rand_int__``, ``PFADD
-   hll:__rand_int__ __rand_int__``, ``PFCOUNT hll:__rand_int__``).  Each command is its own redis-benchmark run (so one command the
+   ``-P 32``; setbit, bitcount, pfadd, pfcount, geoadd and geosearch, which
+   ``-t`` does not know, run as command lines of their own after the same
+   flags (``CUSTOM_COMMANDS``; geosearch runs after geoadd has filled the
+   key).  Each command is its own redis-benchmark run (so one command the
    server rejects shows as "error" in the table instead of ending the bench),
    the two servers take turns command by command, and which server goes first
    alternates from round to round.  A cell is the median over the rounds
@@ -126,16 +126,24 @@ import chart
 HOST = "127.0.0.1"  # the only address this script ever talks to
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COMMANDS = ["set", "get", "incr", "lpush", "rpop", "sadd", "zadd", "hset", "lrange_100",
-            "setbit", "bitcount", "pfadd", "pfcount"]
+            "setbit", "bitcount", "pfadd", "pfcount", "geoadd", "geosearch"]
 # Commands redis-benchmark's -t does not know: the command line given after
-# the options (as the scripts part runs EVALSHA), keys drawn by -r 100000.
-# Each runs after the one before it on the same server, so BITCOUNT and
-# PFCOUNT find the keys SETBIT and PFADD made.
+# the options (as the scripts part runs EVALSHA), made random with
+# __rand_int__ (each occurrence drawn anew, zero-padded to 12 digits, below
+# -r 100000). Each runs after the one before it on the same server, so
+# BITCOUNT, PFCOUNT and GEOSEARCH find the keys SETBIT, PFADD and GEOADD
+# made. geoadd spreads up to 100,000 members over longitudes -99.999..0 and
+# latitudes 0..9.9999; geosearch then asks, from a random point of that
+# area, for the 10 nearest within 50 km (about 60 members lie in such a
+# circle once the set is full).
 CUSTOM_COMMANDS = {
     "setbit": ["SETBIT", "bits:__rand_int__", "100", "1"],
     "bitcount": ["BITCOUNT", "bits:__rand_int__"],
     "pfadd": ["PFADD", "hll:__rand_int__", "__rand_int__"],
     "pfcount": ["PFCOUNT", "hll:__rand_int__"],
+    "geoadd": ["GEOADD", "geo:key", "-__rand_int__e-3", "__rand_int__e-4", "m:__rand_int__"],
+    "geosearch": ["GEOSEARCH", "geo:key", "FROMLONLAT", "-__rand_int__e-3", "__rand_int__e-4",
+                  "BYRADIUS", "50", "km", "ASC", "COUNT", "10", "WITHDIST"],
 }
 PIPELINES = [1, 32]
 SERVER_CORE = "0"
@@ -168,7 +176,7 @@ FSYNC_CONFIGS = {
     },
 }
 # Commands that write, for --commands writes.
-WRITE_COMMANDS = ["set", "incr", "lpush", "rpop", "sadd", "zadd", "hset", "setbit", "pfadd"]
+WRITE_COMMANDS = ["set", "incr", "lpush", "rpop", "sadd", "zadd", "hset", "setbit", "pfadd", "geoadd"]
 # The Lua scripts of --scripts, each run as EVALSHA <sha1> 1 key:__rand_int__.
 # name (a table row), source, what (one line for the printout), calls (redis.call per run).
 SCRIPTS = [

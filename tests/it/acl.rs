@@ -416,6 +416,42 @@ fn requirepass_is_the_default_users_password() {
     fresh.is(&["GET", "a"], NIL);
 }
 
+/// Key permissions reach the keys only a command's own key finder or a
+/// keyword key spec tells: SORT's STORE destination, GEORADIUS's STORE
+/// and STOREDIST; shard channels are channels, not keys.
+#[test]
+fn dryrun_finds_store_destinations_and_shard_channels() {
+    let s = Server::start();
+    let mut w = Wire::open(&s);
+    w.is(&["ACL", "SETUSER", "u", "on", "~k*", "%R~r*", "&ch", "+@all"], OK);
+    let no_key = |key: &str| bulk(format!("This user has no permissions to access the '{key}' key"));
+    w.is(&["ACL", "DRYRUN", "u", "sort", "k1", "STORE", "k2"], OK);
+    w.is(&["ACL", "DRYRUN", "u", "sort", "k1", "LIMIT", "0", "1", "STORE", "d"], no_key("d"));
+    w.is(&["ACL", "DRYRUN", "u", "sort", "r1", "STORE", "k2"], OK);
+    w.is(&["ACL", "DRYRUN", "u", "sort", "k1", "STORE", "r2"], no_key("r2"));
+    w.is(&["ACL", "DRYRUN", "u", "sort", "k1", "GET", "store", "r2"], OK);
+    w.is(&["ACL", "DRYRUN", "u", "sort_ro", "k1", "STORE", "d"], OK);
+    w.is(&["ACL", "DRYRUN", "u", "georadius", "k1", "1", "2", "3", "m", "STORE", "k2"], OK);
+    w.is(&["ACL", "DRYRUN", "u", "georadius", "k1", "1", "2", "3", "m", "STOREDIST", "r2"], no_key("r2"));
+    w.is(&["ACL", "DRYRUN", "u", "georadiusbymember", "r1", "m", "3", "km", "STORE", "d"], no_key("d"));
+    w.is(&["ACL", "DRYRUN", "u", "georadius_ro", "r1", "1", "2", "3", "m"], OK);
+    w.is(&["ACL", "DRYRUN", "u", "geosearchstore", "k1", "r1", "FROMMEMBER", "m", "BYRADIUS", "1", "m"], OK);
+    w.is(&["ACL", "DRYRUN", "u", "geosearchstore", "r1", "k1", "FROMMEMBER", "m", "BYRADIUS", "1", "m"], no_key("r1"));
+    w.is(&["ACL", "DRYRUN", "u", "lcs", "k1", "x"], no_key("x"));
+    w.is(&["ACL", "DRYRUN", "u", "bzmpop", "0", "2", "k1", "r1", "MIN"], no_key("r1"));
+    w.is(&["ACL", "DRYRUN", "u", "spublish", "ch", "k1"], OK);
+    w.is(
+        &["ACL", "DRYRUN", "u", "spublish", "k1", "m"],
+        bulk("This user has no permissions to access the 'k1' channel"),
+    );
+    w.is(
+        &["ACL", "DRYRUN", "u", "ssubscribe", "ch", "k1"],
+        bulk("This user has no permissions to access the 'k1' channel"),
+    );
+    w.is(&["ACL", "DRYRUN", "u", "ssubscribe", "ch"], OK);
+    w.is(&["ACL", "DRYRUN", "u", "sunsubscribe", "k1"], OK);
+}
+
 #[test]
 fn dryrun_texts() {
     let s = Server::start();

@@ -230,3 +230,50 @@ fn bzpopmin_and_bzpopmax() {
     expect(&mut three, &["BZPOPMIN", "bz:b", "0"], b"*3\r\n$4\r\nbz:b\r\n$3\r\ntwo\r\n,2\r\n");
     expect(&mut c, &["EXISTS", "bz:b"], b":0\r\n");
 }
+
+#[test]
+fn bzmpop_pops_a_count_from_the_first_non_empty_set() {
+    let s = Server::start();
+    let mut c = s.raw();
+    let mut waiter = s.raw();
+    send(&mut waiter, &resp(&["BZMPOP", "0", "2", "zm:a", "zm:b", "MAX", "COUNT", "2"]));
+    wait_blocked(&mut c, 1);
+    expect(&mut c, &["ZADD", "zm:b", "1", "one", "2", "two", "3", "three"], b":3\r\n");
+    assert_reply(
+        &read_reply(&mut waiter),
+        b"*2\r\n$4\r\nzm:b\r\n*2\r\n*2\r\n$5\r\nthree\r\n$1\r\n3\r\n*2\r\n$3\r\ntwo\r\n$1\r\n2\r\n",
+    );
+    // Data already there: served at once; a count past the size pops all.
+    expect(
+        &mut c,
+        &["BZMPOP", "0", "2", "zm:a", "zm:b", "MIN", "COUNT", "9"],
+        b"*2\r\n$4\r\nzm:b\r\n*1\r\n*2\r\n$3\r\none\r\n$1\r\n1\r\n",
+    );
+    expect(&mut c, &["EXISTS", "zm:b"], b":0\r\n");
+    expect(&mut c, &["BZMPOP", "0.01", "1", "zm:a", "MIN"], b"*-1\r\n");
+    let mut three = connect(&s, true);
+    expect(&mut three, &["BZMPOP", "0.01", "1", "zm:a", "MIN"], b"_\r\n");
+    expect(&mut three, &["ZADD", "zm:r", "1.5", "m"], b":1\r\n");
+    expect(&mut three, &["BZMPOP", "0", "1", "zm:r", "MIN"], b"*2\r\n$4\r\nzm:r\r\n*1\r\n*2\r\n$1\r\nm\r\n,1.5\r\n");
+    // Inside MULTI it answers null at once.
+    expect(&mut c, &["MULTI"], b"+OK\r\n");
+    expect(&mut c, &["BZMPOP", "0", "1", "zm:a", "MIN"], b"+QUEUED\r\n");
+    expect(&mut c, &["EXEC"], b"*1\r\n*-1\r\n");
+    // Errors: the keys and options are checked before the timeout.
+    expect(&mut c, &["SET", "zm:s", "v"], b"+OK\r\n");
+    expect(
+        &mut c,
+        &["BZMPOP", "0", "2", "zm:a", "zm:s", "MIN"],
+        b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+    );
+    expect(&mut c, &["BZMPOP", "0", "0", "zm:a", "MIN"], b"-ERR numkeys should be greater than 0\r\n");
+    expect(&mut c, &["BZMPOP", "x", "0", "zm:a", "MIN"], b"-ERR numkeys should be greater than 0\r\n");
+    expect(&mut c, &["BZMPOP", "x", "1", "zm:a", "MIN"], b"-ERR timeout is not a float or out of range\r\n");
+    expect(&mut c, &["BZMPOP", "-1", "1", "zm:a", "MIN"], b"-ERR timeout is negative\r\n");
+    expect(&mut c, &["BZMPOP", "0", "2", "zm:a", "MIN"], b"-ERR syntax error\r\n");
+    expect(&mut c, &["BZMPOP", "0", "1", "zm:a", "UP"], b"-ERR syntax error\r\n");
+    expect(&mut c, &["BZMPOP", "0", "1", "zm:a", "MIN", "COUNT", "0"], b"-ERR count should be greater than 0\r\n");
+    expect(&mut c, &["BZMPOP", "0", "1", "zm:a", "MIN", "COUNT"], b"-ERR syntax error\r\n");
+    expect(&mut c, &["BZMPOP", "0", "1", "zm:a"], b"-ERR wrong number of arguments for 'bzmpop' command\r\n");
+    wait_blocked(&mut c, 0);
+}

@@ -311,6 +311,41 @@ fn command_getkeys_matches_redis() {
         &["pfmerge", "d", "a", "b"],
         &["pfmerge", "d"],
         &["pfdebug", "GETREG", "k"],
+        // SORT's destination is found by Redis's own finder: the last
+        // STORE with an argument after it, skipping LIMIT's, BY's and
+        // GET's arguments.
+        &["sort", "k"],
+        &["sort", "k", "STORE", "d"],
+        &["sort", "k", "store"],
+        &["sort", "k", "STORE", "d", "store", "e"],
+        &["sort", "k", "LIMIT", "store", "d", "STORE", "e"],
+        &["sort", "k", "LIMIT", "0", "1", "STORE", "e"],
+        &["sort", "k", "GET", "store", "d"],
+        &["sort", "k", "BY", "store", "ALPHA"],
+        &["sort", "k", "store", "store", "x"],
+        &["sort", "k", "nosuch", "STORE", "d", "DESC"],
+        &["sort_ro", "k", "STORE", "d"],
+        &["sort_ro", "k", "BY", "w_*", "GET", "#"],
+        // GEORADIUS and GEORADIUSBYMEMBER: STORE and STOREDIST after the
+        // fixed arguments.
+        &["georadius", "k", "1", "2", "3", "m", "STORE", "d"],
+        &["georadius", "k", "1", "2", "3", "m", "WITHDIST", "storedist", "d"],
+        &["georadius", "k", "1", "2", "3", "m", "STORE", "d", "STOREDIST", "e"],
+        &["georadius", "k", "1", "2", "3", "m", "STORE"],
+        &["georadius", "k", "1", "2", "store", "m", "x"],
+        &["georadius_ro", "k", "1", "2", "3", "m", "STORE", "d"],
+        &["georadiusbymember", "k", "m", "3", "km", "STORE", "d"],
+        &["georadiusbymember", "k", "m", "3", "store", "d"],
+        &["georadiusbymember_ro", "k", "m", "3", "km"],
+        &["geosearchstore", "d", "s", "FROMMEMBER", "m", "BYRADIUS", "1", "m"],
+        &["geoadd", "k", "1", "2", "m"],
+        &["lcs", "a", "b", "IDX"],
+        &["bzmpop", "0", "2", "a", "b", "MIN", "COUNT", "3"],
+        &["bzmpop", "0", "3", "a", "b", "MIN"],
+        // Shard channels are not keys.
+        &["spublish", "c", "m"],
+        &["ssubscribe", "a", "b"],
+        &["sunsubscribe"],
     ];
     let (mut ours, mut theirs) = (Wire::open_resp3(&server), Wire::open_resp3(&reference));
     for call in calls {

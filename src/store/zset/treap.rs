@@ -463,10 +463,9 @@ pub struct RangeIter<'a> {
     reverse: bool,
 }
 
-impl<'a> Iterator for RangeIter<'a> {
-    type Item = (&'a [u8], f64);
-
-    fn next(&mut self) -> Option<Self::Item> {
+impl<'a> RangeIter<'a> {
+    /// The next node of the walk.
+    fn next_node(&mut self) -> Option<&'a Node> {
         if self.remaining == 0 {
             return None;
         }
@@ -483,11 +482,46 @@ impl<'a> Iterator for RangeIter<'a> {
                 c = if self.reverse { child.right } else { child.left };
             }
         }
-        Some((node.member(), node.score))
+        Some(node)
+    }
+
+    /// The same walk yielding each member unread: a walk that looks at
+    /// scores first (a geo search) then touches only the members it keeps.
+    pub fn lazily(self) -> LazyRangeIter<'a> {
+        LazyRangeIter(self)
+    }
+}
+
+impl<'a> Iterator for RangeIter<'a> {
+    type Item = (&'a [u8], f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.next_node().map(|node| (node.member(), node.score))
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
         (self.remaining, Some(self.remaining))
+    }
+}
+
+/// A member not read yet: reading it touches its own heap block.
+#[derive(Clone, Copy)]
+pub struct MemberRef<'a>(&'a Node);
+
+impl<'a> MemberRef<'a> {
+    pub fn get(self) -> &'a [u8] {
+        self.0.member()
+    }
+}
+
+/// [`RangeIter`] yielding `(unread member, score)`; see [`RangeIter::lazily`].
+pub struct LazyRangeIter<'a>(RangeIter<'a>);
+
+impl<'a> Iterator for LazyRangeIter<'a> {
+    type Item = (MemberRef<'a>, f64);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next_node().map(|node| (MemberRef(node), node.score))
     }
 }
 

@@ -13,10 +13,12 @@
 //! The helpers are here; the tests are in one file per theme: `restart`
 //! (restarts and `kill -9`), `damage` (torn, corrupted, missing and newer
 //! files), `snapshots` (compaction, `SAVE`/`BGSAVE`, backups), `full_disk`
-//! `replay` (start-up replays what the server did) and `streams`.
+//! `replay` (start-up replays what the server did), `streams`, and
+//! `new_writes` (the geo, SORT and BZMPOP writes replay to the same data).
 
 mod damage;
 mod full_disk;
+mod new_writes;
 mod replay;
 mod restart;
 mod small_forms;

@@ -15,6 +15,7 @@ mod append_and_ranges;
 mod binary_and_large;
 mod counters;
 mod float_counters;
+mod lcs;
 mod set;
 mod set_variants;
 
