@@ -213,6 +213,8 @@ fn large_pipelined_replies_over_tls() {
     let Some(certs) = Certs::make() else { return };
     let (_server, tls_port) = start_tls(&certs, "no");
     let mut stream = tls_connect(tls_port, &certs.client("ca", None)).unwrap();
+    // 20 MiB through a debug build's TLS on a busy machine can take a while.
+    stream.tcp().set_read_timeout(Some(Duration::from_secs(60))).unwrap();
     let value: Vec<u8> = (0..2 * 1024 * 1024).map(|i| (i % 251) as u8).collect();
     let mut set = format!("*3\r\n$3\r\nSET\r\n$3\r\nbig\r\n${}\r\n", value.len()).into_bytes();
     set.extend_from_slice(&value);
