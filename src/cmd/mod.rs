@@ -44,6 +44,7 @@ mod blocking;
 mod connection;
 mod context;
 mod debug;
+mod dump;
 pub mod evict;
 mod execute;
 mod expire;

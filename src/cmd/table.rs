@@ -322,6 +322,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
     [
         super::string::COMMANDS,
         super::keys::COMMANDS,
+        super::dump::COMMANDS,
         super::expire::COMMANDS,
         super::list::COMMANDS,
         super::hash::COMMANDS,

@@ -20,6 +20,7 @@ mod client_pause;
 mod clients;
 mod command_meta;
 mod connection;
+mod dump_restore;
 mod durability;
 mod eviction;
 mod expire;

@@ -74,8 +74,10 @@ fn read_node(master: StreamId, blob: &[u8], stream: &mut Stream) -> Result<(), R
     let (mut seen_live, mut seen_deleted) = (0i64, 0i64);
     while at < elems.len() {
         let flags = next_int(&mut at)?;
-        let ms = master.ms.checked_add(next_int(&mut at)? as u64).ok_or_else(corrupt)?;
-        let seq = master.seq.checked_add(next_int(&mut at)? as u64).ok_or_else(corrupt)?;
+        // Deltas from the master ID, in wrapping 64-bit arithmetic (a
+        // sequence delta is negative when the milliseconds grew).
+        let ms = master.ms.wrapping_add(next_int(&mut at)? as u64);
+        let seq = master.seq.wrapping_add(next_int(&mut at)? as u64);
         let id = StreamId::new(ms, seq);
         let fields: Vec<(Vec<u8>, Vec<u8>)> = if flags & FLAG_SAME_FIELDS != 0 {
             let values = elems.get(at..at + master_count).ok_or_else(corrupt)?;
