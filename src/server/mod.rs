@@ -162,6 +162,8 @@ impl Server {
         crate::memory::mark_startup();
         let started = Instant::now();
         let dir = self.state.config.backup_path.clone();
+        let tracking = self.store.tracking();
+        crate::persist::rdb::import::import_if_fresh(&dir, self.store.db_count(), tracking, unix_ms())?;
         let mut replay = Replay::new(&mut self.store, &mut self.state);
         // Nobody waits for a reply yet: resizing in one step is cheaper.
         crate::store::table::set_incremental_resizing(false);

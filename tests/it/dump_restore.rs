@@ -61,7 +61,7 @@ fn pairs(reply: Reply) -> Vec<String> {
 
 /// Everything a client can read of `key`, in a form that does not depend
 /// on hash order.
-fn describe(w: &mut Wire, key: &str) -> String {
+pub fn describe(w: &mut Wire, key: &str) -> String {
     let kind = match w.value(&["TYPE", key]) {
         Reply::Simple(kind) => kind,
         other => panic!("TYPE {key}: {other:?}"),
@@ -99,7 +99,7 @@ fn without_idle(reply: Reply) -> Vec<String> {
 
 /// Fails with the first difference of two descriptions, not all of them.
 #[track_caller]
-fn same(actual: &str, expected: &str, what: &str) {
+pub fn same(actual: &str, expected: &str, what: &str) {
     if actual != expected {
         let at = actual.bytes().zip(expected.bytes()).take_while(|(a, b)| a == b).count();
         let start = at.saturating_sub(80);
@@ -132,7 +132,7 @@ impl WithoutTimes for Reply {
 }
 
 /// Keys of every type and encoding, as `(name, commands)`.
-fn fixture() -> Vec<(String, Vec<Vec<String>>)> {
+pub fn fixture() -> Vec<(String, Vec<Vec<String>>)> {
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
     let mut keys: Vec<(String, Vec<Vec<String>>)> = vec![
         ("str-int".into(), vec![s(&["SET", "str-int", "-123456"])]),
@@ -184,7 +184,7 @@ fn fixture() -> Vec<(String, Vec<Vec<String>>)> {
     keys
 }
 
-fn load_fixture(w: &mut Wire) {
+pub fn load_fixture(w: &mut Wire) {
     for (_, commands) in fixture() {
         for command in commands {
             let reply = w.call(&command);

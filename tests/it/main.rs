@@ -38,6 +38,7 @@ mod notifications;
 mod protocol;
 mod proxy;
 mod pubsub;
+mod rdb_files;
 mod scripting;
 mod server;
 mod sets;

@@ -8,7 +8,9 @@
 //! * [`write`]: a value as Redis 7.0 (RDB version 10) loads it;
 //! * [`packed`]: the packed blobs (listpack, ziplist, intset, zipmap);
 //! * [`lzf`], [`crc64`]: string compression and the checksum;
-//! * [`dump`]: `DUMP` payloads (value, RDB version, CRC64).
+//! * [`dump`]: `DUMP` payloads (value, RDB version, CRC64);
+//! * [`file`]: whole RDB files (`dump.rdb`): read into a keyspace, written
+//!   from one; [`import`]: a `dump.rdb` turned into Efis's first snapshot.
 //!
 //! # Invariants
 //!
@@ -21,6 +23,8 @@
 
 pub mod crc64;
 pub mod dump;
+pub mod file;
+pub mod import;
 pub mod lzf;
 pub mod packed;
 pub mod read;

@@ -1,0 +1,165 @@
+//! RDB files: a `dump.rdb` written by redis-server 7.0 (every type, small
+//! and large encodings, TTLs, two databases, a function library) is
+//! loaded by Efis at start-up from an otherwise empty `BACKUP_PATH` and by
+//! `efis import-rdb`, every key compared with Redis's; `efis export-rdb`
+//! writes it back, redis-server loads that file, and every key is
+//! compared again. Refused files (bad signature, bad checksum, module
+//! types) stop the import with an error that says why.
+//!
+//! These drive the efis binary's subcommands and start-up, so under
+//! `EFIS_TEST_SERVER=redis` they return at once, as the durability tests
+//! do.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::wire::{int, Wire, OK};
+use crate::common::{efis_bin, fresh_temp_dir, is_redis, Server};
+use crate::dump_restore::{describe, fixture, load_fixture, same};
+
+const LIBRARY: &str = "#!lua name=rdblib\nredis.register_function('rdbfn', function() return 7 end)";
+
+/// What every key of the fixture reads as, by database: `(db, key,
+/// description, ttl set)`.
+fn snapshot_of(w: &mut Wire) -> Vec<(usize, String, String, bool)> {
+    let mut out = Vec::new();
+    for db in [0usize, 3] {
+        w.is(&["SELECT", &db.to_string()], OK);
+        for (key, _) in fixture() {
+            let ttl = crate::common::wire::parse_int(&w.call(&["PTTL", &key])).expect("PTTL");
+            out.push((db, key.clone(), describe(w, &key), ttl > 0));
+        }
+    }
+    w.is(&["SELECT", "0"], OK);
+    out
+}
+
+/// Redis with the fixture in databases 0 and 3, some keys with TTLs, a
+/// function library, saved to its `dump.rdb`.
+fn redis_with_fixture() -> Option<(Server, PathBuf)> {
+    let reference = Server::start_reference()?;
+    let mut w = Wire::open(&reference);
+    for db in ["3", "0"] {
+        w.is(&["SELECT", db], OK);
+        load_fixture(&mut w);
+        for (i, (key, _)) in fixture().into_iter().enumerate() {
+            if i % 3 == 0 {
+                w.is(&["PEXPIRE", &key, "50000000"], int(1));
+            }
+        }
+    }
+    assert_eq!(w.call(&["FUNCTION", "LOAD", LIBRARY]), b"$6\r\nrdblib\r\n");
+    w.is(&["SAVE"], OK);
+    let rdb = reference.dir.join("dump.rdb");
+    assert!(rdb.is_file(), "redis-server wrote {}", rdb.display());
+    Some((reference, rdb))
+}
+
+fn run(args: &[&str]) -> (bool, String) {
+    let output = Command::new(efis_bin()).args(args).output().expect("run efis");
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}
+
+fn path(p: &Path) -> &str {
+    p.to_str().expect("utf-8 path")
+}
+
+#[test]
+fn dump_rdb_round_trip_through_efis_and_back_to_redis() {
+    if is_redis() {
+        return;
+    }
+    let Some((mut reference, rdb)) = redis_with_fixture() else { return };
+    let expected = snapshot_of(&mut Wire::open(&reference));
+    let original = fs::read(&rdb).unwrap();
+
+    // Start-up: a dump.rdb alone in BACKUP_PATH is loaded and left as it is.
+    let dir = fresh_temp_dir("rdb-startup");
+    fs::copy(&rdb, dir.join("dump.rdb")).unwrap();
+    let mut efis = Server::start_with(&[("BACKUP_PATH", path(&dir)), ("LOG_LEVEL", "info")]);
+    let mut w = Wire::open(&efis);
+    for ((db, key, want, ttl), (_, _, got, got_ttl)) in expected.iter().zip(snapshot_of(&mut w)) {
+        same(&got, want, &format!("db {db} {key} loaded at start-up"));
+        assert_eq!(got_ttl, *ttl, "db {db} {key}: TTL");
+    }
+    assert_eq!(w.call(&["FCALL", "rdbfn", "0"]), b":7\r\n");
+    assert!(efis.log().contains("imported"), "one log line names the import:\n{}", efis.log());
+    drop(w);
+    efis.restart();
+    let mut w = Wire::open(&efis);
+    for ((db, key, want, _), (_, _, got, _)) in expected.iter().zip(snapshot_of(&mut w)) {
+        same(&got, want, &format!("db {db} {key} after a restart"));
+    }
+    drop(w);
+    efis.stop();
+    assert_eq!(fs::read(dir.join("dump.rdb")).unwrap(), original, "dump.rdb is left untouched");
+
+    // Offline: import-rdb, then export-rdb, then redis-server loads it.
+    let offline = fresh_temp_dir("rdb-import");
+    let (ok, text) = run(&["import-rdb", path(&rdb), "--backup-path", path(&offline)]);
+    assert!(ok, "{text}");
+    let (ok, text) = run(&["import-rdb", path(&rdb), "--backup-path", path(&offline)]);
+    assert!(!ok && text.contains("already holds Efis data"), "{text}");
+    let exported = offline.join("exported.rdb");
+    let (ok, text) = run(&["export-rdb", "--backup-path", path(&offline), path(&exported)]);
+    assert!(ok, "{text}");
+    reference.stop();
+    fs::copy(&exported, reference.dir.join("dump.rdb")).unwrap();
+    reference.restart();
+    let mut w = Wire::open(&reference);
+    for ((db, key, want, ttl), (_, _, got, got_ttl)) in expected.iter().zip(snapshot_of(&mut w)) {
+        same(&got, want, &format!("db {db} {key} in redis-server from export-rdb"));
+        assert_eq!(got_ttl, *ttl, "db {db} {key}: TTL after export");
+    }
+    assert_eq!(w.call(&["FCALL", "rdbfn", "0"]), b":7\r\n");
+    let _ = fs::remove_dir_all(&dir);
+    let _ = fs::remove_dir_all(&offline);
+}
+
+#[test]
+fn refused_files_say_why() {
+    if is_redis() {
+        return;
+    }
+    let Some((_reference, rdb)) = redis_with_fixture() else { return };
+    let original = fs::read(&rdb).unwrap();
+    let scratch = fresh_temp_dir("rdb-refused");
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        ("signature", b"NOTRDB0010".to_vec(), "not an RDB file"),
+        ("version", [b"REDIS0011".as_slice(), &original[9..]].concat(), "RDB version 11 is not supported"),
+        (
+            "checksum",
+            {
+                let mut bad = original.clone();
+                let last = bad.len() - 1;
+                bad[last] ^= 0x55;
+                bad
+            },
+            "wrong checksum",
+        ),
+        ("truncated", original[..original.len() / 2].to_vec(), "at byte"),
+        (
+            "module",
+            {
+                // A module-typed key right after the header.
+                let mut module = b"REDIS0010".to_vec();
+                module.extend_from_slice(&[7, 3, b'm', b'o', b'd']);
+                module
+            },
+            "key 'mod' holds a module type",
+        ),
+    ];
+    for (what, bytes, expected) in cases {
+        let file = scratch.join(format!("{what}.rdb"));
+        fs::write(&file, &bytes).unwrap();
+        let target = scratch.join(format!("{what}-data"));
+        let (ok, text) = run(&["import-rdb", path(&file), "--backup-path", path(&target)]);
+        assert!(!ok, "{what}: refused");
+        assert!(text.contains(expected), "{what}: {text}");
+    }
+    let (ok, text) = run(&["import-rdb"]);
+    assert!(!ok && text.contains("usage"), "{text}");
+    let _ = fs::remove_dir_all(&scratch);
+}
