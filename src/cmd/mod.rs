@@ -60,6 +60,7 @@ mod memory;
 mod meta;
 mod pubsub;
 pub mod replay;
+mod replication;
 mod scripting;
 mod server;
 mod set;

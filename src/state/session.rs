@@ -35,6 +35,9 @@ pub struct Client {
     pub db: usize,
     pub resp3: bool,
     pub authenticated: bool,
+    /// Sent `REPLCONF rdb-only 1`: `SYNC` answers an RDB file (as for
+    /// `redis-cli --rdb`) instead of an Efis snapshot.
+    pub wants_rdb: bool,
     pub created_ms: i64,
     pub last_command_ms: i64,
     pub last_command: &'static str,

@@ -163,3 +163,42 @@ fn refused_files_say_why() {
     assert!(!ok && text.contains("usage"), "{text}");
     let _ = fs::remove_dir_all(&scratch);
 }
+
+/// `redis-cli --rdb FILE` against the server under test: the handshake
+/// (`REPLCONF rdb-only 1`, `SYNC`) answers a real RDB file, which
+/// redis-server then loads with every key as the server had it.
+#[test]
+fn redis_cli_rdb_writes_a_file_redis_loads() {
+    let Some(cli) = crate::common::needs::tool(crate::common::needs::Need::RedisCli) else { return };
+    let server = Server::start();
+    let mut w = Wire::open(&server);
+    for db in ["3", "0"] {
+        w.is(&["SELECT", db], OK);
+        load_fixture(&mut w);
+    }
+    w.is(&["PEXPIRE", "str-int", "50000000"], int(1));
+    let expected = snapshot_of(&mut w);
+    // The handshake's replies, as Redis gives them.
+    w.is(&["REPLCONF", "rdb-only"], crate::common::wire::SYNTAX);
+    w.is(&["REPLCONF", "rdb-only", "x"], crate::common::wire::NOT_INT);
+    w.is(&["REPLCONF", "rdb-only", "2"], "-ERR value is out of range, value must between 0 and 1\r\n");
+    w.is(&["REPLCONF", "bogus", "1"], "-ERR Unrecognized REPLCONF option: bogus\r\n");
+    w.is(&["REPLCONF", "listening-port", "6380", "capa", "eof"], OK);
+    let scratch = fresh_temp_dir("redis-cli-rdb");
+    let file = scratch.join("pulled.rdb");
+    let output =
+        Command::new(cli).args(["-p", &server.port.to_string(), "--rdb", path(&file)]).output().expect("run redis-cli");
+    assert!(output.status.success(), "redis-cli --rdb: {}", String::from_utf8_lossy(&output.stderr));
+    let bytes = fs::read(&file).unwrap();
+    assert!(bytes.starts_with(b"REDIS00"), "an RDB file");
+    let Some(mut reference) = Server::start_reference() else { return };
+    reference.stop();
+    fs::copy(&file, reference.dir.join("dump.rdb")).unwrap();
+    reference.restart();
+    let mut loaded = Wire::open(&reference);
+    for ((db, key, want, ttl), (_, _, got, got_ttl)) in expected.iter().zip(snapshot_of(&mut loaded)) {
+        same(&got, want, &format!("db {db} {key} pulled by redis-cli --rdb"));
+        assert_eq!(got_ttl, *ttl, "db {db} {key}: TTL");
+    }
+    let _ = fs::remove_dir_all(&scratch);
+}
