@@ -61,7 +61,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
         name: "backup",
         summary: "pull a verified snapshot from a running server into a directory",
         usage: "Usage: efis backup --dir DIR [--host HOST] [--port PORT] [--password PASSWORD]\n\
-                \x20                  [--every SECONDS] [--keep N]\n\n\
+                \x20                  [--every SECONDS] [--keep N] [--format efis|rdb]\n\n\
                 Asks a running server for a fresh snapshot over its own port, verifies\n\
                 every checksum and stores it in DIR as efis-YYYYMMDDTHHMMSSZ.snap,\n\
                 atomically. Exits 0 once written, 1 if the server could not be read.\n\n\
@@ -71,7 +71,9 @@ const SUBCOMMANDS: &[Subcommand] = &[
                 \x20 --password PASSWORD  default: REQUIREPASS from the environment (which\n\
                 \x20                      keeps it out of the process list)\n\
                 \x20 --every SECONDS      repeat forever, one backup every SECONDS\n\
-                \x20 --keep N             with --every, keep the newest N backups (default 7)\n",
+                \x20 --keep N             with --every, keep the newest N backups (default 7)\n\
+                \x20 --format efis|rdb    an Efis snapshot (default) or a Redis RDB file\n\
+                \x20                      (efis-...Z.rdb, which redis-server 7.0 loads)\n",
         run: backup,
     },
     Subcommand {

@@ -202,3 +202,36 @@ fn redis_cli_rdb_writes_a_file_redis_loads() {
     }
     let _ = fs::remove_dir_all(&scratch);
 }
+
+/// `efis backup --format rdb` pulls an RDB file that redis-server loads.
+#[test]
+fn backup_can_pull_an_rdb_file() {
+    let server = Server::start();
+    let mut w = Wire::open(&server);
+    for db in ["3", "0"] {
+        w.is(&["SELECT", db], OK);
+        load_fixture(&mut w);
+    }
+    let expected = snapshot_of(&mut w);
+    let scratch = fresh_temp_dir("backup-rdb");
+    let port = server.port.to_string();
+    let (ok, text) = run(&["backup", "--port", &port, "--dir", path(&scratch), "--format", "rdb"]);
+    assert!(ok, "{text}");
+    let (ok, text) = run(&["backup", "--port", &port, "--dir", path(&scratch), "--format", "xml"]);
+    assert!(!ok && text.contains("invalid --format value 'xml'"), "{text}");
+    let pulled: Vec<PathBuf> = fs::read_dir(&scratch)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "rdb"))
+        .collect();
+    assert_eq!(pulled.len(), 1, "one efis-*.rdb in {}", scratch.display());
+    let Some(mut reference) = Server::start_reference() else { return };
+    reference.stop();
+    fs::copy(&pulled[0], reference.dir.join("dump.rdb")).unwrap();
+    reference.restart();
+    let mut loaded = Wire::open(&reference);
+    for ((db, key, want, _), (_, _, got, _)) in expected.iter().zip(snapshot_of(&mut loaded)) {
+        same(&got, want, &format!("db {db} {key} pulled by efis backup --format rdb"));
+    }
+    let _ = fs::remove_dir_all(&scratch);
+}
