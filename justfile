@@ -31,7 +31,7 @@ run *ARGS:
 bench *ARGS:
     python3 tests/bench/bench.py "$@"
 
-# Fuzz one target for SECONDS (needs `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets stable Rust build the sanitizers); targets: resp, inline, aof_load, snapshot_load, commands. e.g. just fuzz resp 600
+# Fuzz one target for SECONDS (needs `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets stable Rust build the sanitizers); targets: resp, inline, aof_load, snapshot_load, commands, rdb_load, restore_payload. e.g. just fuzz resp 600
 fuzz TARGET SECONDS="60":
     cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$1" -- -max_total_time="$2"
 

@@ -8,6 +8,7 @@
 //! * [`write`]: a value as Redis 7.0 (RDB version 10) loads it;
 //! * [`packed`]: the packed blobs (listpack, ziplist, intset, zipmap);
 //! * [`lzf`], [`crc64`]: string compression and the checksum;
+//! * [`selfcheck`]: the checks the fuzz targets run on untrusted input;
 //! * [`dump`]: `DUMP` payloads (value, RDB version, CRC64);
 //! * [`file`]: whole RDB files (`dump.rdb`): read into a keyspace, written
 //!   from one; [`import`]: a `dump.rdb` turned into Efis's first snapshot.
@@ -28,6 +29,7 @@ pub mod import;
 pub mod lzf;
 pub mod packed;
 pub mod read;
+pub mod selfcheck;
 pub mod stream;
 pub mod write;
 
