@@ -58,6 +58,7 @@ mod list;
 mod longdouble;
 mod memory;
 mod meta;
+mod migrate;
 mod pubsub;
 pub mod replay;
 mod replication;

@@ -31,6 +31,7 @@ mod introspection;
 mod keys;
 mod layout;
 mod lists;
+mod migrate;
 mod model_lists_hashes;
 mod model_sets_zsets;
 mod model_small_forms;
