@@ -27,6 +27,8 @@ pub mod dump;
 pub mod file;
 pub mod import;
 pub mod lzf;
+#[cfg(test)]
+mod old_forms_tests;
 pub mod packed;
 pub mod read;
 pub mod selfcheck;
