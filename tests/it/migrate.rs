@@ -100,3 +100,25 @@ fn migrate_errors() {
     );
     w.is(&["GET", "k"], wire::bulk("v"));
 }
+
+/// A MIGRATE is logged as the DEL of the keys that moved: after a crash
+/// they stay gone, and the COPY ones stay.
+#[test]
+fn migrated_keys_stay_gone_after_a_crash() {
+    if crate::common::is_redis() {
+        return;
+    }
+    let target = Server::start();
+    let mut source = Server::start();
+    let mut w = Wire::open(&source);
+    w.is(&["MSET", "gone1", "1", "gone2", "2", "kept", "3"], OK);
+    assert_eq!(migrate(&mut w, &target, "", &["KEYS", "gone1", "gone2"]), OK.as_bytes());
+    assert_eq!(migrate(&mut w, &target, "kept", &["COPY"]), OK.as_bytes());
+    drop(w);
+    source.crash_restart();
+    let mut w = Wire::open(&source);
+    w.is(&["EXISTS", "gone1", "gone2"], int(0));
+    w.is(&["GET", "kept"], wire::bulk("3"));
+    let mut t = Wire::open(&target);
+    t.is(&["MGET", "gone1", "gone2", "kept"], wire::bulks(&["1", "2", "3"]));
+}
