@@ -370,3 +370,82 @@ fn restored_keys_survive_a_crash_and_a_snapshot() {
         assert_eq!(&w.call(&["PEXPIRETIME", copy]), expire, "{copy}");
     }
 }
+
+/// A payload of RDB type `kind` with `body`, version 10, checksum right.
+fn crafted(kind: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![kind];
+    out.extend_from_slice(body);
+    out.extend_from_slice(&[10, 0]);
+    sealed(&out)
+}
+
+/// A listpack of `items`, as strings of under 64 bytes, with the count
+/// field `count`.
+fn listpack(items: &[&str], count: u16) -> Vec<u8> {
+    let mut body = Vec::new();
+    for item in items {
+        body.push(0x80 | item.len() as u8);
+        body.extend_from_slice(item.as_bytes());
+        body.push(1 + item.len() as u8);
+    }
+    let mut out = ((6 + body.len() + 1) as u32).to_le_bytes().to_vec();
+    out.extend_from_slice(&count.to_le_bytes());
+    out.extend_from_slice(&body);
+    out.push(0xff);
+    out
+}
+
+/// An RDB string of raw bytes (length under 64).
+fn rdb_string(bytes: &[u8]) -> Vec<u8> {
+    let mut out = vec![bytes.len() as u8];
+    out.extend_from_slice(bytes);
+    out
+}
+
+#[test]
+fn crafted_corrupt_payloads_are_refused() {
+    let server = Server::start();
+    let mut w = Wire::open(&server);
+    if is_redis() {
+        w.is(&["CONFIG", "SET", "sanitize-dump-payload", "yes"], OK);
+    }
+    let good_hash = [rdb_string(&listpack(&["f", "v"], 2))].concat();
+    assert_eq!(restore(&mut w, "ok", &crafted(16, &good_hash), &[]), OK.as_bytes(), "the well-formed one");
+    let intset = |values: &[i16]| {
+        let mut blob = vec![2, 0, 0, 0, values.len() as u8, 0, 0, 0];
+        for v in values {
+            blob.extend_from_slice(&v.to_le_bytes());
+        }
+        rdb_string(&blob)
+    };
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        ("listpack count wrong", crafted(16, &rdb_string(&listpack(&["f", "v"], 3)))),
+        ("hash listpack without a value", crafted(16, &rdb_string(&listpack(&["f", "v", "g"], 3)))),
+        ("hash listpack duplicate field", crafted(16, &rdb_string(&listpack(&["f", "v", "f", "w"], 4)))),
+        ("zset listpack without a score", crafted(17, &rdb_string(&listpack(&["m"], 1)))),
+        ("intset unsorted", crafted(11, &intset(&[3, 1, 2]))),
+        ("intset duplicate", crafted(11, &intset(&[1, 1]))),
+        ("empty set", crafted(2, &[0])),
+        ("set duplicate member", crafted(2, &[[2].as_slice(), &rdb_string(b"a"), &rdb_string(b"a")].concat())),
+        ("empty hash", crafted(4, &[0])),
+        (
+            "hash duplicate field",
+            crafted(
+                4,
+                &[[2].as_slice(), &rdb_string(b"f"), &rdb_string(b"1"), &rdb_string(b"f"), &rdb_string(b"2")].concat(),
+            ),
+        ),
+        ("zset NaN score", crafted(5, &[[1].as_slice(), &rdb_string(b"m"), &f64::NAN.to_le_bytes()].concat())),
+        ("quicklist container 3", crafted(18, &[[1, 3].as_slice(), &rdb_string(&listpack(&["a"], 1))].concat())),
+        ("string longer than the payload", crafted(0, &[40, b'a', b'b'])),
+        ("a list claiming more elements than bytes", crafted(1, &[0x80, 0, 0, 1, 0, 1, b'a'])),
+        ("an unknown type", crafted(30, &[1, b'a'])),
+        ("a module type", crafted(7, &[0, 0, 0, 0, 0, 0, 0, 0, 0])),
+    ];
+    for (what, payload) in cases {
+        let reply = restore(&mut w, "bad", &payload, &["REPLACE"]);
+        assert_eq!(reply, b"-ERR Bad data format\r\n", "{what}");
+        w.is(&["EXISTS", "bad"], int(0));
+    }
+    w.is(&["HGETALL", "ok"], wire::bulks(&["f", "v"]));
+}
