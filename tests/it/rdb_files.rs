@@ -38,6 +38,11 @@ fn snapshot_of(w: &mut Wire) -> Vec<(usize, String, String, bool)> {
 /// Redis with the fixture in databases 0 and 3, some keys with TTLs, a
 /// function library, saved to its `dump.rdb`.
 fn redis_with_fixture() -> Option<(Server, PathBuf)> {
+    redis_with(true)
+}
+
+/// [`redis_with_fixture`], with or without the function library.
+fn redis_with(library: bool) -> Option<(Server, PathBuf)> {
     let reference = Server::start_reference()?;
     let mut w = Wire::open(&reference);
     for db in ["3", "0"] {
@@ -49,7 +54,9 @@ fn redis_with_fixture() -> Option<(Server, PathBuf)> {
             }
         }
     }
-    assert_eq!(w.call(&["FUNCTION", "LOAD", LIBRARY]), b"$6\r\nrdblib\r\n");
+    if library {
+        assert_eq!(w.call(&["FUNCTION", "LOAD", LIBRARY]), b"$6\r\nrdblib\r\n");
+    }
     w.is(&["SAVE"], OK);
     let rdb = reference.dir.join("dump.rdb");
     assert!(rdb.is_file(), "redis-server wrote {}", rdb.display());
@@ -234,4 +241,42 @@ fn backup_can_pull_an_rdb_file() {
         same(&got, want, &format!("db {db} {key} pulled by efis backup --format rdb"));
     }
     let _ = fs::remove_dir_all(&scratch);
+}
+
+/// Without function libraries start-up keeps the keyspace it read from
+/// `dump.rdb`; the log that follows, a crash and a restart keep it all.
+#[test]
+fn dump_rdb_without_functions_loads_straight_into_the_keyspace() {
+    if is_redis() {
+        return;
+    }
+    let Some((_reference, rdb)) = redis_with(false) else { return };
+    let mut expected = {
+        let mut w = Wire::open(&_reference);
+        snapshot_of(&mut w)
+    };
+    let dir = fresh_temp_dir("rdb-direct");
+    fs::copy(&rdb, dir.join("dump.rdb")).unwrap();
+    let mut efis = Server::start_with(&[("BACKUP_PATH", path(&dir)), ("LOG_LEVEL", "info")]);
+    let mut w = Wire::open(&efis);
+    for ((db, key, want, ttl), (_, _, got, got_ttl)) in expected.iter().zip(snapshot_of(&mut w)) {
+        same(&got, want, &format!("db {db} {key} loaded at start-up"));
+        assert_eq!(got_ttl, *ttl, "db {db} {key}: TTL");
+    }
+    assert!(efis.log().contains("imported"), "{}", efis.log());
+    w.is(&["SET", "str-int", "changed"], OK);
+    expected[0].2 = describe(&mut w, "str-int");
+    drop(w);
+    efis.crash_restart();
+    let mut w = Wire::open(&efis);
+    for ((db, key, want, _), (_, _, got, _)) in expected.iter().zip(snapshot_of(&mut w)) {
+        same(&got, want, &format!("db {db} {key} after a crash"));
+    }
+    drop(w);
+    efis.restart();
+    let mut w = Wire::open(&efis);
+    for ((db, key, want, _), (_, _, got, _)) in expected.iter().zip(snapshot_of(&mut w)) {
+        same(&got, want, &format!("db {db} {key} after a restart"));
+    }
+    let _ = fs::remove_dir_all(&dir);
 }

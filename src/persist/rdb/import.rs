@@ -5,8 +5,9 @@
 //! file itself is never changed.
 //!
 //! Start-up does this when `BACKUP_PATH` holds a `dump.rdb` and no log or
-//! snapshot ([`import_if_fresh`]); `efis import-rdb` does it offline
-//! ([`import_into`]).
+//! snapshot ([`import_if_fresh`], which keeps the keyspace it read rather
+//! than loading the new snapshot again); `efis import-rdb` does it
+//! offline ([`import_into`]).
 
 use std::path::Path;
 use std::time::Instant;
@@ -14,7 +15,7 @@ use std::time::Instant;
 use log::info;
 
 use super::file::{read_file, Loaded};
-use crate::persist::load::list_dir;
+use crate::persist::load::{list_dir, Recovered};
 use crate::persist::snapshot::{snapshot_name, write_file, Written};
 use crate::store::{Keyspace, Tracking};
 
@@ -29,8 +30,21 @@ pub fn import_into(
     databases: usize,
     tracking: Tracking,
     now_ms: i64,
-    mut progress: impl FnMut(usize, usize),
+    progress: impl FnMut(usize, usize),
 ) -> Result<(Loaded, Written), String> {
+    let (loaded, written, _) = import_keyspace(rdb, dir, databases, tracking, now_ms, progress)?;
+    Ok((loaded, written))
+}
+
+/// [`import_into`], also giving back the keyspace read.
+fn import_keyspace(
+    rdb: &Path,
+    dir: &Path,
+    databases: usize,
+    tracking: Tracking,
+    now_ms: i64,
+    mut progress: impl FnMut(usize, usize),
+) -> Result<(Loaded, Written, Keyspace), String> {
     let listing = list_dir(dir).map_err(|e| e.to_string())?;
     if !listing.snapshots.is_empty() || !listing.logs.is_empty() {
         return Err(format!("{} already holds Efis data; import into an empty directory", dir.display()));
@@ -46,21 +60,27 @@ pub fn import_into(
         loaded.functions.iter().map(|code| vec![b"FUNCTION".to_vec(), b"LOAD".to_vec(), code.clone()]).collect();
     let written = write_file(&store, &preamble, dir, &snapshot_name(1), 1, now_ms)
         .map_err(|e| format!("cannot write a snapshot in {}: {e}", dir.display()))?;
-    Ok((loaded, written))
+    Ok((loaded, written, store))
 }
 
 /// At start-up: imports `dir/dump.rdb` when `dir` has no Efis data yet.
-pub fn import_if_fresh(dir: &Path, databases: usize, tracking: Tracking, now_ms: i64) -> Result<(), String> {
+/// Without function libraries the file's keys go straight into `store`
+/// (its snapshot written all the same) and what recovery would have
+/// reported is returned; with libraries, or without a `dump.rdb`, `None`:
+/// ordinary recovery then loads the directory (the new snapshot, whose
+/// preamble loads the libraries through the command path).
+pub fn import_if_fresh(dir: &Path, store: &mut Keyspace, now_ms: i64) -> Result<Option<Recovered>, String> {
     let rdb = dir.join(DUMP_NAME);
     if !rdb.is_file() {
-        return Ok(());
+        return Ok(None);
     }
     let listing = list_dir(dir).map_err(|e| e.to_string())?;
     if !listing.snapshots.is_empty() || !listing.logs.is_empty() {
-        return Ok(());
+        return Ok(None);
     }
     let started = Instant::now();
-    let (loaded, _) = import_into(&rdb, dir, databases, tracking, now_ms, |_, _| {})?;
+    let (databases, tracking) = (store.db_count(), store.tracking());
+    let (loaded, written, keyspace) = import_keyspace(&rdb, dir, databases, tracking, now_ms, |_, _| {})?;
     info!(
         "imported {} keys from {} (RDB version {}) in {:.3} s",
         loaded.keys,
@@ -68,5 +88,15 @@ pub fn import_if_fresh(dir: &Path, databases: usize, tracking: Tracking, now_ms:
         loaded.version,
         started.elapsed().as_secs_f64()
     );
-    Ok(())
+    if !loaded.functions.is_empty() {
+        return Ok(None);
+    }
+    *store = keyspace;
+    Ok(Some(Recovered {
+        snapshot: Some(dir.join(snapshot_name(1))),
+        snapshot_keys: written.keys,
+        logs: 0,
+        commands: 0,
+        next_generation: 1,
+    }))
 }
