@@ -81,8 +81,9 @@ pub fn describe(w: &mut Wire, key: &str) -> String {
         ),
         other => panic!("unexpected type {other}"),
     };
+    let encoding = format!("{:?}", w.value(&["OBJECT", "ENCODING", key]));
     // Error texts name the key: leave the name out.
-    format!("{kind}: {}", body.replace(key, "KEY"))
+    format!("{kind} {encoding}: {}", body.replace(key, "KEY"))
 }
 
 /// Extended XPENDING entries without their idle times.
