@@ -85,7 +85,8 @@ fn read_node(master: StreamId, blob: &[u8], stream: &mut Stream) -> Result<(), R
             master_fields.iter().cloned().zip(values.iter().map(Elem::to_vec)).collect()
         } else {
             let count = usize::try_from(next_int(&mut at)?).map_err(|_| corrupt())?;
-            let pairs = elems.get(at..at + count.checked_mul(2).ok_or_else(corrupt)?).ok_or_else(corrupt)?;
+            let end = count.checked_mul(2).and_then(|n| n.checked_add(at)).ok_or_else(corrupt)?;
+            let pairs = elems.get(at..end).ok_or_else(corrupt)?;
             at += count * 2;
             pairs.chunks_exact(2).map(|p| (p[0].to_vec(), p[1].to_vec())).collect()
         };
