@@ -168,6 +168,23 @@ fn refused_files_say_why() {
     }
     let (ok, text) = run(&["import-rdb"]);
     assert!(!ok && text.contains("usage"), "{text}");
+
+    // At start-up, a damaged dump.rdb stops the server with the reason,
+    // and nothing is written beside it.
+    let dir = scratch.join("startup");
+    fs::create_dir_all(&dir).unwrap();
+    let mut damaged = original.clone();
+    let last = damaged.len() - 1;
+    damaged[last] ^= 0x55;
+    fs::write(dir.join("dump.rdb"), &damaged).unwrap();
+    let port = crate::common::free_port().to_string();
+    let output = Command::new(efis_bin()).env("PORT", &port).env("BACKUP_PATH", &dir).output().expect("run efis");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("wrong checksum"), "{stderr}");
+    let names: Vec<String> =
+        fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    assert_eq!(names, vec!["dump.rdb".to_string()], "only dump.rdb is there");
     let _ = fs::remove_dir_all(&scratch);
 }
 
