@@ -27,11 +27,11 @@ test:
 run *ARGS:
     cargo run --release -- "$@"
 
-# Benchmark Efis against redis-server side by side (throughput, p99, memory); saves tests/bench/last-run.json and chart.svg; e.g. just bench --quick; just bench --scripts for Lua scripts (EVALSHA) only; just bench --streams for streams only; just bench --tls for TLS; just bench --cache for cache mode
+# Benchmark Efis against redis-server side by side (throughput, p99, memory); saves tests/bench/last-run.json and chart.svg; e.g. just bench --quick; just bench --scripts for Lua scripts (EVALSHA) only; just bench --streams for streams only; just bench --tls for TLS; just bench --cache for cache mode; just bench --rdb for loading and writing dump.rdb
 bench *ARGS:
     python3 tests/bench/bench.py "$@"
 
-# Fuzz one target for SECONDS (needs `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets stable Rust build the sanitizers); targets: resp, inline, aof_load, snapshot_load, commands. e.g. just fuzz resp 600
+# Fuzz one target for SECONDS (needs `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets stable Rust build the sanitizers); targets: resp, inline, aof_load, snapshot_load, commands, rdb_load, restore_payload. e.g. just fuzz resp 600
 fuzz TARGET SECONDS="60":
     cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$1" -- -max_total_time="$2"
 

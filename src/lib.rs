@@ -24,7 +24,8 @@
 //! * [`pubsub`]: channel and pattern subscriptions, message delivery,
 //!   keyspace notifications.
 //! * [`persist`]: the append-only log, snapshots and compaction, start-up
-//!   recovery, `efis check`, `efis backup`.
+//!   recovery, `efis check`, `efis backup`; Redis's RDB format (`DUMP`
+//!   payloads, `dump.rdb` import and export).
 //! * [`state`]: what every command shares, whoever runs it.
 //! * [`cmd`]: [`cmd::execute`] runs one command for a [`cmd::Caller`] (a
 //!   client's socket, `EXEC`, a woken blocked client, a replayed record);

@@ -68,8 +68,8 @@ const SUBCOMMANDS: &[Subcommand] = &[
         name: "backup",
         summary: "pull a verified snapshot from a running server into a directory",
         usage: "Usage: efis backup --dir DIR [--host HOST] [--port PORT] [--password PASSWORD]\n\
-                \x20                  [--every SECONDS] [--keep N] [--tls] [--cacert FILE]\n\
-                \x20                  [--cert FILE] [--key FILE]\n\n\
+                \x20                  [--every SECONDS] [--keep N] [--format efis|rdb]\n\
+                \x20                  [--tls] [--cacert FILE] [--cert FILE] [--key FILE]\n\n\
                 Asks a running server for a fresh snapshot over its own port, verifies\n\
                 every checksum and stores it in DIR as efis-YYYYMMDDTHHMMSSZ.snap,\n\
                 atomically. Exits 0 once written, 1 if the server could not be read.\n\n\
@@ -80,6 +80,8 @@ const SUBCOMMANDS: &[Subcommand] = &[
                 \x20                      keeps it out of the process list)\n\
                 \x20 --every SECONDS      repeat forever, one backup every SECONDS\n\
                 \x20 --keep N             with --every, keep the newest N backups (default 7)\n\
+                \x20 --format efis|rdb    an Efis snapshot (default) or a Redis RDB file\n\
+                \x20                      (efis-...Z.rdb, which redis-server 7.0 loads)\n\
                 \x20 --tls                connect over TLS\n\
                 \x20 --cacert FILE        CA that signs the server's certificate (implies\n\
                 \x20                      --tls); default TLS_CA_CERT_FILE\n\
@@ -87,6 +89,28 @@ const SUBCOMMANDS: &[Subcommand] = &[
                 \x20                      TLS_CERT_FILE\n\
                 \x20 --key FILE           client key (implies --tls); default TLS_KEY_FILE\n",
         run: backup,
+    },
+    Subcommand {
+        name: "import-rdb",
+        summary: "convert a Redis RDB file (dump.rdb) into a data directory, offline",
+        usage: "Usage: efis import-rdb FILE [--backup-path DIR]\n\n\
+                Reads a Redis RDB file (versions 1 to 10: Redis 2.x to 7.0) and writes\n\
+                it as the first snapshot of DIR, which must hold no Efis data yet; the\n\
+                server then starts from it. FILE is not changed. Exits 0 once written,\n\
+                1 if the file was refused (the error names the offset and the key).\n\n\
+                \x20 --backup-path DIR   default: BACKUP_PATH, else ./data (other settings,\n\
+                \x20                     such as --databases, as for the server)\n",
+        run: import_rdb,
+    },
+    Subcommand {
+        name: "export-rdb",
+        summary: "write a data directory's keys as a Redis RDB file, offline",
+        usage: "Usage: efis export-rdb [--backup-path DIR] OUT\n\n\
+                Loads DIR as start-up would (its newest snapshot and the logs after it)\n\
+                and writes every live key and function library to OUT as an RDB file\n\
+                of version 10, which redis-server 7.0 loads. Exits 0 once written.\n\n\
+                \x20 --backup-path DIR   default: BACKUP_PATH, else ./data\n",
+        run: export_rdb,
     },
 ];
 
@@ -316,6 +340,121 @@ fn ping(args: &[String]) -> ExitCode {
         }
         Err(e) => {
             eprintln!("efis ping: {host}:{port}: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Splits a subcommand's arguments into settings (flags, as for the
+/// server) and positional arguments.
+fn settings_and_paths(args: &[String]) -> Result<(Config, Vec<String>), ConfigError> {
+    let (mut flags, mut paths) = (Vec::new(), Vec::new());
+    let mut i = 0;
+    while i < args.len() {
+        if args[i].starts_with("--") {
+            flags.push(args[i].clone());
+            if !args[i].contains('=') {
+                if let Some(value) = args.get(i + 1) {
+                    flags.push(value.clone());
+                    i += 1;
+                }
+            }
+        } else {
+            paths.push(args[i].clone());
+        }
+        i += 1;
+    }
+    let config = Config::from_sources(|name| std::env::var(name).ok(), &flags)?;
+    Ok((config, paths))
+}
+
+/// `efis import-rdb FILE [--backup-path DIR]`.
+fn import_rdb(args: &[String]) -> ExitCode {
+    let (config, paths) = match settings_and_paths(args) {
+        Ok(parsed) => parsed,
+        Err(e) => return bad_config(&e),
+    };
+    let [file] = paths.as_slice() else {
+        eprintln!("usage: efis import-rdb FILE [--backup-path DIR] (efis import-rdb --help explains)");
+        return ExitCode::from(EXIT_BAD_CONFIG);
+    };
+    if let Err(e) = prepare_backup_path(&config) {
+        return bad_config(&e);
+    }
+    use std::io::IsTerminal;
+    let terminal = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let progress = |at: usize, total: usize| {
+        if terminal && total > 0 {
+            let done = at.min(total) * 40 / total;
+            eprint!("\r[{}{}] {:3}%", "#".repeat(done), " ".repeat(40 - done), at.min(total) * 100 / total);
+        }
+    };
+    let now = efis::clock::unix_ms();
+    let tracking = efis::store::Tracking::default();
+    let result = efis::persist::rdb::import::import_into(
+        std::path::Path::new(file),
+        &config.backup_path,
+        config.databases,
+        tracking,
+        now,
+        progress,
+    );
+    if terminal {
+        eprintln!();
+    }
+    match result {
+        Ok((loaded, written)) => {
+            println!(
+                "imported {} keys ({} already expired, {} function libraries) from {file} into {} in {:.3} s",
+                written.keys,
+                loaded.expired_skipped,
+                loaded.functions.len(),
+                config.backup_path.display(),
+                started.elapsed().as_secs_f64()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("efis import-rdb: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// `efis export-rdb [--backup-path DIR] OUT`.
+fn export_rdb(args: &[String]) -> ExitCode {
+    let (config, paths) = match settings_and_paths(args) {
+        Ok(parsed) => parsed,
+        Err(e) => return bad_config(&e),
+    };
+    let [out] = paths.as_slice() else {
+        eprintln!("usage: efis export-rdb [--backup-path DIR] OUT (efis export-rdb --help explains)");
+        return ExitCode::from(EXIT_BAD_CONFIG);
+    };
+    let now = efis::clock::unix_ms();
+    let mut store = efis::store::Keyspace::new(config.databases);
+    let mut state = efis::state::ServerState::new(config.clone(), now);
+    let mut replay = efis::cmd::replay::Replay::new(&mut store, &mut state);
+    let recovered = efis::persist::load::recover(&config.backup_path, &mut replay);
+    replay.finish();
+    if let Err(e) = recovered {
+        eprintln!("efis export-rdb: {e}");
+        return ExitCode::from(1);
+    }
+    let functions: Vec<Vec<u8>> = state.persist.preamble.iter().filter_map(|command| command.get(2).cloned()).collect();
+    let mut bytes = Vec::new();
+    let keys = efis::persist::rdb::file::write_file(&store, &functions, efis::clock::unix_ms(), &mut bytes);
+    let temp = format!("{out}.tmp");
+    let written = std::fs::write(&temp, &bytes).and_then(|()| std::fs::rename(&temp, out));
+    match written {
+        Ok(()) => {
+            println!("exported {keys} keys to {out} ({} bytes)", bytes.len());
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&temp);
+            eprintln!("efis export-rdb: cannot write {out}: {e}");
             ExitCode::from(1)
         }
     }

@@ -326,7 +326,11 @@ fn write_args(out: &mut Reply<'_>, args: &[Arg]) {
             _ => None,
         };
         let texts = [("token", arg.token), ("since", arg.since), ("deprecated_since", arg.deprecated_since)];
-        let texts: Vec<(&str, &str)> = texts.into_iter().filter(|(_, value)| !value.is_empty()).collect();
+        // A pure token always has its token, even the empty one
+        // (`MIGRATE`'s `""`).
+        let pure = matches!(arg.kind, ArgKind::PureToken);
+        let texts: Vec<(&str, &str)> =
+            texts.into_iter().filter(|(name, value)| !value.is_empty() || (pure && *name == "token")).collect();
         out.map(
             2 + usize::from(key_spec.is_some())
                 + texts.len()

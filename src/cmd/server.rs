@@ -615,9 +615,14 @@ fn bgrewriteaof(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 }
 
 /// `SYNC`: answers with a fresh snapshot file as one bulk string, once
-/// it is written (what `efis backup` uses). The client waits meanwhile;
+/// it is written (what `efis backup` uses); after `REPLCONF rdb-only 1`
+/// an RDB file instead (`redis-cli --rdb`, see `replication`). The client waits meanwhile;
 /// everyone else is served.
 fn sync(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    if ctx.client().wants_rdb {
+        super::replication::answer_rdb(ctx);
+        return Ok(());
+    }
     let id = ctx.client().id;
     let key = ctx.client_key;
     let persist = &mut ctx.server.persist;

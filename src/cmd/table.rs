@@ -338,6 +338,9 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
     [
         super::string::COMMANDS,
         super::keys::COMMANDS,
+        super::dump::COMMANDS,
+        super::replication::COMMANDS,
+        super::migrate::COMMANDS,
         super::expire::COMMANDS,
         super::list::COMMANDS,
         super::hash::COMMANDS,

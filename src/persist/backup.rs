@@ -1,10 +1,13 @@
 //! `efis backup --host H --port P [--password X] --dir D [--every SECONDS]
-//! [--keep N]`: asks a running server for a fresh snapshot over its own
-//! port (`SYNC`, answered with the snapshot file as one bulk string),
-//! verifies every checksum, and stores it in `D` as
+//! [--keep N] [--format efis|rdb]`: asks a running server for a fresh
+//! snapshot over its own port (`SYNC`, answered with the snapshot file as
+//! one bulk string), verifies every checksum, and stores it in `D` as
 //! `efis-YYYYMMDDTHHMMSSZ.snap`, atomically (temporary name, fsync,
-//! rename, directory fsync). With `--every` it repeats forever and keeps
-//! the newest `--keep` backups (default 7).
+//! rename, directory fsync). With `--format rdb` it asks for a Redis RDB
+//! file instead (`REPLCONF rdb-only 1` first, as `redis-cli --rdb` does),
+//! checks its signature and CRC-64 and stores it as `efis-...Z.rdb`. With
+//! `--every` it repeats forever and keeps the newest `--keep` backups
+//! (default 7).
 //!
 //! On the server's side, `SYNC` starts a compaction (or joins the one being
 //! written) and answers with the new snapshot file once the child has
@@ -43,6 +46,8 @@ pub struct BackupOptions {
     pub keep: usize,
     /// How to connect over TLS; `None` for plain TCP.
     pub tls: Option<ClientTls>,
+    /// A Redis RDB file rather than an Efis snapshot.
+    pub rdb: bool,
 }
 
 impl BackupOptions {
@@ -55,6 +60,7 @@ impl BackupOptions {
             every: None,
             keep: 7,
             tls: None,
+            rdb: false,
         };
         let mut client = ClientTls::from_env();
         let mut wants_tls = false;
@@ -74,6 +80,13 @@ impl BackupOptions {
                 "--dir" => options.dir = PathBuf::from(value),
                 "--every" => options.every = Some(number("--every")?).filter(|&s| s > 0),
                 "--keep" => options.keep = number("--keep")?.max(1) as usize,
+                "--format" => {
+                    options.rdb = match value.as_str() {
+                        "rdb" => true,
+                        "efis" => false,
+                        _ => return Err(format!("invalid --format value '{value}': efis or rdb")),
+                    }
+                }
                 other => return Err(format!("unknown backup option '{other}'")),
             }
             i += 2;
@@ -120,13 +133,25 @@ pub fn backup_once(options: &BackupOptions) -> io::Result<(PathBuf, u64)> {
             return Err(io::Error::other(format!("AUTH refused: {}", line.trim_start_matches('-'))));
         }
     }
+    if options.rdb {
+        send(reader.get_mut(), &[b"REPLCONF", b"rdb-only", b"1"])?;
+        let line = read_line(&mut reader)?;
+        if !line.starts_with('+') {
+            return Err(io::Error::other(format!("REPLCONF refused: {}", line.trim_start_matches('-'))));
+        }
+    }
     send(reader.get_mut(), &[b"SYNC"])?;
-    let line = read_line(&mut reader)?;
+    // Redis sends bare newlines while it prepares the file: skip them.
+    let mut line = read_line(&mut reader)?;
+    while line.is_empty() {
+        line = read_line(&mut reader)?;
+    }
     let len: u64 = match line.strip_prefix('$').and_then(|n| n.parse().ok()) {
         Some(len) => len,
         None => return Err(io::Error::other(format!("unexpected reply: {}", line.trim_start_matches('-')))),
     };
-    let name = format!("efis-{}.snap", timestamp(crate::clock::unix_ms() / 1000));
+    let extension = if options.rdb { "rdb" } else { "snap" };
+    let name = format!("efis-{}.{extension}", timestamp(crate::clock::unix_ms() / 1000));
     let final_path = options.dir.join(&name);
     let temp_path = options.dir.join(format!("{name}.tmp"));
     let result = (|| {
@@ -137,9 +162,13 @@ pub fn backup_once(options: &BackupOptions) -> io::Result<(PathBuf, u64)> {
         }
         file.sync_all()?;
         drop(file);
-        let mut verify = |_: i64, _: usize, _: Args<'_>| Ok(());
-        read_file(&temp_path, FileKind::Snapshot, &mut verify)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("received a damaged snapshot: {e}")))?;
+        if options.rdb {
+            verify_rdb(&std::fs::read(&temp_path)?)?;
+        } else {
+            let mut verify = |_: i64, _: usize, _: Args<'_>| Ok(());
+            read_file(&temp_path, FileKind::Snapshot, &mut verify)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, format!("received a damaged snapshot: {e}")))?;
+        }
         std::fs::rename(&temp_path, &final_path)?;
         super::sync_dir(&options.dir)?;
         Ok((final_path.clone(), len))
@@ -148,6 +177,20 @@ pub fn backup_once(options: &BackupOptions) -> io::Result<(PathBuf, u64)> {
         let _ = std::fs::remove_file(&temp_path);
     }
     result
+}
+
+/// An RDB file's signature and trailing CRC-64 (0: written without one).
+fn verify_rdb(bytes: &[u8]) -> io::Result<()> {
+    let damaged = |why: &str| io::Error::new(io::ErrorKind::InvalidData, format!("received a damaged RDB file: {why}"));
+    if bytes.len() < 18 || !bytes.starts_with(b"REDIS") {
+        return Err(damaged("no REDIS signature"));
+    }
+    let (body, crc) = bytes.split_at(bytes.len() - 8);
+    let crc = u64::from_le_bytes(crc.try_into().expect("8 bytes"));
+    if crc != 0 && crc != super::rdb::crc64::crc64(0, body) {
+        return Err(damaged("wrong checksum"));
+    }
+    Ok(())
 }
 
 fn send(stream: &mut impl Write, args: &[&[u8]]) -> io::Result<()> {
@@ -175,7 +218,7 @@ fn prune(dir: &Path, keep: usize) {
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            name.starts_with("efis-") && name.ends_with(".snap")
+            name.starts_with("efis-") && (name.ends_with(".snap") || name.ends_with(".rdb"))
         })
         .collect();
     ours.sort();

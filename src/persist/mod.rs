@@ -19,6 +19,7 @@
 //!   while the loop serves, and why a child.
 //! * [`load`]: recovery at start-up and `efis check`.
 //! * [`backup`]: `efis backup`, which pulls snapshots over the network.
+//! * [`rdb`]: Redis's RDB format for values (`DUMP`/`RESTORE` payloads).
 //!
 //! # Files
 //!
@@ -88,6 +89,7 @@ pub mod backup;
 pub mod child;
 pub mod format;
 pub mod load;
+pub mod rdb;
 pub mod snapshot;
 pub mod snapshot_stream;
 

@@ -176,10 +176,16 @@ impl Server {
         crate::memory::mark_startup();
         let started = Instant::now();
         let dir = self.state.config.backup_path.clone();
-        let mut replay = Replay::new(&mut self.store, &mut self.state);
         // Nobody waits for a reply yet: resizing in one step is cheaper.
         crate::store::table::set_incremental_resizing(false);
-        let result = crate::persist::load::recover(&dir, &mut replay);
+        // A `dump.rdb` alone in the directory: loaded straight into the
+        // keyspace (when it holds no functions) and written as snapshot 1.
+        let imported = crate::persist::rdb::import::import_if_fresh(&dir, &mut self.store, unix_ms())?;
+        let mut replay = Replay::new(&mut self.store, &mut self.state);
+        let result = match imported {
+            Some(recovered) => Ok(recovered),
+            None => crate::persist::load::recover(&dir, &mut replay),
+        };
         let errors = replay.finish();
         // The keyspace was sized for the snapshot's keys of all databases
         // in database 0 (see `Keyspace::reserve_for_load`).

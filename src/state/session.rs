@@ -37,6 +37,9 @@ pub struct Client {
     pub authenticated: bool,
     /// The ACL user's slot (`state::acl`; 0 is `default`).
     pub user: usize,
+    /// Sent `REPLCONF rdb-only 1`: `SYNC` answers an RDB file (as for
+    /// `redis-cli --rdb`) instead of an Efis snapshot.
+    pub wants_rdb: bool,
     pub created_ms: i64,
     pub last_command_ms: i64,
     pub last_command: &'static str,

@@ -94,6 +94,18 @@ pub fn initial(tracking: Tracking, now_ms: i64) -> u32 {
     }
 }
 
+/// LRU bits for a key last accessed `idle_seconds` ago (`RESTORE ...
+/// IDLETIME`, an RDB's idle opcode).
+pub fn idle_for(now_ms: i64, idle_seconds: u64) -> u32 {
+    lru_clock(now_ms).wrapping_sub((idle_seconds & MASK as u64) as u32) & MASK
+}
+
+/// LFU bits holding `counter` as of now (`RESTORE ... FREQ`, an RDB's
+/// frequency opcode).
+pub fn with_counter(now_ms: i64, counter: u8) -> u32 {
+    lfu_bits(minutes(now_ms), counter)
+}
+
 /// The bits after one access at `now_ms`; `random` is a uniformly drawn
 /// number (only LFU uses it).
 #[inline]

@@ -10,6 +10,7 @@ Usage
     just bench --streams                # only streams (XADD, XRANGE, a consumer loop), see 6. below
     just bench --tls                    # only TLS: both servers TLS only (tests/bench/tls_bench.py)
     just bench --acl                    # only ACL checks: default user against a restricted one (acl.py)
+    just bench --rdb                    # only RDB files: loading and writing dump.rdb (tests/bench/rdb.py)
     python3 tests/bench/bench.py --help # every option
 
 What it does
@@ -1016,6 +1017,9 @@ def main(argv=None):
     only.add_argument("--streams", action="store_true",
                       help="only the streams part: XADD, XRANGE and a consumer loop at -P 1 and -P 32, "
                            "and memory per entry (see tests/bench/streams.py)")
+    ap.add_argument("--rdb", action="store_true",
+                    help="only the RDB part: loading a dump.rdb written by redis-server and writing one, "
+                         "Efis against redis-server, with --keys keys (see tests/bench/rdb.py)")
     ap.add_argument("--durability", action="store_true",
                     help="only the durability part: start-up time and a snapshot under write load "
                          "with --keys keys (see tests/bench/durability.py)")
@@ -1086,6 +1090,9 @@ def main(argv=None):
         if args.acl:
             import acl
             acl.run(efis_bin, rounds, args.quick)
+        if args.rdb:
+            import rdb
+            record["rdb"] = rdb.run(efis_bin, keys, rounds)
             print()
             print(f"bench took {time.monotonic() - started:.0f} s")
             return 0

@@ -1,0 +1,86 @@
+//! The replication handshake as far as `redis-cli --rdb FILE` and other
+//! RDB consumers use it: `REPLCONF` options are accepted (`rdb-only 1`
+//! asks `SYNC` for an RDB file), and `PSYNC` (or `SYNC` after
+//! `REPLCONF rdb-only 1`) answers a full resynchronization: for `PSYNC`
+//! `+FULLRESYNC <replid> <offset>`, then `$<length>\r\n` and the keyspace
+//! as an RDB version 10 file (no trailing CRLF, as Redis sends it).
+//!
+//! The file is written in the loop from the live keyspace, so it is
+//! consistent. No command stream follows it: Efis has no replicas, and
+//! the connection stays an ordinary client.
+
+use super::args::{is, parse_i64_opt};
+use super::meta::arg;
+use super::table::{CommandSpec, Flags, NO_KEYS};
+use super::{CmdError, CmdResult, Ctx};
+use crate::persist::rdb::file::write_file;
+use crate::protocol::Args;
+
+/// The replication ID Efis reports (as `INFO replication` does).
+const REPLICATION_ID: &str = "0000000000000000000000000000000000000000";
+
+pub const COMMANDS: &[CommandSpec] = &[
+    CommandSpec::new(
+        "replconf",
+        -1,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::LOADING).or(Flags::STALE).or(Flags::ALLOW_BUSY),
+        NO_KEYS,
+        replconf,
+    )
+    .doc("server", "3.0.0", "O(1)", "An internal command for configuring the replication stream")
+    .syscmd(),
+    CommandSpec::new(
+        "psync",
+        -3,
+        Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::NO_ASYNC_LOADING).or(Flags::NO_MULTI),
+        NO_KEYS,
+        psync,
+    )
+    .doc("server", "2.8.0", "", "Internal command used for replication")
+    .args(&[arg::string("replicationid"), arg::integer("offset")]),
+];
+
+fn replconf(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if args.len().is_multiple_of(2) {
+        return Err(CmdError::Syntax);
+    }
+    let mut wants_rdb = ctx.client().wants_rdb;
+    for pair in (1..args.len()).step_by(2) {
+        let (option, value) = (args.get(pair), args.get(pair + 1));
+        if is(option, "rdb-only") {
+            match parse_i64_opt(value).ok_or(CmdError::NotInteger)? {
+                0 => wants_rdb = false,
+                1 => wants_rdb = true,
+                _ => return Err(CmdError::Static("ERR value is out of range, value must between 0 and 1")),
+            }
+        } else if is(option, "listening-port") {
+            parse_i64_opt(value).ok_or(CmdError::NotInteger)?;
+        } else if is(option, "ack") || is(option, "getack") {
+            // Sent by replicas to their master: never answered.
+            return Ok(());
+        } else if !(is(option, "ip-address") || is(option, "capa")) {
+            let name = String::from_utf8_lossy(option);
+            return Err(CmdError::Owned(format!("ERR Unrecognized REPLCONF option: {name}")));
+        }
+    }
+    ctx.client().wants_rdb = wants_rdb;
+    ctx.out.ok();
+    Ok(())
+}
+
+fn psync(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+    let header = format!("+FULLRESYNC {REPLICATION_ID} 0\r\n");
+    ctx.out.buf.extend_from_slice(header.as_bytes());
+    answer_rdb(ctx);
+    Ok(())
+}
+
+/// Writes the keyspace as an RDB payload: `$<length>\r\n<file>`.
+pub fn answer_rdb(ctx: &mut Ctx<'_>) {
+    let functions: Vec<Vec<u8>> =
+        ctx.server.persist.preamble.iter().filter_map(|command| command.get(2).cloned()).collect();
+    let mut file = Vec::new();
+    write_file(ctx.store, &functions, ctx.now_ms, &mut file);
+    ctx.out.buf.extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
+    ctx.out.buf.extend_from_slice(&file);
+}
