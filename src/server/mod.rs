@@ -415,15 +415,18 @@ impl Server {
         // One write (and with `always` one fsync) for every record of this
         // round, before any of their replies goes out.
         self.state.persist.aof.flush();
-        let mut queue = std::mem::take(&mut self.write_queue);
-        for &key in &queue {
-            if let Some(conn) = self.conns.get_mut(key) {
-                conn.write_queued = false;
-                self.write_out(key);
+        // A write that takes a paused reader under half the output limit
+        // resumes it here: when the socket took everything, no writable
+        // event will come to do it. Resuming may queue more writes.
+        while !self.write_queue.is_empty() {
+            let queue = std::mem::take(&mut self.write_queue);
+            for &key in &queue {
+                if let Some(conn) = self.conns.get_mut(key) {
+                    conn.write_queued = false;
+                    self.on_writable(key);
+                }
             }
         }
-        queue.clear();
-        self.write_queue = queue;
     }
 
     /// Writes pending output; closes the connection when it is done with or
