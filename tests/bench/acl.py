@@ -8,8 +8,9 @@ authenticates (``--user bench -a ...``) as a user whose rules allow the
 benchmark but restrict it, so every command takes the full check: its
 command bit, then each key against the key patterns.
 
-    ACL SETUSER bench on >bench-password ~key:* ~counter:* ~my*
-        -@all +@string +@list +@set +@sortedset +@hash +ping +config|get
+    ACL SETUSER bench on >bench-password ~key:* ~counter:* ~my* ~bits:* ~hll:*
+        ~geo:* -@all +@string +@list +@set +@sortedset +@hash +@bitmap
+        +@hyperloglog +@geo +ping +config|get
 
 The ratio column is default/restricted; within the noise of the method
 (``--redis-vs-redis`` shows it) means the checks cost nothing measurable.
@@ -21,8 +22,9 @@ import bench
 USER = "bench"
 PASSWORD = "bench-password"
 RULES = [
-    "on", f">{PASSWORD}", "~key:*", "~counter:*", "~my*",
-    "-@all", "+@string", "+@list", "+@set", "+@sortedset", "+@hash", "+ping", "+config|get",
+    "on", f">{PASSWORD}", "~key:*", "~counter:*", "~my*", "~bits:*", "~hll:*", "~geo:*",
+    "-@all", "+@string", "+@list", "+@set", "+@sortedset", "+@hash", "+@bitmap", "+@hyperloglog", "+@geo",
+    "+ping", "+config|get",
 ]
 
 
