@@ -6,9 +6,9 @@
 //!
 //! Performing evictions is the command layer's (`cmd::evict`): it needs
 //! the log and the key events. What is compared with the limit is
-//! [`Eviction::counted_memory`]: the allocator's count of live heap
-//! bytes (`crate::memory`), less the output waiting for `MONITOR`
-//! clients, which Redis does not count either.
+//! `cmd::evict::counted_memory`: the allocator's count of live heap
+//! bytes (`crate::memory`), every client buffer included (Redis leaves
+//! replicas' and monitors' output out).
 
 use std::time::Duration;
 

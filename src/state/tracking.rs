@@ -3,7 +3,7 @@
 //!
 //! As in Redis 7.0, keys are tracked by name across databases. In the
 //! default mode the keys a tracking client reads are remembered in
-//! [`Tracking::table`] (key → ids of the clients that read it); the first
+//! the registry's table (key → ids of the clients that read it); the first
 //! change to such a key sends each of them an invalidation and forgets
 //! the key, until someone reads it again. In `BCAST` mode nothing is
 //! remembered: every change to a key under one of the client's prefixes

@@ -5,12 +5,12 @@
 //! * [`read`]: one value of any RDB type Redis 1.0 to 7.0 wrote (plain
 //!   and packed encodings: ziplist, listpack, intset, quicklist 1 and 2,
 //!   zipmap, skiplist sets), decoded straight into the store's own types;
-//! * [`write`]: a value as Redis 7.0 (RDB version 10) loads it;
+//! * [`write`](mod@write): a value as Redis 7.0 (RDB version 10) loads it;
 //! * [`packed`]: the packed blobs (listpack, ziplist, intset, zipmap);
 //! * [`lzf`], [`crc64`]: string compression and the checksum;
 //! * [`selfcheck`]: the checks the fuzz targets run on untrusted input;
 //! * [`dump`]: `DUMP` payloads (value, RDB version, CRC64);
-//! * [`file`]: whole RDB files (`dump.rdb`): read into a keyspace, written
+//! * [`file`](mod@file): whole RDB files (`dump.rdb`): read into a keyspace, written
 //!   from one; [`import`]: a `dump.rdb` turned into Efis's first snapshot.
 //!
 //! # Invariants

@@ -1,6 +1,6 @@
 //! Access control as Redis 7.0 has it: users with passwords and
 //! selectors ([`user`], [`selector`]), what their rules name
-//! ([`catalog`]), the denial log ([`log`]), the ACL file ([`file`]) and
+//! ([`catalog`]), the denial log ([`log`]), the ACL file ([`file`](mod@file)) and
 //! SHA-256 for password hashes ([`sha256`]).
 //!
 //! Sessions name their user by slot ([`crate::state::Client::user`]),
