@@ -28,6 +28,7 @@ use std::collections::HashMap;
 use slab::Slab;
 
 use super::session::Client;
+use crate::protocol::Reply;
 use crate::pubsub::Outbox;
 
 /// The name of the channel redirected invalidations are published on.
@@ -188,9 +189,7 @@ impl Tracking {
             if tracker.options.bcast || (tracker.options.noloop && session == writer) {
                 continue;
             }
-            let mut keys = Vec::new();
-            push_bulk_array(&mut keys, [key]);
-            send(session, tracker, &keys, clients, outbox);
+            send(session, tracker, &key_array(&[key]), clients, outbox);
         }
     }
 
@@ -199,9 +198,9 @@ impl Tracking {
     pub fn flushed(&mut self, clients: &Slab<Client>, outbox: &mut Outbox) {
         for (&session, tracker) in self.clients.iter_mut() {
             // The null is the tracking client's own protocol's, wherever it goes.
-            let resp3 = clients.get(session).is_some_and(|c| c.resp3);
-            let null: &[u8] = if resp3 { b"_\r\n" } else { b"$-1\r\n" };
-            send(session, tracker, null, clients, outbox);
+            let mut null = Vec::new();
+            Reply::new(&mut null, clients.get(session).is_some_and(|c| c.resp3)).null();
+            send(session, tracker, &null, clients, outbox);
         }
         self.table.clear();
     }
@@ -223,9 +222,7 @@ impl Tracking {
                 if keys.is_empty() {
                     continue;
                 }
-                let mut array = Vec::new();
-                push_bulk_array(&mut array, keys);
-                send(session, tracker, &array, clients, outbox);
+                send(session, tracker, &key_array(&keys), clients, outbox);
             }
         }
     }
@@ -247,14 +244,15 @@ impl Tracking {
     }
 }
 
-fn push_bulk_array<'a>(out: &mut Vec<u8>, items: impl IntoIterator<Item = &'a [u8], IntoIter: ExactSizeIterator>) {
-    let items = items.into_iter();
-    out.extend_from_slice(format!("*{}\r\n", items.len()).as_bytes());
-    for item in items {
-        out.extend_from_slice(format!("${}\r\n", item.len()).as_bytes());
-        out.extend_from_slice(item);
-        out.extend_from_slice(b"\r\n");
+/// The keys of an invalidation, as the array it carries.
+fn key_array(keys: &[&[u8]]) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut reply = Reply::new(&mut out, false);
+    reply.array(keys.len());
+    for key in keys {
+        reply.bulk(key);
     }
+    out
 }
 
 /// The session an invalidation for `tracker` goes to, with its session:
@@ -273,18 +271,24 @@ fn send(session: usize, tracker: &mut Tracker, value: &[u8], clients: &Slab<Clie
     let Some((target, client)) = redirect_target(session, tracker, clients) else {
         tracker.broken_redirect = true;
         if clients.get(session).is_some_and(|c| c.resp3) {
-            let text = format!(">2\r\n$21\r\ntracking-redir-broken\r\n:{}\r\n", tracker.options.redirect);
-            outbox.push(session, text.as_bytes());
+            let mut text = Vec::new();
+            let mut reply = Reply::new(&mut text, true);
+            reply.push(2);
+            reply.bulk(b"tracking-redir-broken");
+            reply.int(tracker.options.redirect as i64);
+            outbox.push(session, &text);
         }
         return;
     };
     let mut message = Vec::with_capacity(value.len() + 48);
+    let mut reply = Reply::new(&mut message, client.resp3);
     if client.resp3 {
-        message.extend_from_slice(b">2\r\n$10\r\ninvalidate\r\n");
+        reply.push(2);
+        reply.bulk(b"invalidate");
     } else if redirected && client.subscriptions > 0 {
-        message.extend_from_slice(b"*3\r\n$7\r\nmessage\r\n$20\r\n");
-        message.extend_from_slice(CHANNEL);
-        message.extend_from_slice(b"\r\n");
+        reply.array(3);
+        reply.bulk(b"message");
+        reply.bulk(CHANNEL);
     } else {
         return;
     }
