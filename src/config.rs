@@ -250,23 +250,28 @@ pub const SETTINGS: &[Setting] = &[
 /// unit, `k`/`m`/`g` in thousands and `kb`/`mb`/`gb` in 1024s, any case.
 pub fn parse_memory(text: &str) -> Option<u64> {
     let lower = text.trim().to_ascii_lowercase();
-    let units: [(&str, u64); 7] = [
-        ("kb", 1 << 10),
-        ("mb", 1 << 20),
-        ("gb", 1 << 30),
-        ("k", 1000),
-        ("m", 1_000_000),
-        ("g", 1_000_000_000),
-        ("b", 1),
-    ];
-    let (digits, scale) = units
-        .iter()
-        .find_map(|&(unit, scale)| lower.strip_suffix(unit).map(|d| (d, scale)))
-        .unwrap_or((lower.as_str(), 1));
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+    let digits_end = lower.find(|c: char| !c.is_ascii_digit()).unwrap_or(lower.len());
+    let (digits, unit) = lower.split_at(digits_end);
+    let scale = memory_unit(unit)?;
+    if digits.is_empty() {
         return None;
     }
     digits.parse::<u64>().ok()?.checked_mul(scale)
+}
+
+/// The multiplier of a memory unit as Redis reads it (lower case): none
+/// or `b` bytes, `k`/`m`/`g` thousands, `kb`/`mb`/`gb` 1024s.
+pub fn memory_unit(unit: &str) -> Option<u64> {
+    Some(match unit {
+        "" | "b" => 1,
+        "k" => 1_000,
+        "kb" => 1 << 10,
+        "m" => 1_000_000,
+        "mb" => 1 << 20,
+        "g" => 1_000_000_000,
+        "gb" => 1 << 30,
+        _ => return None,
+    })
 }
 
 /// A setting with a value that cannot be used.

@@ -431,16 +431,7 @@ fn parse_memory_value(text: &str) -> Option<u128> {
     if digits.is_empty() {
         return None;
     }
-    let scale: u128 = match unit.to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "k" => 1_000,
-        "kb" => 1 << 10,
-        "m" => 1_000_000,
-        "mb" => 1 << 20,
-        "g" => 1_000_000_000,
-        "gb" => 1 << 30,
-        _ => return None,
-    };
+    let scale = u128::from(crate::config::memory_unit(&unit.to_ascii_lowercase())?);
     let number = digits.parse::<u128>().unwrap_or(u128::MAX / (1 << 30));
     Some(number.saturating_mul(scale))
 }
