@@ -12,7 +12,7 @@
 use std::sync::OnceLock;
 
 use super::args::{is, parse_i64_opt};
-use super::meta::{arg, categories, find_keys};
+use super::meta::{arg, categories, find_keys, single_key, FoundKey, FoundKeys, KEY_ACCESS, KEY_CHANGES};
 use super::table::{all, lookup_args, CommandSpec, Flags, NO_KEYS};
 use super::{unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
@@ -155,7 +155,8 @@ fn category_bits(spec: &CommandSpec) -> u32 {
     categories(spec).iter().filter_map(|c| category_bit(c)).fold(0, |acc, b| acc | b)
 }
 
-/// The channels a call names: (position, channel, is a pattern).
+/// The channels a call names: (position, channel, is a pattern). Every
+/// command named here is flagged `pubsub` (the check asks only those).
 fn channels_of<'a>(spec: &CommandSpec, args: Args<'a>) -> Vec<(usize, &'a [u8], bool)> {
     match spec.name {
         "publish" | "spublish" => vec![(1, args.get(1), false)],
@@ -165,48 +166,63 @@ fn channels_of<'a>(spec: &CommandSpec, args: Args<'a>) -> Vec<(usize, &'a [u8], 
     }
 }
 
-/// Checks `args` (run as `spec`) against `user`.
+/// Checks `args` (run as `spec`) against `user`. Keys are looked for
+/// only when some selector restricts them: a command with one key at a
+/// fixed place (most) takes no walk through its key specs, and up to
+/// eight keys stay on the stack.
 fn check_user(user: &User, spec: &'static CommandSpec, args: Args<'_>) -> Result<(), Denial> {
-    // Keys are looked for only when some selector restricts them; up to
-    // eight are kept on the stack.
-    let all_keys = user.selectors.iter().all(|s| s.all_keys);
-    let mut on_stack: [(usize, &[u8], u8); 8] = [(0, &[], 0); 8];
-    let on_heap: Vec<(usize, &[u8], u8)>;
-    let keys: &[(usize, &[u8], u8)] = if spec.key_specs.is_empty() || all_keys {
-        &[]
+    if spec.key_specs.is_empty() || user.selectors.iter().all(|s| s.all_keys) {
+        return check_call(user, spec, args, &[]);
+    }
+    if let Some(one) = single_key(spec, args) {
+        return check_call(user, spec, args, &[(one.position, args.get(one.position), key_needs(one.bits))]);
+    }
+    let found = find_keys(spec, args);
+    let key = |f: &FoundKey| (f.position, args.get(f.position), key_needs(f.bits));
+    if found.len() > FoundKeys::INLINE {
+        let keys: Vec<(usize, &[u8], u8)> = found.iter().map(key).collect();
+        return check_call(user, spec, args, &keys);
+    }
+    let mut on_stack: [(usize, &[u8], u8); FoundKeys::INLINE] = [(0, &[], 0); FoundKeys::INLINE];
+    for (slot, f) in on_stack.iter_mut().zip(found.iter()) {
+        *slot = key(f);
+    }
+    check_call(user, spec, args, &on_stack[..found.len()])
+}
+
+/// Checks the call, its keys found.
+#[inline]
+fn check_call(
+    user: &User,
+    spec: &'static CommandSpec,
+    args: Args<'_>,
+    keys: &[(usize, &[u8], u8)],
+) -> Result<(), Denial> {
+    let channels = if spec.flags.contains(Flags::PUBSUB) { channels_of(spec, args) } else { Vec::new() };
+    // `+cmd|arg` rules are rare: the first argument is looked at only
+    // when a selector has one.
+    let first_arg = if user.selectors.iter().any(|s| !s.first_args.is_empty()) {
+        let at = if spec.name.contains('|') { 2 } else { 1 };
+        (args.len() > at).then(|| args.get(at))
     } else {
-        let found = find_keys(spec, args);
-        let key = |f: &super::meta::FoundKey| (f.position, args.get(f.position), key_needs(f.flags));
-        if found.len() <= on_stack.len() {
-            for (slot, f) in on_stack.iter_mut().zip(&found) {
-                *slot = key(f);
-            }
-            &on_stack[..found.len()]
-        } else {
-            on_heap = found.iter().map(key).collect();
-            &on_heap
-        }
+        None
     };
-    let channels = channels_of(spec, args);
-    let first_arg_at = if spec.name.contains('|') { 2 } else { 1 };
-    let call = Call {
-        bit: spec.acl_bit,
-        first_arg: (args.len() > first_arg_at).then(|| args.get(first_arg_at)),
-        keys,
-        channels: &channels,
-        no_auth: spec.flags.contains(Flags::NO_AUTH),
-    };
+    let call =
+        Call { bit: spec.acl_bit, first_arg, keys, channels: &channels, no_auth: spec.flags.contains(Flags::NO_AUTH) };
     user.check(&call)
 }
 
 /// The permissions a key's flags need, as Redis reads them: `access`
 /// reads, `insert`, `delete` and `update` write.
-fn key_needs(flags: &str) -> u8 {
-    flags.split(' ').fold(0, |needs, flag| match flag {
-        "access" => needs | READ,
-        "insert" | "delete" | "update" => needs | WRITE,
-        _ => needs,
-    })
+fn key_needs(bits: u16) -> u8 {
+    let mut needs = 0;
+    if bits & KEY_ACCESS != 0 {
+        needs |= READ;
+    }
+    if bits & KEY_CHANGES != 0 {
+        needs |= WRITE;
+    }
+    needs
 }
 
 /// The permission check of dispatch: `Ok` or the `-NOPERM` error, with

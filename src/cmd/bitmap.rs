@@ -14,7 +14,7 @@
 //! alone, [`bitfield_key_flags`]), as Redis tells them.
 
 use super::args::{is, parse_i64, parse_i64_opt};
-use super::meta::{arg, key, Arg};
+use super::meta::{arg, key, key_flag_bits, Arg};
 use super::string::{string_of, MAX_STRING_LEN};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
@@ -139,7 +139,7 @@ pub const COMMANDS: &[CommandSpec] = &[
 /// BITFIELD's key flags for one call, as Redis tells them: read-only
 /// access while every operation is a complete `GET` or `OVERFLOW`, else
 /// (a `SET`, an `INCRBY`, or anything it cannot read) read-write.
-fn bitfield_key_flags(args: Args<'_>) -> &'static str {
+fn bitfield_key_flags(args: Args<'_>) -> u16 {
     let mut at = 2;
     while at < args.len() {
         let left = args.len() - at - 1;
@@ -149,10 +149,10 @@ fn bitfield_key_flags(args: Args<'_>) -> &'static str {
         } else if is(word, "overflow") && left >= 1 {
             at += 2;
         } else {
-            return "RW access update";
+            return const { key_flag_bits("RW access update") };
         }
     }
-    "RO access"
+    const { key_flag_bits("RO access") }
 }
 
 const BAD_OFFSET: CmdError = CmdError::Static("ERR bit offset is not an integer or out of range");

@@ -12,7 +12,7 @@
 //!   names their subcommands (`config|get`).
 
 use super::args::is;
-use super::meta::{arg, categories, find_keys, key_flag_names, Arg, ArgKind, Begin, Find, KeySpec};
+use super::meta::{arg, categories, find_keys, key_flag_names_of, Arg, ArgKind, Begin, Find, KeySpec, KEY_NOT_KEY};
 use super::table::{all as all_commands, count as command_count, lookup, lookup_full_name, CommandSpec, Flags};
 use super::{unknown_subcommand, CmdError, CmdResult, Ctx};
 use crate::protocol::{Args, Reply};
@@ -420,7 +420,7 @@ fn getkeys(ctx: &mut Ctx<'_>, target: Args<'_>, with_flags: bool) -> CmdResult {
     let Some(spec) = spec else {
         return Err(CmdError::Static("ERR Invalid command specified"));
     };
-    if spec.key_specs.iter().all(|k| k.flags.split_whitespace().any(|f| f == "not_key")) {
+    if spec.key_specs.iter().all(|k| k.bits & KEY_NOT_KEY != 0) {
         return Err(CmdError::Static("ERR The command has no key arguments"));
     }
     if !spec.arity_ok(target.len()) {
@@ -431,11 +431,11 @@ fn getkeys(ctx: &mut Ctx<'_>, target: Args<'_>, with_flags: bool) -> CmdResult {
         return Err(CmdError::Static("ERR Invalid arguments specified for command"));
     }
     ctx.out.array(keys.len());
-    for key in keys {
+    for key in keys.iter() {
         if with_flags {
             ctx.out.array(2);
             ctx.out.bulk(target.get(key.position));
-            let flags = key_flag_names(key.flags);
+            let flags = key_flag_names_of(key.bits);
             ctx.out.set(flags.len());
             for flag in flags {
                 ctx.out.simple(flag);

@@ -263,6 +263,9 @@ pub struct KeySpec {
     pub notes: &'static str,
     /// Key flags as Redis names them, space-separated (`"RW access"`).
     pub flags: &'static str,
+    /// The same flags as bits of [`KEY_FLAGS`] (see [`key_flag_bits`]),
+    /// read once when the table is built, not at every call.
+    pub bits: u16,
     pub begin: Begin,
     pub find: Find,
 }
@@ -270,7 +273,13 @@ pub struct KeySpec {
 /// A key spec: the key at argument `index`, alone (extend it with
 /// [`KeySpec::range`] or [`KeySpec::numkeys`]).
 pub const fn key(index: i32, flags: &'static str) -> KeySpec {
-    KeySpec { notes: "", flags, begin: Begin::Index(index), find: Find::Range { last: 0, step: 1, limit: 0 } }
+    KeySpec {
+        notes: "",
+        flags,
+        bits: key_flag_bits(flags),
+        begin: Begin::Index(index),
+        find: Find::Range { last: 0, step: 1, limit: 0 },
+    }
 }
 
 /// A key spec that starts after `keyword`, searched from argument
@@ -279,6 +288,7 @@ pub const fn after_keyword(keyword: &'static str, start: i32, flags: &'static st
     KeySpec {
         notes: "",
         flags,
+        bits: key_flag_bits(flags),
         begin: Begin::Keyword { keyword, start },
         find: Find::Range { last: 0, step: 1, limit: 0 },
     }
@@ -287,7 +297,7 @@ pub const fn after_keyword(keyword: &'static str, start: i32, flags: &'static st
 /// A key spec whose keys only the command's own key finder tells
 /// (Redis's `unknown` begin and find; SORT's `BY`, `GET`, `STORE`).
 pub const fn unknown(flags: &'static str) -> KeySpec {
-    KeySpec { notes: "", flags, begin: Begin::Unknown, find: Find::Unknown }
+    KeySpec { notes: "", flags, bits: key_flag_bits(flags), begin: Begin::Unknown, find: Find::Unknown }
 }
 
 impl KeySpec {
@@ -328,9 +338,62 @@ pub fn key_flag_names(flags: &str) -> Vec<&'static str> {
     KEY_FLAGS.iter().copied().filter(|f| mine.contains(f)).collect()
 }
 
-/// Redis's key flags, in the order `COMMAND INFO` prints them.
+/// The names of key flag bits, in Redis's order.
+pub fn key_flag_names_of(bits: u16) -> Vec<&'static str> {
+    (0..KEY_FLAGS.len()).filter(|i| bits & 1 << i != 0).map(|i| KEY_FLAGS[i]).collect()
+}
+
+/// Redis's key flags, in the order `COMMAND INFO` prints them; flag
+/// `KEY_FLAGS[i]` is bit `1 << i` of [`key_flag_bits`].
 pub const KEY_FLAGS: &[&str] =
     &["RO", "RW", "OW", "RM", "access", "update", "insert", "delete", "not_key", "incomplete", "variable_flags"];
+
+/// `access`: the call reads the key's value.
+pub const KEY_ACCESS: u16 = 1 << 4;
+/// `update`, `insert` or `delete`: the call changes the key's value.
+pub const KEY_CHANGES: u16 = 1 << 5 | 1 << 6 | 1 << 7;
+/// `not_key`: the argument names no key (a shard channel).
+pub const KEY_NOT_KEY: u16 = 1 << 8;
+/// `incomplete`: the spec may miss keys; the command's key finder tells.
+pub const KEY_INCOMPLETE: u16 = 1 << 9;
+/// `variable_flags`: the flags depend on the call (`SET ... GET`).
+pub const KEY_VARIABLE_FLAGS: u16 = 1 << 10;
+
+/// Space-separated key flag names as bits of [`KEY_FLAGS`] (unknown
+/// names count for nothing). A `const fn`, so the tables carry the bits.
+pub const fn key_flag_bits(flags: &str) -> u16 {
+    let text = flags.as_bytes();
+    let (mut bits, mut start, mut at) = (0u16, 0usize, 0usize);
+    while at <= text.len() {
+        if at == text.len() || text[at] == b' ' {
+            let mut index = 0;
+            while index < KEY_FLAGS.len() {
+                if same_word(text, start, at, KEY_FLAGS[index].as_bytes()) {
+                    bits |= 1 << index;
+                }
+                index += 1;
+            }
+            start = at + 1;
+        }
+        at += 1;
+    }
+    bits
+}
+
+/// Whether `text[start..end]` is `word`.
+const fn same_word(text: &[u8], start: usize, end: usize, word: &[u8]) -> bool {
+    if end - start != word.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < word.len() {
+        if text[start + i] != word[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
 
 /// Redis's ACL categories, in the order `COMMAND INFO` prints them (the
 /// ACL rules' one list).
@@ -357,10 +420,70 @@ pub fn categories(spec: &CommandSpec) -> Vec<&'static str> {
 }
 
 /// One key a call names: its argument position and its key flags.
+#[derive(Debug, Clone, Copy)]
 pub struct FoundKey {
     pub position: usize,
-    /// Space-separated, as in [`KeySpec::flags`].
-    pub flags: &'static str,
+    /// The key flags as bits ([`key_flag_bits`]; [`key_flag_names_of`]
+    /// names them).
+    pub bits: u16,
+}
+
+impl FoundKey {
+    /// The key at argument `position`, with `flags` (space-separated).
+    pub const fn new(position: usize, flags: &str) -> FoundKey {
+        FoundKey { position, bits: key_flag_bits(flags) }
+    }
+}
+
+/// The keys of one call: up to [`FoundKeys::INLINE`] without touching
+/// the heap (the permission check runs this for every command of a
+/// restricted user).
+pub struct FoundKeys {
+    inline: [FoundKey; FoundKeys::INLINE],
+    len: usize,
+    /// Every key once there are more than fit inline.
+    spilled: Vec<FoundKey>,
+}
+
+impl FoundKeys {
+    pub const INLINE: usize = 8;
+
+    fn new() -> FoundKeys {
+        FoundKeys { inline: [FoundKey { position: 0, bits: 0 }; Self::INLINE], len: 0, spilled: Vec::new() }
+    }
+
+    fn push(&mut self, key: FoundKey) {
+        if self.len < Self::INLINE {
+            self.inline[self.len] = key;
+        } else {
+            if self.len == Self::INLINE {
+                self.spilled.extend_from_slice(&self.inline);
+            }
+            self.spilled.push(key);
+        }
+        self.len += 1;
+    }
+}
+
+impl std::ops::Deref for FoundKeys {
+    type Target = [FoundKey];
+    fn deref(&self) -> &[FoundKey] {
+        if self.len <= Self::INLINE {
+            &self.inline[..self.len]
+        } else {
+            &self.spilled
+        }
+    }
+}
+
+impl From<Vec<FoundKey>> for FoundKeys {
+    fn from(keys: Vec<FoundKey>) -> FoundKeys {
+        let mut found = FoundKeys::new();
+        for key in keys {
+            found.push(key);
+        }
+        found
+    }
 }
 
 /// The keys `args` (command name first) names, by `spec`'s key specs.
@@ -368,25 +491,50 @@ pub struct FoundKey {
 /// key finder: the one its entry declares (`CommandSpec::key_finder`), or
 /// for the commands with a key count, the count read as C's `atoi` reads
 /// it ([`counted_keys`]).
-pub fn find_keys(spec: &'static CommandSpec, args: Args<'_>) -> Vec<FoundKey> {
-    by_key_specs(spec, args).unwrap_or_else(|| match spec.key_finder {
-        Some(finder) => finder(args),
-        None => counted_keys(spec, args),
-    })
+pub fn find_keys(spec: &'static CommandSpec, args: Args<'_>) -> FoundKeys {
+    let mut found = FoundKeys::new();
+    if let Some(key) = single_key(spec, args) {
+        found.push(key);
+    } else if !by_key_specs(spec, args, &mut found) {
+        found = match spec.key_finder {
+            Some(finder) => finder(args).into(),
+            None => counted_keys(spec, args).into(),
+        };
+    }
+    found
 }
 
-/// The keys the key specs find, or `None` when a spec does not fit the
-/// call (a count that is not a number, positions past the end).
-fn by_key_specs(spec: &'static CommandSpec, args: Args<'_>) -> Option<Vec<FoundKey>> {
+/// The one key of a command whose only key spec is a single argument
+/// (`GET`, `SET`, `LPUSH`...: most commands), found without the general
+/// walk; `None` for any other command, or a call too short for it.
+#[inline]
+pub fn single_key(spec: &'static CommandSpec, args: Args<'_>) -> Option<FoundKey> {
+    let [KeySpec { bits, begin: Begin::Index(index), find: Find::Range { last: 0, .. }, .. }] = spec.key_specs else {
+        return None;
+    };
+    let position = *index as usize;
+    if *index < 0 || position >= args.len() || bits & (KEY_NOT_KEY | KEY_INCOMPLETE) != 0 {
+        return None;
+    }
+    let bits = match spec.variable_key_flags {
+        Some(flags_of) if bits & KEY_VARIABLE_FLAGS != 0 => flags_of(args),
+        _ => *bits,
+    };
+    Some(FoundKey { position, bits })
+}
+
+/// The keys the key specs find, added to `found`; false when a spec does
+/// not fit the call (a count that is not a number, positions past the
+/// end).
+fn by_key_specs(spec: &'static CommandSpec, args: Args<'_>, found: &mut FoundKeys) -> bool {
     let argc = args.len() as i64;
-    let mut found = Vec::new();
     for key_spec in spec.key_specs {
-        if key_spec.flags.split_whitespace().any(|f| f == "not_key") {
+        if key_spec.bits & KEY_NOT_KEY != 0 {
             continue;
         }
-        let flags = match spec.variable_key_flags {
-            Some(flags_of) if key_spec.flags.split_whitespace().any(|f| f == "variable_flags") => flags_of(args),
-            _ => key_spec.flags,
+        let bits = match spec.variable_key_flags {
+            Some(flags_of) if key_spec.bits & KEY_VARIABLE_FLAGS != 0 => flags_of(args),
+            _ => key_spec.bits,
         };
         let first = match key_spec.begin {
             Begin::Index(index) => index as i64,
@@ -394,7 +542,7 @@ fn by_key_specs(spec: &'static CommandSpec, args: Args<'_>) -> Option<Vec<FoundK
                 Some(at) => at + 1,
                 None => continue,
             },
-            Begin::Unknown => return None,
+            Begin::Unknown => return false,
         };
         let (first, last, step) = match key_spec.find {
             Find::Range { last, step, limit } => {
@@ -409,28 +557,30 @@ fn by_key_specs(spec: &'static CommandSpec, args: Args<'_>) -> Option<Vec<FoundK
             }
             Find::KeyNum { index, first: offset, step } => {
                 if index as i64 >= argc || first + index as i64 >= argc {
-                    return None;
+                    return false;
                 }
-                let count = parse_i64_opt(args.get((first + index as i64) as usize)).filter(|&n| n >= 0)?;
+                let Some(count) = parse_i64_opt(args.get((first + index as i64) as usize)).filter(|&n| n >= 0) else {
+                    return false;
+                };
                 let start = first + offset as i64;
                 // Redis adds the count as a C `int`: the low 32 bits.
                 (start, start + count as i32 as i64 - 1, step as i64)
             }
-            Find::Unknown => return None,
+            Find::Unknown => return false,
         };
         if last >= argc || last < first || first >= argc || step <= 0 {
-            return None;
+            return false;
         }
         let mut position = first;
         while position <= last {
-            found.push(FoundKey { position: position as usize, flags });
+            found.push(FoundKey { position: position as usize, bits });
             position += step;
         }
-        if key_spec.flags.split_whitespace().any(|f| f == "incomplete") {
-            return None;
+        if key_spec.bits & KEY_INCOMPLETE != 0 {
+            return false;
         }
     }
-    Some(found)
+    true
 }
 
 /// Redis's key finder for a command with one key count (ZUNIONSTORE,
@@ -457,7 +607,7 @@ fn counted_keys(spec: &'static CommandSpec, args: Args<'_>) -> Vec<FoundKey> {
         return Vec::new();
     }
     let keys = (0..count).map(|i| (first_at + i * step as i64) as usize);
-    keys.chain(destination).map(|position| FoundKey { position, flags: "" }).collect()
+    keys.chain(destination).map(|position| FoundKey::new(position, "")).collect()
 }
 
 /// C's `atoi`: leading white space, a sign, digits up to the first
@@ -536,6 +686,18 @@ mod tests {
         assert!(keys_of(&FROM_END, "fromend KEYS").is_empty());
     }
 
+    /// More keys than fit inline spill over in order.
+    #[test]
+    fn many_keys_keep_their_order() {
+        static MANY: CommandSpec =
+            CommandSpec::new("many", -2, Flags::READONLY, NO_KEYS, no_handler)
+                .keys(&[key(1, "RO access").range(-1, 1, 0)]);
+        let words: Vec<String> = (0..20).map(|i| format!("k{i}")).collect();
+        let found = keys_of(&MANY, &format!("many {}", words.join(" ")));
+        assert_eq!(found, words);
+        assert_eq!(key_flag_bits("RW access delete"), 1 << 1 | KEY_ACCESS | 1 << 7);
+    }
+
     /// Every name the tables use exists in Redis: a typo would show as a
     /// missing flag or category, so the tables are checked here too.
     #[test]
@@ -551,6 +713,12 @@ mod tests {
                 for flag in key_spec.flags.split_whitespace() {
                     assert!(KEY_FLAGS.contains(&flag), "{}: unknown key flag {flag}", spec.name);
                 }
+                assert_eq!(
+                    key_flag_names_of(key_spec.bits),
+                    key_flag_names(key_spec.flags),
+                    "{}: flag bits",
+                    spec.name
+                );
             }
             for sub in spec.subcommands {
                 assert!(sub.name.starts_with(&format!("{}|", spec.name)), "{} lists {}", spec.name, sub.name);

@@ -79,7 +79,7 @@ const ALPHA: Arg = arg::token("sorting", "ALPHA").optional();
 /// argument after it. Options are skipped with their arguments (`LIMIT`
 /// two, `BY` and `GET` one); any other word is read as an option alone.
 fn sort_keys(args: Args<'_>) -> Vec<FoundKey> {
-    let mut keys = vec![FoundKey { position: 1, flags: "RO access" }];
+    let mut keys = vec![FoundKey::new(1, "RO access")];
     let mut destination = None;
     let mut at = 2;
     while at < args.len() {
@@ -93,13 +93,13 @@ fn sort_keys(args: Args<'_>) -> Vec<FoundKey> {
         }
         at += 1;
     }
-    keys.extend(destination.map(|position| FoundKey { position, flags: "OW update" }));
+    keys.extend(destination.map(|position| FoundKey::new(position, "OW update")));
     keys
 }
 
 /// SORT_RO's key as Redis's own finder tells it: the sorted key alone.
 fn sort_ro_keys(_: Args<'_>) -> Vec<FoundKey> {
-    vec![FoundKey { position: 1, flags: "RO access" }]
+    vec![FoundKey::new(1, "RO access")]
 }
 
 /// What SORT's options say.

@@ -6,7 +6,7 @@
 
 use super::args::{is, parse_i64};
 use super::longdouble::{self, LongDouble};
-use super::meta::{arg, key};
+use super::meta::{arg, key, key_flag_bits};
 use super::table::{CommandSpec, Flags, KEY1};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::{format_i64, Args};
@@ -268,11 +268,11 @@ fn positive_expire(arg: &[u8], unit: TimeUnit, absolute: bool, now_ms: i64, comm
 }
 
 /// `SET`'s key reads the old value only with `GET`.
-fn set_key_flags(args: Args<'_>) -> &'static str {
+fn set_key_flags(args: Args<'_>) -> u16 {
     if args.iter().skip(3).any(|a| a.eq_ignore_ascii_case(b"get")) {
-        "RW access update"
+        const { key_flag_bits("RW access update") }
     } else {
-        "OW update"
+        const { key_flag_bits("OW update") }
     }
 }
 

@@ -176,7 +176,8 @@ pub struct CommandSpec {
     pub subcommands: &'static [CommandSpec],
     /// For a key spec marked `variable_flags`: the key flags of a given
     /// call (`SET ... GET` reads its key).
-    pub variable_key_flags: Option<fn(Args<'_>) -> &'static str>,
+    /// As bits ([`super::meta::key_flag_bits`]).
+    pub variable_key_flags: Option<fn(Args<'_>) -> u16>,
     /// Redis's own key finder for the command, used when the key specs
     /// cannot tell a call's keys (an `unknown` spec).
     pub key_finder: Option<fn(Args<'_>) -> Vec<FoundKey>>,
@@ -268,7 +269,7 @@ impl CommandSpec {
 
     /// Sets how a call's key flags are told, for a spec marked
     /// `variable_flags`.
-    pub const fn variable_key_flags(mut self, flags_of: fn(Args<'_>) -> &'static str) -> Self {
+    pub const fn variable_key_flags(mut self, flags_of: fn(Args<'_>) -> u16) -> Self {
         self.variable_key_flags = Some(flags_of);
         self
     }

@@ -4,6 +4,62 @@
 //! The matcher backtracks only to the most recent `*`, so it runs in
 //! O(pattern × subject) time: no pattern can make it take exponential
 //! time, unlike a naive recursive matcher.
+//!
+//! [`Pattern`] is a pattern read once for matching many subjects (the
+//! ACL key patterns every command of a restricted user is checked
+//! against): the common shapes, `*`, `prefix*` and a literal, then cost a
+//! comparison, not a walk through the matcher.
+
+/// A glob pattern with its shape worked out once.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub struct Pattern {
+    text: Vec<u8>,
+    shape: Shape,
+}
+
+/// What a pattern needs of a subject.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+enum Shape {
+    /// Only `*`s: anything.
+    Anything,
+    /// No special byte: exactly the text.
+    Literal,
+    /// Special bytes only in a run of `*`s at the end: starts with the
+    /// first `usize` bytes.
+    Prefix(usize),
+    /// Anything else: the matcher decides.
+    #[default]
+    General,
+}
+
+impl Pattern {
+    pub fn new(text: &[u8]) -> Pattern {
+        let special = |b: &u8| matches!(b, b'*' | b'?' | b'[' | b'\\');
+        let shape = match text.iter().position(special) {
+            None => Shape::Literal,
+            Some(0) if text.iter().all(|&b| b == b'*') => Shape::Anything,
+            Some(at) if text[at..].iter().all(|&b| b == b'*') => Shape::Prefix(at),
+            Some(_) => Shape::General,
+        };
+        Pattern { text: text.to_vec(), shape }
+    }
+
+    /// The pattern as written.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.text
+    }
+
+    /// True if `subject` matches, as [`glob_match`] says.
+    #[inline]
+    pub fn matches(&self, subject: &[u8]) -> bool {
+        match self.shape {
+            Shape::Anything => true,
+            Shape::Literal => self.text == subject,
+            Shape::Prefix(len) => subject.starts_with(&self.text[..len]),
+            Shape::General => glob_match(&self.text, subject),
+        }
+    }
+}
 
 /// True if `subject` matches `pattern`.
 pub fn glob_match(pattern: &[u8], subject: &[u8]) -> bool {
@@ -113,7 +169,7 @@ fn match_class(pattern: &[u8], start: usize, c: u8) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::glob_match as m;
+    use super::{glob_match, glob_match as m, Pattern};
 
     #[test]
     fn basics() {
@@ -139,5 +195,22 @@ mod tests {
         let pattern = b"a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*a*b";
         let subject = vec![b'a'; 10_000];
         assert!(!m(pattern, &subject));
+    }
+
+    /// A read pattern agrees with the matcher on every shape.
+    #[test]
+    fn read_patterns_agree_with_the_matcher() {
+        let patterns: &[&[u8]] =
+            &[b"", b"*", b"**", b"key:*", b"key:**", b"key", b"k?y", b"a*b", b"[ab]*", b"x\\*", b"*end", b"ab\\"];
+        let subjects: &[&[u8]] = &[b"", b"key", b"key:", b"key:1", b"kay", b"ab", b"axxb", b"b1", b"x*", b"xy", b"end"];
+        for pattern in patterns {
+            for subject in subjects {
+                assert_eq!(
+                    Pattern::new(pattern).matches(subject),
+                    glob_match(pattern, subject),
+                    "{pattern:?} {subject:?}"
+                );
+            }
+        }
     }
 }

@@ -11,7 +11,7 @@
 //! `+@all`/`allcommands` and cleared only by `-@all`/`nocommands`.
 
 use super::catalog::{category_bit, Catalog, CATEGORIES};
-use crate::store::glob::glob_match;
+use crate::store::glob::{glob_match, Pattern};
 
 pub const READ: u8 = 1;
 pub const WRITE: u8 = 2;
@@ -105,7 +105,7 @@ pub struct Selector {
     /// `+cmd|firstarg` rules of commands otherwise denied: (bit, args).
     pub first_args: Vec<(usize, Vec<String>)>,
     /// Key patterns with their READ/WRITE permission.
-    pub patterns: Vec<(u8, Vec<u8>)>,
+    pub patterns: Vec<(u8, Pattern)>,
     pub channels: Vec<Vec<u8>>,
 }
 
@@ -246,9 +246,9 @@ impl Selector {
         if has_spaces(pattern) {
             return Err(RuleError::Syntax);
         }
-        match self.patterns.iter_mut().find(|(_, p)| p == pattern) {
+        match self.patterns.iter_mut().find(|(_, p)| p.as_bytes() == pattern) {
             Some((existing, _)) => *existing |= flags,
-            None => self.patterns.push((flags, pattern.to_vec())),
+            None => self.patterns.push((flags, Pattern::new(pattern))),
         }
         self.all_keys = false;
         Ok(())
@@ -298,7 +298,7 @@ impl Selector {
         }
         if !self.all_keys {
             for &(at, key, needs) in call.keys {
-                let fits = self.patterns.iter().any(|(flags, p)| flags & needs == needs && glob_match(p, key));
+                let fits = self.patterns.iter().any(|(flags, p)| flags & needs == needs && p.matches(key));
                 if !fits {
                     return Err(Denial::Key(at));
                 }
@@ -330,7 +330,7 @@ impl Selector {
                     WRITE => "%W~",
                     _ => "~",
                 };
-                format!("{prefix}{}", String::from_utf8_lossy(p))
+                format!("{prefix}{}", String::from_utf8_lossy(p.as_bytes()))
             })
             .collect();
         shown.join(" ")
