@@ -100,6 +100,10 @@ impl crate::persist::load::Replayer for Replay<'_> {
     fn apply(&mut self, time_ms: i64, db: usize, args: Args<'_>) -> Result<(), String> {
         self.run(time_ms, db, args)
     }
+
+    fn keyspace(&mut self) -> &mut Keyspace {
+        self.store
+    }
 }
 
 #[cfg(test)]

@@ -11,6 +11,22 @@
 //! commands: a record holding anything else (`SHUTDOWN`, `CONFIG SET`...)
 //! means the file is not what Efis wrote, and start-up refuses it.
 //!
+//! # A Redis `dump.rdb` as the first base
+//!
+//! A directory with no snapshot may hold a Redis `dump.rdb`: with no log
+//! either, start-up loads the file straight into the keyspace (resize
+//! hints make each database's table the right size before its first key)
+//! and opens log generation **0**, the one generation that builds on
+//! `dump.rdb` rather than on a snapshot; the loop then starts a
+//! compaction at once, whose child writes `snapshot-0000000001.snap` in
+//! the background, and log 0 is deleted when it is done. Until then, a
+//! restart loads `dump.rdb` again and replays log 0 after it, so nothing
+//! written meanwhile is lost, and a log 0 whose `dump.rdb` has gone stops
+//! start-up. `dump.rdb` itself is never changed or deleted, and once a
+//! snapshot exists it is ignored. Function libraries in the file are
+//! loaded through the command path (`FUNCTION LOAD`), so they reach the
+//! snapshots like any others.
+//!
 //! # What a damaged file means
 //!
 //! * A **torn final record** of the newest log (the file ends inside a
@@ -79,6 +95,7 @@ use super::format::{
     END_FRAME_LEN, HEADER_LEN, SNAPSHOT_MAGIC,
 };
 use crate::protocol::Args;
+use crate::store::Keyspace;
 
 /// Why start-up (or a check) refused a file.
 #[derive(Debug)]
@@ -158,6 +175,8 @@ pub trait Replayer {
     fn expect_keys(&mut self, keys: u64);
     /// Replays one command: `(time_ms, db, args)`.
     fn apply(&mut self, time_ms: i64, db: usize, args: Args<'_>) -> Result<(), String>;
+    /// The keyspace itself, for loading a `dump.rdb` base into it.
+    fn keyspace(&mut self) -> &mut Keyspace;
 }
 
 /// The fewest bytes one key takes in a snapshot (`SET` with an empty key
@@ -263,6 +282,9 @@ pub struct Recovered {
     pub commands: u64,
     /// The generation the next log file gets.
     pub next_generation: u64,
+    /// The `dump.rdb` loaded as the base (see the module docs) and its
+    /// keys: the loop compacts at once to have a snapshot of its own.
+    pub rdb_base: Option<(PathBuf, u64)>,
 }
 
 /// The files in a data directory.
@@ -315,6 +337,42 @@ pub fn list_dir(dir: &Path) -> Result<DirListing, LoadError> {
     Ok(listing)
 }
 
+/// The Redis file a directory without a snapshot may start from.
+pub const RDB_BASE_NAME: &str = "dump.rdb";
+
+/// Loads `rdb`, the base of log generation 0, into the keyspace and its
+/// function libraries through `FUNCTION LOAD`. Returns the keys loaded.
+fn load_rdb_base(rdb: &Path, replayer: &mut impl Replayer) -> Result<u64, LoadError> {
+    let refused =
+        |offset: u64, reason: String| LoadError { file: rdb.to_path_buf(), offset, reason, repairable: false };
+    let started = std::time::Instant::now();
+    let bytes = std::fs::read(rdb).map_err(|e| {
+        refused(0, format!("cannot read it ({e}); appendonly-0000000000.aof continues it, so it must be put back"))
+    })?;
+    let now_ms = crate::clock::unix_ms();
+    let loaded = super::rdb::file::read_file(&bytes, replayer.keyspace(), now_ms, |_| {})
+        .map_err(|e| refused(e.offset as u64, e.reason))?;
+    drop(bytes);
+    for code in &loaded.functions {
+        let spans = [(0, 8), (8, 12), (12, 12 + code.len())];
+        let mut data = b"FUNCTIONLOAD".to_vec();
+        data.extend_from_slice(code);
+        replayer
+            .apply(now_ms, 0, Args::new(&data, &spans))
+            .map_err(|e| refused(0, format!("a function library does not load: {e}")))?;
+    }
+    info!(
+        "imported {} keys ({} already expired, {} function libraries) from {} (RDB version {}) in {:.3} s",
+        loaded.keys,
+        loaded.expired_skipped,
+        loaded.functions.len(),
+        rdb.display(),
+        loaded.version,
+        started.elapsed().as_secs_f64()
+    );
+    Ok(loaded.keys)
+}
+
 /// The generation in a log file name, `appendonly-G.aof`.
 fn log_generation(name: &str) -> Option<u64> {
     name.strip_prefix("appendonly-").and_then(|n| n.strip_suffix(".aof")).and_then(|n| n.parse::<u64>().ok())
@@ -325,8 +383,14 @@ fn log_generation(name: &str) -> Option<u64> {
 pub fn recover(dir: &Path, replayer: &mut impl Replayer) -> Result<Recovered, LoadError> {
     let listing = list_dir(dir)?;
     let mut recovered = Recovered::default();
-    let (first_log, logs) = chain(dir, &listing)?;
+    let (mut first_log, logs) = chain(dir, &listing)?;
     let snapshot = listing.snapshots.last().map(|(_, path)| path);
+    let rdb = dir.join(RDB_BASE_NAME);
+    if snapshot.is_none() && (first_log == 0 || (logs.is_empty() && rdb.is_file())) {
+        let keys = load_rdb_base(&rdb, replayer)?;
+        recovered.rdb_base = Some((rdb, keys));
+        first_log = 0;
+    }
     if let Some(keys) = snapshot.and_then(|path| declared_keys(path)) {
         replayer.expect_keys(keys);
     }
@@ -413,7 +477,10 @@ pub fn recover(dir: &Path, replayer: &mut impl Replayer) -> Result<Recovered, Lo
 /// another, or the writes of a missing one would be silently lost.
 fn chain<'l>(dir: &Path, listing: &'l DirListing) -> Result<(u64, &'l [LogFile]), LoadError> {
     let snapshot = listing.snapshots.last();
-    let first_log = snapshot.map_or(1, |(header, _)| header.generation);
+    // Without a snapshot the chain starts at log 1, or at log 0 when
+    // there is one: the log that continues a `dump.rdb`.
+    let no_snapshot = if listing.logs.first().is_some_and(|(generation, _)| *generation == 0) { 0 } else { 1 };
+    let first_log = snapshot.map_or(no_snapshot, |(header, _)| header.generation);
     let logs = &listing.logs[listing.logs.partition_point(|(g, _)| *g < first_log)..];
     for (expected, (generation, path)) in (first_log..).zip(logs) {
         if *generation != expected {

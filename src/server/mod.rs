@@ -178,14 +178,8 @@ impl Server {
         let dir = self.state.config.backup_path.clone();
         // Nobody waits for a reply yet: resizing in one step is cheaper.
         crate::store::table::set_incremental_resizing(false);
-        // A `dump.rdb` alone in the directory: loaded straight into the
-        // keyspace (when it holds no functions) and written as snapshot 1.
-        let imported = crate::persist::rdb::import::import_if_fresh(&dir, &mut self.store, unix_ms())?;
         let mut replay = Replay::new(&mut self.store, &mut self.state);
-        let result = match imported {
-            Some(recovered) => Ok(recovered),
-            None => crate::persist::load::recover(&dir, &mut replay),
-        };
+        let result = crate::persist::load::recover(&dir, &mut replay);
         let errors = replay.finish();
         // The keyspace was sized for the snapshot's keys of all databases
         // in database 0 (see `Keyspace::reserve_for_load`).
@@ -208,7 +202,19 @@ impl Server {
         let keys = self.store.total_keys();
         self.state.stats.loaded_keys = keys;
         self.state.stats.startup_memory = crate::memory::used_bytes();
-        if recovered.snapshot.is_some() || recovered.logs > 0 {
+        if let Some((rdb, rdb_keys)) = &recovered.rdb_base {
+            info!(
+                "recovered {keys} keys in {:.3} s: {rdb_keys} from {}, then {} commands from {} log files; \
+                 a snapshot of them is being written",
+                started.elapsed().as_secs_f64(),
+                rdb.display(),
+                recovered.commands,
+                recovered.logs
+            );
+            // A snapshot of Efis's own replaces dump.rdb as the base as
+            // soon as the loop runs (see `persist::load`).
+            self.state.persist.requested = true;
+        } else if recovered.snapshot.is_some() || recovered.logs > 0 {
             info!(
                 "recovered {keys} keys in {:.3} s: {} from snapshot {}, then {} commands from {} log files",
                 started.elapsed().as_secs_f64(),

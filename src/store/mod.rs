@@ -516,6 +516,15 @@ impl Keyspace {
         }
     }
 
+    /// Makes room for `keys` more keys in database `db` (an RDB file's
+    /// resize hint), so that loading them never grows its table.
+    pub fn reserve_keys(&mut self, db: usize, keys: usize) {
+        if let Some(db) = self.dbs.get_mut(db) {
+            let wanted = db.table.len() + keys;
+            db.table.reserve(wanted);
+        }
+    }
+
     /// Shrinks the table of every database that is less than a fifth full.
     pub fn shrink_sparse_tables(&mut self) {
         for db in &mut self.dbs {

@@ -297,3 +297,100 @@ fn dump_rdb_without_functions_loads_straight_into_the_keyspace() {
     }
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// Waits up to ten seconds for `done`.
+fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !done() {
+        assert!(std::time::Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+/// `dump.rdb` is the base of log 0 until Efis's first snapshot: the loop
+/// compacts at once (snapshot 1 appears, log 0 goes), and while that
+/// compaction cannot finish a crash loses nothing written on top of the
+/// file; a log 0 whose `dump.rdb` is gone stops start-up.
+#[test]
+fn dump_rdb_is_the_base_of_log_zero_until_the_first_snapshot() {
+    if is_redis() {
+        return;
+    }
+    let Some((reference, rdb)) = redis_with(true) else { return };
+    let mut expected = snapshot_of(&mut Wire::open(&reference));
+    let snapshot_1 = |dir: &Path| dir.join("snapshot-0000000001.snap");
+    let log_0 = |dir: &Path| dir.join("appendonly-0000000000.aof");
+
+    // The usual case: snapshot 1 written in the background, log 0 deleted.
+    let dir = fresh_temp_dir("rdb-base");
+    fs::copy(&rdb, dir.join("dump.rdb")).unwrap();
+    let mut efis = Server::start_with(&[("BACKUP_PATH", path(&dir)), ("LOG_LEVEL", "info")]);
+    eventually("snapshot 1", || snapshot_1(&dir).is_file() && !log_0(&dir).exists());
+    efis.stop();
+    let _ = fs::remove_dir_all(&dir);
+
+    // A compaction that cannot write its snapshot (a directory stands
+    // where its temporary file goes) leaves log 0 on dump.rdb; a crash
+    // then loses nothing written on top of the file.
+    let dir = fresh_temp_dir("rdb-base-crash");
+    fs::copy(&rdb, dir.join("dump.rdb")).unwrap();
+    let original = fs::read(dir.join("dump.rdb")).unwrap();
+    let blocker = dir.join("snapshot-0000000001.snap.tmp");
+    fs::create_dir(&blocker).unwrap();
+    fs::write(blocker.join("keep"), b"").unwrap();
+    let mut efis = Server::start_with(&[("BACKUP_PATH", path(&dir)), ("LOG_LEVEL", "info")]);
+    eventually("the failed compaction", || efis.log().contains("snapshot-0000000001"));
+    let mut w = Wire::open(&efis);
+    w.is(&["SET", "str-int", "written on top"], OK);
+    expected[0].2 = describe(&mut w, "str-int");
+    assert_eq!(w.call(&["FCALL", "rdbfn", "0"]), b":7\r\n");
+    drop(w);
+    efis.kill();
+    assert!(log_0(&dir).is_file() && !snapshot_1(&dir).exists(), "log 0 stands on dump.rdb");
+
+    // Without its dump.rdb, log 0 has no base: start-up says so.
+    fs::rename(dir.join("dump.rdb"), dir.join("moved.rdb")).unwrap();
+    let mut child = Command::new(efis_bin())
+        .env("BACKUP_PATH", &dir)
+        .env("PORT", crate::common::free_port().to_string())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run efis");
+    let started = std::time::Instant::now();
+    while child.try_wait().unwrap().is_none() && started.elapsed() < std::time::Duration::from_secs(10) {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let _ = child.kill();
+    let output = child.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success() && text.contains("dump.rdb") && text.contains("put back"), "{text}");
+    fs::rename(dir.join("moved.rdb"), dir.join("dump.rdb")).unwrap();
+
+    // Put back: dump.rdb, then the logs; a compaction free to run
+    // replaces it with a snapshot.
+    efis.crash_restart();
+    let mut w = Wire::open(&efis);
+    for ((db, key, want, _), (_, _, got, _)) in expected.iter().zip(snapshot_of(&mut w)) {
+        same(&got, want, &format!("db {db} {key}: dump.rdb and log 0 after a crash"));
+    }
+    assert_eq!(w.call(&["FCALL", "rdbfn", "0"]), b":7\r\n");
+    drop(w);
+    let has_snapshot = |dir: &Path| {
+        fs::read_dir(dir).unwrap().any(|e| {
+            let name = e.unwrap().file_name().into_string().unwrap();
+            name.starts_with("snapshot-") && name.ends_with(".snap")
+        })
+    };
+    eventually("a snapshot", || has_snapshot(&dir) && !log_0(&dir).exists());
+    efis.restart();
+    let mut w = Wire::open(&efis);
+    for ((db, key, want, _), (_, _, got, _)) in expected.iter().zip(snapshot_of(&mut w)) {
+        same(&got, want, &format!("db {db} {key}: from Efis's snapshot"));
+    }
+    assert_eq!(w.call(&["FCALL", "rdbfn", "0"]), b":7\r\n");
+    drop(w);
+    efis.stop();
+    assert_eq!(fs::read(dir.join("dump.rdb")).unwrap(), original, "dump.rdb is left untouched");
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -110,8 +110,13 @@ pub fn read_file(
                 db = index as usize;
             }
             OP_RESIZE_DB => {
+                let keys = r.length().map_err(wrap)?;
                 r.length().map_err(wrap)?;
-                r.length().map_err(wrap)?;
+                // Room for the keys announced, so the table never grows
+                // while loading; a key takes at least three bytes, which
+                // bounds what a false hint can make it reserve.
+                let possible = (r.remaining() / 3) as u64;
+                store.reserve_keys(db, keys.min(possible) as usize);
             }
             OP_EXPIRE_MS => expire = Some(r.millis().map_err(wrap)?),
             OP_EXPIRE_SECONDS => expire = Some(r.seconds().map_err(wrap)? as i64 * 1000),
