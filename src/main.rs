@@ -447,6 +447,9 @@ fn export_rdb(args: &[String]) -> ExitCode {
     let keys = efis::persist::rdb::file::write_file(&store, &functions, efis::clock::unix_ms(), &mut bytes);
     let temp = format!("{out}.tmp");
     let written = std::fs::write(&temp, &bytes).and_then(|()| std::fs::rename(&temp, out));
+    // The process ends here: freeing the keyspace value by value would
+    // take longer than exiting.
+    std::mem::forget(store);
     match written {
         Ok(()) => {
             println!("exported {keys} keys to {out} ({} bytes)", bytes.len());

@@ -11,9 +11,10 @@ there) is written by redis-server, then:
    it, writes its first snapshot, and serves), timed the same way; and
    ``efis import-rdb`` offline.
 2. Writing: ``redis-cli --rdb`` against each server (the full
-   resynchronization Redis answers with a forked ``BGSAVE``, Efis from the
-   loop), the time until the file is on disk; and ``SAVE`` on Redis next
-   to ``efis export-rdb`` offline.
+   resynchronization Redis answers with a forked child streaming the RDB,
+   with no diskless-sync delay, Efis from the loop), the time until the
+   file is on disk; and ``SAVE`` on Redis next to ``efis export-rdb``
+   offline, which also loads the data directory it exports.
 
 Each is the median of ``rounds``; the ratio is Efis/Redis (below 1 is
 faster).
@@ -76,8 +77,10 @@ def stop(proc):
 
 
 def redis_cmd(port, workdir):
+    # No diskless-sync delay: Redis would otherwise wait 5 s for more
+    # replicas before it starts writing the RDB stream redis-cli asks for.
     return ["redis-server", "--port", str(port), "--bind", bench.HOST, "--save", "", "--appendonly", "no",
-            "--dir", workdir]
+            "--repl-diskless-sync-delay", "0", "--dir", workdir]
 
 
 def efis_env(port, workdir):
@@ -147,7 +150,7 @@ def run(efis_bin, keys, rounds):
         ("load dump.rdb at start-up", med["load"]["redis"], med["load"]["efis"]),
         ("load, efis import-rdb (offline)", med["load"]["redis"], med["load"]["import"]),
         ("write, redis-cli --rdb", med["write"]["redis"], med["write"]["efis"]),
-        ("write, SAVE / efis export-rdb", med["write"]["save"], med["write"]["export"]),
+        ("write, SAVE / export-rdb (loads too)", med["write"]["save"], med["write"]["export"]),
     ]
     print()
     print(f"RDB files, {keys} keys, median of {rounds}")
