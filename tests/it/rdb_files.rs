@@ -370,12 +370,7 @@ fn dump_rdb_is_the_base_of_log_zero_until_the_first_snapshot() {
     // Put back: dump.rdb, then the logs; a compaction free to run
     // replaces it with a snapshot.
     efis.crash_restart();
-    let mut w = Wire::open(&efis);
-    for ((db, key, want, _), (_, _, got, _)) in expected.iter().zip(snapshot_of(&mut w)) {
-        same(&got, want, &format!("db {db} {key}: dump.rdb and log 0 after a crash"));
-    }
-    assert_eq!(w.call(&["FCALL", "rdbfn", "0"]), b":7\r\n");
-    drop(w);
+    all_the_same(&efis, &expected, "dump.rdb and log 0 after a crash");
     let has_snapshot = |dir: &Path| {
         fs::read_dir(dir).unwrap().any(|e| {
             let name = e.unwrap().file_name().into_string().unwrap();
@@ -384,13 +379,18 @@ fn dump_rdb_is_the_base_of_log_zero_until_the_first_snapshot() {
     };
     eventually("a snapshot", || has_snapshot(&dir) && !log_0(&dir).exists());
     efis.restart();
-    let mut w = Wire::open(&efis);
-    for ((db, key, want, _), (_, _, got, _)) in expected.iter().zip(snapshot_of(&mut w)) {
-        same(&got, want, &format!("db {db} {key}: from Efis's snapshot"));
-    }
-    assert_eq!(w.call(&["FCALL", "rdbfn", "0"]), b":7\r\n");
-    drop(w);
+    all_the_same(&efis, &expected, "from Efis's snapshot");
     efis.stop();
     assert_eq!(fs::read(dir.join("dump.rdb")).unwrap(), original, "dump.rdb is left untouched");
     let _ = fs::remove_dir_all(&dir);
+}
+
+/// Every key of `expected` reads the same on `server`, and the library's
+/// function runs.
+fn all_the_same(server: &Server, expected: &[(usize, String, String, bool)], when: &str) {
+    let mut w = Wire::open(server);
+    for ((db, key, want, _), (_, _, got, _)) in expected.iter().zip(snapshot_of(&mut w)) {
+        same(&got, want, &format!("db {db} {key}: {when}"));
+    }
+    assert_eq!(w.call(&["FCALL", "rdbfn", "0"]), b":7\r\n");
 }
