@@ -233,14 +233,19 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             // A snapshot is Efis's log rewrite.
             field(text, "aof_rewrites", s.snapshots);
             field(text, "aof_rewrites_consecutive_failures", 0);
-            field(text, "aof_last_write_status", status(p.aof.error.is_none()));
+            let sync_failure = p.aof.sync_failure(p.snapshot_generation).is_some();
+            let log_ok = p.aof.error.is_none() && !sync_failure && p.halted_reason().is_none();
+            field(text, "aof_last_write_status", status(log_ok));
             field(text, "aof_last_cow_size", 0);
-            field(text, "aof_last_fsync_status", status(!p.aof.sync_failing()));
+            field(text, "aof_last_fsync_status", status(!sync_failure));
             field(text, "aof_fsync", p.aof.policy().name());
             field(text, "aof_current_size", p.aof.file_size);
             field(text, "aof_current_generation", p.aof.generation());
             field(text, "aof_buffer_length", p.aof.pending());
             field(text, "backup_path", p.dir().display());
+            // Why write commands get -MISCONF (empty while they are served).
+            let refused = p.refusing_writes().map(|e| e.trim_start_matches("MISCONF ").to_string());
+            field(text, "writes_refused_reason", refused.unwrap_or_default());
         }
         "stats" => {
             let s = &server.stats;

@@ -259,6 +259,8 @@ pub fn read_from(
 pub struct Recovered {
     pub snapshot: Option<PathBuf>,
     pub snapshot_keys: u64,
+    /// The loaded snapshot's generation (0: none).
+    pub snapshot_generation: u64,
     pub logs: usize,
     pub commands: u64,
     /// The generation the next log file gets.
@@ -327,6 +329,7 @@ pub fn recover(dir: &Path, replayer: &mut impl Replayer) -> Result<Recovered, Lo
     let mut recovered = Recovered::default();
     let (first_log, logs) = chain(dir, &listing)?;
     let snapshot = listing.snapshots.last().map(|(_, path)| path);
+    recovered.snapshot_generation = listing.snapshots.last().map_or(0, |(header, _)| header.generation);
     if let Some(keys) = snapshot.and_then(|path| declared_keys(path)) {
         replayer.expect_keys(keys);
     }

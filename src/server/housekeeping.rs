@@ -66,6 +66,7 @@ impl Server {
         if self.state.persist.aof.error.is_some() || self.state.persist.aof.pending() > 0 {
             self.state.persist.aof.flush();
         }
+        self.exit_if_log_fatal();
         if !self.held.is_empty() && self.state.persist.aof.error.is_none() {
             for key in std::mem::take(&mut self.held) {
                 queue_write(&mut self.conns, &mut self.write_queue, key);

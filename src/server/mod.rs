@@ -219,6 +219,9 @@ impl Server {
             );
         }
         self.state.persist.dirty = if recovered.commands > 0 { recovered.commands } else { 0 };
+        self.state.persist.snapshot_generation = recovered.snapshot_generation;
+        // What a crash between a snapshot and its clean-up left behind.
+        crate::persist::remove_obsolete(&dir, self.state.persist.keep);
         let now = unix_ms();
         self.state
             .persist
@@ -415,6 +418,7 @@ impl Server {
         // One write (and with `always` one fsync) for every record of this
         // round, before any of their replies goes out.
         self.state.persist.aof.flush();
+        self.exit_if_log_fatal();
         // A write that takes a paused reader under half the output limit
         // resumes it here: when the socket took everything, no writable
         // event will come to do it. Resuming may queue more writes.
@@ -426,6 +430,17 @@ impl Server {
                     self.on_writable(key);
                 }
             }
+        }
+    }
+
+    /// Under `APPENDFSYNC=always`, after a failed sync: exits at once (no
+    /// reply held back is sent, no snapshot is written from memory), as
+    /// Redis does; start-up recovers from what is on disk.
+    pub(super) fn exit_if_log_fatal(&mut self) {
+        if self.state.persist.aof.fatal.is_some() {
+            self.state.persist.abort_running();
+            log::error!("exiting with code 1: the append-only file cannot be trusted");
+            std::process::exit(1);
         }
     }
 

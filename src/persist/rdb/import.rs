@@ -95,6 +95,7 @@ pub fn import_if_fresh(dir: &Path, store: &mut Keyspace, now_ms: i64) -> Result<
     Ok(Some(Recovered {
         snapshot: Some(dir.join(snapshot_name(1))),
         snapshot_keys: written.keys,
+        snapshot_generation: 1,
         logs: 0,
         commands: 0,
         next_generation: 1,
