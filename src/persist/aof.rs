@@ -59,13 +59,55 @@
 //!
 //! # When the disk fails
 //!
-//! If writing the log fails (disk full, I/O error), the failing write's
-//! reply is held back, every write command answers `-MISCONF Errors
-//! writing to the AOF file: <reason>`, and reads keep working. The loop
-//! retries every 100 ms; once the disk takes the held records again, the
-//! held replies go out and writes are accepted again, by themselves.
-//! Nothing acknowledged is lost, and nothing unacknowledged was promised.
-//! `INFO persistence` shows `aof_last_write_status:err` meanwhile.
+//! A **full disk** (`ENOSPC`, `EDQUOT`, a write that takes nothing): the
+//! failing write's reply is held back, every write command answers
+//! `-MISCONF Errors writing to the AOF file: <reason>`, and reads keep
+//! working. The loop retries every 100 ms; once the disk takes the held
+//! records again, the held replies go out and writes are accepted again,
+//! by themselves. The bytes before the failing write are intact, so
+//! writing the rest later is enough. `INFO persistence` shows
+//! `aof_last_write_status:err` meanwhile.
+//!
+//! A **failed `fsync`** (or `fdatasync`, or a write failing for another
+//! reason, such as `EIO`) is different: the kernel may have dropped the
+//! dirty pages it covered and marked them clean, so a later `fsync` of
+//! the same file can succeed without them ever reaching the disk. What
+//! Efis does then depends on the promise it made:
+//!
+//! * `always`: no write whose record was in the failed sync may be
+//!   acknowledged, nor any later one. The log turns [`AppendLog::fatal`],
+//!   every flush fails from then on (no reply held back is sent), and the
+//!   loop exits with code 1 as soon as it sees it, as Redis 7.0 does
+//!   ("Can't persist AOF for fsync error when the AOF fsync policy is
+//!   'always'"). Start-up then recovers from what is on disk, syncs every
+//!   log it replayed before building on it, and starts a new generation.
+//! * `everysec` and `no`: replies already went out, after the `write`.
+//!   The failure is recorded (by the fsync thread or the loop) with its
+//!   log generation, `aof_last_fsync_status` and `aof_last_write_status`
+//!   become `err`, and write commands get `-MISCONF` until the data is
+//!   known durable again: a snapshot written from memory whose generation
+//!   is past the failed log, and the new log generation's header and
+//!   directory entry synced by the fsync thread
+//!   ([`AppendLog::sync_failure`]). The loop starts that compaction at
+//!   once, and again every 5 s while it fails; writes resume by
+//!   themselves when one succeeds.
+//!
+//! # Frames larger than 4 GiB
+//!
+//! A frame's length is a `u32`, so no frame may hold more than
+//! [`MAX_FRAME`]. A loop round that would log more (many clients' large
+//! values read in one round) is split into several frames, between two
+//! commands' records; each replays alone. What must stay all-or-nothing
+//! is checked before it runs (`make_room`): a transaction whose queued
+//! commands' records would not fit in one frame is refused by `EXEC`
+//! (`-EXECABORT`), a client's command whose record could never fit is
+//! refused (`-ERR command not run`), and either one that fits starts a
+//! new frame if the open one has no room left. Only a script can still
+//! produce a single record larger than a frame (values it builds
+//! itself): that record is not written ([`AppendLog::unloggable`]), and
+//! writes stop until a restart, as after a panic. Nothing unreadable is
+//! ever written. The tests lower the limit with `EFIS_TEST_MAX_LOG_FRAME`
+//! (`config::TEST_KNOBS`); the code path is the same.
 
 use std::fs::File;
 use std::io::{self, Write};

@@ -66,6 +66,19 @@
 //! seconds later at the earliest. `SAVE` and shutdown write the snapshot
 //! in the loop's own process instead (as Redis's `SAVE` does).
 //!
+//! A crash after the snapshot is safe but before the deletions leaves
+//! obsolete files: start-up, once the data is loaded, removes the logs
+//! older than the newest snapshot, the snapshots beyond `BACKUP_KEEP` and
+//! the `.tmp` files of snapshots never finished ([`remove_obsolete`]).
+//!
+//! After a sync failure of the log under `everysec` or `no`, a compaction
+//! is due at once (and every five seconds while it fails): its snapshot
+//! is what makes the data durable again (see [`aof`], "When the disk
+//! fails"). While memory may hold a change the log does not
+//! ([`Persistence::halted`]: a handler panicked after changing data, or a
+//! script made a record no frame holds), no snapshot is written from
+//! memory at all, not even at shutdown.
+//!
 //! # Shutdown
 //!
 //! `SIGTERM`, `SIGINT` and `SHUTDOWN` write and `fsync` the log, write a
@@ -78,7 +91,8 @@
 //! `rdb_bgsave_in_progress`, `rdb_last_save_time`,
 //! `rdb_last_bgsave_status`, `aof_last_write_status`...) plus
 //! `aof_fsync`, `aof_current_size`, `aof_current_generation`,
-//! `rdb_last_snapshot_bytes` and `backup_path`. `LASTSAVE` is the time of
+//! `rdb_last_snapshot_bytes`, `backup_path` and `writes_refused_reason`
+//! (why write commands get `-MISCONF`; empty while they are served). `LASTSAVE` is the time of
 //! the last successful snapshot. The log says when a snapshot starts (with
 //! how long the loop paused for the fork) and finishes (keys, bytes,
 //! seconds), and what start-up recovered (keys, from which files, how long

@@ -212,7 +212,12 @@ fn full_disk_holds_the_reply_until_space_is_back() {
         writer.set_read_timeout(Some(Duration::from_millis(700))).unwrap();
         send(&mut writer, &resp(&["SET", "held", "1"]));
         let e = try_read_reply(&mut writer).unwrap_err();
-        assert!(matches!(e.kind(), ErrorKind::WouldBlock | ErrorKind::TimedOut), "{policy}: {e}");
+        let kind = e.kind();
+        assert!(
+            matches!(kind, ErrorKind::WouldBlock | ErrorKind::TimedOut),
+            "{policy}: {e} ({kind:?}); {}",
+            f.srv.log()
+        );
         let text = set_refused(&mut con, "refused");
         assert!(text.starts_with("MISCONF Errors writing to the AOF file: "), "{policy}: {text}");
         assert_eq!(info_field(&mut con, "aof_last_write_status"), "err");
