@@ -229,11 +229,12 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "aof_rewrite_scheduled", i32::from(p.requested));
             field(text, "aof_last_rewrite_time_sec", p.last_save_duration_s);
             field(text, "aof_current_rewrite_time_sec", p.current_duration_s());
-            field(text, "aof_last_bgrewrite_status", status(p.last_save_ok));
+            // A log whose sync failed needs a rewrite that has not happened.
+            let sync_failure = p.aof.sync_failure(p.snapshot_generation).is_some();
+            field(text, "aof_last_bgrewrite_status", status(p.last_save_ok && !sync_failure));
             // A snapshot is Efis's log rewrite.
             field(text, "aof_rewrites", s.snapshots);
             field(text, "aof_rewrites_consecutive_failures", 0);
-            let sync_failure = p.aof.sync_failure(p.snapshot_generation).is_some();
             let log_ok = p.aof.error.is_none() && !sync_failure && p.halted_reason().is_none();
             field(text, "aof_last_write_status", status(log_ok));
             field(text, "aof_last_cow_size", 0);

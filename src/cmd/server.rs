@@ -611,7 +611,7 @@ fn bgrewriteaof(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 /// everyone else is served.
 fn sync(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     if ctx.client().wants_rdb {
-        super::replication::answer_rdb(ctx);
+        super::replication::wait_for_rdb(ctx);
         return Ok(());
     }
     let id = ctx.client().id;

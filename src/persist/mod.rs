@@ -19,6 +19,8 @@
 //!   while the loop serves, and why a child.
 //! * [`load`]: recovery at start-up and `efis check`.
 //! * [`backup`]: `efis backup`, which pulls snapshots over the network.
+//! * [`transfer`]: the RDB file `SYNC`/`PSYNC` send, written by a child
+//!   and sent from the file in chunks.
 //! * [`rdb`]: Redis's RDB format for values (`DUMP`/`RESTORE` payloads).
 //!
 //! # Files
@@ -106,6 +108,7 @@ pub mod load;
 pub mod rdb;
 pub mod snapshot;
 pub mod snapshot_stream;
+pub mod transfer;
 
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
@@ -152,7 +155,7 @@ fn obsolete_files(listing: load::DirListing, generation: u64, keep: usize) -> Ve
 /// At start-up, once `dir` loaded: removes what a crash between a
 /// snapshot and the deletions it makes obsolete left behind (the logs
 /// before the newest snapshot, the snapshots beyond `keep`), and the
-/// temporary files of snapshots never finished. Every removal is logged;
+/// temporary files of snapshots never finished and of RDB transfers. Every removal is logged;
 /// a failure to remove is only a warning.
 pub fn remove_obsolete(dir: &Path, keep: usize) {
     let Ok(listing) = load::list_dir(dir) else { return };
@@ -162,7 +165,8 @@ pub fn remove_obsolete(dir: &Path, keep: usize) {
         for entry in entries.flatten() {
             let name = entry.file_name();
             let Some(name) = name.to_str() else { continue };
-            if (name.starts_with("snapshot-") || name.starts_with("appendonly-")) && name.ends_with(".tmp") {
+            let ours = name.starts_with("snapshot-") || name.starts_with("appendonly-");
+            if (ours && name.ends_with(".tmp")) || transfer::is_transfer_file(name) {
                 obsolete.push(entry.path());
             }
         }
@@ -229,6 +233,8 @@ pub struct Persistence {
     pub halted: Option<String>,
     /// Whether the log's sync failure was reported (to log its end once).
     sync_failure_seen: bool,
+    /// RDB files being written for `SYNC`/`PSYNC` clients.
+    pub transfers: transfer::Transfers,
 }
 
 impl Persistence {
@@ -254,6 +260,7 @@ impl Persistence {
             snapshot_generation: 0,
             halted: None,
             sync_failure_seen: false,
+            transfers: transfer::Transfers::default(),
         }
     }
 

@@ -117,6 +117,9 @@ pub struct Server {
     held: Vec<usize>,
     /// Connections whose readiness a long script's [`Busy`] passed over.
     look_again: Vec<usize>,
+    /// Connections sending a file whose socket took everything so far:
+    /// no writable event will come, so the next round writes again.
+    streaming: Vec<usize>,
 }
 
 impl Server {
@@ -167,6 +170,7 @@ impl Server {
             resume: Vec::new(),
             held: Vec::new(),
             look_again: Vec::new(),
+            streaming: Vec::new(),
         })
     }
 
@@ -287,6 +291,11 @@ impl Server {
                     self.on_readable(token, event.is_read_closed());
                 }
             }
+            for key in std::mem::take(&mut self.streaming) {
+                if self.conns.contains(key) {
+                    self.on_writable(key);
+                }
+            }
             for key in std::mem::take(&mut self.look_again) {
                 if self.conns.contains(key) && self.conns[key].pending_output() > 0 {
                     self.on_writable(key);
@@ -311,6 +320,9 @@ impl Server {
             }
             if self.state.persist.requested && !self.state.persist.in_progress() {
                 self.start_compaction();
+            }
+            if self.state.persist.transfers.due() {
+                self.start_transfer();
             }
             self.flush_queued_writes();
             if self.state.kill_pending {
@@ -439,6 +451,7 @@ impl Server {
     pub(super) fn exit_if_log_fatal(&mut self) {
         if self.state.persist.aof.fatal.is_some() {
             self.state.persist.abort_running();
+            self.state.persist.transfers.abort();
             log::error!("exiting with code 1: the append-only file cannot be trusted");
             std::process::exit(1);
         }
@@ -467,8 +480,18 @@ impl Server {
                 return false;
             }
         }
+        let conn = &mut self.conns[key];
+        if conn.source.is_some() && conn.pending_output() == 0 && !self.streaming.contains(&key) {
+            self.streaming.push(key);
+        }
+        if conn.source_done {
+            // The file is sent: the client's next commands may run.
+            conn.source_done = false;
+            self.state.clients[key].blocked = false;
+            self.resume.push(key);
+        }
         let conn = &self.conns[key];
-        if conn.closing && conn.pending_output() == 0 {
+        if conn.closing && conn.pending_output() == 0 && conn.source.is_none() {
             self.close(key);
             return false;
         }
@@ -610,6 +633,9 @@ impl Server {
     /// How long the loop may sleep: until the next tick, the nearest
     /// deadline of a blocked client, or the end of a pause clients wait on.
     fn poll_timeout(&self, next_tick: Instant) -> Duration {
+        if !self.streaming.is_empty() {
+            return Duration::ZERO;
+        }
         let mut tick = next_tick.saturating_duration_since(Instant::now());
         if let (Some(pause), false) = (self.state.pause, self.state.paused_clients.is_empty()) {
             tick = tick.min(Duration::from_millis((pause.until_ms - unix_ms()).max(0) as u64));

@@ -168,6 +168,7 @@ fn fsync_failure_under_everysec_refuses_writes_until_a_snapshot() {
     let text = set_refused(&mut con, "refused");
     assert!(text.starts_with("MISCONF Errors writing to the AOF file: fsync of "), "{text}");
     assert_eq!(info_field(&mut con, "aof_last_write_status"), "err");
+    assert_eq!(info_field(&mut con, "aof_last_bgrewrite_status"), "err");
     assert!(info_field(&mut con, "writes_refused_reason").contains("fsync"));
     // The thread syncs the same file again, successfully: still refused.
     thread::sleep(Duration::from_millis(2500));
@@ -180,6 +181,8 @@ fn fsync_failure_under_everysec_refuses_writes_until_a_snapshot() {
         redis::cmd("SET").arg("after").arg("1").query::<()>(&mut con).is_ok()
     });
     assert_eq!(info_field(&mut con, "aof_last_fsync_status"), "ok");
+    assert_eq!(info_field(&mut con, "aof_last_bgrewrite_status"), "ok");
+    assert_eq!(info_field(&mut con, "aof_last_write_status"), "ok");
     assert_eq!(info_field(&mut con, "writes_refused_reason"), "");
     let now: u64 = info_field(&mut con, "aof_current_generation").parse().unwrap();
     assert!(now > generation, "a new log generation: {now} after {generation}");

@@ -1,6 +1,6 @@
 //! What a crash can leave between a snapshot and the deletions it makes
 //! obsolete (older logs, snapshots beyond `BACKUP_KEEP`, temporary files
-//! of snapshots never finished) is removed at start-up, once the data is
+//! of snapshots never finished and of RDB transfers) is removed at start-up, once the data is
 //! loaded; nothing else is touched.
 
 use super::*;
@@ -48,6 +48,7 @@ fn startup_removes_what_a_crash_left_behind() {
     copy_missing(&side.0, &srv.dir);
     fs::write(srv.dir.join("snapshot-0000000099.snap.tmp"), b"half a snapshot").unwrap();
     fs::write(srv.dir.join("appendonly-0000000099.aof.tmp"), b"junk").unwrap();
+    fs::write(srv.dir.join("sync-1733370000000.rdb.tmp"), b"REDIS0010").unwrap();
     fs::write(srv.dir.join("notes.txt"), b"the operator's").unwrap();
     assert!(snapshots(&srv.dir).len() > 2 && logs(&srv.dir).len() > 1, "{:?}", listing(&srv.dir));
 
@@ -68,6 +69,7 @@ fn startup_removes_what_a_crash_left_behind() {
         assert!(log.exists(), "{} was removed: {now:?}", log.display());
     }
     assert!(files(&srv.dir, ".tmp").is_empty(), "{now:?}");
+    assert!(files(&srv.dir, ".rdb.tmp").is_empty(), "{now:?}");
     assert!(srv.dir.join("notes.txt").exists(), "{now:?}");
     assert!(srv.log().contains("left over from before the last start"), "{}", srv.log());
     // And it starts again from the same files.
