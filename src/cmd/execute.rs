@@ -95,10 +95,18 @@ fn run_for_client(ctx: &mut Ctx<'_>, args: Args<'_>) {
 /// [`dispatch`], with a panic turned into an error reply.
 fn run_caught(ctx: &mut Ctx<'_>, args: Args<'_>) {
     let dirty = ctx.server.persist.dirty;
+    let (mark, unlogged_before) = (ctx.out.buf.len(), ctx.server.persist.aof.unloggable.is_some());
     if catch_unwind(AssertUnwindSafe(|| dispatch(ctx, args))).is_err() {
         let name = String::from_utf8_lossy(args.get(0)).to_string();
         ctx.out.error(&format!("ERR internal error while running '{name}'"));
         after_panic(ctx, args, dirty, &name);
+    } else if !unlogged_before && ctx.server.persist.aof.unloggable.is_some() {
+        // A change it made could not be logged: its reply must not say
+        // the command succeeded.
+        ctx.out.buf.truncate(mark);
+        ctx.out.error(
+            "ERR a change could not be logged (a record larger than a log frame); writes are refused until a restart",
+        );
     }
 }
 

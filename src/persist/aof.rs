@@ -81,6 +81,8 @@
 //!   ("Can't persist AOF for fsync error when the AOF fsync policy is
 //!   'always'"). Start-up then recovers from what is on disk, syncs every
 //!   log it replayed before building on it, and starts a new generation.
+//!   (Redis exits on any failed write under `always`, a full disk too;
+//!   Efis waits a full disk out as above, as nothing was lost.)
 //! * `everysec` and `no`: replies already went out, after the `write`.
 //!   The failure is recorded (by the fsync thread or the loop) with its
 //!   log generation, `aof_last_fsync_status` and `aof_last_write_status`
@@ -104,8 +106,9 @@
 //! refused (`-ERR command not run`), and either one that fits starts a
 //! new frame if the open one has no room left. Only a script can still
 //! produce a single record larger than a frame (values it builds
-//! itself): that record is not written ([`AppendLog::unloggable`]), and
-//! writes stop until a restart, as after a panic. Nothing unreadable is
+//! itself): that record is not written ([`AppendLog::unloggable`]), the
+//! script's client gets an error instead of its reply, and writes stop
+//! until a restart, as after a panic. Nothing unreadable is
 //! ever written. The tests lower the limit with `EFIS_TEST_MAX_LOG_FRAME`
 //! (`config::TEST_KNOBS`); the code path is the same.
 

@@ -100,7 +100,8 @@ fn a_record_no_frame_can_hold_stops_writes() {
     let mut con = srv.client();
     w(&mut con, &["SET", "before", "1"]);
     let script = format!("redis.call('SET', KEYS[1], string.rep('x', {})) return 1", LIMIT + 10);
-    let _: i64 = q(&mut con, &["EVAL", &script, "1", "big"]);
+    let e = redis::cmd("EVAL").arg(&script).arg(1).arg("big").query::<i64>(&mut con).unwrap_err();
+    assert!(err_text(&e).starts_with("ERR a change could not be logged"), "not acknowledged: {e}");
     let e = redis::cmd("SET").arg("after").arg("1").query::<()>(&mut con).unwrap_err();
     let text = err_text(&e);
     assert!(text.starts_with("MISCONF Writes are refused until a restart"), "{text}");
