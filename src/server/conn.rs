@@ -32,6 +32,8 @@ pub struct FileSource {
     pub file: File,
     /// Bytes still to send.
     pub left: u64,
+    /// A CRLF follows the file (a bulk string's end).
+    pub crlf: bool,
 }
 
 /// What a read attempt found.
@@ -222,6 +224,9 @@ impl Conn {
         }
         source.left -= want as u64;
         if source.left == 0 {
+            if source.crlf {
+                self.wbuf.extend_from_slice(b"\r\n");
+            }
             self.source = None;
             self.source_done = true;
         }

@@ -71,10 +71,29 @@ impl Server {
     }
 
     /// Gives each client waiting for an RDB file `$<length>\r\n` and the
-    /// file to send from (or an error), then unlinks the file: the open
-    /// handles keep it readable.
+    /// file (or an error), then unlinks the file: the open handles keep
+    /// it readable.
     fn answer_rdb_waiters(&mut self, result: Result<std::path::PathBuf, String>) {
-        for (key, id) in std::mem::take(&mut self.state.persist.transfers.waiters) {
+        let waiters = std::mem::take(&mut self.state.persist.transfers.waiters);
+        // No CRLF after the file, as Redis sends it.
+        self.send_file(waiters, &result, "RDB transfer failed", false);
+        if let Ok(path) = result {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// Answers `waiters` with the file at `result` as one bulk string
+    /// (ended by CRLF if `crlf`), sent from the file a chunk at a time as
+    /// each socket drains (see `conn::FileSource`), or with an error; each
+    /// client goes on once its answer is written.
+    fn send_file(
+        &mut self,
+        waiters: Vec<(usize, u64)>,
+        result: &Result<std::path::PathBuf, String>,
+        failed: &str,
+        crlf: bool,
+    ) {
+        for (key, id) in waiters {
             if !self.conns.contains(key) || self.state.clients[key].id != id {
                 continue;
             }
@@ -88,21 +107,21 @@ impl Server {
                 Ok((file, len)) => {
                     conn.wbuf.extend_from_slice(format!("${len}\r\n").as_bytes());
                     if len == 0 {
+                        if crlf {
+                            conn.wbuf.extend_from_slice(b"\r\n");
+                        }
                         conn.source_done = true;
                     } else {
-                        conn.source = Some(super::conn::FileSource { file, left: len });
+                        conn.source = Some(super::conn::FileSource { file, left: len, crlf });
                     }
                 }
                 Err(why) => {
                     let resp3 = self.state.clients[key].resp3;
-                    Reply::new(&mut conn.wbuf, resp3).error(&format!("ERR RDB transfer failed: {why}"));
+                    Reply::new(&mut conn.wbuf, resp3).error(&format!("ERR {failed}: {why}"));
                     conn.source_done = true;
                 }
             }
             queue_write(&mut self.conns, &mut self.write_queue, key);
-        }
-        if let Ok(path) = result {
-            let _ = std::fs::remove_file(path);
         }
     }
 
@@ -140,28 +159,11 @@ impl Server {
         }
     }
 
-    /// Answers the `SYNC` clients: the snapshot file as one bulk string,
-    /// or an error.
+    /// Answers the `SYNC` clients: the snapshot file as one bulk string
+    /// (sent from the file), or an error.
     fn answer_snapshot_waiters(&mut self, result: Result<std::path::PathBuf, String>) {
-        if self.state.persist.waiters.is_empty() {
-            return;
-        }
-        let contents =
-            result.and_then(|path| std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display())));
-        for (key, id) in std::mem::take(&mut self.state.persist.waiters) {
-            if !self.conns.contains(key) || self.state.clients[key].id != id {
-                continue;
-            }
-            let conn = &mut self.conns[key];
-            let mut reply = Reply::new(&mut conn.wbuf, false);
-            match &contents {
-                Ok(bytes) => reply.bulk(bytes),
-                Err(why) => reply.error(&format!("ERR snapshot failed: {why}")),
-            }
-            self.state.clients[key].blocked = false;
-            queue_write(&mut self.conns, &mut self.write_queue, key);
-            self.resume.push(key);
-        }
+        let waiters = std::mem::take(&mut self.state.persist.waiters);
+        self.send_file(waiters, &result, "snapshot failed", true);
     }
 
     /// Timer work: the keyspace's table resizes and active expiry, each
