@@ -108,7 +108,10 @@
 //! produce a single record larger than a frame (values it builds
 //! itself): that record is not written ([`AppendLog::unloggable`]), the
 //! script's client gets an error instead of its reply, and writes stop
-//! until a restart, as after a panic. Nothing unreadable is
+//! until a restart, as after a panic. A script whose records each fit
+//! but together do not is split between them like any round, so after a
+//! crash in the middle of that write it may replay in part: the one case
+//! where all-or-nothing gives way, to keep every frame readable. Nothing unreadable is
 //! ever written. The tests lower the limit with `EFIS_TEST_MAX_LOG_FRAME`
 //! (`config::TEST_KNOBS`); the code path is the same.
 
