@@ -31,6 +31,19 @@ run *ARGS:
 bench *ARGS:
     python3 tests/bench/bench.py "$@"
 
+# Soak durability for N minutes (default 2): writers with APPENDFSYNC=always while the server is killed and its disk fails (fsync, write, full disk, short writes, snapshot faults); prints operations, crashes, faults, lost, duplicated; e.g. just soak --minutes 30
+soak *ARGS:
+    #!/usr/bin/env bash
+    set -euo pipefail
+    cargo build
+    # A copy of its own: a rebuild while it runs does not swap the binary.
+    mkdir -p target/soak
+    cp target/debug/efis target/soak/efis
+    cc -shared -fPIC -O2 -Wall -o target/soak/efis-fault-shim.so tests/faults/shim.c -ldl
+    python="${EFIS_TEST_PYTHON:-target/ci-venv/bin/python}"
+    if [[ ! -x "$python" ]]; then python=python3; fi
+    exec "$python" tests/soak/soak.py --efis target/soak/efis --shim target/soak/efis-fault-shim.so "$@"
+
 # Fuzz one target for SECONDS (needs `cargo install cargo-fuzz`; RUSTC_BOOTSTRAP=1 lets stable Rust build the sanitizers); targets: resp, inline, aof_load, snapshot_load, commands, rdb_load, restore_payload. e.g. just fuzz resp 600
 fuzz TARGET SECONDS="60":
     cd fuzz && RUSTC_BOOTSTRAP=1 cargo fuzz run "$1" -- -max_total_time="$2"

@@ -73,7 +73,21 @@ pub struct Config {
     pub tls: TlsSettings,
     /// `tls-replication`: accepted and shown, for when replication exists.
     pub tls_replication: bool,
+    /// The largest log frame, in bytes: the format's limit (4 GiB; the
+    /// default `usize::MAX` means that limit), which only a test lowers, with `EFIS_TEST_MAX_LOG_FRAME` (not a setting:
+    /// see [`TEST_KNOBS`]).
+    pub max_log_frame: usize,
+    /// `EFIS_TEST_PANIC=1`: `DEBUG PANIC-AFTER-WRITE` exists, a command
+    /// that changes a key and then panics, so that tests can see what a
+    /// failing handler does (see [`TEST_KNOBS`]).
+    pub test_panic: bool,
 }
+
+/// Environment variables read only by the tests' runs, never shown in
+/// `--help`: each makes the server behave as a test needs and nothing
+/// else (the fault-injection library of `tests/faults` has its own).
+/// They are named `EFIS_TEST_*` so that no deployment sets one by chance.
+pub const TEST_KNOBS: &[&str] = &["EFIS_TEST_MAX_LOG_FRAME", "EFIS_TEST_PANIC"];
 
 impl Default for Config {
     fn default() -> Self {
@@ -102,6 +116,8 @@ impl Default for Config {
             tls_port: 0,
             tls: TlsSettings::default(),
             tls_replication: false,
+            max_log_frame: usize::MAX,
+            test_panic: false,
         }
     }
 }
@@ -319,6 +335,10 @@ impl Config {
                 config.apply(setting, &value)?;
             }
         }
+        if let Some(bytes) = env(TEST_KNOBS[0]).and_then(|v| v.parse::<usize>().ok()) {
+            config.max_log_frame = bytes.min(config.max_log_frame);
+        }
+        config.test_panic = env(TEST_KNOBS[1]).is_some_and(|v| v == "1");
         config.check_ports()?;
         Ok(config)
     }

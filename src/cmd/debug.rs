@@ -9,6 +9,14 @@
 //! `DEBUG POPULATE` is the one subcommand that changes data without being
 //! a write command, so it logs itself.
 //!
+//! `DEBUG PANIC-AFTER-WRITE key value` exists only when the server was
+//! started with `EFIS_TEST_PANIC=1` (a test knob, see
+//! [`crate::config::TEST_KNOBS`]; otherwise it is an unknown subcommand
+//! like any other): it sets `key` to `value` without logging it, then
+//! panics, as a handler with a bug would. The tests use it to check that
+//! such a failure stops writes instead of leaving memory silently ahead
+//! of the log (see `cmd::execute`).
+//!
 //! `LOLWUT` answers Redis's shape: a drawing for `VERSION 5` and
 //! `VERSION 6`, in Efis's own design, then a line ending with the Redis
 //! version Efis speaks; only that line otherwise.
@@ -67,6 +75,10 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ctx.out.ok();
     } else if is(sub, "populate") && (3..=5).contains(&argc) {
         populate(ctx, args)?;
+    } else if is(sub, "panic-after-write") && argc == 4 && ctx.server.config.test_panic {
+        let now = ctx.now_ms;
+        ctx.store.db(ctx.db_index).set(args.get(2), Value::Str(args.get(3)), Ttl::Clear, now);
+        panic!("DEBUG PANIC-AFTER-WRITE: a handler failing after it changed data (EFIS_TEST_PANIC is set)");
     } else if is(sub, "set-active-expire") && argc == 3 {
         ctx.server.active_expire = leading_int(args.get(2)) != 0;
         ctx.out.ok();

@@ -28,13 +28,23 @@
 //!
 //! A panic in a handler is caught here for every caller but a
 //! transaction (whose `EXEC` is the command that catches it): the caller
-//! gets `-ERR internal error` and the server carries on.
+//! gets `-ERR internal error`. If the command may have changed data (it
+//! is a write command, a transaction, a script or `DEBUG`, or the change
+//! counter moved), memory may now hold a change the log does not: the
+//! server stops taking writes (`-MISCONF`, an error in the server log,
+//! `writes_refused_reason` in `INFO persistence`, and no snapshot is
+//! written from memory) until a restart reloads the files. Reads go on.
+//!
+//! A client's write command, and a transaction as a whole before it
+//! runs, must fit in one log frame (see `persist::aof`): one that could
+//! not is refused before it changes anything.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use super::context::{Caller, Ctx};
 use super::table::{lookup_args, CommandSpec, Flags};
 use super::{acl, evict, pubsub, tracking, transaction};
+use crate::persist::aof::record_len;
 use crate::protocol::Args;
 use crate::pubsub::Own;
 use crate::state::redact::Redaction;
@@ -50,10 +60,12 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
         Caller::Client => run_for_client(ctx, args),
         Caller::Wakeup => {
             ctx.unserved = false;
+            let dirty = ctx.server.persist.dirty;
             if catch_unwind(AssertUnwindSafe(|| rerun_blocked(ctx, args))).is_err() {
-                log::error!("a blocked command failed with an internal error; the server carries on");
                 ctx.out.error("ERR internal error while serving a blocked command");
                 ctx.unserved = false;
+                let name = String::from_utf8_lossy(args.get(0)).to_string();
+                after_panic(ctx, args, dirty, &name);
             }
             announce_expired(ctx);
         }
@@ -82,11 +94,35 @@ fn run_for_client(ctx: &mut Ctx<'_>, args: Args<'_>) {
 
 /// [`dispatch`], with a panic turned into an error reply.
 fn run_caught(ctx: &mut Ctx<'_>, args: Args<'_>) {
+    let dirty = ctx.server.persist.dirty;
+    let (mark, unlogged_before) = (ctx.out.buf.len(), ctx.server.persist.aof.unloggable.is_some());
     if catch_unwind(AssertUnwindSafe(|| dispatch(ctx, args))).is_err() {
         let name = String::from_utf8_lossy(args.get(0)).to_string();
-        log::error!("command '{name}' failed with an internal error; the server carries on");
         ctx.out.error(&format!("ERR internal error while running '{name}'"));
+        after_panic(ctx, args, dirty, &name);
+    } else if !unlogged_before && ctx.server.persist.aof.unloggable.is_some() {
+        // A change it made could not be logged: its reply must not say
+        // the command succeeded.
+        ctx.out.buf.truncate(mark);
+        ctx.out.error(
+            "ERR a change could not be logged (a record larger than a log frame); writes are refused until a restart",
+        );
     }
+}
+
+/// After a handler panicked: if it may have changed data, writes stop
+/// (see the module docs); otherwise the server carries on.
+#[cold]
+fn after_panic(ctx: &mut Ctx<'_>, args: Args<'_>, dirty_before: u64, name: &str) {
+    let may_write = lookup_args(args)
+        .is_some_and(|spec| spec.is_write() || matches!(spec.name, "exec" | "eval" | "evalsha" | "fcall" | "debug"));
+    if !may_write && ctx.server.persist.dirty == dirty_before {
+        log::error!("command '{name}' failed with an internal error before changing data; the server carries on");
+        return;
+    }
+    let why = format!("command '{name}' failed with an internal error and may have changed data");
+    log::error!("{why}: write commands are refused until a restart reloads the data from disk");
+    ctx.server.persist.halted.get_or_insert(why);
 }
 
 /// A command under `CLIENT REPLY OFF`, or the one after `CLIENT REPLY
@@ -163,9 +199,12 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         transaction::flag_failed(ctx);
         return;
     }
-    if spec.is_write() && ctx.server.persist.aof.error.is_some() {
-        refuse_write(ctx, spec);
-        return;
+    if spec.is_write() {
+        if let Some(refusal) = ctx.server.persist.refusing_writes() {
+            reply_error(ctx, &refusal, Some((spec.id, true)));
+            transaction::flag_failed(ctx);
+            return;
+        }
     }
     if ctx.caller == Caller::Client && evict::refuses_for_memory(ctx, spec) {
         refuse_for_memory(ctx, spec);
@@ -198,6 +237,12 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
     if ctx.caller == Caller::Replay {
         run_handler(ctx, spec, args);
         return;
+    }
+    if ctx.caller == Caller::Client && spec.is_write() {
+        if let Err(why) = ctx.server.persist.aof.make_room(record_len(args.iter())) {
+            reply_error(ctx, &format!("ERR command not run: {why}"), Some((spec.id, true)));
+            return;
+        }
     }
     let started = std::time::Instant::now();
     run_handler(ctx, spec, args);
@@ -255,14 +300,6 @@ fn refuse_for_memory(ctx: &mut Ctx<'_>, spec: &CommandSpec) {
         return;
     }
     ctx.out.error(evict::OOM_ERROR);
-    transaction::flag_failed(ctx);
-}
-
-/// `-MISCONF` for a write command while the log cannot be written.
-#[cold]
-fn refuse_write(ctx: &mut Ctx<'_>, spec: &CommandSpec) {
-    let reason = ctx.server.persist.aof.error.clone().unwrap_or_default();
-    reply_error(ctx, &format!("MISCONF Errors writing to the AOF file: {reason}"), Some((spec.id, true)));
     transaction::flag_failed(ctx);
 }
 

@@ -229,18 +229,24 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "aof_rewrite_scheduled", i32::from(p.requested));
             field(text, "aof_last_rewrite_time_sec", p.last_save_duration_s);
             field(text, "aof_current_rewrite_time_sec", p.current_duration_s());
-            field(text, "aof_last_bgrewrite_status", status(p.last_save_ok));
+            // A log whose sync failed needs a rewrite that has not happened.
+            let sync_failure = p.aof.sync_failure(p.snapshot_generation).is_some();
+            field(text, "aof_last_bgrewrite_status", status(p.last_save_ok && !sync_failure));
             // A snapshot is Efis's log rewrite.
             field(text, "aof_rewrites", s.snapshots);
             field(text, "aof_rewrites_consecutive_failures", 0);
-            field(text, "aof_last_write_status", status(p.aof.error.is_none()));
+            let log_ok = p.aof.error.is_none() && !sync_failure && p.halted_reason().is_none();
+            field(text, "aof_last_write_status", status(log_ok));
             field(text, "aof_last_cow_size", 0);
-            field(text, "aof_last_fsync_status", status(!p.aof.sync_failing()));
+            field(text, "aof_last_fsync_status", status(!sync_failure));
             field(text, "aof_fsync", p.aof.policy().name());
             field(text, "aof_current_size", p.aof.file_size);
             field(text, "aof_current_generation", p.aof.generation());
             field(text, "aof_buffer_length", p.aof.pending());
             field(text, "backup_path", p.dir().display());
+            // Why write commands get -MISCONF (empty while they are served).
+            let refused = p.refusing_writes().map(|e| e.trim_start_matches("MISCONF ").to_string());
+            field(text, "writes_refused_reason", refused.unwrap_or_default());
         }
         "stats" => {
             let s = &server.stats;

@@ -5,15 +5,16 @@
 //! `+FULLRESYNC <replid> <offset>`, then `$<length>\r\n` and the keyspace
 //! as an RDB version 10 file (no trailing CRLF, as Redis sends it).
 //!
-//! The file is written in the loop from the live keyspace, so it is
-//! consistent. No command stream follows it: Efis has no replicas, and
-//! the connection stays an ordinary client.
+//! The file is written by a copy-on-write child process, so it is
+//! consistent and the loop keeps serving, and is sent from the file in
+//! chunks as the client reads it (`persist::transfer`); the client waits
+//! meanwhile. No command stream follows it: Efis has no replicas, and the
+//! connection is an ordinary client again once the file is sent.
 
 use super::args::{is, parse_i64_opt};
 use super::meta::arg;
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
-use crate::persist::rdb::file::write_file;
 use crate::protocol::Args;
 
 /// The replication ID Efis reports (as `INFO replication` does).
@@ -71,16 +72,14 @@ fn replconf(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 fn psync(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     let header = format!("+FULLRESYNC {REPLICATION_ID} 0\r\n");
     ctx.out.buf.extend_from_slice(header.as_bytes());
-    answer_rdb(ctx);
+    wait_for_rdb(ctx);
     Ok(())
 }
 
-/// Writes the keyspace as an RDB payload: `$<length>\r\n<file>`.
-pub fn answer_rdb(ctx: &mut Ctx<'_>) {
-    let functions: Vec<Vec<u8>> =
-        ctx.server.persist.preamble.iter().filter_map(|command| command.get(2).cloned()).collect();
-    let mut file = Vec::new();
-    write_file(ctx.store, &functions, ctx.now_ms, &mut file);
-    ctx.out.buf.extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
-    ctx.out.buf.extend_from_slice(&file);
+/// Makes the client wait for the RDB payload, `$<length>\r\n<file>`,
+/// which the loop sends once a child has written the file.
+pub fn wait_for_rdb(ctx: &mut Ctx<'_>) {
+    let (key, id) = (ctx.client_key, ctx.client().id);
+    ctx.server.persist.transfers.waiters.push((key, id));
+    ctx.client().blocked = true;
 }

@@ -607,11 +607,13 @@ fn bgrewriteaof(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
 
 /// `SYNC`: answers with a fresh snapshot file as one bulk string, once
 /// it is written (what `efis backup` uses); after `REPLCONF rdb-only 1`
-/// an RDB file instead (`redis-cli --rdb`, see `replication`). The client waits meanwhile;
-/// everyone else is served.
+/// an RDB file instead (`redis-cli --rdb`, see `replication`). Both are
+/// written by a child process and sent from the file a chunk at a time
+/// as the socket drains. The client waits meanwhile; everyone else is
+/// served.
 fn sync(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     if ctx.client().wants_rdb {
-        super::replication::answer_rdb(ctx);
+        super::replication::wait_for_rdb(ctx);
         return Ok(());
     }
     let id = ctx.client().id;

@@ -17,6 +17,7 @@
 use super::meta::{arg, key};
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{execute, Caller, CmdError, CmdResult, Ctx};
+use crate::persist::aof::record_len;
 use crate::protocol::Args;
 use crate::protocol::OwnedArgs;
 use crate::pubsub::Own;
@@ -152,6 +153,13 @@ fn exec(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
         ctx.out.null_array();
         return Ok(());
     }
+    if outer_is_client(ctx) {
+        // The transaction's records share one frame, so it must fit in one.
+        let bytes = multi.commands.iter().map(|c| record_len(c.args().iter())).sum();
+        if let Err(why) = ctx.server.persist.aof.make_room(bytes) {
+            return Err(CmdError::Owned(format!("EXECABORT Transaction discarded: {why}")));
+        }
+    }
     ctx.out.array(multi.commands.len());
     // A replayed EXEC stays a replay: neither counted nor timed.
     let outer = ctx.caller;
@@ -163,6 +171,11 @@ fn exec(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     }
     ctx.caller = outer;
     Ok(())
+}
+
+/// Whether `EXEC` runs for a client (not replayed from the log).
+fn outer_is_client(ctx: &Ctx<'_>) -> bool {
+    ctx.caller == Caller::Client
 }
 
 fn discard(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {

@@ -59,18 +59,66 @@
 //!
 //! # When the disk fails
 //!
-//! If writing the log fails (disk full, I/O error), the failing write's
-//! reply is held back, every write command answers `-MISCONF Errors
-//! writing to the AOF file: <reason>`, and reads keep working. The loop
-//! retries every 100 ms; once the disk takes the held records again, the
-//! held replies go out and writes are accepted again, by themselves.
-//! Nothing acknowledged is lost, and nothing unacknowledged was promised.
-//! `INFO persistence` shows `aof_last_write_status:err` meanwhile.
+//! A **full disk** (`ENOSPC`, `EDQUOT`, a write that takes nothing): the
+//! failing write's reply is held back, every write command answers
+//! `-MISCONF Errors writing to the AOF file: <reason>`, and reads keep
+//! working. The loop retries every 100 ms; once the disk takes the held
+//! records again, the held replies go out and writes are accepted again,
+//! by themselves. The bytes before the failing write are intact, so
+//! writing the rest later is enough. `INFO persistence` shows
+//! `aof_last_write_status:err` meanwhile.
+//!
+//! A **failed `fsync`** (or `fdatasync`, or a write failing for another
+//! reason, such as `EIO`) is different: the kernel may have dropped the
+//! dirty pages it covered and marked them clean, so a later `fsync` of
+//! the same file can succeed without them ever reaching the disk. What
+//! Efis does then depends on the promise it made:
+//!
+//! * `always`: no write whose record was in the failed sync may be
+//!   acknowledged, nor any later one. The log turns [`AppendLog::fatal`],
+//!   every flush fails from then on (no reply held back is sent), and the
+//!   loop exits with code 1 as soon as it sees it, as Redis 7.0 does
+//!   ("Can't persist AOF for fsync error when the AOF fsync policy is
+//!   'always'"). Start-up then recovers from what is on disk, syncs every
+//!   log it replayed before building on it, and starts a new generation.
+//!   (Redis exits on any failed write under `always`, a full disk too;
+//!   Efis waits a full disk out as above, as nothing was lost.)
+//! * `everysec` and `no`: replies already went out, after the `write`.
+//!   The failure is recorded (by the fsync thread or the loop) with its
+//!   log generation, `aof_last_fsync_status` and `aof_last_write_status`
+//!   become `err`, and write commands get `-MISCONF` until the data is
+//!   known durable again: a snapshot written from memory whose generation
+//!   is past the failed log, and the new log generation's header and
+//!   directory entry synced by the fsync thread
+//!   ([`AppendLog::sync_failure`]). The loop starts that compaction at
+//!   once, and again every 5 s while it fails; writes resume by
+//!   themselves when one succeeds.
+//!
+//! # Frames larger than 4 GiB
+//!
+//! A frame's length is a `u32`, so no frame may hold more than
+//! [`MAX_FRAME`]. A loop round that would log more (many clients' large
+//! values read in one round) is split into several frames, between two
+//! commands' records; each replays alone. What must stay all-or-nothing
+//! is checked before it runs (`make_room`): a transaction whose queued
+//! commands' records would not fit in one frame is refused by `EXEC`
+//! (`-EXECABORT`), a client's command whose record could never fit is
+//! refused (`-ERR command not run`), and either one that fits starts a
+//! new frame if the open one has no room left. Only a script can still
+//! produce a single record larger than a frame (values it builds
+//! itself): that record is not written ([`AppendLog::unloggable`]), the
+//! script's client gets an error instead of its reply, and writes stop
+//! until a restart, as after a panic. A script whose records each fit
+//! but together do not is split between them like any round, so after a
+//! crash in the middle of that write it may replay in part: the one case
+//! where all-or-nothing gives way, to keep every frame readable. Nothing unreadable is
+//! ever written. The tests lower the limit with `EFIS_TEST_MAX_LOG_FRAME`
+//! (`config::TEST_KNOBS`); the code path is the same.
 
 use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicU64, Ordering};
 use std::sync::mpsc::{self, RecvTimeoutError, Sender};
 use std::sync::Arc;
 use std::time::Duration;
@@ -80,6 +128,14 @@ use log::{error, info, warn};
 use super::format::{encode_header, FrameBuilder, AOF_MAGIC, KIND_COMMANDS};
 use crate::config::AppendFsync;
 
+/// Bytes one record of `args` takes in a frame.
+pub fn record_len<'a>(args: impl Iterator<Item = &'a [u8]>) -> usize {
+    8 + args.map(|a| 4 + a.len()).sum::<usize>()
+}
+
+/// A frame's header and payload prefix, beyond its records.
+const FRAME_OVERHEAD: usize = 32;
+
 /// File name of log generation `generation`.
 pub fn aof_name(generation: u64) -> String {
     format!("appendonly-{generation:010}.aof")
@@ -87,9 +143,9 @@ pub fn aof_name(generation: u64) -> String {
 
 /// Messages to the fsync thread.
 enum SyncMessage {
-    /// From now on, sync this file (after a last sync of the old one) and
-    /// the directory that holds it.
-    Switch(File, PathBuf),
+    /// From now on, sync this file, log generation `u64` (after a last
+    /// sync of the old one), and the directory that holds it.
+    Switch(File, u64, PathBuf),
     /// Delete these files (after everything sent before).
     Delete(Vec<PathBuf>),
     Stop,
@@ -124,17 +180,62 @@ pub struct AppendLog {
     dir_sync_pending: bool,
     /// Size of the current file, for `INFO`.
     pub file_size: u64,
-    /// Bytes the `everysec` thread has to sync, and its failure flag.
+    /// Bytes the `everysec` thread has to sync.
     unsynced: Arc<AtomicU64>,
-    sync_failed: Arc<AtomicBool>,
+    /// What the fsync thread reports: the newest log generation a sync
+    /// (or write) failed on (0: none), the OS error code of that failure,
+    /// and the newest generation it synced in full after switching to it.
+    sync_health: Arc<SyncHealth>,
+    /// `APPENDFSYNC=always` and a sync (or a write other than a full disk)
+    /// failed: nothing may be acknowledged any more, and the server exits
+    /// (see "When the disk fails" above).
+    pub fatal: Option<String>,
+    /// The largest frame written ([`MAX_FRAME`], lower only for tests).
+    max_frame: usize,
+    /// A change too large for any frame went unlogged (see `append`).
+    pub unloggable: Option<String>,
     /// `APPENDFSYNC=no`: the helper thread syncs nothing once a second.
     switch_only: Arc<AtomicBool>,
     sync_thread: Option<(Sender<SyncMessage>, std::thread::JoinHandle<()>)>,
 }
 
+/// The largest frame payload the format can describe (its length is a
+/// `u32`), less room for one more record header: a loop round that would
+/// log more is split into several frames at command boundaries, and a
+/// transaction that would not fit in one frame is refused before it runs
+/// (see "Frames larger than 4 GiB" above).
+pub const MAX_FRAME: usize = u32::MAX as usize - 64;
+
+/// What the fsync thread tells the loop, through atomics only.
+#[derive(Default)]
+struct SyncHealth {
+    failed_generation: AtomicU64,
+    failed_errno: AtomicI32,
+    synced_generation: AtomicU64,
+}
+
+impl SyncHealth {
+    fn fail(&self, generation: u64, e: &io::Error) {
+        self.failed_errno.store(e.raw_os_error().unwrap_or(libc_eio()), Ordering::Release);
+        self.failed_generation.fetch_max(generation, Ordering::AcqRel);
+    }
+}
+
+/// `EIO`, the code reported for a failure that carries none.
+const fn libc_eio() -> i32 {
+    5
+}
+
+/// Whether a failed write is only the disk being full: the bytes before
+/// it are intact, so writing the rest later is enough.
+fn space_error(e: &io::Error) -> bool {
+    matches!(e.kind(), io::ErrorKind::StorageFull | io::ErrorKind::WriteZero | io::ErrorKind::QuotaExceeded)
+}
+
 impl AppendLog {
-    /// A log that writes nowhere until [`AppendLog::open`].
-    pub fn new(policy: AppendFsync, dir: &Path) -> AppendLog {
+    /// A log that writes nowhere until [`AppendLog::open`]. `max_frame` is
+    /// [`MAX_FRAME`] or less.
+    pub fn new(policy: AppendFsync, dir: &Path, max_frame: usize) -> AppendLog {
         AppendLog {
             policy,
             dir: dir.to_path_buf(),
@@ -151,7 +252,10 @@ impl AppendLog {
             dir_sync_pending: false,
             file_size: 0,
             unsynced: Arc::new(AtomicU64::new(0)),
-            sync_failed: Arc::new(AtomicBool::new(false)),
+            sync_health: Arc::new(SyncHealth::default()),
+            fatal: None,
+            unloggable: None,
+            max_frame: max_frame.clamp(1024, MAX_FRAME),
             switch_only: Arc::new(AtomicBool::new(policy == AppendFsync::No)),
             sync_thread: None,
         }
@@ -169,8 +273,8 @@ impl AppendLog {
         self.switch_only.store(policy == AppendFsync::No, Ordering::Release);
         if policy != AppendFsync::Always {
             if let Some(handle) = self.file.as_ref().and_then(|f| f.try_clone().ok()) {
-                let dir = self.dir.clone();
-                self.sync_thread().send(SyncMessage::Switch(handle, dir)).ok();
+                let (generation, dir) = (self.generation, self.dir.clone());
+                self.sync_thread().send(SyncMessage::Switch(handle, generation, dir)).ok();
             }
         }
         if let Some(file) = &self.file {
@@ -211,7 +315,7 @@ impl AppendLog {
         self.file_size = header.len() as u64;
         if let Some(handle) = handle {
             let dir = self.dir.clone();
-            self.sync_thread().send(SyncMessage::Switch(handle, dir)).ok();
+            self.sync_thread().send(SyncMessage::Switch(handle, generation, dir)).ok();
         } else {
             self.dir_sync_pending = self.policy == AppendFsync::Always;
         }
@@ -225,38 +329,53 @@ impl AppendLog {
         if self.sync_thread.is_none() {
             let (sender, receiver) = mpsc::channel::<SyncMessage>();
             let unsynced = self.unsynced.clone();
-            let failed = self.sync_failed.clone();
+            let health = self.sync_health.clone();
             let switch_only = self.switch_only.clone();
             let handle = std::thread::Builder::new()
                 .name("efis-fsync".into())
                 .spawn(move || {
-                    let mut current: Option<File> = None;
-                    let sync = |file: &Option<File>| {
-                        if let Some(file) = file {
+                    // The file being synced and its generation.
+                    let mut current: Option<(File, u64)> = None;
+                    let sync = |current: &Option<(File, u64)>| {
+                        if let Some((file, generation)) = current {
                             let pending = unsynced.swap(0, Ordering::AcqRel);
                             if pending > 0 && !switch_only.load(Ordering::Acquire) {
                                 if let Err(e) = file.sync_data() {
-                                    error!("fsync of the append-only file failed: {e}");
-                                    failed.store(true, Ordering::Release);
+                                    // The kernel may have dropped the pages that
+                                    // failed: a later success of the same file
+                                    // proves nothing, so the failure stays until
+                                    // a snapshot covers this generation.
+                                    error!("fsync of {} failed: {e}", aof_name(*generation));
+                                    health.fail(*generation, &e);
                                     unsynced.fetch_add(pending, Ordering::AcqRel);
-                                } else {
-                                    failed.store(false, Ordering::Release);
                                 }
                             }
                         }
                     };
                     loop {
                         match receiver.recv_timeout(Duration::from_secs(1)) {
-                            Ok(SyncMessage::Switch(file, dir)) => {
+                            Ok(SyncMessage::Switch(file, generation, dir)) => {
                                 // The previous log is synced in full before
                                 // the new one is ever synced (whatever the
                                 // policy): a later log must not outlive the
                                 // tail of an earlier one.
-                                if let Some(old) = &current {
-                                    let _ = old.sync_data();
+                                if let Some((old, old_generation)) = &current {
+                                    if let Err(e) = old.sync_data() {
+                                        error!("fsync of {} failed: {e}", aof_name(*old_generation));
+                                        health.fail(*old_generation, &e);
+                                    }
                                 }
-                                let _ = super::sync_dir(&dir);
-                                current = Some(file);
+                                // The new file's header and its directory
+                                // entry: a log generation known durable.
+                                match file.sync_data().and_then(|()| super::sync_dir(&dir)) {
+                                    Ok(()) => health.synced_generation.fetch_max(generation, Ordering::AcqRel),
+                                    Err(e) => {
+                                        error!("fsync of {} or of its directory failed: {e}", aof_name(generation));
+                                        health.fail(generation, &e);
+                                        0
+                                    }
+                                };
+                                current = Some((file, generation));
                             }
                             Ok(SyncMessage::Delete(paths)) => {
                                 for path in paths {
@@ -286,9 +405,23 @@ impl AppendLog {
         }
     }
 
-    /// True while the `everysec` thread's last fsync failed.
-    pub fn sync_failing(&self) -> bool {
-        self.sync_failed.load(Ordering::Acquire)
+    /// The log generation whose sync failed last (under `everysec` or
+    /// `no`, by the fsync thread), with the error, unless a snapshot of a
+    /// later generation (`covered_before`: the newest snapshot's
+    /// generation) made that log unneeded and the thread has since synced
+    /// the log that follows the snapshot. While this is `Some`, what was
+    /// acknowledged may not be on disk.
+    pub fn sync_failure(&self, covered_before: u64) -> Option<(u64, io::Error)> {
+        let failed = self.sync_health.failed_generation.load(Ordering::Acquire);
+        if failed == 0 {
+            return None;
+        }
+        let synced = self.sync_health.synced_generation.load(Ordering::Acquire);
+        if failed < covered_before && synced >= covered_before {
+            return None;
+        }
+        let errno = self.sync_health.failed_errno.load(Ordering::Acquire);
+        Some((failed, io::Error::from_raw_os_error(errno)))
     }
 
     /// Bytes logged since start-up, written or not: a reply may go out
@@ -301,7 +434,7 @@ impl AppendLog {
 
     /// Logs one command run against database `db` at `now_ms`.
     #[inline]
-    pub fn command<'a>(&mut self, now_ms: i64, db: usize, args: impl ExactSizeIterator<Item = &'a [u8]>) {
+    pub fn command<'a>(&mut self, now_ms: i64, db: usize, args: impl ExactSizeIterator<Item = &'a [u8]> + Clone) {
         if self.loading {
             return;
         }
@@ -319,7 +452,25 @@ impl AppendLog {
     }
 
     #[inline]
-    fn append<'a>(&mut self, now_ms: i64, db: usize, args: impl ExactSizeIterator<Item = &'a [u8]>) {
+    fn append<'a>(&mut self, now_ms: i64, db: usize, args: impl ExactSizeIterator<Item = &'a [u8]> + Clone) {
+        let len = record_len(args.clone());
+        if len + FRAME_OVERHEAD > self.max_frame {
+            // Only a script can make such a record (a client's command is
+            // refused before it runs): the change stays unlogged, so
+            // writes stop until a restart (see `Persistence::halted`).
+            let why = format!("a command's log record of {len} bytes is larger than a log frame can hold");
+            error!("{why}; write commands are refused until a restart");
+            self.unloggable = Some(why);
+            return;
+        }
+        if let Some((start, _)) = self.frame {
+            // A frame never outgrows what its length field can say: the
+            // round goes on in a new frame (transactions were kept whole
+            // by `make_room` before they ran).
+            if self.buf.len() - start + len > self.max_frame {
+                self.close_frame();
+            }
+        }
         let start = match self.frame {
             Some((start, time)) if time == now_ms => start,
             _ => {
@@ -330,6 +481,24 @@ impl AppendLog {
             }
         };
         FrameBuilder::command(&mut self.buf, start, db, args);
+    }
+
+    /// Makes room for `bytes` of records that must share one frame (a
+    /// transaction, a command): `Err` if they could never fit in one; else
+    /// the open frame is closed first when they would not fit in it.
+    pub fn make_room(&mut self, bytes: usize) -> Result<(), String> {
+        if bytes + FRAME_OVERHEAD > self.max_frame {
+            return Err(format!(
+                "it would log {bytes} bytes, more than the {} bytes one log frame can hold",
+                self.max_frame
+            ));
+        }
+        if let Some((start, _)) = self.frame {
+            if self.buf.len() - start + bytes > self.max_frame {
+                self.close_frame();
+            }
+        }
+        Ok(())
     }
 
     fn close_frame(&mut self) {
@@ -353,6 +522,9 @@ impl AppendLog {
     /// Writes the buffered records (and syncs them with `always`). Returns
     /// false if they are not all durable, the log now failing.
     pub fn flush(&mut self) -> bool {
+        if self.fatal.is_some() {
+            return false;
+        }
         if self.buf.is_empty() && self.error.is_none() {
             return true;
         }
@@ -376,11 +548,11 @@ impl AppendLog {
         match self.policy {
             AppendFsync::Always => {
                 if let Err(e) = file.sync_data() {
-                    return self.failed(e);
+                    return self.sync_failed(e);
                 }
                 if self.dir_sync_pending {
                     if let Err(e) = super::sync_dir(&self.dir) {
-                        return self.failed(e);
+                        return self.sync_failed(e);
                     }
                     self.dir_sync_pending = false;
                 }
@@ -403,7 +575,35 @@ impl AppendLog {
         true
     }
 
+    /// A failed `fsync` (or a write that failed other than for space):
+    /// the pages it covered may be gone while a later `fsync` succeeds.
+    /// Under `always` nothing written since the last good sync may be
+    /// acknowledged, ever: the log turns fatal and the loop exits. Under
+    /// `everysec` and `no` the failure is recorded like the fsync
+    /// thread's, until a snapshot covers this generation.
+    fn sync_failed(&mut self, e: io::Error) -> bool {
+        if self.policy == AppendFsync::Always {
+            let why = format!(
+                "fsync of {} failed under APPENDFSYNC=always: {e}; exiting, as nothing written since the last \
+                 good fsync may be acknowledged (start-up recovers from what is on disk)",
+                aof_name(self.generation)
+            );
+            error!("{why}");
+            self.fatal = Some(why);
+            return false;
+        }
+        error!("{} failed: {e}", aof_name(self.generation));
+        self.sync_health.fail(self.generation, &e);
+        self.failed(e)
+    }
+
     fn failed(&mut self, e: io::Error) -> bool {
+        if !space_error(&e) && self.policy == AppendFsync::Always && self.fatal.is_none() {
+            return self.sync_failed(e);
+        }
+        if !space_error(&e) {
+            self.sync_health.fail(self.generation, &e);
+        }
         if self.error.is_none() {
             error!(
                 "writing the append-only file {} failed: {e}; write commands are refused until the disk accepts writes again",

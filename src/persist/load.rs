@@ -278,6 +278,8 @@ pub fn read_from(
 pub struct Recovered {
     pub snapshot: Option<PathBuf>,
     pub snapshot_keys: u64,
+    /// The loaded snapshot's generation (0: none).
+    pub snapshot_generation: u64,
     pub logs: usize,
     pub commands: u64,
     /// The generation the next log file gets.
@@ -391,6 +393,7 @@ pub fn recover(dir: &Path, replayer: &mut impl Replayer) -> Result<Recovered, Lo
         recovered.rdb_base = Some((rdb, keys));
         first_log = 0;
     }
+    recovered.snapshot_generation = listing.snapshots.last().map_or(0, |(header, _)| header.generation);
     if let Some(keys) = snapshot.and_then(|path| declared_keys(path)) {
         replayer.expect_keys(keys);
     }

@@ -19,6 +19,8 @@
 //!   while the loop serves, and why a child.
 //! * [`load`]: recovery at start-up and `efis check`.
 //! * [`backup`]: `efis backup`, which pulls snapshots over the network.
+//! * [`transfer`]: the RDB file `SYNC`/`PSYNC` send, written by a child
+//!   and sent from the file in chunks.
 //! * [`rdb`]: Redis's RDB format for values (`DUMP`/`RESTORE` payloads).
 //!
 //! # Files
@@ -66,6 +68,19 @@
 //! seconds later at the earliest. `SAVE` and shutdown write the snapshot
 //! in the loop's own process instead (as Redis's `SAVE` does).
 //!
+//! A crash after the snapshot is safe but before the deletions leaves
+//! obsolete files: start-up, once the data is loaded, removes the logs
+//! older than the newest snapshot, the snapshots beyond `BACKUP_KEEP` and
+//! the `.tmp` files of snapshots never finished ([`remove_obsolete`]).
+//!
+//! After a sync failure of the log under `everysec` or `no`, a compaction
+//! is due at once (and every five seconds while it fails): its snapshot
+//! is what makes the data durable again (see [`aof`], "When the disk
+//! fails"). While memory may hold a change the log does not
+//! ([`Persistence::halted`]: a handler panicked after changing data, or a
+//! script made a record no frame holds), no snapshot is written from
+//! memory at all, not even at shutdown.
+//!
 //! # Shutdown
 //!
 //! `SIGTERM`, `SIGINT` and `SHUTDOWN` write and `fsync` the log, write a
@@ -78,7 +93,8 @@
 //! `rdb_bgsave_in_progress`, `rdb_last_save_time`,
 //! `rdb_last_bgsave_status`, `aof_last_write_status`...) plus
 //! `aof_fsync`, `aof_current_size`, `aof_current_generation`,
-//! `rdb_last_snapshot_bytes` and `backup_path`. `LASTSAVE` is the time of
+//! `rdb_last_snapshot_bytes`, `backup_path` and `writes_refused_reason`
+//! (why write commands get `-MISCONF`; empty while they are served). `LASTSAVE` is the time of
 //! the last successful snapshot. The log says when a snapshot starts (with
 //! how long the loop paused for the fork) and finishes (keys, bytes,
 //! seconds), and what start-up recovered (keys, from which files, how long
@@ -92,13 +108,14 @@ pub mod load;
 pub mod rdb;
 pub mod snapshot;
 pub mod snapshot_stream;
+pub mod transfer;
 
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use log::{info, warn};
+use log::{error, info, warn};
 
 use crate::config::Config;
 use crate::store::Keyspace;
@@ -117,6 +134,52 @@ const RETRY_DELAY: Duration = Duration::from_secs(5);
 /// Syncs a directory, so that a file created or renamed in it stays.
 pub fn sync_dir(dir: &Path) -> io::Result<()> {
     std::fs::File::open(dir)?.sync_all()
+}
+
+/// The files a snapshot of `generation` makes obsolete: the logs before
+/// it, and the snapshots beyond the newest `keep`.
+fn obsolete_files(listing: load::DirListing, generation: u64, keep: usize) -> Vec<PathBuf> {
+    let mut obsolete: Vec<PathBuf> =
+        listing.logs.into_iter().filter(|(log_generation, _)| *log_generation < generation).map(|(_, p)| p).collect();
+    let ours: Vec<PathBuf> = listing
+        .snapshots
+        .into_iter()
+        .map(|(_, p)| p)
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("snapshot-")))
+        .collect();
+    let beyond_keep = ours.len().saturating_sub(keep);
+    obsolete.extend(ours.into_iter().take(beyond_keep));
+    obsolete
+}
+
+/// At start-up, once `dir` loaded: removes what a crash between a
+/// snapshot and the deletions it makes obsolete left behind (the logs
+/// before the newest snapshot, the snapshots beyond `keep`), and the
+/// temporary files of snapshots never finished and of RDB transfers. Every removal is logged;
+/// a failure to remove is only a warning.
+pub fn remove_obsolete(dir: &Path, keep: usize) {
+    let Ok(listing) = load::list_dir(dir) else { return };
+    let newest = listing.snapshots.last().map_or(0, |(header, _)| header.generation);
+    let mut obsolete = obsolete_files(listing, newest, keep.max(1));
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let ours = name.starts_with("snapshot-") || name.starts_with("appendonly-");
+            if (ours && name.ends_with(".tmp")) || transfer::is_transfer_file(name) {
+                obsolete.push(entry.path());
+            }
+        }
+    }
+    for path in &obsolete {
+        match std::fs::remove_file(path) {
+            Ok(()) => warn!("removed {}, left over from before the last start", path.display()),
+            Err(e) => warn!("cannot remove {}: {e}", path.display()),
+        }
+    }
+    if !obsolete.is_empty() {
+        let _ = sync_dir(dir);
+    }
 }
 
 /// A snapshot being written by a child process.
@@ -161,13 +224,24 @@ pub struct Persistence {
     next_due: Instant,
     /// After a failed compaction, the next one waits until then.
     retry_after: Instant,
+    /// The generation of the newest snapshot known complete (0: none):
+    /// it holds everything logged before that generation.
+    pub snapshot_generation: u64,
+    /// Why memory may be ahead of the log for good (a command failed with
+    /// an internal error after changing data): writes are refused and no
+    /// snapshot is written until a restart reloads the files.
+    pub halted: Option<String>,
+    /// Whether the log's sync failure was reported (to log its end once).
+    sync_failure_seen: bool,
+    /// RDB files being written for `SYNC`/`PSYNC` clients.
+    pub transfers: transfer::Transfers,
 }
 
 impl Persistence {
     pub fn new(config: &Config, now_ms: i64) -> Persistence {
         let interval = Duration::from_secs(config.backup_interval);
         Persistence {
-            aof: AppendLog::new(config.appendfsync, &config.backup_path),
+            aof: AppendLog::new(config.appendfsync, &config.backup_path, config.max_log_frame),
             dir: config.backup_path.clone(),
             interval,
             keep: config.backup_keep.max(1),
@@ -183,7 +257,61 @@ impl Persistence {
             waiters: Vec::new(),
             next_due: Instant::now() + interval,
             retry_after: Instant::now(),
+            snapshot_generation: 0,
+            halted: None,
+            sync_failure_seen: false,
+            transfers: transfer::Transfers::default(),
         }
+    }
+
+    /// The error a write command gets while writes are refused, or `None`
+    /// when they are served: the log cannot be written (full disk), a
+    /// sync failed and no snapshot has covered it yet, or memory went
+    /// ahead of the log for good.
+    pub fn refusing_writes(&self) -> Option<String> {
+        if let Some(why) = self.halted.as_ref().or(self.aof.unloggable.as_ref()) {
+            return Some(format!(
+                "MISCONF Writes are refused until a restart: {why}, so memory may hold a change the log does \
+                 not (see the server log)"
+            ));
+        }
+        if let Some(e) = &self.aof.error {
+            return Some(format!("MISCONF Errors writing to the AOF file: {e}"));
+        }
+        if let Some((generation, e)) = self.aof.sync_failure(self.snapshot_generation) {
+            return Some(format!(
+                "MISCONF Errors writing to the AOF file: fsync of {} failed: {e}; writes resume once a snapshot \
+                 and a new log are on disk",
+                aof::aof_name(generation)
+            ));
+        }
+        None
+    }
+
+    /// Whether memory may be ahead of the log for good (see [`Persistence::halted`]).
+    pub fn halted_reason(&self) -> Option<&String> {
+        self.halted.as_ref().or(self.aof.unloggable.as_ref())
+    }
+
+    /// Logs the start and the end of a sync failure of the log; true
+    /// while it lasts.
+    fn sync_failure_noted(&mut self) -> bool {
+        let failing = self.aof.sync_failure(self.snapshot_generation).is_some();
+        if failing && !self.sync_failure_seen {
+            error!(
+                "the append-only file failed to sync: write commands are refused until a snapshot of memory and a \
+                 new log generation are on disk"
+            );
+        } else if !failing && self.sync_failure_seen {
+            // As loud as the failure it ends.
+            warn!(
+                "snapshot {} and log {} are on disk: write commands are served again",
+                snapshot_name(self.snapshot_generation),
+                aof::aof_name(self.aof.generation())
+            );
+        }
+        self.sync_failure_seen = failing;
+        failing
     }
 
     /// `CONFIG SET backup-interval`: the next compaction is due that many
@@ -210,9 +338,18 @@ impl Persistence {
     /// the log outgrowing [`LOG_GROWTH_MIN`] and the last snapshot (as
     /// Redis rewrites its AOF at 100% growth past 64 MB), so that a busy
     /// server does not fill its disk between two timer ticks.
-    pub fn due(&self) -> bool {
-        if self.running.is_some() || self.aof.error.is_some() || Instant::now() < self.retry_after {
+    pub fn due(&mut self) -> bool {
+        let sync_failed = self.sync_failure_noted();
+        if self.running.is_some()
+            || self.aof.error.is_some()
+            || self.halted_reason().is_some()
+            || Instant::now() < self.retry_after
+        {
             return false;
+        }
+        if sync_failed {
+            // What the failed sync covered is rebuilt from memory.
+            return true;
         }
         let timer = !self.interval.is_zero() && Instant::now() >= self.next_due && self.dirty > 0;
         let grown = self.aof.file_size >= LOG_GROWTH_MIN.max(self.last_save_bytes);
@@ -246,6 +383,9 @@ impl Persistence {
         self.retry_after = Instant::now() + RETRY_DELAY;
         if self.running.is_some() {
             return Err("a snapshot is already being written".into());
+        }
+        if let Some(why) = self.halted_reason() {
+            return Err(format!("memory may hold a change the log does not ({why})"));
         }
         let started = Instant::now();
         // The previous log is synced off the loop: by the helper thread
@@ -307,6 +447,7 @@ impl Persistence {
                 self.last_save_s = crate::clock::unix_ms() / 1000;
                 self.last_save_ok = true;
                 self.last_save_bytes = bytes;
+                self.snapshot_generation = self.snapshot_generation.max(generation);
                 self.drop_old_files(generation);
                 Finished { result: Ok(self.dir.join(snapshot_name(generation))) }
             }
@@ -322,6 +463,9 @@ impl Persistence {
     /// Writes a snapshot now, in this process (`SAVE`, shutdown). A
     /// running child is stopped first.
     pub fn save_now(&mut self, store: &Keyspace, now_ms: i64) -> Result<(), String> {
+        if let Some(why) = self.halted_reason() {
+            return Err(format!("memory may hold a change the log does not ({why})"));
+        }
         if let Some(running) = self.running.take() {
             running.child.abort();
             let _ = std::fs::remove_file(self.dir.join(format!("{}.tmp", snapshot_name(running.generation))));
@@ -350,21 +494,7 @@ impl Persistence {
     /// beyond `BACKUP_KEEP`, deleted by the log's helper thread.
     fn drop_old_files(&mut self, generation: u64) {
         let Ok(listing) = load::list_dir(&self.dir) else { return };
-        let mut obsolete: Vec<PathBuf> = listing
-            .logs
-            .into_iter()
-            .filter(|(log_generation, _)| *log_generation < generation)
-            .map(|(_, p)| p)
-            .collect();
-        let ours: Vec<PathBuf> = listing
-            .snapshots
-            .into_iter()
-            .map(|(_, p)| p)
-            .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("snapshot-")))
-            .collect();
-        let beyond_keep = ours.len().saturating_sub(self.keep);
-        obsolete.extend(ours.into_iter().take(beyond_keep));
-        self.aof.delete_in_background(obsolete);
+        self.aof.delete_in_background(obsolete_files(listing, generation, self.keep));
     }
 
     /// Stops a running child (shutdown without saving).

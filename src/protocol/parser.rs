@@ -94,7 +94,7 @@ impl<'a> Args<'a> {
         &self.base[start..end]
     }
 
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + 'a {
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = &'a [u8]> + Clone + 'a {
         let base = self.base;
         self.spans.iter().map(move |&(s, e)| &base[s..e])
     }

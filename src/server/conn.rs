@@ -6,6 +6,7 @@
 //! its reads and writes go through `super::tls` into and out of the same
 //! two buffers, and a plain connection's path is unchanged.
 
+use std::fs::File;
 use std::io::{self, Read, Write};
 
 use mio::net::TcpStream;
@@ -19,6 +20,21 @@ pub(super) const READ_CHUNK: usize = 16 * 1024;
 const IDLE_READ_BUFFER: usize = 64 * 1024;
 /// Largest output buffer kept around once drained.
 const IDLE_WRITE_BUFFER: usize = 64 * 1024;
+/// Bytes of a file read into the output buffer at a time.
+const FILE_CHUNK: usize = 256 * 1024;
+/// Bytes of a file one [`Conn::flush`] sends at most, so that a fast
+/// reader does not hold the loop (the loop calls again next round).
+const FILE_BUDGET: usize = 8 * 1024 * 1024;
+
+/// A file being sent after the output buffer, a chunk at a time as the
+/// socket drains (an RDB transfer): the loop never holds all of it.
+pub struct FileSource {
+    pub file: File,
+    /// Bytes still to send.
+    pub left: u64,
+    /// A CRLF follows the file (a bulk string's end).
+    pub crlf: bool,
+}
 
 /// What a read attempt found.
 #[derive(Debug, PartialEq, Eq)]
@@ -62,6 +78,11 @@ pub struct Conn {
     pub aof_hold: u64,
     /// The rustls session of a connection accepted on the TLS port.
     pub tls: Option<Box<TlsSession>>,
+    /// A file to send once the output buffer is written.
+    pub source: Option<FileSource>,
+    /// The file of `source` was sent in full (the loop then lets the
+    /// client go on).
+    pub source_done: bool,
 }
 
 /// A connection's read buffer, output buffer and parser, out of the
@@ -92,6 +113,8 @@ impl Conn {
             soft_limit_since: None,
             aof_hold: 0,
             tls,
+            source: None,
+            source_done: false,
         }
     }
 
@@ -164,9 +187,54 @@ impl Conn {
         }
     }
 
-    /// Writes as much pending output as the socket takes. Returns the
-    /// bytes written.
+    /// Writes as much pending output as the socket takes, then as much of
+    /// the file being sent (up to a budget per call). Returns the bytes
+    /// written.
     pub fn flush(&mut self) -> io::Result<usize> {
+        let mut written = self.flush_buffer()?;
+        let mut budget = FILE_BUDGET;
+        while self.source.is_some() && self.pending_output() == 0 && budget > 0 {
+            budget = budget.saturating_sub(self.refill()?);
+            written += self.flush_buffer()?;
+        }
+        Ok(written)
+    }
+
+    /// Moves the next chunk of the file being sent into the output
+    /// buffer; returns its size.
+    fn refill(&mut self) -> io::Result<usize> {
+        let Some(source) = self.source.as_mut() else { return Ok(0) };
+        let want = (source.left as usize).min(FILE_CHUNK);
+        let start = self.wbuf.len();
+        self.wbuf.resize(start + want, 0);
+        let mut filled = 0;
+        while filled < want {
+            match source.file.read(&mut self.wbuf[start + filled..]) {
+                Ok(0) => {
+                    self.wbuf.truncate(start + filled);
+                    return Err(io::Error::new(io::ErrorKind::UnexpectedEof, "the file being sent shrank"));
+                }
+                Ok(n) => filled += n,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => {
+                    self.wbuf.truncate(start + filled);
+                    return Err(e);
+                }
+            }
+        }
+        source.left -= want as u64;
+        if source.left == 0 {
+            if source.crlf {
+                self.wbuf.extend_from_slice(b"\r\n");
+            }
+            self.source = None;
+            self.source_done = true;
+        }
+        Ok(want)
+    }
+
+    /// Writes as much of the output buffer as the socket takes.
+    fn flush_buffer(&mut self) -> io::Result<usize> {
         if self.tls.is_some() {
             let taken = tls::flush(self)?;
             self.settle_output();

@@ -52,9 +52,85 @@ impl Server {
         self.freeze_access_bits_while_child_runs();
     }
 
+    /// Starts the child writing the RDB file `SYNC`/`PSYNC` clients wait
+    /// for (see `persist::transfer`).
+    pub(super) fn start_transfer(&mut self) {
+        let sockets: Vec<std::os::fd::RawFd> = self
+            .listeners
+            .iter()
+            .map(std::os::fd::AsRawFd::as_raw_fd)
+            .chain(self.conns.iter().map(|(_, c)| std::os::fd::AsRawFd::as_raw_fd(&c.stream)))
+            .collect();
+        let persist = &mut self.state.persist;
+        let functions: Vec<Vec<u8>> = persist.preamble.iter().filter_map(|command| command.get(2).cloned()).collect();
+        let dir = persist.dir().to_path_buf();
+        if let Err(why) = persist.transfers.start(&self.store, &functions, &dir, self.now_ms, &sockets) {
+            warn!("cannot write an RDB file: {why}");
+            self.answer_rdb_waiters(Err(why));
+        }
+    }
+
+    /// Gives each client waiting for an RDB file `$<length>\r\n` and the
+    /// file (or an error), then unlinks the file: the open handles keep
+    /// it readable.
+    fn answer_rdb_waiters(&mut self, result: Result<std::path::PathBuf, String>) {
+        let waiters = std::mem::take(&mut self.state.persist.transfers.waiters);
+        // No CRLF after the file, as Redis sends it.
+        self.send_file(waiters, &result, "RDB transfer failed", false);
+        if let Ok(path) = result {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+
+    /// Answers `waiters` with the file at `result` as one bulk string
+    /// (ended by CRLF if `crlf`), sent from the file a chunk at a time as
+    /// each socket drains (see `conn::FileSource`), or with an error; each
+    /// client goes on once its answer is written.
+    fn send_file(
+        &mut self,
+        waiters: Vec<(usize, u64)>,
+        result: &Result<std::path::PathBuf, String>,
+        failed: &str,
+        crlf: bool,
+    ) {
+        for (key, id) in waiters {
+            if !self.conns.contains(key) || self.state.clients[key].id != id {
+                continue;
+            }
+            let opened = result.as_ref().map_err(Clone::clone).and_then(|path| {
+                let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+                let len = file.metadata().map_err(|e| e.to_string())?.len();
+                Ok((file, len))
+            });
+            let conn = &mut self.conns[key];
+            match opened {
+                Ok((file, len)) => {
+                    conn.wbuf.extend_from_slice(format!("${len}\r\n").as_bytes());
+                    if len == 0 {
+                        if crlf {
+                            conn.wbuf.extend_from_slice(b"\r\n");
+                        }
+                        conn.source_done = true;
+                    } else {
+                        conn.source = Some(super::conn::FileSource { file, left: len, crlf });
+                    }
+                }
+                Err(why) => {
+                    let resp3 = self.state.clients[key].resp3;
+                    Reply::new(&mut conn.wbuf, resp3).error(&format!("ERR {failed}: {why}"));
+                    conn.source_done = true;
+                }
+            }
+            queue_write(&mut self.conns, &mut self.write_queue, key);
+        }
+    }
+
     /// Persistence housekeeping: a finished snapshot child, the timer, and
     /// retrying a failing log (releasing the replies it held).
     fn persistence_tick(&mut self) {
+        if let Some(result) = self.state.persist.transfers.poll() {
+            self.answer_rdb_waiters(result);
+        }
         if let Some(finished) = self.state.persist.poll() {
             self.state.stats.snapshots += u64::from(finished.result.is_ok());
             self.answer_snapshot_waiters(finished.result);
@@ -66,6 +142,7 @@ impl Server {
         if self.state.persist.aof.error.is_some() || self.state.persist.aof.pending() > 0 {
             self.state.persist.aof.flush();
         }
+        self.exit_if_log_fatal();
         if !self.held.is_empty() && self.state.persist.aof.error.is_none() {
             for key in std::mem::take(&mut self.held) {
                 queue_write(&mut self.conns, &mut self.write_queue, key);
@@ -82,28 +159,11 @@ impl Server {
         }
     }
 
-    /// Answers the `SYNC` clients: the snapshot file as one bulk string,
-    /// or an error.
+    /// Answers the `SYNC` clients: the snapshot file as one bulk string
+    /// (sent from the file), or an error.
     fn answer_snapshot_waiters(&mut self, result: Result<std::path::PathBuf, String>) {
-        if self.state.persist.waiters.is_empty() {
-            return;
-        }
-        let contents =
-            result.and_then(|path| std::fs::read(&path).map_err(|e| format!("cannot read {}: {e}", path.display())));
-        for (key, id) in std::mem::take(&mut self.state.persist.waiters) {
-            if !self.conns.contains(key) || self.state.clients[key].id != id {
-                continue;
-            }
-            let conn = &mut self.conns[key];
-            let mut reply = Reply::new(&mut conn.wbuf, false);
-            match &contents {
-                Ok(bytes) => reply.bulk(bytes),
-                Err(why) => reply.error(&format!("ERR snapshot failed: {why}")),
-            }
-            self.state.clients[key].blocked = false;
-            queue_write(&mut self.conns, &mut self.write_queue, key);
-            self.resume.push(key);
-        }
+        let waiters = std::mem::take(&mut self.state.persist.waiters);
+        self.send_file(waiters, &result, "snapshot failed", true);
     }
 
     /// Timer work: the keyspace's table resizes and active expiry, each
@@ -166,6 +226,7 @@ impl Server {
         } else {
             persist.abort_running();
         }
+        persist.transfers.abort();
         let durable = persist.aof.durable;
         persist.aof.close();
         let keys: Vec<usize> = self.conns.iter().map(|(k, _)| k).collect();

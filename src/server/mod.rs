@@ -117,6 +117,9 @@ pub struct Server {
     held: Vec<usize>,
     /// Connections whose readiness a long script's [`Busy`] passed over.
     look_again: Vec<usize>,
+    /// Connections sending a file whose socket took everything so far:
+    /// no writable event will come, so the next round writes again.
+    streaming: Vec<usize>,
 }
 
 impl Server {
@@ -167,6 +170,7 @@ impl Server {
             resume: Vec::new(),
             held: Vec::new(),
             look_again: Vec::new(),
+            streaming: Vec::new(),
         })
     }
 
@@ -225,6 +229,9 @@ impl Server {
             );
         }
         self.state.persist.dirty = if recovered.commands > 0 { recovered.commands } else { 0 };
+        self.state.persist.snapshot_generation = recovered.snapshot_generation;
+        // What a crash between a snapshot and its clean-up left behind.
+        crate::persist::remove_obsolete(&dir, self.state.persist.keep);
         let now = unix_ms();
         self.state
             .persist
@@ -290,6 +297,11 @@ impl Server {
                     self.on_readable(token, event.is_read_closed());
                 }
             }
+            for key in std::mem::take(&mut self.streaming) {
+                if self.conns.contains(key) {
+                    self.on_writable(key);
+                }
+            }
             for key in std::mem::take(&mut self.look_again) {
                 if self.conns.contains(key) && self.conns[key].pending_output() > 0 {
                     self.on_writable(key);
@@ -314,6 +326,9 @@ impl Server {
             }
             if self.state.persist.requested && !self.state.persist.in_progress() {
                 self.start_compaction();
+            }
+            if self.state.persist.transfers.due() {
+                self.start_transfer();
             }
             self.flush_queued_writes();
             if self.state.kill_pending {
@@ -421,6 +436,7 @@ impl Server {
         // One write (and with `always` one fsync) for every record of this
         // round, before any of their replies goes out.
         self.state.persist.aof.flush();
+        self.exit_if_log_fatal();
         // A write that takes a paused reader under half the output limit
         // resumes it here: when the socket took everything, no writable
         // event will come to do it. Resuming may queue more writes.
@@ -432,6 +448,18 @@ impl Server {
                     self.on_writable(key);
                 }
             }
+        }
+    }
+
+    /// Under `APPENDFSYNC=always`, after a failed sync: exits at once (no
+    /// reply held back is sent, no snapshot is written from memory), as
+    /// Redis does; start-up recovers from what is on disk.
+    pub(super) fn exit_if_log_fatal(&mut self) {
+        if self.state.persist.aof.fatal.is_some() {
+            self.state.persist.abort_running();
+            self.state.persist.transfers.abort();
+            log::error!("exiting with code 1: the append-only file cannot be trusted");
+            std::process::exit(1);
         }
     }
 
@@ -458,8 +486,18 @@ impl Server {
                 return false;
             }
         }
+        let conn = &mut self.conns[key];
+        if conn.source.is_some() && conn.pending_output() == 0 && !self.streaming.contains(&key) {
+            self.streaming.push(key);
+        }
+        if conn.source_done {
+            // The file is sent: the client's next commands may run.
+            conn.source_done = false;
+            self.state.clients[key].blocked = false;
+            self.resume.push(key);
+        }
         let conn = &self.conns[key];
-        if conn.closing && conn.pending_output() == 0 {
+        if conn.closing && conn.pending_output() == 0 && conn.source.is_none() {
             self.close(key);
             return false;
         }
@@ -601,6 +639,9 @@ impl Server {
     /// How long the loop may sleep: until the next tick, the nearest
     /// deadline of a blocked client, or the end of a pause clients wait on.
     fn poll_timeout(&self, next_tick: Instant) -> Duration {
+        if !self.streaming.is_empty() {
+            return Duration::ZERO;
+        }
         let mut tick = next_tick.saturating_duration_since(Instant::now());
         if let (Some(pause), false) = (self.state.pause, self.state.paused_clients.is_empty()) {
             tick = tick.min(Duration::from_millis((pause.until_ms - unix_ms()).max(0) as u64));

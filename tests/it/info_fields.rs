@@ -46,6 +46,7 @@ const ONLY_IN_EFIS: &[&str] = &[
     "aof_current_generation",
     "aof_buffer_length",
     "backup_path",
+    "writes_refused_reason",
 ];
 
 /// Fields named after a command, an error or a database.

@@ -4,7 +4,9 @@
 //! `efis import-rdb`, every key compared with Redis's; `efis export-rdb`
 //! writes it back, redis-server loads that file, and every key is
 //! compared again. Refused files (bad signature, bad checksum, module
-//! types) stop the import with an error that says why.
+//! types) stop the import with an error that says why. `redis-cli --rdb`
+//! pulls a file redis-server loads, a large one too, sent from a file
+//! while other clients are served.
 //!
 //! These drive the efis binary's subcommands and start-up, so under
 //! `EFIS_TEST_SERVER=redis` they return at once, as the durability tests
@@ -393,4 +395,69 @@ fn all_the_same(server: &Server, expected: &[(usize, String, String, bool)], whe
         same(&got, want, &format!("db {db} {key}: {when}"));
     }
     assert_eq!(w.call(&["FCALL", "rdbfn", "0"]), b":7\r\n");
+
+/// `redis-cli --rdb` against a server holding a large data set: the file
+/// (written by a child process and sent from it in chunks) is a correct
+/// RDB that redis-server loads key for key, and a transfer nobody reads
+/// holds up no other client.
+#[test]
+fn redis_cli_rdb_pulls_a_large_data_set() {
+    let Some(cli) = crate::common::needs::tool(crate::common::needs::Need::RedisCli) else { return };
+    let server = Server::start();
+    let mut w = Wire::open(&server);
+    w.is(&["DEBUG", "POPULATE", "200000", "big", "300"], OK);
+    w.is(&["SELECT", "2"], OK);
+    w.is(&["DEBUG", "POPULATE", "1000", "two", "10"], OK);
+    w.is(&["SELECT", "0"], OK);
+    // Raw replies of a sample of keys, to compare with Redis's.
+    let sample: Vec<(String, Vec<u8>)> = (0..200000)
+        .step_by(9973)
+        .map(|i| {
+            let key = format!("big:{i}");
+            let reply = w.call(&["GET", &key]);
+            assert!(reply.starts_with(b"$300\r\n"), "{key}");
+            (key, reply)
+        })
+        .collect();
+
+    // A client that asks for the file and reads none of it.
+    let mut stalled = server.raw();
+    crate::common::send(&mut stalled, &crate::common::resp(&["REPLCONF", "rdb-only", "1"]));
+    assert_eq!(crate::common::read_reply(&mut stalled), b"+OK\r\n");
+    crate::common::send(&mut stalled, &crate::common::resp(&["SYNC"]));
+    for _ in 0..20 {
+        let started = std::time::Instant::now();
+        w.is(&["PING"], "+PONG\r\n");
+        assert!(started.elapsed() < std::time::Duration::from_secs(2), "PING waited for the transfer");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+
+    let scratch = fresh_temp_dir("redis-cli-rdb-large");
+    let file = scratch.join("pulled.rdb");
+    let output =
+        Command::new(cli).args(["-p", &server.port.to_string(), "--rdb", path(&file)]).output().expect("run redis-cli");
+    assert!(output.status.success(), "redis-cli --rdb: {}", String::from_utf8_lossy(&output.stderr));
+    let len = fs::metadata(&file).unwrap().len();
+    assert!(len > 4_000_000, "the whole data set: {len} bytes");
+    drop(stalled);
+    if !is_redis() {
+        let left: Vec<_> = fs::read_dir(&server.dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".rdb.tmp"))
+            .collect();
+        assert!(left.is_empty(), "transfer files left: {left:?}");
+    }
+    let Some(mut reference) = Server::start_reference() else { return };
+    reference.stop();
+    fs::copy(&file, reference.dir.join("dump.rdb")).unwrap();
+    reference.restart();
+    let mut loaded = Wire::open(&reference);
+    loaded.is(&["DBSIZE"], int(200000));
+    for (key, value) in &sample {
+        assert_eq!(&loaded.call(&["GET", key]), value, "{key}");
+    }
+    loaded.is(&["SELECT", "2"], OK);
+    loaded.is(&["DBSIZE"], int(1000));
+    let _ = fs::remove_dir_all(&scratch);
 }

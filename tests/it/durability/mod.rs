@@ -13,11 +13,17 @@
 //! The helpers are here; the tests are in one file per theme: `restart`
 //! (restarts and `kill -9`), `damage` (torn, corrupted, missing and newer
 //! files), `snapshots` (compaction, `SAVE`/`BGSAVE`, backups), `full_disk`
-//! `replay` (start-up replays what the server did), `streams`, and
-//! `new_writes` (the geo, SORT and BZMPOP writes replay to the same data).
+//! `replay` (start-up replays what the server did), `streams`,
+//! `new_writes` (the geo, SORT and BZMPOP writes replay to the same data),
+//! `faults` (failing `write`, `fsync`, `rename`, `open` and `fork`, made
+//! by a fault-injection library), `leftovers` (start-up removes what a
+//! crash left), and `limits` (oversized frames, a panicking handler).
 
 mod damage;
+mod faults;
 mod full_disk;
+mod leftovers;
+mod limits;
 mod new_writes;
 mod replay;
 mod restart;
