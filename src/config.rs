@@ -73,6 +73,12 @@ pub struct Config {
     pub tls: TlsSettings,
     /// `tls-replication`: accepted and shown, for when replication exists.
     pub tls_replication: bool,
+    /// `REPLICAOF host port`: follow this primary from the start.
+    pub replicaof: Option<(String, u16)>,
+    /// `masterauth` / `masteruser`: how a replica authenticates to its
+    /// primary.
+    pub masterauth: Option<String>,
+    pub masteruser: Option<String>,
 }
 
 impl Default for Config {
@@ -102,6 +108,9 @@ impl Default for Config {
             tls_port: 0,
             tls: TlsSettings::default(),
             tls_replication: false,
+            replicaof: None,
+            masterauth: None,
+            masteruser: None,
         }
     }
 }
@@ -159,6 +168,24 @@ pub const SETTINGS: &[Setting] = &[
         flag: "--protected-mode",
         default: "yes",
         help: "yes: while the default user has no password, refuse clients not on the loopback interface",
+    },
+    Setting {
+        env: "REPLICAOF",
+        flag: "--replicaof",
+        default: "(none)",
+        help: "\"host port\": start as a replica of that primary (REPLICAOF)",
+    },
+    Setting {
+        env: "MASTERAUTH",
+        flag: "--masterauth",
+        default: "(none)",
+        help: "password a replica gives its primary (AUTH)",
+    },
+    Setting {
+        env: "MASTERUSER",
+        flag: "--masteruser",
+        default: "(none)",
+        help: "user a replica authenticates as to its primary, with MASTERAUTH",
     },
     Setting { env: "MAXCLIENTS", flag: "--maxclients", default: "10000", help: "maximum number of connected clients" },
     Setting { env: "DATABASES", flag: "--databases", default: "16", help: "number of logical databases" },
@@ -403,6 +430,20 @@ impl Config {
                     .ok_or_else(|| invalid(setting, value, "expected always, everysec or no"))?
             }
             "REQUIREPASS" => self.requirepass = (!value.is_empty()).then(|| value.to_string()),
+            "REPLICAOF" => {
+                self.replicaof = if value.trim().is_empty() {
+                    None
+                } else {
+                    let (host, port) = value
+                        .trim()
+                        .split_once([' ', ':'])
+                        .ok_or_else(|| invalid(setting, value, "expected \"host port\""))?;
+                    let port: u16 = port.trim().parse().map_err(|_| invalid(setting, value, "bad port"))?;
+                    Some((host.to_string(), port))
+                }
+            }
+            "MASTERAUTH" => self.masterauth = (!value.is_empty()).then(|| value.to_string()),
+            "MASTERUSER" => self.masteruser = (!value.is_empty()).then(|| value.to_string()),
             "ACLFILE" => self.aclfile = (!value.is_empty()).then(|| value.to_string()),
             "PROTECTED_MODE" => {
                 self.protected_mode = match value.to_ascii_lowercase().as_str() {

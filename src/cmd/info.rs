@@ -258,9 +258,9 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "instantaneous_input_repl_kbps", "0.00");
             field(text, "instantaneous_output_repl_kbps", "0.00");
             field(text, "rejected_connections", s.rejected_connections);
-            field(text, "sync_full", 0);
-            field(text, "sync_partial_ok", 0);
-            field(text, "sync_partial_err", 0);
+            field(text, "sync_full", server.repl.sync_full);
+            field(text, "sync_partial_ok", server.repl.sync_partial_ok);
+            field(text, "sync_partial_err", server.repl.sync_partial_err);
             field(text, "expired_keys", s.expired_keys);
             field(text, "expired_stale_perc", "0.00");
             field(text, "expired_time_cap_reached_count", s.expire_cycle_cap_reached);
@@ -289,17 +289,7 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
         }
         "replication" => {
             text.push_str("# Replication\r\n");
-            field(text, "role", "master");
-            field(text, "connected_slaves", 0);
-            field(text, "master_failover_state", "no-failover");
-            field(text, "master_replid", "0000000000000000000000000000000000000000");
-            field(text, "master_replid2", "0000000000000000000000000000000000000000");
-            field(text, "master_repl_offset", 0);
-            field(text, "second_repl_offset", -1);
-            field(text, "repl_backlog_active", 0);
-            field(text, "repl_backlog_size", 1_048_576);
-            field(text, "repl_backlog_first_byte_offset", 0);
-            field(text, "repl_backlog_histlen", 0);
+            super::replicaof::info_section(server, text, ctx.now_ms);
         }
         "cpu" => {
             let (user, sys, children_user, children_sys) = cpu_seconds("/proc/self/stat");

@@ -67,6 +67,7 @@ mod meta;
 mod migrate;
 mod pubsub;
 pub mod replay;
+pub mod replicaof;
 mod replication;
 mod scripting;
 mod server;

@@ -6,8 +6,10 @@
 //! as an RDB version 10 file (no trailing CRLF, as Redis sends it).
 //!
 //! The file is written in the loop from the live keyspace, so it is
-//! consistent. No command stream follows it: Efis has no replicas, and
-//! the connection stays an ordinary client.
+//! consistent. After `REPLCONF rdb-only 1` no command stream follows it
+//! and the connection stays an ordinary client; otherwise `PSYNC` attaches
+//! a replica (see `replicaof`), and `REPLCONF listening-port`,
+//! `ip-address` and `ACK` are what a replica tells its primary.
 
 use super::args::{is, parse_i64_opt};
 use super::meta::arg;
@@ -54,11 +56,17 @@ fn replconf(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 _ => return Err(CmdError::Static("ERR value is out of range, value must between 0 and 1")),
             }
         } else if is(option, "listening-port") {
-            parse_i64_opt(value).ok_or(CmdError::NotInteger)?;
-        } else if is(option, "ack") || is(option, "getack") {
-            // Sent by replicas to their master: never answered.
+            let port = parse_i64_opt(value).ok_or(CmdError::NotInteger)?;
+            ctx.client().repl_port = u16::try_from(port).unwrap_or(0);
+        } else if is(option, "ip-address") {
+            ctx.client().repl_ip = Some(String::from_utf8_lossy(value).into_owned());
+        } else if is(option, "ack") {
+            // Sent by replicas to their primary: never answered.
+            super::replicaof::ack(ctx, value);
             return Ok(());
-        } else if !(is(option, "ip-address") || is(option, "capa")) {
+        } else if is(option, "getack") {
+            return Ok(());
+        } else if !is(option, "capa") {
             let name = String::from_utf8_lossy(option);
             return Err(CmdError::Owned(format!("ERR Unrecognized REPLCONF option: {name}")));
         }
@@ -68,7 +76,10 @@ fn replconf(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     Ok(())
 }
 
-fn psync(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+fn psync(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if !ctx.client().wants_rdb {
+        return super::replicaof::attach(ctx, args);
+    }
     let header = format!("+FULLRESYNC {REPLICATION_ID} 0\r\n");
     ctx.out.buf.extend_from_slice(header.as_bytes());
     answer_rdb(ctx);

@@ -372,6 +372,9 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         "zset-max-ziplist-entries",
         "hash-max-listpack-entries",
         "hash-max-ziplist-entries",
+        "repl-ping-replica-period",
+        "repl-timeout",
+        "replica-priority",
     ];
     if numeric.contains(&name) && parse_i64_opt(value.as_bytes()).is_none() {
         return Err(failed("argument couldn't be parsed into an integer"));
@@ -396,7 +399,12 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         "appendfsync" if crate::config::AppendFsync::parse(value).is_none() => {
             Err(failed("argument(s) must be one of the following: always, everysec, no"))
         }
-        "appendonly" | "latency-tracking" | "protected-mode"
+        "appendonly"
+        | "latency-tracking"
+        | "protected-mode"
+        | "replica-read-only"
+        | "replica-serve-stale-data"
+        | "replica-announced"
             if !["yes", "no"].contains(&value.to_ascii_lowercase().as_str()) =>
         {
             Err(failed("argument must be 'yes' or 'no'"))
@@ -418,8 +426,13 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
 }
 
 /// Parameters Redis reads as memory values (`64`, `1k`, `2kb`, `1gb`).
-const MEMORY_PARAMS: &[&str] =
-    &["hash-max-listpack-value", "hash-max-ziplist-value", "zset-max-listpack-value", "zset-max-ziplist-value"];
+const MEMORY_PARAMS: &[&str] = &[
+    "hash-max-listpack-value",
+    "hash-max-ziplist-value",
+    "zset-max-listpack-value",
+    "zset-max-ziplist-value",
+    "repl-backlog-size",
+];
 
 /// A memory value as Redis reads one: decimal digits and an optional unit
 /// (`b`, `k` = 1000, `kb` = 1024, `m`, `mb`, `g`, `gb`, any case); `None`
@@ -476,6 +489,7 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
         "hash-max-listpack-value" | "hash-max-ziplist-value" => limits::set_hash_max_value(number as usize),
         "set-max-intset-entries" => limits::set_set_max_intset_entries(number as usize),
         "maxclients" => ctx.server.config.maxclients = number.max(1) as usize,
+        "repl-backlog-size" => ctx.server.repl.set_backlog_size(number.max(0) as usize),
         // As in Redis, the log is cut to the new length by its next entry.
         "acllog-max-len" => ctx.server.acl.log.max_len = number.max(0) as usize,
         "protected-mode" => ctx.server.config.protected_mode = value.eq_ignore_ascii_case("yes"),

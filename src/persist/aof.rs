@@ -66,6 +66,14 @@
 //! held replies go out and writes are accepted again, by themselves.
 //! Nothing acknowledged is lost, and nothing unacknowledged was promised.
 //! `INFO persistence` shows `aof_last_write_status:err` meanwhile.
+//!
+//! # The replication stream
+//!
+//! A primary's replicas get the same records as RESP commands. While
+//! [`AppendLog::tap`] is set, every record logged is also encoded there
+//! as a RESP array, preceded by a `SELECT` whenever its database is not
+//! the one the stream last selected; the loop moves the tapped bytes into
+//! the replication backlog and the replicas' output (`state::replication`).
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -130,6 +138,41 @@ pub struct AppendLog {
     /// `APPENDFSYNC=no`: the helper thread syncs nothing once a second.
     switch_only: Arc<AtomicBool>,
     sync_thread: Option<(Sender<SyncMessage>, std::thread::JoinHandle<()>)>,
+    /// The replication stream's copy of the records, while this server
+    /// has a replication backlog (see the module doc).
+    pub tap: Option<StreamTap>,
+}
+
+/// Records encoded as RESP commands for the replication stream.
+#[derive(Debug, Default)]
+pub struct StreamTap {
+    /// Encoded commands the loop has not taken yet.
+    pub buf: Vec<u8>,
+    /// The database the stream last selected; `None` sends a `SELECT`
+    /// before the next command (a new stream, or after a full resync).
+    pub db: Option<usize>,
+}
+
+impl StreamTap {
+    /// Appends one command run against database `db`.
+    pub fn command(&mut self, db: usize, args: &[&[u8]]) {
+        if self.db != Some(db) {
+            let index = db.to_string();
+            encode_command(&mut self.buf, &[b"SELECT", index.as_bytes()]);
+            self.db = Some(db);
+        }
+        encode_command(&mut self.buf, args);
+    }
+}
+
+/// Appends `args` to `out` as a RESP array of bulk strings.
+pub fn encode_command(out: &mut Vec<u8>, args: &[&[u8]]) {
+    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+    for arg in args {
+        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
 }
 
 impl AppendLog {
@@ -154,6 +197,7 @@ impl AppendLog {
             sync_failed: Arc::new(AtomicBool::new(false)),
             switch_only: Arc::new(AtomicBool::new(policy == AppendFsync::No)),
             sync_thread: None,
+            tap: None,
         }
     }
 
@@ -306,6 +350,12 @@ impl AppendLog {
             return;
         }
         self.changes += 1;
+        if let Some(tap) = &mut self.tap {
+            let parts: Vec<&[u8]> = args.collect();
+            tap.command(db, &parts);
+            self.append(now_ms, db, parts.into_iter());
+            return;
+        }
         self.append(now_ms, db, args);
     }
 
@@ -314,6 +364,9 @@ impl AppendLog {
     pub fn expired(&mut self, now_ms: i64, db: usize, key: &[u8]) {
         if self.loading {
             return;
+        }
+        if let Some(tap) = &mut self.tap {
+            tap.command(db, &[b"DEL", key]);
         }
         self.append(now_ms, db, [&b"DEL"[..], key].into_iter());
     }

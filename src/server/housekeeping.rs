@@ -112,6 +112,7 @@ impl Server {
         self.now_ms = unix_ms();
         self.state.stats.sample_rates(self.now_ms);
         self.persistence_tick();
+        self.replication_tick();
         let started = Instant::now();
         while !self.store.finish_resizes_some(4096) && started.elapsed() < RESIZE_BUDGET {}
         // A pause holds the expiry and the eviction of keys, as in Redis.

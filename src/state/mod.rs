@@ -56,7 +56,8 @@
 //!   thread owns it, like the keyspace.
 //! * Disconnecting a client removes it from every registry (subscriptions,
 //!   blocked keys, watched keys) before its session is dropped.
-//! * `blocked_clients` always equals the number of entries in `blocking`.
+//! * `blocked_clients` always equals the number of entries in `blocking`
+//!   (clients blocked in `WAIT` are counted apart, in `replication`).
 
 pub mod acl;
 pub mod blocking;
@@ -68,6 +69,7 @@ mod params;
 pub mod pause;
 mod protected;
 pub mod redact;
+pub mod replication;
 pub mod session;
 mod stats;
 pub mod tracking;
@@ -153,6 +155,8 @@ pub struct ServerState {
     pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     /// ACL users and the ACL log.
     pub acl: acl::Acl,
+    /// Replication ID, offset, backlog, replicas, `WAIT`ers, the primary.
+    pub repl: replication::Replication,
 }
 
 impl ServerState {
@@ -193,6 +197,7 @@ impl ServerState {
             unblocked_clients: Vec::new(),
             tls: None,
             acl: acl::Acl::new(config_requirepass.as_deref()),
+            repl: replication::Replication::default(),
         };
         state.port = state.config.port;
         let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();

@@ -105,6 +105,23 @@ pub(super) fn default_params(config: &Config) -> Vec<(String, String)> {
         ("tls-replication", if config.tls_replication { "yes" } else { "no" }.to_string()),
         ("replicaof", String::new()),
         ("slaveof", String::new()),
+        ("masterauth", config.masterauth.clone().unwrap_or_default()),
+        ("masteruser", config.masteruser.clone().unwrap_or_default()),
+        ("repl-backlog-size", "1048576".to_string()),
+        ("repl-backlog-ttl", "3600".to_string()),
+        ("repl-ping-replica-period", "10".to_string()),
+        ("repl-timeout", "60".to_string()),
+        ("repl-diskless-sync", "yes".to_string()),
+        ("repl-diskless-sync-delay", "5".to_string()),
+        ("repl-diskless-load", "disabled".to_string()),
+        ("replica-read-only", "yes".to_string()),
+        ("replica-serve-stale-data", "yes".to_string()),
+        ("replica-priority", "100".to_string()),
+        ("replica-announced", "yes".to_string()),
+        ("replica-announce-ip", String::new()),
+        ("replica-announce-port", "0".to_string()),
+        ("min-replicas-to-write", "0".to_string()),
+        ("min-replicas-max-lag", "10".to_string()),
     ]
     .into_iter()
     .map(|(n, v)| (n.to_string(), v))

@@ -45,6 +45,7 @@ mod proxy;
 mod pubsub;
 mod pubsub_sharded;
 mod rdb_files;
+mod replication;
 mod scripting;
 mod server;
 mod sets;

@@ -1,0 +1,111 @@
+//! The primary's side of replication in the loop: the stream bytes of
+//! each round go to every attached replica's output buffer, `PING`s go
+//! out every `repl-ping-replica-period` seconds, and clients blocked in
+//! `WAIT` are answered once enough replicas acknowledged, or at their
+//! timeout. What the bytes are and where a replica starts is
+//! `state::replication`'s business; this file only moves them.
+//!
+//! Once per round, before the log is written and the replies go out
+//! ([`Server::replication_round`]): the log's tap is absorbed into the
+//! stream, a `REPLCONF GETACK *` is added when a `WAIT` asked for one,
+//! and the outgoing bytes are copied to the replicas. A replica's output
+//! is not limited here: a replica that does not read is disconnected by
+//! the kernel's buffers filling up no sooner than Redis's
+//! `client-output-buffer-limit replica` would.
+
+use super::delivery::queue_write;
+use super::Server;
+use crate::protocol::Reply;
+
+impl Server {
+    /// Hands this round's stream bytes to the replicas and answers the
+    /// `WAIT`s that are satisfied (see the module doc).
+    pub(super) fn replication_round(&mut self) {
+        self.link_control();
+        if self.state.repl.getack_wanted {
+            self.state.repl.getack_wanted = false;
+            if !self.state.repl.replicas.is_empty() && !self.state.repl.is_replica() {
+                self.state.stream_command(&[b"REPLCONF", b"GETACK", b"*"]);
+            }
+        }
+        self.state.absorb_tap();
+        let (base, bytes) = self.state.repl.take_outgoing();
+        if !bytes.is_empty() {
+            let end = base + bytes.len() as u64;
+            for replica in &self.state.repl.replicas {
+                if replica.from >= end {
+                    continue;
+                }
+                let skip = replica.from.saturating_sub(base) as usize;
+                if let Some(conn) = self.conns.get_mut(replica.client) {
+                    conn.wbuf.extend_from_slice(&bytes[skip..]);
+                    queue_write(&mut self.conns, &mut self.write_queue, replica.client);
+                }
+            }
+        }
+        if !self.state.repl.waiters.is_empty() && self.answer_waiters() {
+            self.resume_unblocked();
+            self.state.absorb_tap();
+            self.send_outgoing_again();
+        }
+    }
+
+    /// Sends what a resumed client just wrote (see `replication_round`).
+    fn send_outgoing_again(&mut self) {
+        let (base, bytes) = self.state.repl.take_outgoing();
+        for replica in &self.state.repl.replicas {
+            let skip = replica.from.saturating_sub(base) as usize;
+            if skip < bytes.len() {
+                if let Some(conn) = self.conns.get_mut(replica.client) {
+                    conn.wbuf.extend_from_slice(&bytes[skip..]);
+                    queue_write(&mut self.conns, &mut self.write_queue, replica.client);
+                }
+            }
+        }
+    }
+
+    /// Answers every `WAIT` that enough replicas acknowledged or whose
+    /// timeout passed; true if any client was released.
+    fn answer_waiters(&mut self) -> bool {
+        let now = self.now_ms;
+        let mut released = false;
+        let waiters = std::mem::take(&mut self.state.repl.waiters);
+        for waiter in waiters {
+            let acked = self.state.repl.acked(waiter.target);
+            let timed_out = waiter.deadline_ms.is_some_and(|d| d <= now);
+            if acked < waiter.needed && !timed_out {
+                self.state.repl.waiters.push(waiter);
+                continue;
+            }
+            let key = waiter.client;
+            let Some(client) = self.state.clients.get_mut(key) else { continue };
+            client.blocked = false;
+            let resp3 = client.resp3;
+            if let Some(conn) = self.conns.get_mut(key) {
+                Reply::new(&mut conn.wbuf, resp3).int(acked as i64);
+                queue_write(&mut self.conns, &mut self.write_queue, key);
+            }
+            self.state.unblocked_clients.push(key);
+            released = true;
+        }
+        released
+    }
+
+    /// The replication part of the 100 ms tick: `PING` to the replicas
+    /// every `repl-ping-replica-period` seconds, `WAIT` timeouts, and the
+    /// replica's link (connect, acknowledge, time out).
+    pub(super) fn replication_tick(&mut self) {
+        let now = self.now_ms;
+        let period_s: i64 =
+            self.state.param("repl-ping-replica-period").and_then(|v| v.parse().ok()).unwrap_or(10).max(1);
+        if !self.state.repl.is_replica() && !self.state.repl.replicas.is_empty() {
+            if now - self.state.repl.last_ping_ms >= period_s * 1000 {
+                self.state.repl.last_ping_ms = now;
+                self.state.stream_command(&[b"PING"]);
+            }
+        } else {
+            self.state.repl.last_ping_ms = now;
+        }
+        self.link_tick();
+    }
+}
