@@ -2,8 +2,8 @@
 //! cannot have it is skipped without passing unseen.
 //!
 //! A few tests drive programs the project does not build (`redis-cli`,
-//! `nc`, `nutcracker`, `systemd-analyze`, `openssl`, a Python with
-//! redis-py 8), and
+//! `nc`, `nutcracker`, `systemd-analyze`, `openssl`, `redis-sentinel`, a
+//! Python with redis-py 8), and
 //! some need the right to mount a tmpfs. Such a test asks here first:
 //! [`tool`] (or [`tools`], for several) finds a program on `PATH` (the
 //! Python is `$EFIS_TEST_PYTHON`, default `python3`, accepted only when
@@ -46,9 +46,11 @@ pub enum Need {
     MountTmpfs,
     /// `openssl`, which makes the TLS tests' certificates.
     Openssl,
+    /// `redis-sentinel`, Redis's high-availability monitor.
+    RedisSentinel,
 }
 
-const NEEDS: usize = 8;
+const NEEDS: usize = 9;
 
 impl Need {
     /// The name a person knows it by.
@@ -62,6 +64,7 @@ impl Need {
             Need::SystemdAnalyze => "systemd-analyze",
             Need::MountTmpfs => "the right to mount a tmpfs",
             Need::Openssl => "openssl (to make test certificates)",
+            Need::RedisSentinel => "redis-sentinel",
         }
     }
 
@@ -79,6 +82,7 @@ impl Need {
             Need::Nutcracker => "Debian package nutcracker",
             Need::SystemdAnalyze => "Debian package systemd",
             Need::Openssl => "Debian package openssl",
+            Need::RedisSentinel => "Debian package redis-sentinel",
             Need::MountTmpfs => {
                 "run the tests as root with CAP_SYS_ADMIN (in a container: \
                  one allowed to mount, e.g. docker run --privileged)"
@@ -95,6 +99,7 @@ impl Need {
             Need::Nutcracker => Some("nutcracker"),
             Need::SystemdAnalyze => Some("systemd-analyze"),
             Need::Openssl => Some("openssl"),
+            Need::RedisSentinel => Some("redis-sentinel"),
             Need::RedisPy | Need::MountTmpfs => None,
         }
     }

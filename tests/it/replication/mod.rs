@@ -17,6 +17,7 @@
 
 mod primary;
 mod replica;
+mod sentinel;
 
 use std::thread;
 use std::time::{Duration, Instant};
