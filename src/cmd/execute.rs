@@ -330,8 +330,20 @@ fn run_handler(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
     let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
     let resizes = resizes_left_running();
     let (errors_before, mark) = (ctx.server.stats.total_error_replies, ctx.out.buf.len());
+    // A transaction's or a script's changes reach replicas as one.
+    let atomic = matches!(spec.name, "exec" | "eval" | "evalsha" | "fcall");
+    if atomic {
+        if let Some(tap) = &mut ctx.server.persist.aof.tap {
+            tap.begin_atomic();
+        }
+    }
     if let Err(err) = (spec.handler)(ctx, args) {
         ctx.out.error(err.text());
+    }
+    if atomic {
+        if let Some(tap) = &mut ctx.server.persist.aof.tap {
+            tap.end_atomic();
+        }
     }
     if ctx.out.buf.get(mark) == Some(&b'-') && ctx.caller != Caller::Replay {
         count_failure(ctx, spec, mark, errors_before);

@@ -235,6 +235,7 @@ pub fn attach(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         ack_offset,
         ack_ms: ctx.now_ms,
         from: offset,
+        soft_since: None,
     });
     Ok(())
 }
@@ -308,4 +309,48 @@ pub fn info_section(server: &ServerState, text: &mut String, now_ms: i64) {
     line("repl_backlog_size", &repl.backlog_size);
     line("repl_backlog_first_byte_offset", &repl.backlog_first());
     line("repl_backlog_histlen", &repl.backlog_len());
+}
+
+/// `CONFIG SET client-output-buffer-limit <class> <hard> <soft> <seconds>
+/// ...`: the classes given replace theirs in `current`, and the whole
+/// value is shown as Redis shows it (bytes, `slave` for replicas).
+pub fn output_limit_param(current: &str, value: &str) -> Result<String, &'static str> {
+    let given: Vec<&str> = value.split_whitespace().collect();
+    if given.is_empty() || !given.len().is_multiple_of(4) {
+        return Err("Wrong number of arguments in buffer limit configuration.");
+    }
+    let mut classes: Vec<(String, [u64; 3])> =
+        ["normal", "slave", "pubsub"].iter().map(|class| (class.to_string(), [0, 0, 0])).collect();
+    let mut apply = |words: &[&str]| -> Result<(), &'static str> {
+        for group in words.chunks(4) {
+            let class = group[0].to_ascii_lowercase();
+            let class = match class.as_str() {
+                "replica" | "slave" => "slave",
+                "normal" | "pubsub" => class.as_str(),
+                _ => return Err("Invalid client class specified in buffer limit configuration."),
+            };
+            let limits = (
+                crate::config::parse_memory(group[1]),
+                crate::config::parse_memory(group[2]),
+                group[3].parse::<u64>().ok(),
+            );
+            let (Some(hard), Some(soft), Some(seconds)) = limits else {
+                return Err("Error in hard, soft or soft_seconds setting in buffer limit configuration.");
+            };
+            if let Some(slot) = classes.iter_mut().find(|(name, _)| name == class) {
+                slot.1 = [hard, soft, seconds];
+            }
+        }
+        Ok(())
+    };
+    let current: Vec<&str> = current.split_whitespace().collect();
+    if current.len().is_multiple_of(4) {
+        let _ = apply(&current);
+    }
+    apply(&given)?;
+    Ok(classes
+        .iter()
+        .map(|(class, [hard, soft, seconds])| format!("{class} {hard} {soft} {seconds}"))
+        .collect::<Vec<_>>()
+        .join(" "))
 }

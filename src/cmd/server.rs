@@ -393,6 +393,7 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         }
     }
     match name {
+        "client-output-buffer-limit" => super::replicaof::output_limit_param("", value).map(|_| ()).map_err(failed),
         "latency-monitor-threshold" if value.trim_start().starts_with('-') => {
             Err(failed("argument must be between 0 and 9223372036854775807 inclusive"))
         }
@@ -526,6 +527,10 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
             super::hyperloglog::validate_sparse_max(value).unwrap_or_default().to_string()
         }
         _ if name == "protected-mode" => value.to_ascii_lowercase(),
+        _ if name == "client-output-buffer-limit" => {
+            let current = ctx.server.param(name).unwrap_or_default();
+            super::replicaof::output_limit_param(current, value).unwrap_or_else(|_| current.to_string())
+        }
         _ => value.to_string(),
     };
     if let Some(alias) = param_alias(name) {

@@ -151,6 +151,9 @@ pub struct StreamTap {
     /// The database the stream last selected; `None` sends a `SELECT`
     /// before the next command (a new stream, or after a full resync).
     pub db: Option<usize>,
+    /// An open atomic group (`EXEC`, a script): its depth, where it
+    /// starts in `buf`, and the commands in it so far.
+    atomic: (usize, usize, usize),
 }
 
 impl StreamTap {
@@ -162,6 +165,37 @@ impl StreamTap {
             self.db = Some(db);
         }
         encode_command(&mut self.buf, args);
+        self.atomic.2 += 1;
+    }
+
+    /// Opens an atomic group: the commands logged until the matching
+    /// [`StreamTap::end_atomic`] reach replicas inside `MULTI`/`EXEC`
+    /// when there are two or more of them, as Redis sends a transaction's
+    /// or a script's effects.
+    pub fn begin_atomic(&mut self) {
+        if self.atomic.0 == 0 {
+            self.atomic = (0, self.buf.len(), 0);
+        }
+        self.atomic.0 += 1;
+    }
+
+    /// Closes an atomic group (see [`StreamTap::begin_atomic`]).
+    pub fn end_atomic(&mut self) {
+        let (depth, start, count) = self.atomic;
+        self.atomic.0 = depth.saturating_sub(1);
+        if depth == 1 && count > 1 && start <= self.buf.len() {
+            let mut multi = Vec::new();
+            encode_command(&mut multi, &[b"MULTI"]);
+            self.buf.splice(start..start, multi);
+            encode_command(&mut self.buf, &[b"EXEC"]);
+        }
+    }
+
+    /// Takes the encoded commands; an open atomic group goes on unwrapped.
+    pub fn take(&mut self) -> Vec<u8> {
+        self.atomic.1 = 0;
+        self.atomic.2 = 0;
+        std::mem::take(&mut self.buf)
     }
 }
 

@@ -8,10 +8,9 @@
 //! Once per round, before the log is written and the replies go out
 //! ([`Server::replication_round`]): the log's tap is absorbed into the
 //! stream, a `REPLCONF GETACK *` is added when a `WAIT` asked for one,
-//! and the outgoing bytes are copied to the replicas. A replica's output
-//! is not limited here: a replica that does not read is disconnected by
-//! the kernel's buffers filling up no sooner than Redis's
-//! `client-output-buffer-limit replica` would.
+//! and the outgoing bytes are copied to the replicas. A replica whose
+//! unsent output passes `client-output-buffer-limit replica` (256 MiB at
+//! once, or 64 MiB for 60 s, by default) is disconnected, as Redis does.
 
 use super::delivery::queue_write;
 use super::Server;
@@ -43,10 +42,35 @@ impl Server {
                 }
             }
         }
+        self.limit_replica_output();
         if !self.state.repl.waiters.is_empty() && self.answer_waiters() {
             self.resume_unblocked();
             self.state.absorb_tap();
             self.send_outgoing_again();
+        }
+    }
+
+    /// Disconnects the replicas whose unsent output passed
+    /// `client-output-buffer-limit replica` (they connect again and
+    /// resynchronize, as from Redis).
+    fn limit_replica_output(&mut self) {
+        let now = self.now_ms;
+        for index in 0..self.state.repl.replicas.len() {
+            let key = self.state.repl.replicas[index].client;
+            let Some(conn) = self.conns.get(key) else { continue };
+            let pending = conn.pending_output() as u64;
+            if self.state.repl.over_output_limit(index, pending, now) {
+                if let Some(client) = self.state.clients.get_mut(key) {
+                    if !client.killed {
+                        log::warn!(
+                            "replica {} closed for overcoming of output buffer limits ({pending} bytes unsent)",
+                            client.addr
+                        );
+                        client.killed = true;
+                        self.state.kill_pending = true;
+                    }
+                }
+            }
         }
     }
 
@@ -106,6 +130,8 @@ impl Server {
         } else {
             self.state.repl.last_ping_ms = now;
         }
+        let limits = self.state.param("client-output-buffer-limit").unwrap_or_default().to_string();
+        self.state.repl.set_output_limit(&limits);
         self.link_tick();
     }
 }

@@ -66,6 +66,8 @@ pub struct Replica {
     pub ack_ms: i64,
     /// It gets the stream bytes after this position.
     pub from: u64,
+    /// Since when its unsent output is over the soft limit (Unix ms).
+    pub soft_since: Option<i64>,
 }
 
 /// A client blocked in `WAIT`.
@@ -147,6 +149,9 @@ pub struct Replication {
     pub last_ping_ms: i64,
     /// `Some` on a replica.
     pub primary: Option<PrimaryLink>,
+    /// `client-output-buffer-limit replica`: hard and soft limits in
+    /// bytes (0: none) and the seconds the soft one may be exceeded.
+    pub output_limit: (u64, u64, i64),
 }
 
 impl Default for Replication {
@@ -167,6 +172,7 @@ impl Default for Replication {
             sync_partial_err: 0,
             last_ping_ms: 0,
             primary: None,
+            output_limit: (256 << 20, 64 << 20, 60),
         }
     }
 }
@@ -284,6 +290,42 @@ impl Replication {
         self.waiters.retain(|w| w.client != client);
     }
 
+    /// Reads the replica class of a `client-output-buffer-limit` value
+    /// (`normal 0 0 0 replica 256mb 64mb 60 pubsub ...`), if it has one.
+    pub fn set_output_limit(&mut self, value: &str) {
+        let words: Vec<&str> = value.split_whitespace().collect();
+        for group in words.chunks(4) {
+            if let [class, hard, soft, seconds] = group {
+                if class.eq_ignore_ascii_case("replica") || class.eq_ignore_ascii_case("slave") {
+                    let parsed = (
+                        crate::config::parse_memory(hard),
+                        crate::config::parse_memory(soft),
+                        seconds.parse::<i64>().ok(),
+                    );
+                    if let (Some(hard), Some(soft), Some(seconds)) = parsed {
+                        self.output_limit = (hard, soft, seconds);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether a replica with `pending` unsent bytes at `now_ms` passed
+    /// its output limit (and must be disconnected), as Redis decides it.
+    pub fn over_output_limit(&mut self, index: usize, pending: u64, now_ms: i64) -> bool {
+        let (hard, soft, seconds) = self.output_limit;
+        let replica = &mut self.replicas[index];
+        if hard > 0 && pending >= hard {
+            return true;
+        }
+        if soft > 0 && pending >= soft {
+            let since = *replica.soft_since.get_or_insert(now_ms);
+            return now_ms - since > seconds * 1000;
+        }
+        replica.soft_since = None;
+        false
+    }
+
     /// Whether this server is a replica.
     pub fn is_replica(&self) -> bool {
         self.primary.is_some()
@@ -296,7 +338,7 @@ impl super::ServerState {
     pub fn absorb_tap(&mut self) {
         if let Some(tap) = &mut self.persist.aof.tap {
             if !tap.buf.is_empty() {
-                let bytes = std::mem::take(&mut tap.buf);
+                let bytes = tap.take();
                 self.repl.absorb(&bytes);
             }
         }

@@ -193,6 +193,18 @@ fn psync_full_then_continue_from_the_backlog() {
     expected.extend(resp(&["SET", "b", "2"]));
     let streamed = read_stream(&mut first, expected.len());
     assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&expected));
+    // A transaction of two changes comes as one.
+    ok_cmd(&mut p, &["MULTI"]);
+    ok_cmd(&mut p, &["SET", "c", "3"]);
+    ok_cmd(&mut p, &["GET", "c"]);
+    ok_cmd(&mut p, &["INCR", "n"]);
+    ok_cmd(&mut p, &["EXEC"]);
+    let mut transaction = resp(&["MULTI"]);
+    transaction.extend(resp(&["SET", "c", "3"]));
+    transaction.extend(resp(&["INCR", "n"]));
+    transaction.extend(resp(&["EXEC"]));
+    let streamed = read_stream(&mut first, transaction.len());
+    assert_eq!(String::from_utf8_lossy(&streamed), String::from_utf8_lossy(&transaction));
     drop(first);
     let mut second = primary.raw();
     second.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
@@ -208,5 +220,45 @@ fn psync_full_then_continue_from_the_backlog() {
     assert!(read_line(&mut third).starts_with("+FULLRESYNC "));
     assert_eq!(info_field(&primary, "stats", "sync_partial_ok").as_deref(), Some("1"));
     assert_eq!(info_field(&primary, "stats", "sync_partial_err").as_deref(), Some("1"));
-    assert_eq!(cmd(&mut p, &["DBSIZE"]).unwrap(), Value::Int(2));
+    assert_eq!(cmd(&mut p, &["DBSIZE"]).unwrap(), Value::Int(4));
+}
+
+/// A replica that does not read is disconnected once its unsent stream
+/// passes `client-output-buffer-limit replica`; the setting reads and
+/// shows as Redis's.
+#[test]
+fn a_replica_that_does_not_read_is_disconnected() {
+    let primary = Server::start();
+    quick_primary(&primary);
+    let mut p = primary.client();
+    assert_eq!(ok_cmd(&mut p, &["CONFIG", "SET", "client-output-buffer-limit", "replica 1mb 512kb 10"]), Value::Okay);
+    let Value::Array(shown) = ok_cmd(&mut p, &["CONFIG", "GET", "client-output-buffer-limit"]) else { panic!() };
+    assert_eq!(
+        shown[1],
+        Value::BulkString(b"normal 0 0 0 slave 1048576 524288 10 pubsub 33554432 8388608 60".to_vec())
+    );
+    let err = crate::common::err_cmd(&mut p, &["CONFIG", "SET", "client-output-buffer-limit", "replica 1mb"]);
+    assert!(err.contains("Wrong number of arguments in buffer limit configuration."), "{err}");
+    let mut idle = primary.raw();
+    idle.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    send(&mut idle, &resp(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
+    assert_eq!(read_reply(&mut idle), b"+OK\r\n");
+    send(&mut idle, &resp(&["PSYNC", "?", "-1"]));
+    assert!(read_line(&mut idle).starts_with("+FULLRESYNC "));
+    read_payload(&mut idle);
+    wait_for("the replica to be online", || {
+        info_field(&primary, "replication", "slave0").is_some_and(|s| s.contains("state=online"))
+    });
+    send(&mut idle, &resp(&["REPLCONF", "ACK", "0"]));
+    let value = "x".repeat(1 << 20);
+    for i in 0..40 {
+        let key = format!("big{i}");
+        ok_cmd(&mut p, &["SET", &key, &value]);
+        if info_field(&primary, "replication", "connected_slaves").as_deref() == Some("0") {
+            return;
+        }
+    }
+    wait_for("the replica to be disconnected", || {
+        info_field(&primary, "replication", "connected_slaves").as_deref() == Some("0")
+    });
 }
