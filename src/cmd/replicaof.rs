@@ -16,7 +16,7 @@ use super::meta::arg;
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
-use crate::state::replication::{new_replid, LinkState, PrimaryLink, Replica, Waiter};
+use crate::state::replication::{new_replid, Failover, FailoverState, LinkState, PrimaryLink, Replica, Waiter};
 use crate::state::ServerState;
 
 const FOLLOW_ARGS: &[super::meta::Arg] = &[arg::oneof(
@@ -40,6 +40,15 @@ pub const COMMANDS: &[CommandSpec] = &[
     CommandSpec::new("role", 1, Flags::NOSCRIPT.or(Flags::LOADING).or(Flags::STALE).or(Flags::FAST), NO_KEYS, role)
         .acl("admin dangerous")
         .doc("server", "2.8.12", "O(1)", "Return the role of the instance in the context of replication"),
+    CommandSpec::new("failover", -1, Flags::ADMIN.or(Flags::NOSCRIPT).or(Flags::STALE), NO_KEYS, failover)
+        .doc("server", "6.2.0", "O(1)", "Start a coordinated failover between this server and one of its replicas.")
+        .args(&[
+            arg::block("target", &[arg::string("host"), arg::integer("port"), arg::token("force", "FORCE").optional()])
+                .token("TO")
+                .optional(),
+            arg::token("abort", "ABORT").optional(),
+            arg::integer("milliseconds").token("TIMEOUT").optional(),
+        ]),
     CommandSpec::new("wait", 3, Flags::NOSCRIPT, NO_KEYS, wait)
         .acl("connection")
         .tips("request_policy:all_shards response_policy:agg_min")
@@ -55,6 +64,9 @@ pub const COMMANDS: &[CommandSpec] = &[
 
 /// `REPLICAOF host port` / `REPLICAOF NO ONE` (and `SLAVEOF`).
 fn replicaof(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if ctx.server.repl.failover.is_some() {
+        return Err(CmdError::Static("ERR REPLICAOF not allowed while failing over."));
+    }
     if is(args.get(1), "no") && is(args.get(2), "one") {
         if ctx.server.repl.is_replica() {
             promote(ctx.server);
@@ -186,6 +198,20 @@ pub fn attach(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     if server.session(ctx.client_key).replica {
         return Ok(());
     }
+    if args.len() > 3 && is(args.get(3), "failover") {
+        log::warn!("Failover request received for replid {}.", String::from_utf8_lossy(args.get(1)));
+        if !server.repl.is_replica() {
+            return Err(CmdError::Static("ERR PSYNC FAILOVER can't be sent to a master."));
+        }
+        if args.get(1) != server.repl.replid.as_bytes() {
+            return Err(CmdError::Static("ERR PSYNC FAILOVER replid must match my replid."));
+        }
+        promote(server);
+        log::info!("MASTER MODE enabled (failover request from {})", server.session(ctx.client_key).addr);
+    }
+    if server.repl.failover.is_some() {
+        return Err(CmdError::Static("NOMASTERLINK Can't SYNC while failing over"));
+    }
     if server.repl.primary.as_ref().is_some_and(|p| p.state != LinkState::Connected) {
         return Err(CmdError::Static("NOMASTERLINK Can't SYNC while not connected with my master"));
     }
@@ -300,7 +326,7 @@ pub fn info_section(server: &ServerState, text: &mut String, now_ms: i64) {
             format!("ip={},port={},state=online,offset={},lag={lag}", replica.ip, replica.port, replica.ack_offset);
         line(&format!("slave{i}"), &value);
     }
-    line("master_failover_state", &"no-failover");
+    line("master_failover_state", &Failover::state_name(repl.failover.as_ref()));
     line("master_replid", &repl.replid);
     line("master_replid2", &repl.replid2);
     line("master_repl_offset", &repl.offset);
@@ -353,4 +379,133 @@ pub fn output_limit_param(current: &str, value: &str) -> Result<String, &'static
         .map(|(class, [hard, soft, seconds])| format!("{class} {hard} {soft} {seconds}"))
         .collect::<Vec<_>>()
         .join(" "))
+}
+
+/// `FAILOVER [TO host port [FORCE]] [ABORT] [TIMEOUT ms]`: writes pause
+/// until a replica (the one named, or the first) acknowledged the whole
+/// stream, then this server follows it and its `PSYNC ... FAILOVER`
+/// makes it the primary (the loop's `failover_step` and the link do
+/// that part). `ABORT`, a timeout without `FORCE`, or a refusal brings
+/// this server back as the primary.
+fn failover(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if args.len() == 2 && is(args.get(1), "abort") {
+        if ctx.server.repl.failover.is_none() {
+            return Err(CmdError::Static("ERR No failover in progress."));
+        }
+        abort_failover(ctx.server, "Failover manually aborted");
+        ctx.out.ok();
+        return Ok(());
+    }
+    let (mut timeout_ms, mut force, mut target) = (0i64, false, None::<(String, i64)>);
+    let mut i = 1;
+    while i < args.len() {
+        let word = args.get(i);
+        if is(word, "timeout") && i + 1 < args.len() && timeout_ms == 0 {
+            timeout_ms = parse_i64_opt(args.get(i + 1)).ok_or(CmdError::NotInteger)?;
+            if timeout_ms <= 0 {
+                return Err(CmdError::Static("ERR FAILOVER timeout must be greater than 0"));
+            }
+            i += 2;
+        } else if is(word, "to") && i + 2 < args.len() && target.is_none() {
+            let port = parse_i64_opt(args.get(i + 2)).ok_or(CmdError::NotInteger)?;
+            target = Some((String::from_utf8_lossy(args.get(i + 1)).into_owned(), port));
+            i += 3;
+        } else if is(word, "force") && !force {
+            force = true;
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let server = &mut *ctx.server;
+    if server.repl.failover.is_some() {
+        return Err(CmdError::Static("ERR FAILOVER already in progress."));
+    }
+    if server.repl.is_replica() {
+        return Err(CmdError::Static("ERR FAILOVER is not valid when server is a replica."));
+    }
+    if server.repl.replicas.is_empty() {
+        return Err(CmdError::Static("ERR FAILOVER requires connected replicas."));
+    }
+    if force && (timeout_ms == 0 || target.is_none()) {
+        return Err(CmdError::Static("ERR FAILOVER with force option requires both a timeout and target HOST and IP."));
+    }
+    let target = match target {
+        Some((host, port)) => {
+            let known =
+                server.repl.replicas.iter().any(|r| r.ip.eq_ignore_ascii_case(&host) && i64::from(r.port) == port);
+            if !known {
+                return Err(CmdError::Static("ERR FAILOVER target HOST and PORT is not a replica."));
+            }
+            log::info!("FAILOVER requested to {host}:{port}.");
+            Some((host, port as u16))
+        }
+        None => {
+            log::info!("FAILOVER requested to any replica.");
+            None
+        }
+    };
+    let end_ms = (timeout_ms > 0).then(|| ctx.now_ms.saturating_add(timeout_ms));
+    server.repl.failover = Some(Failover { state: FailoverState::WaitForSync, target, end_ms, force });
+    server.pause_clients(i64::MAX, false);
+    ctx.out.ok();
+    Ok(())
+}
+
+/// Ends a failover that cannot finish: a server that already followed
+/// its target becomes the primary again, and writes resume.
+pub fn abort_failover(server: &mut ServerState, why: &str) {
+    let Some(failover) = server.repl.failover.take() else { return };
+    match &failover.target {
+        Some((host, port)) => log::info!("FAILOVER to {host}:{port} aborted: {why}"),
+        None => log::info!("FAILOVER to any replica aborted: {why}"),
+    }
+    if failover.state == FailoverState::InProgress {
+        promote(server);
+    }
+    server.unpause_clients();
+}
+
+/// The failover's progress, once per loop round: at its timeout it is
+/// forced or aborted; once the target (or any replica) acknowledged the
+/// whole stream, this server follows it, asking it to take over.
+pub fn failover_step(server: &mut ServerState, now_ms: i64) {
+    let Some(failover) = &server.repl.failover else { return };
+    if failover.state != FailoverState::WaitForSync {
+        return;
+    }
+    if failover.end_ms.is_some_and(|end| end <= now_ms) {
+        if failover.force {
+            if let Some((host, port)) = failover.target.clone() {
+                log::info!("FAILOVER to {host}:{port} time out exceeded, failing over.");
+                hand_over(server, host, port, now_ms);
+            }
+        } else {
+            abort_failover(server, "Replica never caught up before timeout");
+        }
+        return;
+    }
+    let offset = server.repl.offset;
+    let caught_up = match &failover.target {
+        Some((host, port)) => server
+            .repl
+            .replicas
+            .iter()
+            .find(|r| r.ip.eq_ignore_ascii_case(host) && r.port == *port)
+            .filter(|r| r.ack_offset == offset)
+            .map(|r| (r.ip.clone(), r.port)),
+        None => server.repl.replicas.iter().find(|r| r.ack_offset == offset).map(|r| (r.ip.clone(), r.port)),
+    };
+    if let Some((host, port)) = caught_up {
+        log::info!("Failover target {host}:{port} is synced, failing over.");
+        hand_over(server, host, port, now_ms);
+    }
+}
+
+fn hand_over(server: &mut ServerState, host: String, port: u16, now_ms: i64) {
+    if let Some(failover) = &mut server.repl.failover {
+        failover.state = FailoverState::InProgress;
+        failover.target = Some((host.clone(), port));
+    }
+    follow(server, host, port, now_ms);
 }

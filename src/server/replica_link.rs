@@ -46,7 +46,7 @@ use super::Server;
 use crate::cmd::{self, Caller, Ctx};
 use crate::persist::aof::encode_command;
 use crate::protocol::Reply;
-use crate::state::replication::LinkState;
+use crate::state::replication::{FailoverState, LinkState};
 use crate::state::Client;
 
 /// Where the link is in its exchange with the primary.
@@ -185,6 +185,9 @@ impl Server {
         let Some(link) = self.link.take() else { return };
         warn!("link to the primary lost: {why}");
         self.close(link.key);
+        if self.state.repl.failover.as_ref().is_some_and(|f| f.state == FailoverState::InProgress) {
+            crate::cmd::replicaof::abort_failover(&mut self.state, why);
+        }
     }
 
     /// The session `key` was closed: if it was the link, the link is down.
@@ -335,6 +338,11 @@ impl Server {
                 } else {
                     ("?".to_string(), "-1".to_string())
                 };
+                let handing_over = repl.failover.as_ref().is_some_and(|f| f.state == FailoverState::InProgress);
+                if handing_over {
+                    let args: [&[u8]; 4] = [b"PSYNC", replid.as_bytes(), offset.as_bytes(), b"FAILOVER"];
+                    return self.send_to_primary(&args, Phase::Psync);
+                }
                 self.send_to_primary(&[b"PSYNC", replid.as_bytes(), offset.as_bytes()], Phase::Psync)
             }
             Phase::Psync => self.psync_reply(&text),
@@ -349,6 +357,16 @@ impl Server {
 
     /// `+FULLRESYNC` or `+CONTINUE`.
     fn psync_reply(&mut self, text: &str) -> Result<(), Failure> {
+        if self.state.repl.failover.as_ref().is_some_and(|f| f.state == FailoverState::InProgress) {
+            if text.starts_with("+FULLRESYNC") || text.starts_with("+CONTINUE") {
+                self.state.repl.failover = None;
+                self.state.unpause_clients();
+                info!("FAILOVER finished: this server is a replica of the new primary");
+            } else {
+                crate::cmd::replicaof::abort_failover(&mut self.state, "Failover target rejected psync request");
+                return Ok(());
+            }
+        }
         let mut words = text.split_whitespace();
         match words.next() {
             Some("+FULLRESYNC") => {

@@ -28,6 +28,9 @@ impl Server {
             }
         }
         self.state.absorb_tap();
+        if self.state.repl.failover.is_some() {
+            crate::cmd::replicaof::failover_step(&mut self.state, self.now_ms);
+        }
         let (base, bytes) = self.state.repl.take_outgoing();
         if !bytes.is_empty() {
             let end = base + bytes.len() as u64;
@@ -122,7 +125,9 @@ impl Server {
         let now = self.now_ms;
         let period_s: i64 =
             self.state.param("repl-ping-replica-period").and_then(|v| v.parse().ok()).unwrap_or(10).max(1);
-        if !self.state.repl.is_replica() && !self.state.repl.replicas.is_empty() {
+        // No PING while a failover waits: it would move the offset the
+        // target must reach.
+        if !self.state.repl.is_replica() && !self.state.repl.replicas.is_empty() && self.state.repl.failover.is_none() {
             if now - self.state.repl.last_ping_ms >= period_s * 1000 {
                 self.state.repl.last_ping_ms = now;
                 self.state.stream_command(&[b"PING"]);

@@ -126,6 +126,40 @@ pub struct PrimaryLink {
     pub sync_size: u64,
 }
 
+/// Where a coordinated `FAILOVER` stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailoverState {
+    /// Writes are paused until the target replica has everything.
+    WaitForSync,
+    /// This server follows the target and asks it, in its `PSYNC`, to
+    /// take over (`PSYNC <replid> <offset> FAILOVER`).
+    InProgress,
+}
+
+/// A coordinated `FAILOVER` under way.
+#[derive(Debug, Clone)]
+pub struct Failover {
+    pub state: FailoverState,
+    /// The replica to hand over to, once known (`TO host port`, or the
+    /// first replica that catches up).
+    pub target: Option<(String, u16)>,
+    /// `TIMEOUT`: when waiting ends (Unix ms).
+    pub end_ms: Option<i64>,
+    /// `FORCE`: at the timeout, hand over anyway.
+    pub force: bool,
+}
+
+impl Failover {
+    /// `master_failover_state`.
+    pub fn state_name(failover: Option<&Failover>) -> &'static str {
+        match failover.map(|f| f.state) {
+            None => "no-failover",
+            Some(FailoverState::WaitForSync) => "waiting-for-sync",
+            Some(FailoverState::InProgress) => "failover-in-progress",
+        }
+    }
+}
+
 /// Every replication detail of this server.
 #[derive(Debug)]
 pub struct Replication {
@@ -152,6 +186,8 @@ pub struct Replication {
     /// `client-output-buffer-limit replica`: hard and soft limits in
     /// bytes (0: none) and the seconds the soft one may be exceeded.
     pub output_limit: (u64, u64, i64),
+    /// A coordinated `FAILOVER` under way.
+    pub failover: Option<Failover>,
 }
 
 impl Default for Replication {
@@ -173,6 +209,7 @@ impl Default for Replication {
             last_ping_ms: 0,
             primary: None,
             output_limit: (256 << 20, 64 << 20, 60),
+            failover: None,
         }
     }
 }

@@ -15,6 +15,7 @@
 //! The helpers wait for a condition with a deadline: replication is
 //! asynchronous, so no test sleeps for a fixed time.
 
+mod failover;
 mod primary;
 mod replica;
 mod sentinel;
