@@ -102,9 +102,10 @@ fn partial_resync_after_the_link_is_killed() {
 /// without a full resynchronization, and so does the old primary.
 #[test]
 fn a_promoted_replica_keeps_the_history() {
-    let primary = Server::start();
+    let primary = Server::start_with(&[("LOG_LEVEL", "info")]);
     quick_primary(&primary);
-    let (promoted, other) = (Server::start(), Server::start());
+    let (promoted, other) =
+        (Server::start_with(&[("LOG_LEVEL", "info")]), Server::start_with(&[("LOG_LEVEL", "info")]));
     quick_primary(&promoted);
     follow(&promoted, &primary);
     follow(&other, &primary);
@@ -122,7 +123,23 @@ fn a_promoted_replica_keeps_the_history() {
     follow(&primary, &promoted);
     wait_caught_up(&other, &promoted);
     wait_caught_up(&primary, &promoted);
-    assert_eq!(info_field(&promoted, "stats", "sync_partial_ok").as_deref(), Some("2"));
+    let report = || {
+        let info = |s: &Server| {
+            let mut c = s.client();
+            let text: String = redis::cmd("INFO").arg("all").query(&mut c).unwrap();
+            text.lines().filter(|l| l.contains("repl") || l.contains("sync_")).collect::<Vec<_>>().join("\n")
+        };
+        format!(
+            "promoted:\n{}\nother:\n{}\nold:\n{}\nLOGS\n{}\n{}\n{}",
+            info(&promoted),
+            info(&other),
+            info(&primary),
+            promoted.log(),
+            other.log(),
+            primary.log()
+        )
+    };
+    assert_eq!(info_field(&promoted, "stats", "sync_partial_ok").as_deref(), Some("2"), "{}", report());
     assert_eq!(info_field(&promoted, "stats", "sync_full").as_deref(), Some("0"));
     assert_eq!(ok_cmd(&mut other.client(), &["GET", "k"]), bulk("2"));
     assert_eq!(ok_cmd(&mut p, &["GET", "k"]), bulk("2"));
