@@ -71,7 +71,8 @@ pub struct Config {
     /// The TLS port; 0 is none. `port` 0 with a TLS port serves TLS only.
     pub tls_port: u16,
     pub tls: TlsSettings,
-    /// `tls-replication`: accepted and shown, for when replication exists.
+    /// `tls-replication`: accepted and shown; the replication link is
+    /// plain TCP.
     pub tls_replication: bool,
     /// `REPLICAOF host port`: follow this primary from the start.
     pub replicaof: Option<(String, u16)>,
@@ -269,7 +270,7 @@ pub const SETTINGS: &[Setting] = &[
         env: "TLS_REPLICATION",
         flag: "--tls-replication",
         default: "no",
-        help: "TLS for the replication link (kept for when replication exists)",
+        help: "TLS for the replication link: accepted and shown; the link is plain TCP",
     },
 ];
 

@@ -253,6 +253,10 @@ pub fn attach(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         .clone()
         .unwrap_or_else(|| client.addr.rsplit_once(':').map_or(client.addr.clone(), |(ip, _)| ip.to_string()));
     let port = client.repl_port;
+    if server.repl.replicas.is_empty() {
+        // The first PING a period from now.
+        server.repl.last_ping_ms = ctx.now_ms;
+    }
     let ack_offset = if continued { from.max(1) as u64 - 1 } else { 0 };
     server.repl.replicas.push(Replica {
         client: ctx.client_key,

@@ -10,6 +10,12 @@
 //! * `housekeeping.rs`: the timer tick, blocked clients' deadlines,
 //!   snapshots, shutdown.
 //! * `conn.rs`: one connection's buffers and socket.
+//! * `replication.rs`: the primary's side of replication: the stream to
+//!   the replicas, `PING`s, `WAIT` answers, output limits, `FAILOVER`'s
+//!   progress.
+//! * `replica_link.rs`: a replica's connection to its primary: the
+//!   handshake, the RDB file, the stream it applies as
+//!   `Caller::Primary`.
 //! * `tls.rs`: a TLS connection's record I/O through rustls, into and out
 //!   of the same buffers.
 //!

@@ -3,15 +3,16 @@
 //! feed, the pub/sub registry, the blocking registry, the `WATCH`
 //! registry, the handle of the persistence layer, ACL users and their
 //! log ([`acl`]), protected mode, which arguments are secrets
-//! ([`redact`]), and requests from handlers to the loop (kill a client,
-//! shut down).
+//! ([`redact`]), replication ([`replication`]: the ID, offset and
+//! backlog, the replicas, `WAIT`, a replica's primary), and requests from
+//! handlers to the loop (kill a client, shut down).
 //!
 //! It sits below `cmd` and above `store`, `pubsub` and `persist`, and
 //! knows neither sockets nor the command table: the loop in `server` owns
 //! the sockets, `cmd` the commands, and both look down at this module.
-//! Whoever runs a command (a client, a replayed log record; later a
-//! script or a replication stream) does so with a session registered in
-//! [`ServerState::clients`].
+//! Whoever runs a command (a client, a replayed log record, a script, a
+//! primary's replication stream) does so with a session registered in
+//! [`ServerState::clients`] (the script session beside it).
 //!
 //! # Key events
 //!
