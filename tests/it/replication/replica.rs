@@ -176,3 +176,32 @@ fn a_replica_keeps_its_data_across_a_restart() {
     assert_eq!(ok_cmd(&mut r, &["MGET", "before", "after"]), Value::Array(vec![bulk("1"), bulk("2")]));
     assert_eq!(info_field(&replica, "replication", "master_link_status").as_deref(), Some("down"));
 }
+
+/// `MASTERAUTH` authenticates a replica to a primary that asks for a
+/// password; with `replica-serve-stale-data no` a replica whose link is
+/// down answers only the commands that may run stale.
+#[test]
+fn masterauth_and_stale_data() {
+    let primary = Server::start_with(&[("REQUIREPASS", "secret")]);
+    let mut p = primary.connect_url(&format!("redis://:secret@127.0.0.1:{}/", primary.port));
+    cmd(&mut p, &["CONFIG", "SET", "repl-diskless-sync-delay", "0"]).unwrap();
+    ok_cmd(&mut p, &["SET", "k", "v"]);
+    let origin = format!("127.0.0.1 {}", primary.port);
+    let replica = Server::start_with(&[("REPLICAOF", &origin), ("MASTERAUTH", "secret")]);
+    wait_link_up(&replica);
+    let mut r = replica.client();
+    wait_for("the key to arrive", || cmd(&mut r, &["GET", "k"]).ok() == Some(bulk("v")));
+    // A primary nobody listens on: the link stays down.
+    let gone = crate::common::free_port().to_string();
+    assert_eq!(ok_cmd(&mut r, &["REPLICAOF", "127.0.0.1", &gone]), Value::Okay);
+    assert_eq!(ok_cmd(&mut r, &["GET", "k"]), bulk("v"));
+    assert_eq!(ok_cmd(&mut r, &["CONFIG", "SET", "replica-serve-stale-data", "no"]), Value::Okay);
+    assert_eq!(
+        err_cmd(&mut r, &["GET", "k"]),
+        "MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'."
+    );
+    assert!(err_cmd(&mut r, &["PING"]).starts_with("MASTERDOWN"));
+    assert_eq!(info_field(&replica, "replication", "master_link_status").as_deref(), Some("down"));
+    let Value::Array(role) = ok_cmd(&mut r, &["ROLE"]) else { panic!("ROLE is not an array") };
+    assert_eq!(role[4], Value::Int(-1));
+}
