@@ -438,17 +438,9 @@ impl Server {
         if let Some(primary) = &mut self.state.repl.primary {
             primary.sync_read = have as u64;
         }
-        let file = match payload {
-            Payload::Length(size) if have >= size => {
-                let file = conn.rbuf[..size].to_vec();
-                drop_front(conn, size);
-                file
-            }
-            Payload::Mark(mark) if have >= 40 && conn.rbuf[have - 40..have] == mark => {
-                let file = conn.rbuf[..have - 40].to_vec();
-                drop_front(conn, have);
-                file
-            }
+        let end = match payload {
+            Payload::Length(size) if have >= size => size,
+            Payload::Mark(mark) if have >= 40 && conn.rbuf[have - 40..have] == mark => have - 40,
             _ => {
                 // Room for the whole file in one step when its size is known.
                 if let Payload::Length(size) = payload {
@@ -459,6 +451,13 @@ impl Server {
                 return Ok(false);
             }
         };
+        // The file leaves the buffer without a copy; what follows it (the
+        // stream, after a length-prefixed file) stays.
+        let skip = if matches!(payload, Payload::Mark(_)) { end + 40 } else { end };
+        let mut file = std::mem::take(&mut conn.rbuf);
+        conn.rbuf = file[skip..have].to_vec();
+        conn.rlen = have - skip;
+        file.truncate(end);
         self.load_full_sync(&file)?;
         Ok(true)
     }

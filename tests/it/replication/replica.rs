@@ -205,3 +205,40 @@ fn masterauth_and_stale_data() {
     let Value::Array(role) = ok_cmd(&mut r, &["ROLE"]) else { panic!("ROLE is not an array") };
     assert_eq!(role[4], Value::Int(-1));
 }
+
+/// A replica that synchronizes while the primary is being written ends
+/// with exactly the primary's data: nothing the file holds is applied
+/// again from the stream, nothing written meanwhile is missed.
+#[test]
+fn syncs_while_the_primary_is_written() {
+    sync_under_writes(&Server::start());
+}
+
+/// The same with a live Redis as the primary.
+#[test]
+fn syncs_while_a_redis_primary_is_written() {
+    let Some(primary) = Server::start_reference() else { return };
+    sync_under_writes(&primary);
+}
+
+fn sync_under_writes(primary: &Server) {
+    quick_primary(primary);
+    let replica = Server::start();
+    let port = primary.port;
+    let writer = std::thread::spawn(move || {
+        let client = redis::Client::open(format!("redis://127.0.0.1:{port}/")).unwrap();
+        let mut con = client.get_connection().unwrap();
+        for i in 0..3000 {
+            let _: i64 = redis::cmd("INCR").arg("counter").query(&mut con).unwrap();
+            let _: i64 = redis::cmd("RPUSH").arg("list").arg(i).query(&mut con).unwrap();
+        }
+    });
+    std::thread::sleep(std::time::Duration::from_millis(30));
+    follow(&replica, primary);
+    writer.join().unwrap();
+    wait_caught_up(&replica, primary);
+    let mut r = replica.client();
+    assert_eq!(ok_cmd(&mut r, &["GET", "counter"]), bulk("3000"));
+    assert_eq!(ok_cmd(&mut r, &["LLEN", "list"]), Value::Int(3000));
+    assert_eq!(ok_cmd(&mut r, &["LINDEX", "list", "-1"]), bulk("2999"));
+}
