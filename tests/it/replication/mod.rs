@@ -6,11 +6,17 @@
 //!   test (every type, expiry as `DEL`, databases), `WAIT`, `ROLE`,
 //!   `INFO replication`, and `PSYNC` on a raw socket: a full
 //!   resynchronization, then the continuation from the backlog.
+//!   A replica that does not read is disconnected at its output limit.
 //! * `replica`: the server under test replicating from a live
 //!   `redis-server` (the migration path) and from itself, `-READONLY`,
 //!   a partial resynchronization after the link is killed, a promotion
-//!   whose old history the other replicas continue, and (Efis only) a
-//!   replica that keeps its data across a restart.
+//!   whose old history the other replicas continue, a sync while the
+//!   primary is written, `MASTERAUTH`, stale data, `PUBLISH` reaching a
+//!   replica's subscribers, and (Efis only) a replica that keeps its data
+//!   across a restart.
+//! * `failover`: `FAILOVER` swaps a primary and its replica; its errors.
+//! * `sentinel`: three `redis-sentinel`s fail a killed primary over while
+//!   redis-py's Sentinel client keeps writing.
 //!
 //! The helpers wait for a condition with a deadline: replication is
 //! asynchronous, so no test sleeps for a fixed time.

@@ -242,3 +242,18 @@ fn sync_under_writes(primary: &Server) {
     assert_eq!(ok_cmd(&mut r, &["LLEN", "list"]), Value::Int(3000));
     assert_eq!(ok_cmd(&mut r, &["LINDEX", "list", "-1"]), bulk("2999"));
 }
+
+/// A message published on the primary reaches the replica's subscribers.
+#[test]
+fn publish_reaches_subscribers_of_a_replica() {
+    let primary = Server::start();
+    quick_primary(&primary);
+    let replica = Server::start();
+    follow(&replica, &primary);
+    let mut subscriber = replica.raw();
+    crate::common::send(&mut subscriber, &crate::common::resp(&["SUBSCRIBE", "news"]));
+    crate::common::read_reply(&mut subscriber);
+    ok_cmd(&mut primary.client(), &["PUBLISH", "news", "hello"]);
+    let message = crate::common::read_reply(&mut subscriber);
+    assert_eq!(String::from_utf8_lossy(&message), "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n");
+}
