@@ -4,8 +4,9 @@
 //! `tests/it/info_fields.rs` for the list and the reasons), plus a few of
 //! Efis's own (`efis_version`, the log's `aof_*` fields, `backup_path`).
 //! A field of a feature Efis lacks but whose zero is the truth for Efis
-//! (no replicas, no eviction, no lazy freeing) is printed as 0, since
-//! exporters and dashboards read them.
+//! (no lazy freeing, no replication buffers beside the backlog) is
+//! printed as 0, since exporters and dashboards read them. The
+//! `replication` section is `replicaof::info_section`'s.
 
 use std::fmt::Write;
 
@@ -189,7 +190,7 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "mem_fragmentation_ratio", ratio(rss, used));
             field(text, "mem_fragmentation_bytes", rss as i64 - used as i64);
             field(text, "mem_not_counted_for_evict", log_buffer);
-            field(text, "mem_replication_backlog", 0);
+            field(text, "mem_replication_backlog", server.repl.backlog_len());
             field(text, "mem_total_replication_buffers", 0);
             field(text, "mem_clients_slaves", 0);
             field(text, "mem_clients_normal", clients);
