@@ -237,8 +237,18 @@ pub fn attach(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
         server.repl.sync_full += 1;
         let header = format!("+FULLRESYNC {} {}\r\n", server.repl.replid, server.repl.offset);
+        // A replica passes its primary's stream on as it is: the file
+        // names the database that stream is in (Redis's `repl-stream-db`).
+        let stream_db = server
+            .repl
+            .is_replica()
+            .then(|| server.clients.iter().find(|(_, c)| c.primary_link).map_or(0, |(_, c)| c.db));
         ctx.out.buf.extend_from_slice(header.as_bytes());
+        let mark = ctx.out.buf.len();
         super::replication::answer_rdb(ctx);
+        if let Some(db) = stream_db {
+            name_stream_db(ctx.out.buf, mark, db);
+        }
         // The replica's stream starts in database 0.
         if let Some(tap) = &mut ctx.server.persist.aof.tap {
             tap.db = None;
@@ -268,6 +278,52 @@ pub fn attach(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         soft_since: None,
     });
     Ok(())
+}
+
+/// The RDB aux field that names the stream's database.
+pub const STREAM_DB_AUX: &[u8] = b"repl-stream-db";
+
+/// Adds the `repl-stream-db` aux field to the `$<length>\r\n<file>`
+/// payload at `buf[mark..]`, right after the file's header, and
+/// recomputes the length and the checksum.
+fn name_stream_db(buf: &mut Vec<u8>, mark: usize, db: usize) {
+    let Some(line_end) = buf[mark..].windows(2).position(|w| w == b"\r\n").map(|p| mark + p + 2) else { return };
+    let file = &buf[line_end..];
+    if file.len() < 9 + 8 {
+        return;
+    }
+    let db = db.to_string();
+    let mut out = Vec::with_capacity(file.len() + 32);
+    out.extend_from_slice(&file[..9]);
+    out.push(0xfa);
+    for text in [STREAM_DB_AUX, db.as_bytes()] {
+        // Both are short: a one-byte length.
+        out.push(text.len() as u8);
+        out.extend_from_slice(text);
+    }
+    out.extend_from_slice(&file[9..file.len() - 8]);
+    let crc = crate::persist::rdb::crc64::crc64(0, &out);
+    out.extend_from_slice(&crc.to_le_bytes());
+    buf.truncate(mark);
+    buf.extend_from_slice(format!("${}\r\n", out.len()).as_bytes());
+    buf.extend_from_slice(&out);
+}
+
+/// The database a primary's file names for its stream (the
+/// `repl-stream-db` aux field), if any: the aux fields are read from the
+/// file's start.
+pub fn stream_db_of(file: &[u8]) -> Option<usize> {
+    let mut reader = crate::persist::rdb::read::Reader::new(file.get(9..)?);
+    let mut found = None;
+    while file.get(9 + reader.position()) == Some(&0xfa) {
+        reader.byte().ok()?;
+        let key = reader.string().ok()?;
+        let value = reader.string().ok()?;
+        if key.as_ref() == STREAM_DB_AUX {
+            found = std::str::from_utf8(&value).ok().and_then(|v| v.parse().ok());
+        }
+    }
+    found
 }
 
 /// `REPLCONF ACK <offset>` from a replica: no reply.

@@ -485,8 +485,10 @@ impl Server {
         self.state.repl.clear_replid2();
         self.state.repl.reset_backlog(offset);
         self.state.drop_replicas();
+        // The stream goes on in the database the file names, else in 0.
         if let Some(session) = self.state.clients.get_mut(key) {
-            session.db = 0;
+            session.db =
+                crate::cmd::replicaof::stream_db_of(file).filter(|&db| db < self.store.db_count()).unwrap_or(0);
         }
         info!(
             "loaded the primary's dataset: {} keys in {:.3} s",

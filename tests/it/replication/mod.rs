@@ -11,7 +11,7 @@
 //!   `redis-server` (the migration path) and from itself, `-READONLY`,
 //!   a partial resynchronization after the link is killed, a promotion
 //!   whose old history the other replicas continue, a sync while the
-//!   primary is written, `MASTERAUTH`, stale data, `PUBLISH` reaching a
+//!   primary is written, a replica of a replica, `MASTERAUTH`, stale data, `PUBLISH` reaching a
 //!   replica's subscribers, and (Efis only) a replica that keeps its data
 //!   across a restart.
 //! * `failover`: `FAILOVER` swaps a primary and its replica; its errors.

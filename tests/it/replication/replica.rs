@@ -257,3 +257,29 @@ fn publish_reaches_subscribers_of_a_replica() {
     let message = crate::common::read_reply(&mut subscriber);
     assert_eq!(String::from_utf8_lossy(&message), "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$5\r\nhello\r\n");
 }
+
+/// A replica of a replica that joins while the stream is in database 3
+/// applies what follows there: the file it gets names the stream's
+/// database.
+#[test]
+fn a_replica_of_a_replica_follows_the_stream_database() {
+    let primary = Server::start();
+    quick_primary(&primary);
+    let middle = Server::start();
+    quick_primary(&middle);
+    let last = Server::start();
+    follow(&middle, &primary);
+    let mut p = primary.client();
+    ok_cmd(&mut p, &["SELECT", "3"]);
+    ok_cmd(&mut p, &["SET", "x", "1"]);
+    wait_caught_up(&middle, &primary);
+    follow(&last, &middle);
+    ok_cmd(&mut p, &["SET", "y", "2"]);
+    wait_caught_up(&middle, &primary);
+    wait_caught_up(&last, &middle);
+    let mut l = last.client();
+    ok_cmd(&mut l, &["SELECT", "3"]);
+    assert_eq!(ok_cmd(&mut l, &["MGET", "x", "y"]), Value::Array(vec![bulk("1"), bulk("2")]));
+    ok_cmd(&mut l, &["SELECT", "0"]);
+    assert_eq!(ok_cmd(&mut l, &["DBSIZE"]), Value::Int(0));
+}
