@@ -151,3 +151,47 @@ fn sentinels_fail_over_to_a_replica() {
     drop(sentinels);
     let _ = fs::remove_dir_all(&dir);
 }
+
+/// What a sentinel sends to promote a replica, byte for byte as it sends
+/// it: `REPLICAOF NO ONE`, `CONFIG REWRITE`, `CLIENT KILL TYPE normal`
+/// and `pubsub` in one transaction (the servers here run without a
+/// configuration file, so `CONFIG REWRITE` answers Redis's error inside
+/// the `EXEC`), then `SCRIPT KILL` when nothing runs.
+#[test]
+fn the_promotion_transaction_a_sentinel_sends() {
+    use crate::common::{read_reply, resp, send};
+    let primary = Server::start();
+    quick_primary(&primary);
+    let replica = Server::start();
+    super::follow(&replica, &primary);
+    let mut subscriber = replica.raw();
+    send(&mut subscriber, &resp(&["SUBSCRIBE", "__sentinel__:hello"]));
+    read_reply(&mut subscriber);
+    let mut sentinel = replica.raw();
+    let mut sent = Vec::new();
+    for command in [
+        &["MULTI"][..],
+        &["SLAVEOF", "NO", "ONE"],
+        &["CONFIG", "REWRITE"],
+        &["CLIENT", "KILL", "TYPE", "normal"],
+        &["CLIENT", "KILL", "TYPE", "pubsub"],
+        &["EXEC"],
+    ] {
+        sent.extend(resp(command));
+    }
+    send(&mut sentinel, &sent);
+    let mut replies = Vec::new();
+    for _ in 0..6 {
+        replies.extend(read_reply(&mut sentinel));
+    }
+    let text = String::from_utf8_lossy(&replies);
+    // Clients of the harness may still be closing: the count of normal
+    // clients killed is not fixed, the one subscriber is.
+    let expected = "+OK\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n+QUEUED\r\n*4\r\n+OK\r\n\
+                    -ERR The server is running without a config file\r\n:";
+    assert!(text.starts_with(expected) && text.ends_with("\r\n:1\r\n"), "{text:?}");
+    assert_eq!(info_field(&replica, "replication", "role").as_deref(), Some("master"));
+    assert!(crate::common::is_closed(&mut subscriber), "the subscriber is disconnected");
+    send(&mut sentinel, &resp(&["SCRIPT", "KILL"]));
+    assert_eq!(read_reply(&mut sentinel), b"-NOTBUSY No scripts in execution right now.\r\n");
+}
