@@ -331,7 +331,7 @@ fn run_handler(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
     let resizes = resizes_left_running();
     let (errors_before, mark) = (ctx.server.stats.total_error_replies, ctx.out.buf.len());
     // A transaction's or a script's changes reach replicas as one.
-    let atomic = matches!(spec.name, "exec" | "eval" | "evalsha" | "fcall");
+    let atomic = ctx.server.persist.aof.tap.is_some() && matches!(spec.name, "exec" | "eval" | "evalsha" | "fcall");
     if atomic {
         if let Some(tap) = &mut ctx.server.persist.aof.tap {
             tap.begin_atomic();
