@@ -1,7 +1,14 @@
 //! Replication as commands see it: `REPLICAOF` / `SLAVEOF` (follow a
-//! primary, or `NO ONE` to become one), `ROLE`, `WAIT`, and
+//! primary, or `NO ONE` to become one), `ROLE`, `WAIT`, `FAILOVER`,
 //! [`attach`], the primary's side of `PSYNC` (a full resynchronization
-//! with an RDB file, or the continuation of a stream from the backlog).
+//! with an RDB file, or the continuation of a stream from the backlog),
+//! `INFO replication` ([`info_section`]) and the replica class of
+//! `client-output-buffer-limit` ([`output_limit_param`]).
+//!
+//! A replica's full resynchronization file carries the `repl-stream-db`
+//! aux field, as Redis's does: the database its primary's stream is in,
+//! which the stream it passes on does not say again until its next
+//! `SELECT` ([`stream_db_of`] reads it on the other side).
 //!
 //! The state is `state::replication`; the sockets (the stream to each
 //! replica, a replica's link to its primary) are the loop's. A handler
