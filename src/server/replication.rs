@@ -130,7 +130,7 @@ impl Server {
         if !self.state.repl.is_replica() && !self.state.repl.replicas.is_empty() && self.state.repl.failover.is_none() {
             if now - self.state.repl.last_ping_ms >= period_s * 1000 {
                 self.state.repl.last_ping_ms = now;
-                self.state.stream_command(&[b"PING"]);
+                self.state.stream_command(&[b"ping"]);
             }
         } else {
             self.state.repl.last_ping_ms = now;

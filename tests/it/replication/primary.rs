@@ -262,3 +262,45 @@ fn a_replica_that_does_not_read_is_disconnected() {
         info_field(&primary, "replication", "connected_slaves").as_deref() == Some("0")
     });
 }
+
+/// Replicas get a `PING` every `repl-ping-replica-period` seconds, in the
+/// stream (it counts in the offset).
+#[test]
+fn replicas_get_a_ping_every_period() {
+    let primary = Server::start();
+    quick_primary(&primary);
+    let mut p = primary.client();
+    ok_cmd(&mut p, &["CONFIG", "SET", "repl-ping-replica-period", "1"]);
+    let mut replica = primary.raw();
+    replica.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    send(&mut replica, &resp(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
+    assert_eq!(read_reply(&mut replica), b"+OK\r\n");
+    send(&mut replica, &resp(&["PSYNC", "?", "-1"]));
+    let line = read_line(&mut replica);
+    let offset: u64 = line.split(' ').nth(2).unwrap().parse().unwrap();
+    read_payload(&mut replica);
+    wait_for("the replica to be online", || {
+        info_field(&primary, "replication", "slave0").is_some_and(|s| s.contains("state=online"))
+    });
+    send(&mut replica, &resp(&["REPLCONF", "ACK", &offset.to_string()]));
+    let ping = resp(&["ping"]);
+    assert_eq!(String::from_utf8_lossy(&read_stream(&mut replica, ping.len())), String::from_utf8_lossy(&ping));
+    wait_for("the offset to count the PING", || {
+        info_field(&primary, "replication", "master_repl_offset").and_then(|o| o.parse::<u64>().ok())
+            >= Some(offset + ping.len() as u64)
+    });
+    // A WAIT that cannot be satisfied yet asks the replicas for their offset.
+    ok_cmd(&mut p, &["SET", "k", "v"]);
+    ok_cmd(&mut p, &["CONFIG", "SET", "repl-ping-replica-period", "60"]);
+    assert_eq!(ok_cmd(&mut p, &["WAIT", "1", "100"]), Value::Int(0));
+    let mut want = resp(&["SELECT", "0"]);
+    want.extend(resp(&["SET", "k", "v"]));
+    want.extend(resp(&["REPLCONF", "GETACK", "*"]));
+    let mut got = read_stream(&mut replica, want.len());
+    // Another PING may have come first.
+    while got.starts_with(&ping) {
+        got.drain(..ping.len());
+        got.extend(read_stream(&mut replica, want.len() - got.len()));
+    }
+    assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+}
