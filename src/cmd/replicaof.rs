@@ -113,6 +113,7 @@ pub fn follow(server: &mut ServerState, host: String, port: u16, now_ms: i64) {
         state: LinkState::Connect,
         last_io_ms: now_ms,
         down_since_ms: now_ms,
+        last_attempt_ms: 0,
         read_offset: server.repl.offset,
         restart: true,
         sync_read: 0,

@@ -113,10 +113,9 @@ impl Server {
         let now = self.now_ms;
         let timeout_ms = self.state.param("repl-timeout").and_then(|v| v.parse::<i64>().ok()).unwrap_or(60) * 1000;
         let Some(link) = &self.link else {
-            if primary.state == LinkState::Connect && now - primary.down_since_ms >= 1000 {
+            // Once a second.
+            if primary.state == LinkState::Connect && now - primary.last_attempt_ms >= 1000 {
                 self.connect_link();
-            } else if primary.state == LinkState::Connect {
-                // Try once a second.
             }
             return;
         };
@@ -134,12 +133,12 @@ impl Server {
     fn connect_link(&mut self) {
         let Some(primary) = &mut self.state.repl.primary else { return };
         let now = self.now_ms;
-        primary.down_since_ms = primary.down_since_ms.min(now);
+        primary.last_attempt_ms = now;
+        primary.restart = false;
         let address = (primary.host.as_str(), primary.port).to_socket_addrs().ok().and_then(|mut a| a.next());
         let Some(address) = address else {
             warn!("cannot resolve the primary {}:{}", primary.host, primary.port);
             primary.state = LinkState::Connect;
-            primary.down_since_ms = now;
             return;
         };
         let mut stream = match TcpStream::connect(address) {
@@ -197,10 +196,10 @@ impl Server {
         }
         if self.link.is_none() {
             if let Some(primary) = &mut self.state.repl.primary {
-                if primary.state != LinkState::Connect {
-                    primary.state = LinkState::Connect;
+                if primary.state == LinkState::Connected {
                     primary.down_since_ms = self.now_ms;
                 }
+                primary.state = LinkState::Connect;
             }
         }
     }

@@ -117,6 +117,8 @@ pub struct PrimaryLink {
     pub last_io_ms: i64,
     /// When the link went down (Unix ms), for `master_link_down_since_seconds`.
     pub down_since_ms: i64,
+    /// The last attempt to connect (Unix ms): one a second.
+    pub last_attempt_ms: i64,
     /// Bytes of the stream read (`slave_read_repl_offset`).
     pub read_offset: u64,
     /// Set by `REPLICAOF`: the loop drops any link and connects anew.
