@@ -375,6 +375,11 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         "repl-ping-replica-period",
         "repl-timeout",
         "replica-priority",
+        "min-replicas-to-write",
+        "min-replicas-max-lag",
+        "replica-announce-port",
+        "min-slaves-to-write",
+        "min-slaves-max-lag",
     ];
     if numeric.contains(&name) && parse_i64_opt(value.as_bytes()).is_none() {
         return Err(failed("argument couldn't be parsed into an integer"));
@@ -491,6 +496,8 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
         "set-max-intset-entries" => limits::set_set_max_intset_entries(number as usize),
         "maxclients" => ctx.server.config.maxclients = number.max(1) as usize,
         "repl-backlog-size" => ctx.server.repl.set_backlog_size(number.max(0) as usize),
+        "min-replicas-to-write" | "min-slaves-to-write" => ctx.server.repl.min_replicas.0 = number.max(0) as usize,
+        "min-replicas-max-lag" | "min-slaves-max-lag" => ctx.server.repl.min_replicas.1 = number.max(0),
         // As in Redis, the log is cut to the new length by its next entry.
         "acllog-max-len" => ctx.server.acl.log.max_len = number.max(0) as usize,
         "protected-mode" => ctx.server.config.protected_mode = value.eq_ignore_ascii_case("yes"),
@@ -548,6 +555,8 @@ fn param_alias(name: &str) -> Option<&'static str> {
         ("zset-max-ziplist-value", "zset-max-listpack-value"),
         ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
         ("hash-max-ziplist-value", "hash-max-listpack-value"),
+        ("min-slaves-to-write", "min-replicas-to-write"),
+        ("min-slaves-max-lag", "min-replicas-max-lag"),
     ];
     PAIRS.iter().find_map(|&(a, b)| {
         if a == name {

@@ -8,8 +8,9 @@
 //! 1. connect (without blocking; the connection's first writable event
 //!    says it is made);
 //! 2. the handshake, one command and one reply line at a time: `PING`,
-//!    `AUTH [masteruser] masterauth` when set, `REPLCONF listening-port`,
-//!    `REPLCONF capa eof capa psync2`, then `PSYNC <replid> <offset+1>`
+//!    `AUTH [masteruser] masterauth` when set, `REPLCONF listening-port`
+//!    (`replica-announce-port` when set), `REPLCONF ip-address` when
+//!    `replica-announce-ip` is set, `REPLCONF capa eof capa psync2`, then `PSYNC <replid> <offset+1>`
 //!    (or `PSYNC ? -1` for a replica that never synchronized);
 //! 3. `+CONTINUE [<replid>]`: the stream continues where it was (a new
 //!    ID is taken, the old one kept as `replid2`); `+FULLRESYNC <replid>
@@ -56,6 +57,7 @@ enum Phase {
     Ping,
     Auth,
     Port,
+    Ip,
     Capa,
     Psync,
     /// Receiving the RDB file: its form once the header is read.
@@ -329,7 +331,14 @@ impl Server {
                 }
                 self.send_port()
             }
-            Phase::Port => self.send_to_primary(&[b"REPLCONF", b"capa", b"eof", b"capa", b"psync2"], Phase::Capa),
+            Phase::Port => {
+                let announced = self.state.param("replica-announce-ip").filter(|ip| !ip.is_empty()).map(str::to_string);
+                match announced {
+                    Some(ip) => self.send_to_primary(&[b"REPLCONF", b"ip-address", ip.as_bytes()], Phase::Ip),
+                    None => self.send_capa(),
+                }
+            }
+            Phase::Ip => self.send_capa(),
             Phase::Capa => {
                 let repl = &self.state.repl;
                 let (replid, offset) = if repl.backlog_active() {
@@ -349,8 +358,14 @@ impl Server {
         }
     }
 
+    fn send_capa(&mut self) -> Result<(), Failure> {
+        self.send_to_primary(&[b"REPLCONF", b"capa", b"eof", b"capa", b"psync2"], Phase::Capa)
+    }
+
+    /// `REPLCONF listening-port`: `replica-announce-port` when set.
     fn send_port(&mut self) -> Result<(), Failure> {
-        let port = self.state.port.to_string();
+        let announced = self.state.param("replica-announce-port").and_then(|p| p.parse::<u16>().ok());
+        let port = announced.filter(|&p| p != 0).unwrap_or(self.state.port).to_string();
         self.send_to_primary(&[b"REPLCONF", b"listening-port", port.as_bytes()], Phase::Port)
     }
 

@@ -122,6 +122,8 @@ pub(super) fn default_params(config: &Config) -> Vec<(String, String)> {
         ("replica-announce-port", "0".to_string()),
         ("min-replicas-to-write", "0".to_string()),
         ("min-replicas-max-lag", "10".to_string()),
+        ("min-slaves-to-write", "0".to_string()),
+        ("min-slaves-max-lag", "10".to_string()),
     ]
     .into_iter()
     .map(|(n, v)| (n.to_string(), v))

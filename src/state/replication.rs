@@ -190,6 +190,8 @@ pub struct Replication {
     pub output_limit: (u64, u64, i64),
     /// A coordinated `FAILOVER` under way.
     pub failover: Option<Failover>,
+    /// `min-replicas-to-write` and `min-replicas-max-lag` (seconds).
+    pub min_replicas: (usize, i64),
 }
 
 impl Default for Replication {
@@ -212,6 +214,7 @@ impl Default for Replication {
             primary: None,
             output_limit: (256 << 20, 64 << 20, 60),
             failover: None,
+            min_replicas: (0, 10),
         }
     }
 }
@@ -363,6 +366,19 @@ impl Replication {
         }
         replica.soft_since = None;
         false
+    }
+
+    /// Whether writes may run as far as `min-replicas-to-write` is
+    /// concerned: enough replicas acknowledged within
+    /// `min-replicas-max-lag` seconds (always, on a replica or with either
+    /// setting 0).
+    pub fn enough_good_replicas(&self, now_ms: i64) -> bool {
+        let (needed, max_lag) = self.min_replicas;
+        if needed == 0 || max_lag == 0 || self.is_replica() {
+            return true;
+        }
+        let good = self.replicas.iter().filter(|r| (now_ms - r.ack_ms) / 1000 <= max_lag).count();
+        good >= needed
     }
 
     /// Whether this server is a replica.

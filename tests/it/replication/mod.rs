@@ -6,7 +6,8 @@
 //!   test (every type, expiry as `DEL`, databases), `WAIT`, `ROLE`,
 //!   `INFO replication`, and `PSYNC` on a raw socket: a full
 //!   resynchronization, then the continuation from the backlog.
-//!   A replica that does not read is disconnected at its output limit.
+//!   A replica that does not read is disconnected at its output limit;
+//!   `min-replicas-to-write`; a replica's announced address; `PING`s.
 //! * `replica`: the server under test replicating from a live
 //!   `redis-server` (the migration path) and from itself, `-READONLY`,
 //!   a partial resynchronization after the link is killed, a promotion

@@ -304,3 +304,39 @@ fn replicas_get_a_ping_every_period() {
     }
     assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
 }
+
+/// With `min-replicas-to-write 1` a primary without a replica that
+/// acknowledged lately refuses writes (`-NOREPLICAS`), reads go on, and
+/// writes are taken again once a replica follows.
+#[test]
+fn min_replicas_to_write() {
+    let primary = Server::start();
+    quick_primary(&primary);
+    let mut p = primary.client();
+    assert_eq!(ok_cmd(&mut p, &["CONFIG", "SET", "min-replicas-to-write", "1"]), Value::Okay);
+    let Value::Array(alias) = ok_cmd(&mut p, &["CONFIG", "GET", "min-slaves-to-write"]) else { panic!() };
+    assert_eq!(alias[1], Value::BulkString(b"1".to_vec()));
+    assert_eq!(crate::common::err_cmd(&mut p, &["SET", "k", "v"]), "NOREPLICAS Not enough good replicas to write.");
+    assert_eq!(ok_cmd(&mut p, &["GET", "k"]), Value::Nil);
+    let replica = Server::start();
+    follow(&replica, &primary);
+    wait_for("writes to be taken", || cmd(&mut p, &["SET", "k", "v"]).is_ok());
+    assert_eq!(ok_cmd(&mut p, &["CONFIG", "SET", "min-replicas-to-write", "0"]), Value::Okay);
+}
+
+/// A replica announces the address set by `replica-announce-ip` and
+/// `replica-announce-port`, which the primary lists (what a sentinel
+/// connects to behind NAT).
+#[test]
+fn a_replica_announces_its_address() {
+    let primary = Server::start();
+    quick_primary(&primary);
+    let replica = Server::start();
+    let mut r = replica.client();
+    ok_cmd(&mut r, &["CONFIG", "SET", "replica-announce-ip", "10.1.2.3"]);
+    ok_cmd(&mut r, &["CONFIG", "SET", "replica-announce-port", "7777"]);
+    follow(&replica, &primary);
+    wait_for("the primary to list the replica", || {
+        info_field(&primary, "replication", "slave0").is_some_and(|s| s.starts_with("ip=10.1.2.3,port=7777,"))
+    });
+}
