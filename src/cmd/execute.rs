@@ -180,12 +180,15 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         refuse_write(ctx, spec);
         return;
     }
-    if spec.is_write() && ctx.server.repl.min_replicas.0 > 0 && !obeyed && ctx.caller != Caller::Replay {
-        if !ctx.server.repl.enough_good_replicas(ctx.now_ms) {
-            reply_error(ctx, "NOREPLICAS Not enough good replicas to write.", Some((spec.id, true)));
-            transaction::flag_failed(ctx);
-            return;
-        }
+    if spec.is_write()
+        && ctx.server.repl.min_replicas.0 > 0
+        && !obeyed
+        && ctx.caller != Caller::Replay
+        && !ctx.server.repl.enough_good_replicas(ctx.now_ms)
+    {
+        reply_error(ctx, "NOREPLICAS Not enough good replicas to write.", Some((spec.id, true)));
+        transaction::flag_failed(ctx);
+        return;
     }
     if ctx.caller == Caller::Client && evict::refuses_for_memory(ctx, spec) {
         refuse_for_memory(ctx, spec);
