@@ -252,8 +252,8 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "instantaneous_ops_per_sec", ops);
             field(text, "total_net_input_bytes", s.net_input_bytes);
             field(text, "total_net_output_bytes", s.net_output_bytes);
-            field(text, "total_net_repl_input_bytes", 0);
-            field(text, "total_net_repl_output_bytes", 0);
+            field(text, "total_net_repl_input_bytes", server.repl.input_bytes);
+            field(text, "total_net_repl_output_bytes", server.repl.output_bytes);
             field(text, "instantaneous_input_kbps", format!("{input_kbps:.2}"));
             field(text, "instantaneous_output_kbps", format!("{output_kbps:.2}"));
             field(text, "instantaneous_input_repl_kbps", "0.00");

@@ -233,6 +233,7 @@ pub fn attach(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let asked = String::from_utf8_lossy(args.get(1)).into_owned();
     let from = parse_i64_opt(args.get(2)).unwrap_or(-1);
     let continued = asked != "?" && from >= 0 && server.repl.can_continue(&asked, from as u64);
+    let start = ctx.out.buf.len();
     if continued {
         let bytes = server.repl.backlog_from(from as u64).unwrap_or_default();
         server.repl.sync_partial_ok += 1;
@@ -263,6 +264,7 @@ pub fn attach(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         }
     }
     let server = &mut *ctx.server;
+    server.repl.output_bytes += (ctx.out.buf.len() - start) as u64;
     let offset = server.repl.offset;
     let client = server.session_mut(ctx.client_key);
     client.replica = true;

@@ -240,6 +240,7 @@ impl Server {
             let conn = &mut self.conns[key];
             let (outcome, n) = conn.read_once().map_err(|e| format!("read error: {e}"))?;
             self.state.stats.net_input_bytes += n as u64;
+            self.state.repl.input_bytes += n as u64;
             if n > 0 {
                 if let Some(primary) = &mut self.state.repl.primary {
                     primary.last_io_ms = self.now_ms;

@@ -41,6 +41,7 @@ impl Server {
                 let skip = replica.from.saturating_sub(base) as usize;
                 if let Some(conn) = self.conns.get_mut(replica.client) {
                     conn.wbuf.extend_from_slice(&bytes[skip..]);
+                    self.state.repl.output_bytes += (bytes.len() - skip) as u64;
                     queue_write(&mut self.conns, &mut self.write_queue, replica.client);
                 }
             }
@@ -85,6 +86,7 @@ impl Server {
             if skip < bytes.len() {
                 if let Some(conn) = self.conns.get_mut(replica.client) {
                     conn.wbuf.extend_from_slice(&bytes[skip..]);
+                    self.state.repl.output_bytes += (bytes.len() - skip) as u64;
                     queue_write(&mut self.conns, &mut self.write_queue, replica.client);
                 }
             }

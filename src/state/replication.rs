@@ -192,6 +192,10 @@ pub struct Replication {
     pub failover: Option<Failover>,
     /// `min-replicas-to-write` and `min-replicas-max-lag` (seconds).
     pub min_replicas: (usize, i64),
+    /// Bytes read from the primary and sent to replicas, stream and
+    /// files (`total_net_repl_input_bytes`, `total_net_repl_output_bytes`).
+    pub input_bytes: u64,
+    pub output_bytes: u64,
 }
 
 impl Default for Replication {
@@ -215,6 +219,8 @@ impl Default for Replication {
             output_limit: (256 << 20, 64 << 20, 60),
             failover: None,
             min_replicas: (0, 10),
+            input_bytes: 0,
+            output_bytes: 0,
         }
     }
 }

@@ -83,6 +83,9 @@ fn wait_role_and_info_on_a_primary() {
     assert!(started.elapsed() >= Duration::from_millis(250), "WAIT 2 returned before its timeout");
     let offset: i64 = info_field(&primary, "replication", "master_repl_offset").unwrap().parse().unwrap();
     assert!(offset > 0);
+    let bytes = |server: &Server, name: &str| info_field(server, "stats", name).unwrap().parse::<u64>().unwrap();
+    assert!(bytes(&primary, "total_net_repl_output_bytes") > 0);
+    assert!(bytes(&replica, "total_net_repl_input_bytes") > 0);
     let Value::Array(role) = ok_cmd(&mut p, &["ROLE"]) else { panic!("ROLE is not an array") };
     assert_eq!(role[0], Value::BulkString(b"master".to_vec()));
     assert!(matches!(role[1], Value::Int(o) if o > 0));
