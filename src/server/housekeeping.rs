@@ -169,6 +169,7 @@ impl Server {
         }
         let durable = persist.aof.durable;
         persist.aof.close();
+        self.drain_replicas();
         let keys: Vec<usize> = self.conns.iter().map(|(k, _)| k).collect();
         for key in keys {
             // A reply whose change never reached the log is not sent: the

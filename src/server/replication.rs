@@ -120,6 +120,29 @@ impl Server {
         released
     }
 
+    /// At shutdown: the replicas get the rest of the stream (written to
+    /// the kernel, for up to 10 s), so that they hold every acknowledged
+    /// write when this primary is gone.
+    pub(super) fn drain_replicas(&mut self) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        let keys: Vec<usize> = self.state.repl.replicas.iter().map(|r| r.client).collect();
+        loop {
+            let mut pending = false;
+            for &key in &keys {
+                if let Some(conn) = self.conns.get_mut(key) {
+                    if conn.flush().is_err() {
+                        continue;
+                    }
+                    pending |= conn.pending_output() > 0;
+                }
+            }
+            if !pending || std::time::Instant::now() >= deadline {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+    }
+
     /// The replication part of the 100 ms tick: `PING` to the replicas
     /// every `repl-ping-replica-period` seconds, `WAIT` timeouts, and the
     /// replica's link (connect, acknowledge, time out).

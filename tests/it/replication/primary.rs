@@ -343,3 +343,24 @@ fn a_replica_announces_its_address() {
         info_field(&primary, "replication", "slave0").is_some_and(|s| s.starts_with("ip=10.1.2.3,port=7777,"))
     });
 }
+
+/// A primary shut down right after a burst of writes hands its replicas
+/// the whole stream first.
+#[test]
+fn shutdown_hands_replicas_the_rest_of_the_stream() {
+    let primary = Server::start();
+    quick_primary(&primary);
+    let replica = Server::start();
+    follow(&replica, &primary);
+    let mut raw = primary.raw();
+    let value = "v".repeat(100_000);
+    let mut burst = Vec::new();
+    for i in 0..300 {
+        burst.extend(resp(&["SET", &format!("k{i}"), &value]));
+    }
+    burst.extend(resp(&["SHUTDOWN", "NOSAVE"]));
+    send(&mut raw, &burst);
+    crate::common::read_until_closed(&mut raw);
+    let mut r = replica.client();
+    wait_for("the replica to hold every key", || cmd(&mut r, &["DBSIZE"]).ok() == Some(Value::Int(300)));
+}
