@@ -102,6 +102,7 @@ fn replicaof(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 /// its own history stays, so that it can ask the new primary to continue
 /// it, and the loop connects.
 pub fn follow(server: &mut ServerState, host: String, port: u16, now_ms: i64) {
+    server.repl.demoted |= !server.repl.is_replica();
     server.absorb_tap();
     server.set_stream_tap(false);
     server.drop_replicas();

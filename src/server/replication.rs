@@ -47,10 +47,37 @@ impl Server {
             }
         }
         self.limit_replica_output();
+        if std::mem::take(&mut self.state.repl.demoted) {
+            self.release_blocked();
+        }
         if !self.state.repl.waiters.is_empty() && self.answer_waiters() {
             self.resume_unblocked();
             self.state.absorb_tap();
             self.send_outgoing_again();
+        }
+    }
+
+    /// A primary that became a replica: clients blocked on keys get
+    /// Redis's `-UNBLOCKED` error and are disconnected (their `WAIT`ing
+    /// peers, in `answer_waiters`).
+    fn release_blocked(&mut self) {
+        let blocked: Vec<usize> = self
+            .state
+            .clients
+            .iter()
+            .filter(|(key, _)| self.state.blocking.get(*key).is_some())
+            .map(|(key, _)| key)
+            .collect();
+        for key in blocked {
+            self.state.unblock(key);
+            let resp3 = self.state.clients[key].resp3;
+            if let Some(conn) = self.conns.get_mut(key) {
+                Reply::new(&mut conn.wbuf, resp3).error(
+                    "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+                );
+                conn.closing = true;
+                queue_write(&mut self.conns, &mut self.write_queue, key);
+            }
         }
     }
 
@@ -99,10 +126,13 @@ impl Server {
         let now = self.now_ms;
         let mut released = false;
         let waiters = std::mem::take(&mut self.state.repl.waiters);
+        // A primary that became a replica releases its waiters, as Redis
+        // releases every blocked client then.
+        let demoted = self.state.repl.is_replica();
         for waiter in waiters {
             let acked = self.state.repl.acked(waiter.target);
             let timed_out = waiter.deadline_ms.is_some_and(|d| d <= now);
-            if acked < waiter.needed && !timed_out {
+            if acked < waiter.needed && !timed_out && !demoted {
                 self.state.repl.waiters.push(waiter);
                 continue;
             }
@@ -111,7 +141,16 @@ impl Server {
             client.blocked = false;
             let resp3 = client.resp3;
             if let Some(conn) = self.conns.get_mut(key) {
-                Reply::new(&mut conn.wbuf, resp3).int(acked as i64);
+                let mut reply = Reply::new(&mut conn.wbuf, resp3);
+                if demoted {
+                    reply.error(
+                        "UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)",
+                    );
+                    // Redis closes such a client once it has the error.
+                    conn.closing = true;
+                } else {
+                    reply.int(acked as i64);
+                }
                 queue_write(&mut self.conns, &mut self.write_queue, key);
             }
             self.state.unblocked_clients.push(key);

@@ -196,6 +196,9 @@ pub struct Replication {
     /// files (`total_net_repl_input_bytes`, `total_net_repl_output_bytes`).
     pub input_bytes: u64,
     pub output_bytes: u64,
+    /// Set by `REPLICAOF host port` on a primary: the loop releases the
+    /// blocked clients (Redis's `-UNBLOCKED ... (master -> replica?)`).
+    pub demoted: bool,
 }
 
 impl Default for Replication {
@@ -221,6 +224,7 @@ impl Default for Replication {
             min_replicas: (0, 10),
             input_bytes: 0,
             output_bytes: 0,
+            demoted: false,
         }
     }
 }

@@ -364,3 +364,24 @@ fn shutdown_hands_replicas_the_rest_of_the_stream() {
     let mut r = replica.client();
     wait_for("the replica to hold every key", || cmd(&mut r, &["DBSIZE"]).ok() == Some(Value::Int(300)));
 }
+
+/// Clients waiting in `WAIT` or blocked on a key when their primary
+/// becomes a replica get `-UNBLOCKED` and are disconnected, as from Redis.
+#[test]
+fn wait_ends_when_the_primary_becomes_a_replica() {
+    let primary = Server::start();
+    let mut waiting = primary.raw();
+    send(&mut waiting, &resp(&["WAIT", "1", "0"]));
+    let mut popping = primary.raw();
+    send(&mut popping, &resp(&["BLPOP", "nothing", "0"]));
+    std::thread::sleep(Duration::from_millis(100));
+    let nowhere = crate::common::free_port().to_string();
+    ok_cmd(&mut primary.client(), &["REPLICAOF", "127.0.0.1", &nowhere]);
+    for client in [&mut waiting, &mut popping] {
+        assert_eq!(
+            String::from_utf8_lossy(&read_reply(client)),
+            "-UNBLOCKED force unblock from blocking operation, instance state changed (master -> replica?)\r\n"
+        );
+        assert!(crate::common::is_closed(client));
+    }
+}
