@@ -71,7 +71,8 @@ pub struct Config {
     /// The TLS port; 0 is none. `port` 0 with a TLS port serves TLS only.
     pub tls_port: u16,
     pub tls: TlsSettings,
-    /// `tls-replication`: accepted and shown, for when replication exists.
+    /// `tls-replication`: accepted and shown; the replication link is
+    /// plain TCP.
     pub tls_replication: bool,
     /// The largest log frame, in bytes: the format's limit (4 GiB; the
     /// default `usize::MAX` means that limit), which only a test lowers, with `EFIS_TEST_MAX_LOG_FRAME` (not a setting:
@@ -81,6 +82,12 @@ pub struct Config {
     /// that changes a key and then panics, so that tests can see what a
     /// failing handler does (see [`TEST_KNOBS`]).
     pub test_panic: bool,
+    /// `REPLICAOF host port`: follow this primary from the start.
+    pub replicaof: Option<(String, u16)>,
+    /// `masterauth` / `masteruser`: how a replica authenticates to its
+    /// primary.
+    pub masterauth: Option<String>,
+    pub masteruser: Option<String>,
 }
 
 /// Environment variables read only by the tests' runs, never shown in
@@ -118,6 +125,9 @@ impl Default for Config {
             tls_replication: false,
             max_log_frame: usize::MAX,
             test_panic: false,
+            replicaof: None,
+            masterauth: None,
+            masteruser: None,
         }
     }
 }
@@ -175,6 +185,24 @@ pub const SETTINGS: &[Setting] = &[
         flag: "--protected-mode",
         default: "yes",
         help: "yes: while the default user has no password, refuse clients not on the loopback interface",
+    },
+    Setting {
+        env: "REPLICAOF",
+        flag: "--replicaof",
+        default: "(none)",
+        help: "\"host port\": start as a replica of that primary (REPLICAOF)",
+    },
+    Setting {
+        env: "MASTERAUTH",
+        flag: "--masterauth",
+        default: "(none)",
+        help: "password a replica gives its primary (AUTH)",
+    },
+    Setting {
+        env: "MASTERUSER",
+        flag: "--masteruser",
+        default: "(none)",
+        help: "user a replica authenticates as to its primary, with MASTERAUTH",
     },
     Setting { env: "MAXCLIENTS", flag: "--maxclients", default: "10000", help: "maximum number of connected clients" },
     Setting { env: "DATABASES", flag: "--databases", default: "16", help: "number of logical databases" },
@@ -258,7 +286,7 @@ pub const SETTINGS: &[Setting] = &[
         env: "TLS_REPLICATION",
         flag: "--tls-replication",
         default: "no",
-        help: "TLS for the replication link (kept for when replication exists)",
+        help: "TLS for the replication link: accepted and shown; the link is plain TCP",
     },
 ];
 
@@ -423,6 +451,20 @@ impl Config {
                     .ok_or_else(|| invalid(setting, value, "expected always, everysec or no"))?
             }
             "REQUIREPASS" => self.requirepass = (!value.is_empty()).then(|| value.to_string()),
+            "REPLICAOF" => {
+                self.replicaof = if value.trim().is_empty() {
+                    None
+                } else {
+                    let (host, port) = value
+                        .trim()
+                        .split_once([' ', ':'])
+                        .ok_or_else(|| invalid(setting, value, "expected \"host port\""))?;
+                    let port: u16 = port.trim().parse().map_err(|_| invalid(setting, value, "bad port"))?;
+                    Some((host.to_string(), port))
+                }
+            }
+            "MASTERAUTH" => self.masterauth = (!value.is_empty()).then(|| value.to_string()),
+            "MASTERUSER" => self.masteruser = (!value.is_empty()).then(|| value.to_string()),
             "ACLFILE" => self.aclfile = (!value.is_empty()).then(|| value.to_string()),
             "PROTECTED_MODE" => {
                 self.protected_mode = match value.to_ascii_lowercase().as_str() {

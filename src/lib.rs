@@ -8,7 +8,7 @@
 //! | --- | --- | --- |
 //! | base | [`config`], [`clock`], [`protocol`], [`store`], [`memory`], [`systemd`], [`tls`] | settings; the one clock; RESP parsing and replies; the keyspace and value structures; heap accounting; systemd notifications; TLS configurations |
 //! | services | [`pubsub`], [`persist`] | subscriptions and keyspace notifications; the log, snapshots, recovery, backups |
-//! | shared state | [`state`] | client sessions, statistics, parameters, the blocking and `WATCH` registries, the persistence handle |
+//! | shared state | [`state`] | client sessions, statistics, parameters, the blocking and `WATCH` registries, the persistence handle, replication state |
 //! | commands | [`cmd`] | the command table, the one entry point [`cmd::execute`], one file per command family, log replay |
 //! | loop | [`server`] | the `mio` loop: sockets, timers, signals, writing replies |
 //! | checks | [`selfcheck`] | what the fuzz targets and the corpus test check |
@@ -28,11 +28,13 @@
 //!   payloads, `dump.rdb` import and export).
 //! * [`state`]: what every command shares, whoever runs it.
 //! * [`cmd`]: [`cmd::execute`] runs one command for a [`cmd::Caller`] (a
-//!   client's socket, `EXEC`, a woken blocked client, a replayed record);
+//!   client's socket, `EXEC`, a woken blocked client, a replayed record,
+//!   a script, a primary's replication stream);
 //!   one file per command family turns arguments into keyspace
 //!   operations and replies.
-//! * [`server`]: the single-threaded event loop; it owns the sockets and
-//!   hands each parsed command to [`cmd::execute`].
+//! * [`server`]: the single-threaded event loop; it owns the sockets
+//!   (clients, replicas, a replica's link to its primary) and hands each
+//!   parsed command to [`cmd::execute`].
 //! * [`memory`]: heap accounting for `INFO memory`.
 //! * [`systemd`]: `READY=1` / `STOPPING=1` notifications to `$NOTIFY_SOCKET`.
 //! * [`tls`]: the `tls-*` settings, the server's rustls configuration

@@ -216,7 +216,7 @@ fn nothing_yet(ctx: &mut Ctx<'_>, args: Args<'_>, keys: Vec<Vec<u8>>, timeout: O
             ctx.client().blocked = true;
             ctx.server.blocked_clients = ctx.server.blocking.len();
         }
-        Caller::Transaction | Caller::Replay | Caller::Script { .. } => match empty {
+        Caller::Transaction | Caller::Replay | Caller::Script { .. } | Caller::Primary => match empty {
             Empty::NullArray => ctx.out.null_array(),
             Empty::NullBulk => ctx.out.null(),
         },

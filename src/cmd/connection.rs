@@ -466,6 +466,8 @@ pub fn client_line(server: &ServerState, key: usize, now_ms: i64, argv_mem: usiz
     let mut flags = String::new();
     // Redis's order of the letters.
     for (on, letter) in [
+        (client.replica, 'S'),
+        (client.primary_link, 'M'),
         (channels + patterns + shards > 0, 'P'),
         (client.multi.is_some(), 'x'),
         (client.blocked || server.paused_clients.contains(&key), 'b'),
@@ -710,13 +712,8 @@ fn client_list(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let mut i = 2;
     while i < args.len() {
         if is(args.get(i), "type") && i + 1 < args.len() {
-            let t = args.get(i + 1);
-            if !["normal", "master", "replica", "slave", "pubsub"].iter().any(|k| is(t, k)) {
-                return Err(CmdError::Owned(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(t))));
-            }
-            if !is(t, "normal") {
-                ids = Some(Vec::new());
-            }
+            let kind = ClientType::parse(args.get(i + 1))?;
+            ids = Some(ctx.server.clients.iter().filter(|(_, c)| kind.matches(c)).map(|(_, c)| c.id).collect());
             i += 2;
         } else if is(args.get(i), "id") && i + 1 < args.len() {
             let mut list = Vec::new();
@@ -744,6 +741,46 @@ fn client_list(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     Ok(())
 }
 
+/// A client type of `CLIENT LIST TYPE` and `CLIENT KILL TYPE`.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ClientType {
+    Normal,
+    Replica,
+    Primary,
+    PubSub,
+}
+
+impl ClientType {
+    fn parse(value: &[u8]) -> Result<ClientType, CmdError> {
+        Ok(if is(value, "normal") {
+            ClientType::Normal
+        } else if is(value, "replica") || is(value, "slave") {
+            ClientType::Replica
+        } else if is(value, "master") {
+            ClientType::Primary
+        } else if is(value, "pubsub") {
+            ClientType::PubSub
+        } else {
+            return Err(CmdError::Owned(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(value))));
+        })
+    }
+
+    /// Redis's `getClientType`: a replica or the primary's link first,
+    /// then a subscriber, else normal.
+    fn matches(self, client: &crate::state::Client) -> bool {
+        let actual = if client.replica {
+            ClientType::Replica
+        } else if client.primary_link {
+            ClientType::Primary
+        } else if client.subscriptions > 0 {
+            ClientType::PubSub
+        } else {
+            ClientType::Normal
+        };
+        actual == self
+    }
+}
+
 fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let me = ctx.client_key;
     if args.len() == 3 {
@@ -761,9 +798,8 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let mut laddr = None;
     let mut skip_me = true;
     let mut user = None;
-    // `TYPE`: whether the clients to kill are subscribed (`pubsub`) or
-    // not (`normal`); `Some(None)` for a type no client has.
-    let mut kind: Option<Option<bool>> = None;
+    // `TYPE`: the kind of clients to kill.
+    let mut kind: Option<ClientType> = None;
     let mut i = 2;
     while i + 1 < args.len() {
         let (opt, value) = (args.get(i), args.get(i + 1));
@@ -786,17 +822,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 return Err(CmdError::Syntax);
             };
         } else if is(opt, "type") {
-            // No replicas or masters here: those types match nobody.
-            if !["normal", "master", "replica", "slave", "pubsub"].iter().any(|k| is(value, k)) {
-                return Err(CmdError::Owned(format!("ERR Unknown client type '{}'", String::from_utf8_lossy(value))));
-            }
-            kind = Some(if is(value, "normal") {
-                Some(false)
-            } else if is(value, "pubsub") {
-                Some(true)
-            } else {
-                None
-            });
+            kind = Some(ClientType::parse(value)?);
         } else if is(opt, "user") {
             let slot = ctx.server.acl.slot_of(value);
             user =
@@ -818,7 +844,7 @@ fn client_kill(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         let matches = id.is_none_or(|id| client.id == id)
             && addr.as_ref().is_none_or(|a| &client.addr == a)
             && laddr.as_ref().is_none_or(|a| &client.local_addr == a)
-            && kind.is_none_or(|pubsub| pubsub == Some(client.subscriptions > 0))
+            && kind.is_none_or(|kind| kind.matches(client))
             && user.is_none_or(|slot| client.user == slot)
             && !(skip_me && key == me);
         if matches {

@@ -25,13 +25,15 @@ use crate::store::{Db, Keyspace};
 /// | [`Caller::Wakeup`] | stays blocked | no² | no | no | yes |
 /// | [`Caller::Replay`] | answers null | yes | no | no | no³ |
 /// | [`Caller::Script`] | answers null | yes⁴ | yes | no | yes⁵ |
+/// | [`Caller::Primary`] | answers null | yes⁶ | yes | no | yes |
 ///
 /// ¹ lookup, arity, authentication, `MULTI` queueing, RESP2 subscribed
 /// mode, `-MISCONF`. ⁴ With the errors Redis gives scripts, and the
 /// commands a script may not call refused. ⁵ Each write the script makes
 /// is logged as itself; the script never is. ² They passed when the command first ran. ³ A replay
 /// session puts the log in loading mode while it is open; an `EXEC` in
-/// a replayed sequence runs its commands as `Replay` too.
+/// a replayed sequence runs its commands as `Replay` too. ⁶ But no ACL
+/// check, no `-OOM` and no `-READONLY`: the primary's stream is obeyed.
 ///
 /// A caller without a socket (a replayed record; a script, a replication
 /// stream or eviction as they come) has a session of its own in
@@ -53,6 +55,9 @@ pub enum Caller {
     /// session. A read-only script (`EVAL_RO`, `FCALL_RO`, `no-writes`)
     /// may not write.
     Script { read_only: bool },
+    /// A command of the replication stream a replica applies, in the
+    /// session of its link to the primary; its replies are dropped.
+    Primary,
 }
 
 /// Everything a handler may touch.

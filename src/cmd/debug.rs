@@ -114,7 +114,9 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             }
         }
     } else if is(sub, "change-repl-id") && argc == 2 {
-        // Efis has no replication: there is no id to change.
+        // A new history, as Redis's: no replica can continue the old one.
+        ctx.server.repl.replid = crate::state::replication::new_replid();
+        ctx.server.repl.clear_replid2();
         ctx.out.ok();
     } else if is(sub, "stringmatch-test") && argc == 2 {
         stringmatch_test(ctx.server.random());
@@ -123,7 +125,7 @@ fn debug(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         let lines = [
             "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
             "CHANGE-REPL-ID",
-            "    Accepted; Efis has no replication id to change.",
+            "    Change the replication IDs of the instance.",
             "ERROR <string>",
             "    Answers <string> as an error reply.",
             "OBJECT <key>",

@@ -69,6 +69,10 @@ pub fn execute(ctx: &mut Ctx<'_>, args: Args<'_>) {
             }
             announce_expired(ctx);
         }
+        Caller::Primary => {
+            run_caught(ctx, args);
+            announce_expired(ctx);
+        }
         Caller::Replay => {
             if catch_unwind(AssertUnwindSafe(|| dispatch(ctx, args))).is_err() {
                 ctx.out.error("ERR internal error");
@@ -189,15 +193,24 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
         return;
     }
     let client = ctx.server.session(ctx.client_key);
+    let obeyed = client.primary_link;
     if !client.authenticated && !spec.flags.contains(Flags::NO_AUTH) {
         reply_error(ctx, "NOAUTH Authentication required.", Some((spec.id, true)));
         transaction::flag_failed(ctx);
         return;
     }
-    if let Err(denied) = acl::check(ctx, spec, args) {
+    if obeyed {
+        // The primary's stream: no ACL, read-only or stale-data refusal.
+    } else if let Err(denied) = acl::check(ctx, spec, args) {
         ctx.out.error(denied.text());
         transaction::flag_failed(ctx);
         return;
+    } else if ctx.server.repl.is_replica() && ctx.caller != Caller::Replay {
+        if let Some(refusal) = replica_refusal(ctx.server, spec) {
+            reply_error(ctx, refusal, Some((spec.id, true)));
+            transaction::flag_failed(ctx);
+            return;
+        }
     }
     if spec.is_write() {
         if let Some(refusal) = ctx.server.persist.refusing_writes() {
@@ -205,6 +218,16 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
             transaction::flag_failed(ctx);
             return;
         }
+    }
+    if spec.is_write()
+        && ctx.server.repl.min_replicas.0 > 0
+        && !obeyed
+        && ctx.caller != Caller::Replay
+        && !ctx.server.repl.enough_good_replicas(ctx.now_ms)
+    {
+        reply_error(ctx, "NOREPLICAS Not enough good replicas to write.", Some((spec.id, true)));
+        transaction::flag_failed(ctx);
+        return;
     }
     if ctx.caller == Caller::Client && evict::refuses_for_memory(ctx, spec) {
         refuse_for_memory(ctx, spec);
@@ -267,6 +290,22 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
     {
         server.monitor_line(ctx.client_key, ctx.db_index, args, Redaction::of(spec.name, args));
     }
+}
+
+/// What a replica refuses to a client: writes while `replica-read-only`
+/// is on, and commands without the `stale` flag while the link to the
+/// primary is down and `replica-serve-stale-data` is off.
+#[cold]
+fn replica_refusal(server: &crate::state::ServerState, spec: &CommandSpec) -> Option<&'static str> {
+    let linked =
+        server.repl.primary.as_ref().is_some_and(|p| p.state == crate::state::replication::LinkState::Connected);
+    if !linked && !spec.flags.contains(Flags::STALE) && server.param("replica-serve-stale-data") == Some("no") {
+        return Some("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.");
+    }
+    if spec.is_write() && server.param("replica-read-only") != Some("no") {
+        return Some("READONLY You can't write against a read only replica.");
+    }
+    None
 }
 
 /// The checks of a command a script calls, with the errors Redis gives a
@@ -338,8 +377,20 @@ fn run_handler(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
     let (dirty, rewrites, db_index) = (ctx.server.persist.dirty, ctx.server.persist.aof.rewrites, ctx.db_index);
     let resizes = resizes_left_running();
     let (errors_before, mark) = (ctx.server.stats.total_error_replies, ctx.out.buf.len());
+    // A transaction's or a script's changes reach replicas as one.
+    let atomic = ctx.server.persist.aof.tap.is_some() && matches!(spec.name, "exec" | "eval" | "evalsha" | "fcall");
+    if atomic {
+        if let Some(tap) = &mut ctx.server.persist.aof.tap {
+            tap.begin_atomic();
+        }
+    }
     if let Err(err) = (spec.handler)(ctx, args) {
         ctx.out.error(err.text());
+    }
+    if atomic {
+        if let Some(tap) = &mut ctx.server.persist.aof.tap {
+            tap.end_atomic();
+        }
     }
     if ctx.out.buf.get(mark) == Some(&b'-') && ctx.caller != Caller::Replay {
         count_failure(ctx, spec, mark, errors_before);

@@ -4,8 +4,9 @@
 //! `tests/it/info_fields.rs` for the list and the reasons), plus a few of
 //! Efis's own (`efis_version`, the log's `aof_*` fields, `backup_path`).
 //! A field of a feature Efis lacks but whose zero is the truth for Efis
-//! (no replicas, no eviction, no lazy freeing) is printed as 0, since
-//! exporters and dashboards read them.
+//! (no lazy freeing, no replication buffers beside the backlog) is
+//! printed as 0, since exporters and dashboards read them. The
+//! `replication` section is `replicaof::info_section`'s.
 
 use std::fmt::Write;
 
@@ -189,7 +190,7 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "mem_fragmentation_ratio", ratio(rss, used));
             field(text, "mem_fragmentation_bytes", rss as i64 - used as i64);
             field(text, "mem_not_counted_for_evict", log_buffer);
-            field(text, "mem_replication_backlog", 0);
+            field(text, "mem_replication_backlog", server.repl.backlog_len());
             field(text, "mem_total_replication_buffers", 0);
             field(text, "mem_clients_slaves", 0);
             field(text, "mem_clients_normal", clients);
@@ -257,16 +258,16 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             field(text, "instantaneous_ops_per_sec", ops);
             field(text, "total_net_input_bytes", s.net_input_bytes);
             field(text, "total_net_output_bytes", s.net_output_bytes);
-            field(text, "total_net_repl_input_bytes", 0);
-            field(text, "total_net_repl_output_bytes", 0);
+            field(text, "total_net_repl_input_bytes", server.repl.input_bytes);
+            field(text, "total_net_repl_output_bytes", server.repl.output_bytes);
             field(text, "instantaneous_input_kbps", format!("{input_kbps:.2}"));
             field(text, "instantaneous_output_kbps", format!("{output_kbps:.2}"));
             field(text, "instantaneous_input_repl_kbps", "0.00");
             field(text, "instantaneous_output_repl_kbps", "0.00");
             field(text, "rejected_connections", s.rejected_connections);
-            field(text, "sync_full", 0);
-            field(text, "sync_partial_ok", 0);
-            field(text, "sync_partial_err", 0);
+            field(text, "sync_full", server.repl.sync_full);
+            field(text, "sync_partial_ok", server.repl.sync_partial_ok);
+            field(text, "sync_partial_err", server.repl.sync_partial_err);
             field(text, "expired_keys", s.expired_keys);
             field(text, "expired_stale_perc", "0.00");
             field(text, "expired_time_cap_reached_count", s.expire_cycle_cap_reached);
@@ -295,17 +296,7 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
         }
         "replication" => {
             text.push_str("# Replication\r\n");
-            field(text, "role", "master");
-            field(text, "connected_slaves", 0);
-            field(text, "master_failover_state", "no-failover");
-            field(text, "master_replid", "0000000000000000000000000000000000000000");
-            field(text, "master_replid2", "0000000000000000000000000000000000000000");
-            field(text, "master_repl_offset", 0);
-            field(text, "second_repl_offset", -1);
-            field(text, "repl_backlog_active", 0);
-            field(text, "repl_backlog_size", 1_048_576);
-            field(text, "repl_backlog_first_byte_offset", 0);
-            field(text, "repl_backlog_histlen", 0);
+            super::replicaof::info_section(server, text, ctx.now_ms);
         }
         "cpu" => {
             let (user, sys, children_user, children_sys) = cpu_seconds("/proc/self/stat");

@@ -3,7 +3,7 @@
 //!
 //! * [`execute`] (in `execute.rs`) is where every command runs, whoever
 //!   asks: a client's socket, `EXEC`, a woken blocked client, a replayed
-//!   log record ([`replay`]). The [`Caller`] in the context says which, and
+//!   log record ([`replay`]), a script, a primary's replication stream. The [`Caller`] in the context says which, and
 //!   with it what the command may do (block or not) and what is recorded
 //!   (logged, timed, shown to `MONITOR`).
 //! * A handler receives a [`Ctx`] (the keyspace, the shared state of
@@ -67,6 +67,7 @@ mod meta;
 mod migrate;
 mod pubsub;
 pub mod replay;
+pub mod replicaof;
 mod replication;
 mod scripting;
 mod server;

@@ -5,16 +5,22 @@
 //! `+FULLRESYNC <replid> <offset>`, then `$<length>\r\n` and the keyspace
 //! as an RDB version 10 file (no trailing CRLF, as Redis sends it).
 //!
-//! The file is written by a copy-on-write child process, so it is
-//! consistent and the loop keeps serving, and is sent from the file in
-//! chunks as the client reads it (`persist::transfer`); the client waits
-//! meanwhile. No command stream follows it: Efis has no replicas, and the
-//! connection is an ordinary client again once the file is sent.
+//! For `redis-cli --rdb` (after `REPLCONF rdb-only 1`) the file is
+//! written by a copy-on-write child process, so it is consistent and the
+//! loop keeps serving, and is sent from the file in chunks as the client
+//! reads it (`persist::transfer`); the client waits meanwhile, no command
+//! stream follows it, and the connection is an ordinary client again once
+//! the file is sent. Otherwise `PSYNC` attaches a replica (see
+//! `replicaof`), whose full resynchronization file is written in the loop
+//! from the live keyspace ([`answer_rdb`]) so that it matches the stream's
+//! offset exactly; `REPLCONF listening-port`, `ip-address` and `ACK` are
+//! what a replica tells its primary.
 
 use super::args::{is, parse_i64_opt};
 use super::meta::arg;
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
+use crate::persist::rdb::file::write_file;
 use crate::protocol::Args;
 
 /// The replication ID Efis reports (as `INFO replication` does).
@@ -55,11 +61,17 @@ fn replconf(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
                 _ => return Err(CmdError::Static("ERR value is out of range, value must between 0 and 1")),
             }
         } else if is(option, "listening-port") {
-            parse_i64_opt(value).ok_or(CmdError::NotInteger)?;
-        } else if is(option, "ack") || is(option, "getack") {
-            // Sent by replicas to their master: never answered.
+            let port = parse_i64_opt(value).ok_or(CmdError::NotInteger)?;
+            ctx.client().repl_port = u16::try_from(port).unwrap_or(0);
+        } else if is(option, "ip-address") {
+            ctx.client().repl_ip = Some(String::from_utf8_lossy(value).into_owned());
+        } else if is(option, "ack") {
+            // Sent by replicas to their primary: never answered.
+            super::replicaof::ack(ctx, value);
             return Ok(());
-        } else if !(is(option, "ip-address") || is(option, "capa")) {
+        } else if is(option, "getack") {
+            return Ok(());
+        } else if !is(option, "capa") {
             let name = String::from_utf8_lossy(option);
             return Err(CmdError::Owned(format!("ERR Unrecognized REPLCONF option: {name}")));
         }
@@ -69,7 +81,10 @@ fn replconf(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     Ok(())
 }
 
-fn psync(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
+fn psync(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
+    if !ctx.client().wants_rdb {
+        return super::replicaof::attach(ctx, args);
+    }
     let header = format!("+FULLRESYNC {REPLICATION_ID} 0\r\n");
     ctx.out.buf.extend_from_slice(header.as_bytes());
     wait_for_rdb(ctx);
@@ -82,4 +97,16 @@ pub fn wait_for_rdb(ctx: &mut Ctx<'_>) {
     let (key, id) = (ctx.client_key, ctx.client().id);
     ctx.server.persist.transfers.waiters.push((key, id));
     ctx.client().blocked = true;
+}
+
+/// Appends the RDB payload, `$<length>\r\n<file>`, of the live keyspace
+/// to the reply: a replica's full resynchronization, in step with the
+/// replication offset at this instant.
+pub fn answer_rdb(ctx: &mut Ctx<'_>) {
+    let functions: Vec<Vec<u8>> =
+        ctx.server.persist.preamble.iter().filter_map(|command| command.get(2).cloned()).collect();
+    let mut file = Vec::new();
+    write_file(ctx.store, &functions, ctx.now_ms, &mut file);
+    ctx.out.buf.extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
+    ctx.out.buf.extend_from_slice(&file);
 }

@@ -372,6 +372,14 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         "zset-max-ziplist-entries",
         "hash-max-listpack-entries",
         "hash-max-ziplist-entries",
+        "repl-ping-replica-period",
+        "repl-timeout",
+        "replica-priority",
+        "min-replicas-to-write",
+        "min-replicas-max-lag",
+        "replica-announce-port",
+        "min-slaves-to-write",
+        "min-slaves-max-lag",
     ];
     if numeric.contains(&name) && parse_i64_opt(value.as_bytes()).is_none() {
         return Err(failed("argument couldn't be parsed into an integer"));
@@ -390,13 +398,19 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
         }
     }
     match name {
+        "client-output-buffer-limit" => super::replicaof::output_limit_param("", value).map(|_| ()).map_err(failed),
         "latency-monitor-threshold" if value.trim_start().starts_with('-') => {
             Err(failed("argument must be between 0 and 9223372036854775807 inclusive"))
         }
         "appendfsync" if crate::config::AppendFsync::parse(value).is_none() => {
             Err(failed("argument(s) must be one of the following: always, everysec, no"))
         }
-        "appendonly" | "latency-tracking" | "protected-mode"
+        "appendonly"
+        | "latency-tracking"
+        | "protected-mode"
+        | "replica-read-only"
+        | "replica-serve-stale-data"
+        | "replica-announced"
             if !["yes", "no"].contains(&value.to_ascii_lowercase().as_str()) =>
         {
             Err(failed("argument must be 'yes' or 'no'"))
@@ -418,8 +432,13 @@ fn validate_param(name: &str, value: &str) -> CmdResult {
 }
 
 /// Parameters Redis reads as memory values (`64`, `1k`, `2kb`, `1gb`).
-const MEMORY_PARAMS: &[&str] =
-    &["hash-max-listpack-value", "hash-max-ziplist-value", "zset-max-listpack-value", "zset-max-ziplist-value"];
+const MEMORY_PARAMS: &[&str] = &[
+    "hash-max-listpack-value",
+    "hash-max-ziplist-value",
+    "zset-max-listpack-value",
+    "zset-max-ziplist-value",
+    "repl-backlog-size",
+];
 
 /// A memory value as Redis reads one: decimal digits and an optional unit
 /// (`b`, `k` = 1000, `kb` = 1024, `m`, `mb`, `g`, `gb`, any case); `None`
@@ -476,6 +495,9 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
         "hash-max-listpack-value" | "hash-max-ziplist-value" => limits::set_hash_max_value(number as usize),
         "set-max-intset-entries" => limits::set_set_max_intset_entries(number as usize),
         "maxclients" => ctx.server.config.maxclients = number.max(1) as usize,
+        "repl-backlog-size" => ctx.server.repl.set_backlog_size(number.max(0) as usize),
+        "min-replicas-to-write" | "min-slaves-to-write" => ctx.server.repl.min_replicas.0 = number.max(0) as usize,
+        "min-replicas-max-lag" | "min-slaves-max-lag" => ctx.server.repl.min_replicas.1 = number.max(0),
         // As in Redis, the log is cut to the new length by its next entry.
         "acllog-max-len" => ctx.server.acl.log.max_len = number.max(0) as usize,
         "protected-mode" => ctx.server.config.protected_mode = value.eq_ignore_ascii_case("yes"),
@@ -512,6 +534,10 @@ fn apply_param(ctx: &mut Ctx<'_>, name: &str, value: &str) {
             super::hyperloglog::validate_sparse_max(value).unwrap_or_default().to_string()
         }
         _ if name == "protected-mode" => value.to_ascii_lowercase(),
+        _ if name == "client-output-buffer-limit" => {
+            let current = ctx.server.param(name).unwrap_or_default();
+            super::replicaof::output_limit_param(current, value).unwrap_or_else(|_| current.to_string())
+        }
         _ => value.to_string(),
     };
     if let Some(alias) = param_alias(name) {
@@ -529,6 +555,8 @@ fn param_alias(name: &str) -> Option<&'static str> {
         ("zset-max-ziplist-value", "zset-max-listpack-value"),
         ("hash-max-ziplist-entries", "hash-max-listpack-entries"),
         ("hash-max-ziplist-value", "hash-max-listpack-value"),
+        ("min-slaves-to-write", "min-replicas-to-write"),
+        ("min-slaves-max-lag", "min-replicas-max-lag"),
     ];
     PAIRS.iter().find_map(|&(a, b)| {
         if a == name {

@@ -341,6 +341,7 @@ fn families() -> impl Iterator<Item = &'static CommandSpec> {
         super::keys::COMMANDS,
         super::dump::COMMANDS,
         super::replication::COMMANDS,
+        super::replicaof::COMMANDS,
         super::migrate::COMMANDS,
         super::expire::COMMANDS,
         super::list::COMMANDS,

@@ -114,6 +114,14 @@
 //! where all-or-nothing gives way, to keep every frame readable. Nothing unreadable is
 //! ever written. The tests lower the limit with `EFIS_TEST_MAX_LOG_FRAME`
 //! (`config::TEST_KNOBS`); the code path is the same.
+//!
+//! # The replication stream
+//!
+//! A primary's replicas get the same records as RESP commands. While
+//! [`AppendLog::tap`] is set, every record logged is also encoded there
+//! as a RESP array, preceded by a `SELECT` whenever its database is not
+//! the one the stream last selected; the loop moves the tapped bytes into
+//! the replication backlog and the replicas' output (`state::replication`).
 
 use std::fs::File;
 use std::io::{self, Write};
@@ -197,6 +205,75 @@ pub struct AppendLog {
     /// `APPENDFSYNC=no`: the helper thread syncs nothing once a second.
     switch_only: Arc<AtomicBool>,
     sync_thread: Option<(Sender<SyncMessage>, std::thread::JoinHandle<()>)>,
+    /// The replication stream's copy of the records, while this server
+    /// has a replication backlog (see the module doc).
+    pub tap: Option<StreamTap>,
+}
+
+/// Records encoded as RESP commands for the replication stream.
+#[derive(Debug, Default)]
+pub struct StreamTap {
+    /// Encoded commands the loop has not taken yet.
+    pub buf: Vec<u8>,
+    /// The database the stream last selected; `None` sends a `SELECT`
+    /// before the next command (a new stream, or after a full resync).
+    pub db: Option<usize>,
+    /// An open atomic group (`EXEC`, a script): its depth, where it
+    /// starts in `buf`, and the commands in it so far.
+    atomic: (usize, usize, usize),
+}
+
+impl StreamTap {
+    /// Appends one command run against database `db`.
+    pub fn command(&mut self, db: usize, args: &[&[u8]]) {
+        if self.db != Some(db) {
+            let index = db.to_string();
+            encode_command(&mut self.buf, &[b"SELECT", index.as_bytes()]);
+            self.db = Some(db);
+        }
+        encode_command(&mut self.buf, args);
+        self.atomic.2 += 1;
+    }
+
+    /// Opens an atomic group: the commands logged until the matching
+    /// [`StreamTap::end_atomic`] reach replicas inside `MULTI`/`EXEC`
+    /// when there are two or more of them, as Redis sends a transaction's
+    /// or a script's effects.
+    pub fn begin_atomic(&mut self) {
+        if self.atomic.0 == 0 {
+            self.atomic = (0, self.buf.len(), 0);
+        }
+        self.atomic.0 += 1;
+    }
+
+    /// Closes an atomic group (see [`StreamTap::begin_atomic`]).
+    pub fn end_atomic(&mut self) {
+        let (depth, start, count) = self.atomic;
+        self.atomic.0 = depth.saturating_sub(1);
+        if depth == 1 && count > 1 && start <= self.buf.len() {
+            let mut multi = Vec::new();
+            encode_command(&mut multi, &[b"MULTI"]);
+            self.buf.splice(start..start, multi);
+            encode_command(&mut self.buf, &[b"EXEC"]);
+        }
+    }
+
+    /// Takes the encoded commands; an open atomic group goes on unwrapped.
+    pub fn take(&mut self) -> Vec<u8> {
+        self.atomic.1 = 0;
+        self.atomic.2 = 0;
+        std::mem::take(&mut self.buf)
+    }
+}
+
+/// Appends `args` to `out` as a RESP array of bulk strings.
+pub fn encode_command(out: &mut Vec<u8>, args: &[&[u8]]) {
+    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+    for arg in args {
+        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+        out.extend_from_slice(arg);
+        out.extend_from_slice(b"\r\n");
+    }
 }
 
 /// The largest frame payload the format can describe (its length is a
@@ -258,6 +335,7 @@ impl AppendLog {
             max_frame: max_frame.clamp(1024, MAX_FRAME),
             switch_only: Arc::new(AtomicBool::new(policy == AppendFsync::No)),
             sync_thread: None,
+            tap: None,
         }
     }
 
@@ -439,6 +517,12 @@ impl AppendLog {
             return;
         }
         self.changes += 1;
+        if let Some(tap) = &mut self.tap {
+            let parts: Vec<&[u8]> = args.collect();
+            tap.command(db, &parts);
+            self.append(now_ms, db, parts.into_iter());
+            return;
+        }
         self.append(now_ms, db, args);
     }
 
@@ -447,6 +531,9 @@ impl AppendLog {
     pub fn expired(&mut self, now_ms: i64, db: usize, key: &[u8]) {
         if self.loading {
             return;
+        }
+        if let Some(tap) = &mut self.tap {
+            tap.command(db, &[b"DEL", key]);
         }
         self.append(now_ms, db, [&b"DEL"[..], key].into_iter());
     }

@@ -97,7 +97,7 @@ impl<'s> Busy<'s> {
     /// Reads what client `key` sent and answers every whole command.
     fn serve(&mut self, key: usize, state: &mut ServerState, running: Running<'_>) -> BusyRequest {
         let Some(conn) = self.conns.get_mut(key) else { return BusyRequest::None };
-        let waiting_elsewhere = state.clients.get(key).is_none_or(|c| c.blocked);
+        let waiting_elsewhere = state.clients.get(key).is_none_or(|c| c.blocked || c.primary_link);
         if key == self.running || waiting_elsewhere || conn.closing || conn.read_paused {
             self.look_again.push(key);
             return BusyRequest::None;

@@ -172,6 +172,7 @@ impl Server {
         self.now_ms = unix_ms();
         self.state.stats.sample_rates(self.now_ms);
         self.persistence_tick();
+        self.replication_tick();
         let started = Instant::now();
         while !self.store.finish_resizes_some(4096) && started.elapsed() < RESIZE_BUDGET {}
         // A pause holds the expiry and the eviction of keys, as in Redis.
@@ -229,6 +230,7 @@ impl Server {
         persist.transfers.abort();
         let durable = persist.aof.durable;
         persist.aof.close();
+        self.drain_replicas();
         let keys: Vec<usize> = self.conns.iter().map(|(k, _)| k).collect();
         for key in keys {
             // A reply whose change never reached the log is not sent: the

@@ -10,6 +10,12 @@
 //! * `housekeeping.rs`: the timer tick, blocked clients' deadlines,
 //!   snapshots, shutdown.
 //! * `conn.rs`: one connection's buffers and socket.
+//! * `replication.rs`: the primary's side of replication: the stream to
+//!   the replicas, `PING`s, `WAIT` answers, output limits, `FAILOVER`'s
+//!   progress.
+//! * `replica_link.rs`: a replica's connection to its primary: the
+//!   handshake, the RDB file, the stream it applies as
+//!   `Caller::Primary`.
 //! * `tls.rs`: a TLS connection's record I/O through rustls, into and out
 //!   of the same buffers.
 //!
@@ -64,6 +70,8 @@ mod busy;
 pub mod conn;
 mod delivery;
 mod housekeeping;
+mod replica_link;
+mod replication;
 mod tls;
 
 use std::io::{self, Write};
@@ -120,6 +128,8 @@ pub struct Server {
     /// Connections sending a file whose socket took everything so far:
     /// no writable event will come, so the next round writes again.
     streaming: Vec<usize>,
+    /// A replica's connection to its primary (see `replica_link`).
+    link: Option<replica_link::Link>,
 }
 
 impl Server {
@@ -151,6 +161,9 @@ impl Server {
         if let Some(listener) = listeners.first().filter(|_| config.port != 0) {
             state.port = listener.local_addr()?.port();
         }
+        if let Some((host, port)) = config.replicaof.clone() {
+            cmd::replicaof::follow(&mut state, host, port, now_ms);
+        }
         if config.tls_port != 0 {
             state.tls = Some(config.tls.server_config().map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?);
         }
@@ -171,6 +184,7 @@ impl Server {
             held: Vec::new(),
             look_again: Vec::new(),
             streaming: Vec::new(),
+            link: None,
         })
     }
 
@@ -290,6 +304,10 @@ impl Server {
                 if !self.conns.contains(token) {
                     continue;
                 }
+                if self.is_link(token) {
+                    self.on_link_event();
+                    continue;
+                }
                 if event.is_writable() && self.conns[token].pending_output() > 0 {
                     self.on_writable(token);
                 }
@@ -364,6 +382,10 @@ impl Server {
     /// Reads and serves a client. `peer_closed`: the peer's end-of-stream
     /// has arrived, so read on past short reads until it is seen.
     fn on_readable(&mut self, key: usize, peer_closed: bool) {
+        if self.is_link(key) {
+            self.on_link_event();
+            return;
+        }
         loop {
             let conn = &mut self.conns[key];
             if conn.read_paused || conn.closing {
@@ -417,6 +439,10 @@ impl Server {
     }
 
     fn on_writable(&mut self, key: usize) {
+        if self.is_link(key) {
+            self.on_link_event();
+            return;
+        }
         if !self.write_out(key) {
             return;
         }
@@ -433,6 +459,7 @@ impl Server {
     }
 
     fn flush_queued_writes(&mut self) {
+        self.replication_round();
         // One write (and with `always` one fsync) for every record of this
         // round, before any of their replies goes out.
         self.state.persist.aof.flush();
@@ -591,6 +618,7 @@ impl Server {
             blocked = client.blocked;
             if state.persist.aof.changes != changes_before {
                 conn.aof_hold = state.persist.aof.appended();
+                state.clients[key].woff = state.stream_end();
             }
             if !state.pubsub.outbox.is_empty() {
                 deliver_outbox(conns, state, write_queue);
@@ -682,7 +710,9 @@ impl Server {
         tls::say_goodbye(&mut conn);
         let _ = self.poll.registry().deregister(&mut conn.stream);
         self.state.clear_session_state(key);
+        self.state.repl.forget(key);
         let client = self.state.clients.remove(key);
+        self.link_closed(key);
         self.state.monitors.retain(|&k| k != key);
         debug!("closed client {} ({})", client.id, client.addr);
     }

@@ -3,15 +3,16 @@
 //! feed, the pub/sub registry, the blocking registry, the `WATCH`
 //! registry, the handle of the persistence layer, ACL users and their
 //! log ([`acl`]), protected mode, which arguments are secrets
-//! ([`redact`]), and requests from handlers to the loop (kill a client,
-//! shut down).
+//! ([`redact`]), replication ([`replication`]: the ID, offset and
+//! backlog, the replicas, `WAIT`, a replica's primary), and requests from
+//! handlers to the loop (kill a client, shut down).
 //!
 //! It sits below `cmd` and above `store`, `pubsub` and `persist`, and
 //! knows neither sockets nor the command table: the loop in `server` owns
 //! the sockets, `cmd` the commands, and both look down at this module.
-//! Whoever runs a command (a client, a replayed log record; later a
-//! script or a replication stream) does so with a session registered in
-//! [`ServerState::clients`].
+//! Whoever runs a command (a client, a replayed log record, a script, a
+//! primary's replication stream) does so with a session registered in
+//! [`ServerState::clients`] (the script session beside it).
 //!
 //! # Key events
 //!
@@ -56,7 +57,8 @@
 //!   thread owns it, like the keyspace.
 //! * Disconnecting a client removes it from every registry (subscriptions,
 //!   blocked keys, watched keys) before its session is dropped.
-//! * `blocked_clients` always equals the number of entries in `blocking`.
+//! * `blocked_clients` always equals the number of entries in `blocking`
+//!   (clients blocked in `WAIT` are counted apart, in `replication`).
 
 pub mod acl;
 pub mod blocking;
@@ -68,6 +70,7 @@ mod params;
 pub mod pause;
 mod protected;
 pub mod redact;
+pub mod replication;
 pub mod session;
 mod stats;
 pub mod tracking;
@@ -153,6 +156,8 @@ pub struct ServerState {
     pub tls: Option<std::sync::Arc<rustls::ServerConfig>>,
     /// ACL users and the ACL log.
     pub acl: acl::Acl,
+    /// Replication ID, offset, backlog, replicas, `WAIT`ers, the primary.
+    pub repl: replication::Replication,
 }
 
 impl ServerState {
@@ -193,6 +198,7 @@ impl ServerState {
             unblocked_clients: Vec::new(),
             tls: None,
             acl: acl::Acl::new(config_requirepass.as_deref()),
+            repl: replication::Replication::default(),
         };
         state.port = state.config.port;
         let flags = state.param("notify-keyspace-events").unwrap_or_default().to_string();

@@ -68,8 +68,19 @@ pub struct Client {
     /// Channels plus patterns subscribed to; RESP2 clients with any are
     /// in subscribed mode.
     pub subscriptions: usize,
-    /// Waiting in a blocking command (see `state::blocking`).
+    /// Waiting in a blocking command (see `state::blocking`), or in
+    /// `WAIT` (see `state::replication`).
     pub blocked: bool,
+    /// A replica attached by `PSYNC`: it gets the replication stream.
+    pub replica: bool,
+    /// The session that applies this replica's primary's stream.
+    pub primary_link: bool,
+    /// `REPLCONF listening-port` and `ip-address`, of a replica to be.
+    pub repl_port: u16,
+    pub repl_ip: Option<String>,
+    /// The replication offset the stream reaches with this client's last
+    /// change: what `WAIT` waits for replicas to acknowledge.
+    pub woff: u64,
 }
 
 /// A transaction being queued between `MULTI` and `EXEC`.

@@ -1020,6 +1020,9 @@ def main(argv=None):
     ap.add_argument("--rdb", action="store_true",
                     help="only the RDB part: loading a dump.rdb written by redis-server and writing one, "
                          "Efis against redis-server, with --keys keys (see tests/bench/rdb.py)")
+    ap.add_argument("--replication", action="store_true",
+                    help="only the replication part: full resync of --keys keys, SET throughput with and "
+                         "without a replica, and the replica's lag (see tests/bench/replication.py)")
     ap.add_argument("--durability", action="store_true",
                     help="only the durability part: start-up time and a snapshot under write load "
                          "with --keys keys (see tests/bench/durability.py)")
@@ -1086,8 +1089,11 @@ def main(argv=None):
             return 0
         # The parts below are runs of their own: each prints its table
         # and ends the run (they save no chart).
-        if args.tls or args.acl or args.rdb:
-            if args.tls:
+        if args.tls or args.acl or args.rdb or args.replication:
+            if args.replication:
+                import replication
+                replication.run(efis_bin, keys, rounds, args.quick)
+            elif args.tls:
                 import tls_bench
                 tls_bench.run(efis_bin, rounds, args.quick)
             elif args.acl:

@@ -5,8 +5,8 @@
 //! with raw bytes.
 //!
 //! A few tests also drive programs from outside the project (`redis-cli`,
-//! `nc`, `nutcracker`, `systemd-analyze`, a Python with redis-py 8 named
-//! by `EFIS_TEST_PYTHON`) or mount a tmpfs. Where one is missing they are
+//! `nc`, `nutcracker`, `systemd-analyze`, `redis-sentinel`, a Python with
+//! redis-py 8 named by `EFIS_TEST_PYTHON`) or mount a tmpfs. Where one is missing they are
 //! skipped and listed when the run ends; `EFIS_REQUIRE_TOOLS=1` makes them
 //! fail instead (see `common::needs`). `EFIS_TEST_SERVER=redis` runs the
 //! suite against `redis-server` (see `common`).
@@ -45,6 +45,7 @@ mod proxy;
 mod pubsub;
 mod pubsub_sharded;
 mod rdb_files;
+mod replication;
 mod scripting;
 mod server;
 mod sets;

@@ -403,6 +403,8 @@ fn redis_command(port: u16, dir: &Path, env: &[(String, String)]) -> Command {
             "TLS_CA_CERT_FILE" => "--tls-ca-cert-file",
             "TLS_AUTH_CLIENTS" => "--tls-auth-clients",
             "TLS_PROTOCOLS" => "--tls-protocols",
+            "MASTERAUTH" => "--masterauth",
+            "REPLICAOF" => "--replicaof",
             _ => continue,
         };
         c.arg(option).arg(v);

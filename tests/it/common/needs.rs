@@ -2,8 +2,8 @@
 //! cannot have it is skipped without passing unseen.
 //!
 //! A few tests drive programs the project does not build (`redis-cli`,
-//! `nc`, `nutcracker`, `systemd-analyze`, `openssl`, `cc`, a Python with
-//! redis-py 8), and
+//! `nc`, `nutcracker`, `systemd-analyze`, `openssl`, `cc`,
+//! `redis-sentinel`, a Python with redis-py 8), and
 //! some need the right to mount a tmpfs. Such a test asks here first:
 //! [`tool`] (or [`tools`], for several) finds a program on `PATH` (the
 //! Python is `$EFIS_TEST_PYTHON`, default `python3`, accepted only when
@@ -48,9 +48,11 @@ pub enum Need {
     Openssl,
     /// `cc`, the C compiler that builds the fault-injection library.
     Cc,
+    /// `redis-sentinel`, Redis's high-availability monitor.
+    RedisSentinel,
 }
 
-const NEEDS: usize = 9;
+const NEEDS: usize = 10;
 
 impl Need {
     /// The name a person knows it by.
@@ -65,6 +67,7 @@ impl Need {
             Need::MountTmpfs => "the right to mount a tmpfs",
             Need::Openssl => "openssl (to make test certificates)",
             Need::Cc => "cc (to build the fault-injection library)",
+            Need::RedisSentinel => "redis-sentinel",
         }
     }
 
@@ -83,6 +86,7 @@ impl Need {
             Need::SystemdAnalyze => "Debian package systemd",
             Need::Openssl => "Debian package openssl",
             Need::Cc => "Debian package gcc",
+            Need::RedisSentinel => "Debian package redis-sentinel",
             Need::MountTmpfs => {
                 "run the tests as root with CAP_SYS_ADMIN (in a container: \
                  one allowed to mount, e.g. docker run --privileged)"
@@ -100,6 +104,7 @@ impl Need {
             Need::SystemdAnalyze => Some("systemd-analyze"),
             Need::Openssl => Some("openssl"),
             Need::Cc => Some("cc"),
+            Need::RedisSentinel => Some("redis-sentinel"),
             Need::RedisPy | Need::MountTmpfs => None,
         }
     }
