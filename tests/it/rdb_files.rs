@@ -395,6 +395,7 @@ fn all_the_same(server: &Server, expected: &[(usize, String, String, bool)], whe
         same(&got, want, &format!("db {db} {key}: {when}"));
     }
     assert_eq!(w.call(&["FCALL", "rdbfn", "0"]), b":7\r\n");
+}
 
 /// `redis-cli --rdb` against a server holding a large data set: the file
 /// (written by a child process and sent from it in chunks) is a correct
