@@ -176,7 +176,7 @@ pub struct CommandSpec {
     pub subcommands: &'static [CommandSpec],
     /// For a key spec marked `variable_flags`: the key flags of a given
     /// call (`SET ... GET` reads its key).
-    /// As bits ([`super::meta::key_flag_bits`]).
+    /// As bits (`meta::key_flag_bits`).
     pub variable_key_flags: Option<fn(Args<'_>) -> u16>,
     /// Redis's own key finder for the command, used when the key specs
     /// cannot tell a call's keys (an `unknown` spec).
