@@ -71,8 +71,7 @@ pub struct Config {
     /// The TLS port; 0 is none. `port` 0 with a TLS port serves TLS only.
     pub tls_port: u16,
     pub tls: TlsSettings,
-    /// `tls-replication`: accepted and shown; the replication link is
-    /// plain TCP.
+    /// `tls-replication`: a replica's link to its primary speaks TLS.
     pub tls_replication: bool,
     /// The largest log frame, in bytes: the format's limit (4 GiB; the
     /// default `usize::MAX` means that limit), which only a test lowers, with `EFIS_TEST_MAX_LOG_FRAME` (not a setting:
@@ -286,7 +285,7 @@ pub const SETTINGS: &[Setting] = &[
         env: "TLS_REPLICATION",
         flag: "--tls-replication",
         default: "no",
-        help: "TLS for the replication link: accepted and shown; the link is plain TCP",
+        help: "yes: a replica speaks TLS to its primary's TLS port (TLS_CA_CERT_FILE checks it)",
     },
 ];
 

@@ -169,6 +169,19 @@ impl TlsSettings {
         })?;
         Ok(Arc::new(config))
     }
+
+    /// The client configuration of a replica's link to its primary
+    /// (`tls-replication yes`): the primary's certificate checked against
+    /// `tls-ca-cert-file`, this server's own certificate and key offered
+    /// as the client certificate, as Redis's replicas do.
+    pub fn replication_config(&self) -> Result<Arc<ClientConfig>, String> {
+        let client = ClientTls {
+            ca_cert_file: self.ca_cert_file.clone(),
+            cert_file: self.cert_file.clone(),
+            key_file: self.key_file.clone(),
+        };
+        client.client_config()
+    }
 }
 
 /// How a tool connects: the CA that signs the server's certificate, and

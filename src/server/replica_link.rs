@@ -6,7 +6,9 @@
 //! [`Server::on_link_event`] instead of the client path:
 //!
 //! 1. connect (without blocking; the connection's first writable event
-//!    says it is made);
+//!    says it is made); with `tls-replication yes` the connection holds a
+//!    rustls client session (`super::tls`), whose handshake runs through
+//!    the same reads and writes as everything after it;
 //! 2. the handshake, one command and one reply line at a time: `PING`,
 //!    `AUTH [masteruser] masterauth` when set, `REPLCONF listening-port`
 //!    (`replica-announce-port` when set), `REPLCONF ip-address` when
@@ -39,6 +41,8 @@ use std::net::ToSocketAddrs;
 
 use log::{info, warn};
 use mio::net::TcpStream;
+
+use super::tls::TlsSession;
 use mio::{Interest, Token};
 
 use super::conn::Conn;
@@ -162,8 +166,27 @@ impl Server {
             return;
         }
         let _ = stream.set_nodelay(true);
+        let tls = if self.state.config.tls_replication {
+            let session = self
+                .state
+                .config
+                .tls
+                .replication_config()
+                .and_then(|config| TlsSession::client(config, &primary.host, address));
+            match session {
+                Ok(session) => Some(Box::new(session)),
+                Err(e) => {
+                    warn!("cannot speak TLS to the primary {address} (tls-replication yes): {e}");
+                    let _ = self.poll.registry().deregister(&mut stream);
+                    primary.state = LinkState::Connect;
+                    return;
+                }
+            }
+        } else {
+            None
+        };
         let fd = std::os::unix::io::AsRawFd::as_raw_fd(&stream);
-        entry.insert(Conn::new(stream, None));
+        entry.insert(Conn::new(stream, tls));
         let client = Client {
             id: self.state.next_client_id,
             addr: address.to_string(),

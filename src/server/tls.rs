@@ -1,5 +1,7 @@
-//! One TLS connection's record I/O in the event loop: a
-//! `rustls::ServerConnection` beside the connection's non-blocking socket.
+//! One TLS connection's record I/O in the event loop: a rustls session
+//! beside the connection's non-blocking socket; a server session for a
+//! client accepted on the TLS port, a client session for a replica's link
+//! to its primary (`tls-replication yes`).
 //!
 //! Reading feeds the socket's bytes to rustls (`read_tls`), lets it
 //! decrypt (`process_new_packets`) and drains the plaintext into the
@@ -30,14 +32,15 @@ use std::sync::Arc;
 
 use log::debug;
 use mio::net::TcpStream;
-use rustls::{ServerConfig, ServerConnection};
+use rustls::pki_types::ServerName;
+use rustls::{ClientConfig, ClientConnection, Connection, ServerConfig, ServerConnection};
 
 use super::conn::{Conn, ReadOutcome, READ_CHUNK};
 
 /// The rustls side of a TLS connection.
 pub struct TlsSession {
-    session: ServerConnection,
-    /// The client's address, for the log line of a failed handshake.
+    session: Connection,
+    /// The peer's address, for the log line of a failed handshake.
     peer: SocketAddr,
 }
 
@@ -46,7 +49,16 @@ impl TlsSession {
     /// configuration in force now (a later `CONFIG SET tls-cert-file`
     /// does not change it).
     pub fn new(config: Arc<ServerConfig>, peer: SocketAddr) -> Result<TlsSession, rustls::Error> {
-        Ok(TlsSession { session: ServerConnection::new(config)?, peer })
+        Ok(TlsSession { session: Connection::Server(ServerConnection::new(config)?), peer })
+    }
+
+    /// A session for a connection this server opens to `host` (a
+    /// replica's link to its primary), checking its certificate for that
+    /// name or address.
+    pub fn client(config: Arc<ClientConfig>, host: &str, peer: SocketAddr) -> Result<TlsSession, String> {
+        let name = ServerName::try_from(host.to_string()).map_err(|e| format!("{host}: {e}"))?;
+        let session = ClientConnection::new(config, name).map_err(|e| e.to_string())?;
+        Ok(TlsSession { session: Connection::Client(session), peer })
     }
 }
 

@@ -518,3 +518,45 @@ fn tls_only_and_bad_certificates_at_start() {
 fn contains(file: &Path, needle: &[u8]) -> bool {
     fs::read(file).unwrap().windows(needle.len()).any(|w| w == needle)
 }
+
+/// A replica with `tls-replication yes` and its own certificate, to
+/// `ca`'s trust.
+fn tls_replica(certs: &Certs, cert: &str, ca: &str) -> Server {
+    Server::start_with(&[
+        ("TLS_REPLICATION", "yes"),
+        ("TLS_CERT_FILE", &certs.path(&format!("{cert}.crt"))),
+        ("TLS_KEY_FILE", &certs.path(&format!("{cert}.key"))),
+        ("TLS_CA_CERT_FILE", &certs.path(&format!("{ca}.crt"))),
+        ("LOG_LEVEL", "debug"),
+    ])
+}
+
+/// `tls-replication yes`: a replica reaches its primary's TLS port over
+/// TLS, showing its own certificate (the primary requires one), and
+/// follows the full resynchronization and the stream after it; a replica
+/// whose CA did not sign the primary's certificate never gets its link up.
+#[test]
+fn replication_over_tls() {
+    let Some(certs) = Certs::make() else { return };
+    let (primary, primary_tls) = start_tls(&certs, "yes");
+    crate::replication::quick_primary(&primary);
+    let mut p = primary.client();
+    assert_eq!(cmd(&mut p, &["SET", "before", "the sync"]).unwrap(), Value::Okay);
+
+    let replica = tls_replica(&certs, "server", "ca");
+    let mut r = replica.client();
+    assert_eq!(cmd(&mut r, &["REPLICAOF", "127.0.0.1", &primary_tls.to_string()]).unwrap(), Value::Okay);
+    crate::replication::wait_link_up(&replica);
+    assert_eq!(cmd(&mut p, &["SET", "after", "the sync"]).unwrap(), Value::Okay);
+    crate::replication::wait_caught_up(&replica, &primary);
+    assert_eq!(cmd(&mut r, &["GET", "before"]).unwrap(), Value::BulkString(b"the sync".to_vec()));
+    assert_eq!(cmd(&mut r, &["GET", "after"]).unwrap(), Value::BulkString(b"the sync".to_vec()));
+
+    let stranger = tls_replica(&certs, "server2", "other-ca");
+    let mut s = stranger.client();
+    assert_eq!(cmd(&mut s, &["REPLICAOF", "127.0.0.1", &primary_tls.to_string()]).unwrap(), Value::Okay);
+    std::thread::sleep(Duration::from_secs(2));
+    let status = crate::replication::info_field(&stranger, "replication", "master_link_status");
+    assert_eq!(status.as_deref(), Some("down"), "a primary signed by another CA is not followed");
+    assert_eq!(cmd(&mut s, &["GET", "before"]).unwrap(), Value::Nil);
+}

@@ -403,6 +403,7 @@ fn redis_command(port: u16, dir: &Path, env: &[(String, String)]) -> Command {
             "TLS_CA_CERT_FILE" => "--tls-ca-cert-file",
             "TLS_AUTH_CLIENTS" => "--tls-auth-clients",
             "TLS_PROTOCOLS" => "--tls-protocols",
+            "TLS_REPLICATION" => "--tls-replication",
             "MASTERAUTH" => "--masterauth",
             "REPLICAOF" => "--replicaof",
             _ => continue,
