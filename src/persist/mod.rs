@@ -106,6 +106,7 @@ pub mod child;
 pub mod format;
 pub mod load;
 pub mod rdb;
+pub mod replica_state;
 pub mod snapshot;
 pub mod snapshot_stream;
 pub mod transfer;

@@ -215,8 +215,18 @@ impl Server {
         crate::systemd::notify_stopping();
         info!("shutting down: {} clients connected", self.conns.len());
         let persist = &mut self.state.persist;
-        if !persist.aof.flush_and_sync() {
+        let flushed = persist.aof.flush_and_sync();
+        if !flushed {
             warn!("the append-only file could not be flushed before exit");
+        }
+        // A replica notes how far it applied its primary's stream, for a
+        // partial resynchronization after the restart; only when the log
+        // holds all of it.
+        let repl = &self.state.repl;
+        if flushed && repl.primary.is_some() && repl.backlog_active() && persist.halted_reason().is_none() {
+            if let Err(e) = crate::persist::replica_state::save(persist.dir(), &repl.replid, repl.offset) {
+                warn!("cannot record the replication offset: {e}; the next start resynchronizes in full");
+            }
         }
         let save = self.state.shutdown.as_ref().and_then(|s| s.save) != Some(false);
         if save {

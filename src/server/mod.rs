@@ -257,6 +257,15 @@ impl Server {
         if !self.state.persist.aof.flush_and_sync() || crate::persist::sync_dir(&dir).is_err() {
             return Err(format!("cannot sync the append-only file in {}", dir.display()));
         }
+        // A replica that shut down cleanly continues its primary's stream
+        // where it stopped (see `persist::replica_state`).
+        let resumed = crate::persist::replica_state::take(&dir);
+        if let (Some((replid, offset)), Some(primary)) = (resumed, self.state.repl.primary.as_mut()) {
+            primary.read_offset = offset;
+            info!("the primary's stream {replid} was applied up to offset {offset}: asking to continue from there");
+            self.state.repl.replid = replid;
+            self.state.repl.reset_backlog(offset);
+        }
         Ok(())
     }
 

@@ -190,7 +190,9 @@ impl Server {
         self.start_again();
     }
 
-    fn start_again(&mut self) {
+    /// Starts the server again on the same port with the same data
+    /// directory and settings, after [`Server::stop`] or [`Server::kill`].
+    pub fn start_again(&mut self) {
         self.child = spawn(self.port, &self.dir, &self.root, &self.env, &self.args, self.reference);
         if let Err(e) = wait_ready(&mut self.child, self.port, &self.root) {
             panic!("server did not restart: {e}");

@@ -177,6 +177,42 @@ fn a_replica_keeps_its_data_across_a_restart() {
     assert_eq!(info_field(&replica, "replication", "master_link_status").as_deref(), Some("down"));
 }
 
+/// A replica that shut down cleanly asks its primary to continue from
+/// where it stopped: after a restart the primary counts a partial
+/// resynchronization, not a full one, and the replica has the writes made
+/// while it was down. After a crash it resynchronizes in full. (Efis
+/// only: the reference Redis runs without persistence in the suite.)
+#[test]
+fn a_restarted_replica_continues_with_a_partial_resync() {
+    if is_redis() {
+        return;
+    }
+    let primary = Server::start();
+    let mut p = primary.client();
+    ok_cmd(&mut p, &["SET", "before", "1"]);
+    let port = primary.port.to_string();
+    let mut replica = Server::start_with(&[("REPLICAOF", &format!("127.0.0.1 {port}"))]);
+    wait_link_up(&replica);
+    wait_caught_up(&replica, &primary);
+    let stat = |name: &str| info_field(&primary, "stats", name).unwrap();
+    assert_eq!((stat("sync_full").as_str(), stat("sync_partial_ok").as_str()), ("1", "0"));
+
+    replica.stop();
+    assert!(replica.dir.join("replica-state").is_file(), "a clean shutdown notes the offset");
+    ok_cmd(&mut p, &["SET", "while", "down"]);
+    replica.start_again();
+    assert!(!replica.dir.join("replica-state").exists(), "read once, then gone");
+    wait_link_up(&replica);
+    wait_caught_up(&replica, &primary);
+    assert_eq!((stat("sync_full").as_str(), stat("sync_partial_ok").as_str()), ("1", "1"));
+    let mut r = replica.client();
+    assert_eq!(ok_cmd(&mut r, &["MGET", "before", "while"]), Value::Array(vec![bulk("1"), bulk("down")]));
+
+    replica.crash_restart();
+    wait_link_up(&replica);
+    assert_eq!((stat("sync_full").as_str(), stat("sync_partial_ok").as_str()), ("2", "1"));
+}
+
 /// `MASTERAUTH` authenticates a replica to a primary that asks for a
 /// password; with `replica-serve-stale-data no` a replica whose link is
 /// down answers only the commands that may run stale.
