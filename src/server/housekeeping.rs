@@ -36,14 +36,20 @@ impl Server {
         }
     }
 
-    /// Starts a background snapshot (timer, `BGSAVE`, `SYNC`).
-    pub(super) fn start_compaction(&mut self) {
-        let sockets: Vec<std::os::fd::RawFd> = self
-            .listeners
+    /// Every socket the loop holds (listeners, connections): a forked
+    /// child closes its copies first, so that a server killed meanwhile
+    /// can be restarted on its port at once.
+    fn socket_fds(&self) -> Vec<std::os::fd::RawFd> {
+        self.listeners
             .iter()
             .map(std::os::fd::AsRawFd::as_raw_fd)
             .chain(self.conns.iter().map(|(_, c)| std::os::fd::AsRawFd::as_raw_fd(&c.stream)))
-            .collect();
+            .collect()
+    }
+
+    /// Starts a background snapshot (timer, `BGSAVE`, `SYNC`).
+    pub(super) fn start_compaction(&mut self) {
+        let sockets = self.socket_fds();
         if let Err(why) = self.state.persist.start_compaction(&self.store, self.now_ms, &sockets) {
             warn!("cannot start a snapshot: {why}");
             self.state.persist.last_save_ok = false;
@@ -55,12 +61,7 @@ impl Server {
     /// Starts the child writing the RDB file `SYNC`/`PSYNC` clients wait
     /// for (see `persist::transfer`).
     pub(super) fn start_transfer(&mut self) {
-        let sockets: Vec<std::os::fd::RawFd> = self
-            .listeners
-            .iter()
-            .map(std::os::fd::AsRawFd::as_raw_fd)
-            .chain(self.conns.iter().map(|(_, c)| std::os::fd::AsRawFd::as_raw_fd(&c.stream)))
-            .collect();
+        let sockets = self.socket_fds();
         let persist = &mut self.state.persist;
         let functions: Vec<Vec<u8>> = persist.preamble.iter().filter_map(|command| command.get(2).cloned()).collect();
         let dir = persist.dir().to_path_buf();
