@@ -317,7 +317,7 @@ impl Server {
                     self.on_link_event();
                     continue;
                 }
-                if event.is_writable() && self.conns[token].pending_output() > 0 {
+                if event.is_writable() && (self.conns[token].pending_output() > 0 || self.conns[token].read_paused) {
                     self.on_writable(token);
                 }
                 if (event.is_readable() || event.is_read_closed() || event.is_error()) && self.conns.contains(token) {
@@ -397,6 +397,12 @@ impl Server {
         }
         loop {
             let conn = &mut self.conns[key];
+            if conn.read_paused && !conn.write_queued {
+                // Its output may have gone out whole meanwhile: the write
+                // queue's pass resumes it then (see `on_writable`).
+                conn.write_queued = true;
+                self.write_queue.push(key);
+            }
             if conn.read_paused || conn.closing {
                 return;
             }
@@ -452,17 +458,31 @@ impl Server {
             self.on_link_event();
             return;
         }
-        if !self.write_out(key) {
-            return;
-        }
-        let conn = &mut self.conns[key];
-        if conn.read_paused && conn.pending_output() < OUTPUT_PAUSE_LIMIT / 2 {
+        // A paused reader resumes once its output is under half the limit;
+        // the commands it then runs may pause it again, and when the socket
+        // takes all of their output at once no writable event will come to
+        // resume it, so this goes round until the socket holds back or
+        // the reader stays resumed.
+        loop {
+            if !self.write_out(key) {
+                return;
+            }
+            let conn = &mut self.conns[key];
+            if !conn.read_paused || conn.pending_output() >= OUTPUT_PAUSE_LIMIT / 2 {
+                return;
+            }
             conn.read_paused = false;
             // Commands may be waiting in the buffer, and with edge-triggered
             // readiness the socket will not announce data it already had.
             self.process_input(key);
-            if self.conns.contains(key) && self.write_out(key) {
-                self.on_readable(key, false);
+            if !self.conns.contains(key) {
+                return;
+            }
+            if !self.conns[key].read_paused {
+                if self.write_out(key) {
+                    self.on_readable(key, false);
+                }
+                return;
             }
         }
     }
