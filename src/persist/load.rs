@@ -94,7 +94,7 @@ use super::format::{
     decode_header, decode_payload, encode_header, FrameBuilder, FrameError, FrameReader, Header, Payload, AOF_MAGIC,
     END_FRAME_LEN, HEADER_LEN, SNAPSHOT_MAGIC,
 };
-use crate::protocol::Args;
+use crate::protocol::{Args, OwnedArgs};
 use crate::store::Keyspace;
 
 /// Why start-up (or a check) refused a file.
@@ -356,11 +356,9 @@ fn load_rdb_base(rdb: &Path, replayer: &mut impl Replayer) -> Result<u64, LoadEr
         .map_err(|e| refused(e.offset as u64, e.reason))?;
     drop(bytes);
     for code in &loaded.functions {
-        let spans = [(0, 8), (8, 12), (12, 12 + code.len())];
-        let mut data = b"FUNCTIONLOAD".to_vec();
-        data.extend_from_slice(code);
+        let command = OwnedArgs::from_parts(&[b"FUNCTION", b"LOAD", code]);
         replayer
-            .apply(now_ms, 0, Args::new(&data, &spans))
+            .apply(now_ms, 0, command.args())
             .map_err(|e| refused(0, format!("a function library does not load: {e}")))?;
     }
     info!(

@@ -26,6 +26,18 @@ impl OwnedArgs {
         owned
     }
 
+    /// The arguments `parts` (command name first), copied: a command the
+    /// server makes itself.
+    pub fn from_parts(parts: &[&[u8]]) -> OwnedArgs {
+        let mut owned = OwnedArgs::default();
+        for part in parts {
+            let start = owned.data.len();
+            owned.data.extend_from_slice(part);
+            owned.spans.push((start, owned.data.len()));
+        }
+        owned
+    }
+
     /// The arguments, borrowed as if freshly parsed.
     pub fn args(&self) -> Args<'_> {
         Args::new(&self.data, &self.spans)

@@ -539,13 +539,8 @@ impl Server {
 
     /// Runs one command in the link's session, its reply dropped.
     fn run_as_primary(&mut self, key: usize, args: &[&[u8]]) {
-        let mut text = Vec::new();
-        encode_command(&mut text, args);
-        let mut parser = crate::protocol::Parser::new();
-        if parser.next(&text) != Ok(true) {
-            return;
-        }
-        self.execute_from_primary(key, parser.args(&text));
+        let command = crate::protocol::OwnedArgs::from_parts(args);
+        self.execute_from_primary(key, command.args());
     }
 
     fn execute_from_primary(&mut self, key: usize, args: crate::protocol::Args<'_>) {
