@@ -328,14 +328,8 @@ impl KeySpec {
 
     /// The key flags, in Redis's order.
     pub fn flag_names(&self) -> Vec<&'static str> {
-        key_flag_names(self.flags)
+        key_flag_names_of(self.bits)
     }
-}
-
-/// Key flags written space-separated, in Redis's order.
-pub fn key_flag_names(flags: &str) -> Vec<&'static str> {
-    let mine: Vec<&str> = flags.split_whitespace().collect();
-    KEY_FLAGS.iter().copied().filter(|f| mine.contains(f)).collect()
 }
 
 /// The names of key flag bits, in Redis's order.
@@ -696,6 +690,13 @@ mod tests {
         let found = keys_of(&MANY, &format!("many {}", words.join(" ")));
         assert_eq!(found, words);
         assert_eq!(key_flag_bits("RW access delete"), 1 << 1 | KEY_ACCESS | 1 << 7);
+    }
+
+    /// Key flags written space-separated, in Redis's order, read from the
+    /// text: what the bits the tables carry must say.
+    fn key_flag_names(flags: &str) -> Vec<&'static str> {
+        let mine: Vec<&str> = flags.split_whitespace().collect();
+        KEY_FLAGS.iter().copied().filter(|f| mine.contains(f)).collect()
     }
 
     /// Every name the tables use exists in Redis: a typo would show as a
