@@ -317,8 +317,7 @@ fn publish_generic(ctx: &mut Ctx<'_>, args: Args<'_>, shard: bool) -> CmdResult 
     // Replicas deliver it to their own subscribers (Redis's
     // `may-replicate`); it changes no data, so the log does not keep it.
     if let Some(tap) = &mut ctx.server.persist.aof.tap {
-        let parts: Vec<&[u8]> = args.iter().collect();
-        tap.command(ctx.db_index, &parts);
+        tap.command(ctx.db_index, args.iter());
     }
     ctx.out.int(receivers as i64);
     Ok(())

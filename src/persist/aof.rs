@@ -225,13 +225,15 @@ pub struct StreamTap {
 
 impl StreamTap {
     /// Appends one command run against database `db`.
-    pub fn command(&mut self, db: usize, args: &[&[u8]]) {
+    #[inline]
+    pub fn command<'a>(&mut self, db: usize, args: impl ExactSizeIterator<Item = &'a [u8]>) {
         if self.db != Some(db) {
-            let index = db.to_string();
-            encode_command(&mut self.buf, &[b"SELECT", index.as_bytes()]);
+            let mut digits = [0u8; 20];
+            let index = crate::protocol::format_i64(db as i64, &mut digits);
+            encode_command(&mut self.buf, &[b"SELECT", index]);
             self.db = Some(db);
         }
-        encode_command(&mut self.buf, args);
+        encode_args(&mut self.buf, args);
         self.atomic.2 += 1;
     }
 
@@ -268,11 +270,16 @@ impl StreamTap {
 
 /// Appends `args` to `out` as a RESP array of bulk strings.
 pub fn encode_command(out: &mut Vec<u8>, args: &[&[u8]]) {
-    out.extend_from_slice(format!("*{}\r\n", args.len()).as_bytes());
+    encode_args(out, args.iter().copied());
+}
+
+/// [`encode_command`] for arguments given one by one.
+#[inline]
+pub fn encode_args<'a>(out: &mut Vec<u8>, args: impl ExactSizeIterator<Item = &'a [u8]>) {
+    let mut reply = crate::protocol::Reply::new(out, false);
+    reply.array(args.len());
     for arg in args {
-        out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
-        out.extend_from_slice(arg);
-        out.extend_from_slice(b"\r\n");
+        reply.bulk(arg);
     }
 }
 
@@ -518,10 +525,7 @@ impl AppendLog {
         }
         self.changes += 1;
         if let Some(tap) = &mut self.tap {
-            let parts: Vec<&[u8]> = args.collect();
-            tap.command(db, &parts);
-            self.append(now_ms, db, parts.into_iter());
-            return;
+            tap.command(db, args.clone());
         }
         self.append(now_ms, db, args);
     }
@@ -533,7 +537,7 @@ impl AppendLog {
             return;
         }
         if let Some(tap) = &mut self.tap {
-            tap.command(db, &[b"DEL", key]);
+            tap.command(db, [&b"DEL"[..], key].into_iter());
         }
         self.append(now_ms, db, [&b"DEL"[..], key].into_iter());
     }

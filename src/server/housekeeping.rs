@@ -12,6 +12,7 @@ use super::Server;
 use crate::clock::unix_ms;
 use crate::protocol::Reply;
 use crate::pubsub::Own;
+use crate::store::Expiry;
 
 /// Time budget of one active expiry run.
 const EXPIRE_BUDGET: Duration = Duration::from_millis(1);
@@ -176,6 +177,11 @@ impl Server {
         self.replication_tick();
         let started = Instant::now();
         while !self.store.finish_resizes_some(4096) && started.elapsed() < RESIZE_BUDGET {}
+        // A replica leaves expiry to its primary, which sends the `DEL`s.
+        let expiry = if self.state.repl.is_replica() { Expiry::Hide } else { Expiry::Remove };
+        if self.store.expiry() != expiry {
+            self.store.set_expiry(expiry);
+        }
         // A pause holds the expiry and the eviction of keys, as in Redis.
         let paused = self.state.pause_at(self.now_ms).is_some();
         if !paused {

@@ -53,6 +53,7 @@ use crate::persist::aof::encode_command;
 use crate::protocol::Reply;
 use crate::state::replication::{FailoverState, LinkState};
 use crate::state::Client;
+use crate::store::Expiry;
 
 /// Where the link is in its exchange with the primary.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -557,7 +558,10 @@ impl Server {
             unserved: false,
             busy: None,
         };
+        // The primary's commands see every key it has not deleted.
+        ctx.store.set_expiry(Expiry::Ignore);
         cmd::execute(&mut ctx, args);
+        self.store.set_expiry(Expiry::Hide);
         if !self.state.pubsub.outbox.is_empty() {
             deliver_outbox(&mut self.conns, &mut self.state, &mut self.write_queue);
         }

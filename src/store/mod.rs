@@ -65,6 +65,13 @@
 //! within a few sweeps. Every key removed by expiry, lazily or by the
 //! sweep, is handed back through [`Keyspace::drain_expired`], so the
 //! layers above can log it as a `DEL` and announce the `expired` event.
+//!
+//! A replica does not expire keys itself: its primary sends the `DEL`
+//! (see [`Expiry`]). Its clients' reads treat an expired key as absent
+//! but leave it in place ([`Expiry::Hide`]; a write replaces it, as a
+//! writable replica's does in Redis), and the commands of its primary's
+//! stream see every key that is there ([`Expiry::Ignore`]), so that
+//! applying the stream never depends on the replica's clock.
 
 pub mod access;
 pub mod bits;
@@ -89,6 +96,21 @@ pub use access::Tracking;
 pub use entry::{Entry, Kind, Value, ValueMut, ValueRef};
 pub use table::Table;
 
+/// What a lookup does with a key whose expiry time has passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Expiry {
+    /// A primary's: the key reads as absent and is removed (and handed
+    /// back through [`Keyspace::drain_expired`] to be logged as a `DEL`).
+    #[default]
+    Remove,
+    /// A replica's, for its clients: the key reads as absent but stays
+    /// until the primary's `DEL` arrives; a write replaces it.
+    Hide,
+    /// A replica's, while it applies its primary's stream: the key is
+    /// there until the primary deletes it.
+    Ignore,
+}
+
 /// One logical database.
 #[derive(Default)]
 pub struct Db {
@@ -104,6 +126,8 @@ pub struct Db {
     tracking: Tracking,
     /// State of the generator behind LFU's probabilistic increments.
     random: u64,
+    /// What lookups do with expired keys, the same in every database.
+    expiry: Expiry,
 }
 
 /// What to do with an existing expiry time when a key is overwritten.
@@ -131,15 +155,41 @@ impl Db {
         self.volatile
     }
 
-    /// The slot of a live `key`; an expired key is removed on the way.
+    /// The slot of a live `key`; an expired key is removed on the way
+    /// (or, on a replica, hidden or seen: [`Expiry`]).
     #[inline]
     fn find_live(&mut self, key: &[u8], now_ms: i64) -> Option<usize> {
         let slot = self.table.find(key)?;
         if self.table.slot_expires(slot) && self.table.at(slot).expire().is_some_and(|t| t <= now_ms) {
-            self.remove_expired_at(slot);
+            match self.expiry {
+                Expiry::Remove => self.remove_expired_at(slot),
+                Expiry::Hide => return None,
+                Expiry::Ignore => return Some(slot),
+            }
             return None;
         }
         Some(slot)
+    }
+
+    /// [`Db::find_live`] for a write that stores a new entry: a hidden
+    /// expired key (on a replica) goes first, so the new one replaces it.
+    #[inline]
+    fn find_for_write(&mut self, key: &[u8], now_ms: i64) -> Option<usize> {
+        if self.expiry == Expiry::Hide {
+            let slot = self.table.find(key)?;
+            if self.table.slot_expires(slot) && self.table.at(slot).expire().is_some_and(|t| t <= now_ms) {
+                let entry = self.table.remove_at(slot);
+                self.volatile -= entry.has_expire() as usize;
+                return None;
+            }
+            return Some(slot);
+        }
+        self.find_live(key, now_ms)
+    }
+
+    /// Sets what lookups do with expired keys.
+    pub fn set_expiry(&mut self, expiry: Expiry) {
+        self.expiry = expiry;
     }
 
     fn remove_expired_at(&mut self, slot: usize) {
@@ -214,7 +264,8 @@ impl Db {
     pub fn peek(&self, key: &[u8], now_ms: i64) -> Option<&Entry> {
         let slot = self.table.find(key)?;
         let entry = self.table.at(slot);
-        if self.table.slot_expires(slot) && entry.expire().is_some_and(|t| t <= now_ms) {
+        let expired = self.table.slot_expires(slot) && entry.expire().is_some_and(|t| t <= now_ms);
+        if expired && self.expiry != Expiry::Ignore {
             return None;
         }
         Some(entry)
@@ -226,7 +277,7 @@ impl Db {
 
     /// Stores `value` under `key`, replacing any old value.
     pub fn set(&mut self, key: &[u8], value: Value<'_>, ttl: Ttl, now_ms: i64) {
-        match self.find_live(key, now_ms) {
+        match self.find_for_write(key, now_ms) {
             Some(slot) => {
                 let old_expire = self.table.at(slot).expire();
                 let expire = match ttl {
@@ -265,7 +316,7 @@ impl Db {
     pub fn put_entry(&mut self, entry: Entry, now_ms: i64) {
         debug_assert!(entry.has_access_bits(), "a keyspace entry is made by Entry::new_key");
         let volatile = entry.has_expire() as usize;
-        match self.find_live(entry.key(), now_ms) {
+        match self.find_for_write(entry.key(), now_ms) {
             Some(slot) => {
                 let old = self.table.replace_at(slot, entry);
                 self.volatile -= old.has_expire() as usize;
@@ -317,10 +368,12 @@ impl Db {
         for attempt in 0..100u64 {
             let slot = self.table.random_slot(random ^ attempt.wrapping_mul(0x9e37_79b9_7f4a_7c15))?;
             let entry = self.table.at(slot);
-            if entry.expire().is_none_or(|t| t > now_ms) {
+            if entry.expire().is_none_or(|t| t > now_ms) || self.expiry == Expiry::Ignore {
                 return Some(entry.key().to_vec());
             }
-            self.remove_expired_at(slot);
+            if self.expiry == Expiry::Remove {
+                self.remove_expired_at(slot);
+            }
         }
         None
     }
@@ -367,7 +420,7 @@ impl Db {
     /// Active expiry: examines up to `max_slots` slots from where the last
     /// sweep stopped and removes expired keys. Returns the number removed.
     pub fn sweep_expired(&mut self, now_ms: i64, max_slots: usize) -> usize {
-        if self.volatile == 0 || self.table.is_empty() {
+        if self.volatile == 0 || self.table.is_empty() || self.expiry != Expiry::Remove {
             return 0;
         }
         let mut removed = 0;
@@ -458,6 +511,19 @@ impl Keyspace {
 
     pub fn db_count(&self) -> usize {
         self.dbs.len()
+    }
+
+    /// Sets what lookups do with expired keys, in every database (see
+    /// [`Expiry`]).
+    pub fn set_expiry(&mut self, expiry: Expiry) {
+        for db in &mut self.dbs {
+            db.set_expiry(expiry);
+        }
+    }
+
+    /// What lookups do with expired keys.
+    pub fn expiry(&self) -> Expiry {
+        self.dbs.first().map_or_else(Default::default, |db| db.expiry)
     }
 
     #[inline]

@@ -1,27 +1,46 @@
 """Replication for ``bench.py --replication`` (Efis next to redis-server).
 
-For each kind of server (Efis, Redis), a primary loaded with ``--keys``
-keys (``SET key:%08d <16-byte value>``) and a replica of the same kind:
+For each kind of server (Efis, Redis), in turn, a primary loaded with
+``--keys`` keys (``SET key:%08d <16-byte value>``) and two replicas of the
+same kind:
 
-1. Full resynchronization: the replica is told ``REPLICAOF`` the primary;
-   the time until it reports ``master_link_status:up`` with every key.
-2. Writes with a replica attached: ``redis-benchmark SET`` at ``-P 1``
-   and ``-P 32`` against the primary, with the replica following it,
-   next to the same run against a primary without a replica.
-3. Lag: after each run, the time until the replica's offset reaches the
-   primary's (``master_repl_offset``).
+1. Writes without replicas: ``redis-benchmark SET`` (``-c 50 -r 100000``)
+   at ``-P 1`` and ``-P 32`` against the primary: requests per second and
+   the primary's CPU time (user + system) per request.
+2. Full resynchronization: the first replica is told ``REPLICAOF`` the
+   primary; the time until it reports ``master_link_status:up`` with every
+   key. Then the second replica, the same way.
+3. Writes with both replicas following: the same runs again. Meanwhile a
+   probe writes ``SET lagprobe:<n> <n>`` to the primary every 10 ms and
+   polls each replica with ``GET`` until the value is there: the time from
+   the probe's reply to the replica having it is its replication lag; the
+   table shows the median and the 99th percentile over every probe and
+   both replicas.
+
+Placement: the primary is pinned to core ``bench.SERVER_CORE``;
+redis-benchmark, both replicas and the probe share core
+``bench.CLIENT_CORE``. On a machine with two cores the replicas must sit
+somewhere, and next to the client is where they take nothing from the
+primary: the primary's throughput with replicas is then bounded by what
+that shared core still gives redis-benchmark, for both servers alike. The
+primary's CPU time per request is the figure that tells what serving
+replicas costs the primary itself, independent of the placement: "capacity
+with / without" is CPU per request without replicas over CPU per request
+with them (1.0 = replicas cost the primary nothing).
 
 Both primaries sync their replicas the way each does it fastest here:
-Redis disk-less with ``repl-diskless-sync-delay 0``, Efis from its loop.
-Persistence is off on Redis and ``APPENDFSYNC=no`` on Efis. Each figure
-is the median of ``rounds``.
+Redis disk-less with ``repl-diskless-sync-delay 0``, Efis from a child
+process's file. Persistence is off on Redis and ``APPENDFSYNC=no`` on Efis
+(which still writes its log). Each figure is the median of ``rounds``.
 """
 
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 
 import bench
@@ -41,15 +60,15 @@ def info(port, field):
     return None
 
 
-def start(kind, efis_bin, workdir):
+def start(kind, efis_bin, workdir, core):
     port = bench.free_port()
     if kind == "redis":
-        cmd = rdb.redis_cmd(port, workdir) + ["--repl-diskless-sync-delay", "0"]
+        cmd = rdb.redis_cmd(port, workdir)
         env = None
     else:
         cmd = [efis_bin]
         env = dict(rdb.efis_env(port, workdir), APPENDFSYNC="no")
-    _, proc = rdb.spawn_until_loaded(cmd, env, port, 0)
+    _, proc = rdb.spawn_until_loaded(["taskset", "-c", core, *cmd], env, port, 0)
     return port, proc
 
 
@@ -69,77 +88,211 @@ def full_sync(replica, primary, keys, timeout=600):
     raise bench.SetupError(f"the replica on port {replica} did not sync {keys} keys in {timeout} s")
 
 
-def catch_up(replica, primary, timeout=120):
-    started = time.monotonic()
+def catch_up(replicas, primary, timeout=120):
     target = int(info(primary, "master_repl_offset") or 0)
-    while time.monotonic() - started < timeout:
-        if int(info(replica, "master_repl_offset") or 0) >= target:
-            return time.monotonic() - started
-        time.sleep(0.005)
-    raise bench.SetupError(f"the replica on port {replica} did not catch up in {timeout} s")
+    deadline = time.monotonic() + timeout
+    for replica in replicas:
+        while int(info(replica, "master_repl_offset") or 0) < target:
+            if time.monotonic() > deadline:
+                raise bench.SetupError(f"the replica on port {replica} did not catch up in {timeout} s")
+            time.sleep(0.005)
 
 
-def set_rps(port, pipeline, n):
-    argv = ["redis-benchmark", "-h", bench.HOST, "-p", str(port), "-c", "50", "-r", "100000", "-n", str(n),
-            "-P", str(pipeline), "--csv", "-t", "set"]
+class Resp:
+    """The few RESP calls the lag probe makes, on one connection."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection((bench.HOST, port), timeout=30)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.buf = b""
+
+    def call(self, *args):
+        out = [f"*{len(args)}\r\n".encode()]
+        for arg in args:
+            arg = arg if isinstance(arg, bytes) else str(arg).encode()
+            out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
+        self.sock.sendall(b"".join(out))
+        return self.reply()
+
+    def line(self):
+        while b"\r\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise ConnectionError("closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def reply(self):
+        line = self.line()
+        if line[:1] == b"$":
+            size = int(line[1:])
+            if size < 0:
+                return None
+            while len(self.buf) < size + 2:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError("closed")
+                self.buf += chunk
+            value, self.buf = self.buf[:size], self.buf[size + 2:]
+            return value
+        if line[:1] == b"-":
+            raise RuntimeError(line.decode())
+        return line[1:]
+
+    def close(self):
+        self.sock.close()
+
+
+class LagProbe(threading.Thread):
+    """Writes a probe key to the primary every ``every`` seconds and
+    measures how long each replica takes to have it (see the module doc)."""
+
+    def __init__(self, primary, replicas, every=0.01, give_up=10.0):
+        super().__init__(daemon=True)
+        self.primary, self.replicas, self.every, self.give_up = primary, replicas, every, give_up
+        self.stop = threading.Event()
+        self.lags = []
+        self.error = None
+
+    def run(self):
+        try:
+            writer = Resp(self.primary)
+            readers = [Resp(port) for port in self.replicas]
+            n = 0
+            while not self.stop.is_set():
+                n += 1
+                key = f"lagprobe:{n}"
+                writer.call("SET", key, n)
+                written = time.monotonic()
+                for reader in readers:
+                    while reader.call("GET", key) is None:
+                        if time.monotonic() - written > self.give_up:
+                            raise bench.SetupError(f"a replica did not get {key} in {self.give_up} s")
+                        time.sleep(0.0002)
+                    self.lags.append(time.monotonic() - written)
+                time.sleep(self.every)
+            writer.call("DEL", *[f"lagprobe:{i}" for i in range(1, n + 1)])
+        except Exception as e:  # reported by the caller
+            self.error = e
+
+
+def set_run(port, pid, pipeline, n, probe_replicas=None):
+    """redis-benchmark SET against ``port``: (requests/s, server CPU
+    microseconds per request, lag samples in seconds)."""
+    argv = ["taskset", "-c", bench.CLIENT_CORE, "redis-benchmark", "-h", bench.HOST, "-p", str(port), "-c", "50",
+            "-r", "100000", "-n", str(n), "-P", str(pipeline), "--csv", "-t", "set"]
+    probe = None
+    if probe_replicas:
+        probe = LagProbe(port, probe_replicas)
+        probe.start()
+    cpu0 = bench.cpu_seconds(pid)
     res = subprocess.run(argv, stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=600)
+    cpu_us = (bench.cpu_seconds(pid) - cpu0) / n * 1e6
+    lags = []
+    if probe is not None:
+        probe.stop.set()
+        probe.join(timeout=60)
+        if probe.error is not None:
+            raise bench.SetupError(f"lag probe: {probe.error}")
+        lags = probe.lags
     for line in res.stdout.splitlines():
         fields = bench.parse_csv_line(line)
         if fields and fields[0].upper().startswith("SET"):
-            return float(fields[1])
+            return float(fields[1]), cpu_us, lags
     raise bench.SetupError(f"redis-benchmark gave no SET figure: {res.stderr.strip()[:160]}")
+
+
+def percentile(values, q):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def one_round(kind, efis_bin, root, source, keys, n, figures):
+    work = tempfile.mkdtemp(dir=root)
+    dirs = [os.path.join(work, name) for name in ("p", "r1", "r2")]
+    for d in dirs:
+        os.makedirs(d)
+    procs = []
+    try:
+        primary, pproc = start(kind, efis_bin, dirs[0], bench.SERVER_CORE)
+        procs.append(pproc)
+        fill(primary, source)
+        for pipeline in (1, 32):
+            rps, cpu, _ = set_run(primary, pproc.pid, pipeline, n)
+            figures[f"alone{pipeline}"].append(rps)
+            figures[f"alone_cpu{pipeline}"].append(cpu)
+        cli(primary, "FLUSHALL")
+        fill(primary, source)
+        replicas = []
+        for index, d in enumerate(dirs[1:], start=1):
+            port, proc = start(kind, efis_bin, d, bench.CLIENT_CORE)
+            procs.append(proc)
+            figures[f"sync{index}"].append(full_sync(port, primary, keys))
+            replicas.append(port)
+        for pipeline in (1, 32):
+            rps, cpu, lags = set_run(primary, pproc.pid, pipeline, n, replicas)
+            catch_up(replicas, primary)
+            figures[f"with{pipeline}"].append(rps)
+            figures[f"with_cpu{pipeline}"].append(cpu)
+            figures[f"lag50_{pipeline}"].append(percentile(lags, 0.50) * 1000)
+            figures[f"lag99_{pipeline}"].append(percentile(lags, 0.99) * 1000)
+            figures[f"probes{pipeline}"].append(len(lags))
+    finally:
+        for proc in procs:
+            rdb.stop(proc)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def run(efis_bin, keys, rounds, quick):
     root = tempfile.mkdtemp(prefix="efis-bench-repl-")
     n = 200_000 if quick else 1_000_000
-    figures = {kind: {"sync": [], "alone1": [], "alone32": [], "with1": [], "with32": [], "lag1": [], "lag32": []}
-               for kind in ("redis", "efis")}
+    names = ["sync1", "sync2"] + [f"{what}{p}" for p in (1, 32) for what in
+                                  ("alone", "alone_cpu", "with", "with_cpu", "lag50_", "lag99_", "probes")]
+    figures = {kind: {name: [] for name in names} for kind in ("redis", "efis")}
     try:
         source = os.path.join(root, "source.resp")
         bench.write_load_file(source, keys)
-        for _ in range(rounds):
-            for kind in ("redis", "efis"):
-                work = tempfile.mkdtemp(dir=root)
-                primary_dir, replica_dir = os.path.join(work, "p"), os.path.join(work, "r")
-                os.makedirs(primary_dir)
-                os.makedirs(replica_dir)
-                primary, pproc = start(kind, efis_bin, primary_dir)
-                replica, rproc = None, None
-                try:
-                    fill(primary, source)
-                    for pipeline in (1, 32):
-                        figures[kind][f"alone{pipeline}"].append(set_rps(primary, pipeline, n))
-                    cli(primary, "FLUSHALL")
-                    fill(primary, source)
-                    replica, rproc = start(kind, efis_bin, replica_dir)
-                    figures[kind]["sync"].append(full_sync(replica, primary, keys))
-                    for pipeline in (1, 32):
-                        figures[kind][f"with{pipeline}"].append(set_rps(primary, pipeline, n))
-                        figures[kind][f"lag{pipeline}"].append(catch_up(replica, primary))
-                finally:
-                    rdb.stop(pproc)
-                    if rproc is not None:
-                        rdb.stop(rproc)
-                    shutil.rmtree(work, ignore_errors=True)
+        for round_index in range(rounds):
+            # The two kinds take turns; which goes first alternates.
+            kinds = ("redis", "efis") if round_index % 2 == 0 else ("efis", "redis")
+            for kind in kinds:
+                bench.log(f"replication round {round_index + 1}/{rounds}: {kind}")
+                one_round(kind, efis_bin, root, source, keys, n, figures[kind])
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
     med = {kind: {k: statistics.median(v) for k, v in values.items()} for kind, values in figures.items()}
+    for kind in med:
+        for p in (1, 32):
+            m = med[kind]
+            m[f"capacity{p}"] = m[f"alone_cpu{p}"] / m[f"with_cpu{p}"]
+            m[f"kept{p}"] = m[f"with{p}"] / m[f"alone{p}"]
     print()
-    print(f"Replication, {keys} keys, SET x {n}, median of {rounds}")
-    print(f"{'':40} {'redis':>12} {'efis':>12} {'efis/redis':>11}")
+    print(f"Replication, {keys} keys, two replicas, SET x {n}, median of {rounds}")
+    print(f"primary on core {bench.SERVER_CORE}; redis-benchmark, both replicas and the lag probe on core "
+          f"{bench.CLIENT_CORE}")
+    print(f"{'':46} {'redis':>12} {'efis':>12} {'efis/redis':>11}")
     rows = [
-        ("full resync (s)", "sync"),
-        ("SET -P 1 rps, no replica", "alone1"),
-        ("SET -P 1 rps, one replica", "with1"),
-        ("lag after -P 1 (s)", "lag1"),
-        ("SET -P 32 rps, no replica", "alone32"),
-        ("SET -P 32 rps, one replica", "with32"),
-        ("lag after -P 32 (s)", "lag32"),
+        ("full resync, first replica (s)", "sync1", 3),
+        ("full resync, second replica (s)", "sync2", 3),
     ]
-    for name, key in rows:
+    for p in (1, 32):
+        rows += [
+            (f"SET -P {p} rps, no replica", f"alone{p}", 0),
+            (f"SET -P {p} rps, two replicas", f"with{p}", 0),
+            (f"  primary CPU us/request, no replica", f"alone_cpu{p}", 3),
+            (f"  primary CPU us/request, two replicas", f"with_cpu{p}", 3),
+            (f"  rps with / without", f"kept{p}", 2),
+            (f"  capacity with / without (CPU per request)", f"capacity{p}", 2),
+            (f"  lag p50 (ms)", f"lag50_{p}", 2),
+            (f"  lag p99 (ms)", f"lag99_{p}", 2),
+            (f"  lag probes", f"probes{p}", 0),
+        ]
+    for name, key, digits in rows:
         r, e = med["redis"][key], med["efis"][key]
         ratio = e / r if r > 0 else float("nan")
-        print(f"{name:40} {r:12.3f} {e:12.3f} {ratio:10.2f}x")
-    return {"keys": keys, "rounds": rounds, "requests": n, "median": med}
+        print(f"{name:46} {r:12.{digits}f} {e:12.{digits}f} {ratio:10.2f}x")
+    return {"keys": keys, "rounds": rounds, "requests": n, "median": med, "samples": figures}

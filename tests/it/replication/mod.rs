@@ -22,6 +22,7 @@
 //! The helpers wait for a condition with a deadline: replication is
 //! asynchronous, so no test sleeps for a fixed time.
 
+mod expiry;
 mod failover;
 mod primary;
 mod replica;
