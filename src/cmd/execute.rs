@@ -411,7 +411,7 @@ fn run_handler(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>) {
 fn log_change(ctx: &mut Ctx<'_>, spec: &CommandSpec, args: Args<'_>, rewrites: u64, db_index: usize) {
     announce_expired(ctx);
     if spec.is_write() && ctx.server.persist.aof.rewrites == rewrites {
-        ctx.server.persist.aof.command(ctx.now_ms, db_index, args.iter());
+        ctx.server.persist.aof.command_as_sent(ctx.now_ms, db_index, args);
     }
 }
 

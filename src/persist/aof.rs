@@ -135,6 +135,7 @@ use log::{error, info, warn};
 
 use super::format::{encode_header, FrameBuilder, AOF_MAGIC, KIND_COMMANDS};
 use crate::config::AppendFsync;
+use crate::protocol::Args;
 
 /// Bytes one record of `args` takes in a frame.
 pub fn record_len<'a>(args: impl Iterator<Item = &'a [u8]>) -> usize {
@@ -227,13 +228,27 @@ impl StreamTap {
     /// Appends one command run against database `db`.
     #[inline]
     pub fn command<'a>(&mut self, db: usize, args: impl ExactSizeIterator<Item = &'a [u8]>) {
+        self.select(db);
+        encode_args(&mut self.buf, args);
+        self.atomic.2 += 1;
+    }
+
+    /// A `SELECT` first when the stream is in another database.
+    #[inline]
+    fn select(&mut self, db: usize) {
         if self.db != Some(db) {
             let mut digits = [0u8; 20];
             let index = crate::protocol::format_i64(db as i64, &mut digits);
             encode_command(&mut self.buf, &[b"SELECT", index]);
             self.db = Some(db);
         }
-        encode_args(&mut self.buf, args);
+    }
+
+    /// [`StreamTap::command`] for a command already encoded as RESP.
+    #[inline]
+    pub fn encoded(&mut self, db: usize, bytes: &[u8]) {
+        self.select(db);
+        self.buf.extend_from_slice(bytes);
         self.atomic.2 += 1;
     }
 
@@ -264,7 +279,10 @@ impl StreamTap {
     pub fn take(&mut self) -> Vec<u8> {
         self.atomic.1 = 0;
         self.atomic.2 = 0;
-        std::mem::take(&mut self.buf)
+        // The next round's commands start in a buffer of this one's size,
+        // rather than growing (and copying) step by step again.
+        let capacity = self.buf.len();
+        std::mem::replace(&mut self.buf, Vec::with_capacity(capacity))
     }
 }
 
@@ -273,14 +291,42 @@ pub fn encode_command(out: &mut Vec<u8>, args: &[&[u8]]) {
     encode_args(out, args.iter().copied());
 }
 
-/// [`encode_command`] for arguments given one by one.
+/// [`encode_command`] for arguments given one by one. Each argument's
+/// header goes out together with the line end before it, so a command
+/// of `n` arguments is `2n + 1` copies into `out` (this runs for every
+/// change a primary streams).
 #[inline]
 pub fn encode_args<'a>(out: &mut Vec<u8>, args: impl ExactSizeIterator<Item = &'a [u8]>) {
-    let mut reply = crate::protocol::Reply::new(out, false);
-    reply.array(args.len());
+    // Room for "\r\n" and one header, or the array's and the first
+    // argument's headers: two of "<prefix><20 digits>\r\n" at most.
+    let mut head = [0u8; 48];
+    let mut used = number_line(&mut head, 0, b'*', args.len());
     for arg in args {
-        reply.bulk(arg);
+        used = number_line(&mut head, used, b'$', arg.len());
+        out.extend_from_slice(&head[..used]);
+        out.extend_from_slice(arg);
+        head[..2].copy_from_slice(b"\r\n");
+        used = 2;
     }
+    out.extend_from_slice(&head[..used]);
+}
+
+/// Writes `<prefix><n>\r\n` into `buf` at `at`; returns where it ends.
+#[inline]
+fn number_line(buf: &mut [u8; 48], at: usize, prefix: u8, n: usize) -> usize {
+    buf[at] = prefix;
+    let mut at = at + 1;
+    if n < 10 {
+        buf[at] = b'0' + n as u8;
+        at += 1;
+    } else {
+        let mut digits = [0u8; 20];
+        let text = crate::protocol::format_i64(n as i64, &mut digits);
+        buf[at..at + text.len()].copy_from_slice(text);
+        at += text.len();
+    }
+    buf[at..at + 2].copy_from_slice(b"\r\n");
+    at + 2
 }
 
 /// The largest frame payload the format can describe (its length is a
@@ -530,6 +576,24 @@ impl AppendLog {
         self.append(now_ms, db, args);
     }
 
+    /// [`AppendLog::command`] for a command as it arrived: the stream
+    /// takes the client's own bytes when they are the command's canonical
+    /// encoding ([`Args::wire_form`]), in one copy.
+    #[inline]
+    pub fn command_as_sent(&mut self, now_ms: i64, db: usize, args: Args<'_>) {
+        if self.loading {
+            return;
+        }
+        self.changes += 1;
+        if let Some(tap) = &mut self.tap {
+            match args.wire_form() {
+                Some(bytes) => tap.encoded(db, bytes),
+                None => tap.command(db, args.iter()),
+            }
+        }
+        self.append(now_ms, db, args.iter());
+    }
+
     /// Logs the `DEL` of a key that expired in database `db`. Replay at the
     /// record's time would expire it anyway, so no reply waits for it.
     pub fn expired(&mut self, now_ms: i64, db: usize, key: &[u8]) {
@@ -732,5 +796,38 @@ impl AppendLog {
 impl Drop for AppendLog {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::encode_command;
+
+    /// The plain way to write a RESP command, to check the fast one by.
+    fn plainly(args: &[&[u8]]) -> Vec<u8> {
+        let mut out = format!("*{}\r\n", args.len()).into_bytes();
+        for arg in args {
+            out.extend_from_slice(format!("${}\r\n", arg.len()).as_bytes());
+            out.extend_from_slice(arg);
+            out.extend_from_slice(b"\r\n");
+        }
+        out
+    }
+
+    #[test]
+    fn commands_are_encoded_as_resp_arrays() {
+        let long = vec![b'x'; 123_456];
+        let cases: [&[&[u8]]; 5] = [
+            &[],
+            &[b"PING"],
+            &[b"SET", b"key:00000001", b"", b"PXAT", b"1700000000000"],
+            &[b"RPUSH", b"l", &long, b"\r\n", b"0123456789"],
+            &[&b"a"[..]; 12],
+        ];
+        for args in cases {
+            let mut out = vec![b'!'];
+            encode_command(&mut out, args);
+            assert_eq!(out[1..], plainly(args)[..], "{} arguments", args.len());
+        }
     }
 }

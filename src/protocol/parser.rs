@@ -70,12 +70,15 @@ impl Default for Parser {
 pub struct Args<'a> {
     base: &'a [u8],
     spans: &'a [(usize, usize)],
+    /// The whole command as received, when it came as a RESP array
+    /// ([`Args::wire_form`]).
+    wire: Option<&'a [u8]>,
 }
 
 impl<'a> Args<'a> {
     /// Arguments backed by `base`, one `(start, end)` span each.
     pub fn new(base: &'a [u8], spans: &'a [(usize, usize)]) -> Self {
-        Args { base, spans }
+        Args { base, spans, wire: None }
     }
 
     pub fn len(&self) -> usize {
@@ -101,13 +104,44 @@ impl<'a> Args<'a> {
 
     /// The first `count` arguments.
     pub fn head(&self, count: usize) -> Args<'a> {
-        Args { base: self.base, spans: &self.spans[..count.min(self.spans.len())] }
+        Args { base: self.base, spans: &self.spans[..count.min(self.spans.len())], wire: None }
     }
 
     /// The arguments from index `from` on.
     pub fn tail(&self, from: usize) -> Args<'a> {
-        Args { base: self.base, spans: &self.spans[from.min(self.spans.len())..] }
+        Args { base: self.base, spans: &self.spans[from.min(self.spans.len())..], wire: None }
     }
+
+    /// The bytes these arguments arrived as, when they are exactly the
+    /// RESP array of bulk strings that encodes them (`*<n>\r\n`, then
+    /// `$<length>\r\n<argument>\r\n` each, no leading zeros): a whole
+    /// command a client sent the usual way, which a primary can stream as
+    /// it is, in one copy. `None` for an inline command, part of a command
+    /// ([`Args::head`], [`Args::tail`]) or arguments made elsewhere.
+    #[inline]
+    pub fn wire_form(&self) -> Option<&'a [u8]> {
+        // The parser checked the syntax of every header; a length header
+        // can only be written longer than the canonical way (a sign, a
+        // leading zero), so the bytes are canonical when the sizes agree.
+        let received = self.wire?;
+        let mut canonical = canonical_line_len(self.spans.len());
+        for &(start, end) in self.spans {
+            canonical += canonical_line_len(end - start) + (end - start) + 2;
+        }
+        (canonical == received.len()).then_some(received)
+    }
+}
+
+/// Bytes of `<prefix><n>\r\n` written the canonical way.
+#[inline]
+fn canonical_line_len(n: usize) -> usize {
+    let digits = match n {
+        0..=9 => 1,
+        10..=99 => 2,
+        100..=999 => 3,
+        _ => n.ilog10() as usize + 1,
+    };
+    digits + 3
 }
 
 impl Parser {
@@ -219,7 +253,9 @@ impl Parser {
     /// The arguments of the command last reported complete by `next`.
     pub fn args<'a>(&'a self, buf: &'a [u8]) -> Args<'a> {
         let base = if self.is_inline { &self.inline[..] } else { buf };
-        Args { base, spans: &self.spans }
+        let whole = !self.is_inline && self.state == State::Idle;
+        let wire = whole.then(|| &buf[self.command_start..self.pos]);
+        Args { base, spans: &self.spans, wire }
     }
 
     /// Bytes at the front of the read buffer that no pending command needs
@@ -448,6 +484,38 @@ mod tests {
         // lead; inside an argument they are kept. NUL ends the line.
         let got = parse_all(b"ECHO \x0bx a\x0cb c\0d\n").unwrap();
         assert_eq!(got[0], vec![b"ECHO".to_vec(), b"x".to_vec(), b"a\x0cb".to_vec(), b"c".to_vec()]);
+    }
+
+    /// The wire form of each command in `input`, as the parser gives it.
+    fn wire_forms(input: &[u8]) -> Vec<Option<Vec<u8>>> {
+        let mut parser = Parser::new();
+        let mut out = Vec::new();
+        while parser.next(input).unwrap() {
+            out.push(parser.args(input).wire_form().map(<[u8]>::to_vec));
+        }
+        out
+    }
+
+    #[test]
+    fn the_wire_form_is_exactly_a_canonical_command() {
+        let set = b"*3\r\n$3\r\nSET\r\n$12\r\nkey:00000001\r\n$0\r\n\r\n".to_vec();
+        let big = [b"*2\r\n$4\r\nECHO\r\n$1000\r\n".to_vec(), vec![b'\n'; 1000], b"\r\n".to_vec()].concat();
+        let mut input = set.clone();
+        input.extend_from_slice(b"SET a b\r\n");
+        input.extend_from_slice(&big);
+        // Leading zeros are read as the same length, but are not the
+        // canonical form.
+        input.extend_from_slice(b"*1\r\n$04\r\nPING\r\n*01\r\n$4\r\nPING\r\n");
+        assert_eq!(wire_forms(&input), vec![Some(set.clone()), None, Some(big), None, None]);
+        // Part of a command is not a command.
+        let mut parser = Parser::new();
+        assert!(parser.next(&set).unwrap());
+        let args = parser.args(&set);
+        assert!(args.head(2).wire_form().is_none());
+        assert!(args.tail(1).wire_form().is_none());
+        // Arguments laid out otherwise.
+        let spans = [(0, 3), (3, 4)];
+        assert!(Args::new(b"GETa", &spans).wire_form().is_none());
     }
 
     #[test]

@@ -292,7 +292,9 @@ impl Replication {
     /// Takes the bytes not yet handed to the replicas, with the position
     /// of the byte before the first of them.
     pub fn take_outgoing(&mut self) -> (u64, Vec<u8>) {
-        let bytes = std::mem::take(&mut self.outgoing);
+        // Sized like this round's, so the next one does not grow step by step.
+        let capacity = self.outgoing.len();
+        let bytes = std::mem::replace(&mut self.outgoing, Vec::with_capacity(capacity));
         (self.offset - bytes.len() as u64, bytes)
     }
 
