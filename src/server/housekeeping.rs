@@ -119,9 +119,7 @@ impl Server {
     /// Persistence housekeeping: a finished snapshot child, the timer, and
     /// retrying a failing log (releasing the replies it held).
     fn persistence_tick(&mut self) {
-        if let Some(result) = self.state.persist.transfers.poll() {
-            self.answer_rdb_waiters(result);
-        }
+        self.finish_transfer();
         if let Some(finished) = self.state.persist.poll() {
             self.state.stats.snapshots += u64::from(finished.result.is_ok());
             self.answer_snapshot_waiters(finished.result);
@@ -138,6 +136,17 @@ impl Server {
             for key in std::mem::take(&mut self.held) {
                 queue_write(&mut self.conns, &mut self.write_queue, key);
             }
+        }
+    }
+
+    /// Sends the file of an RDB child that has ended to the clients and
+    /// replicas waiting for it. Checked every round while such a child
+    /// runs (one `waitpid`), so that a replica's file goes out as soon as
+    /// it is written, not at the next tick.
+    pub(super) fn finish_transfer(&mut self) {
+        if let Some(result) = self.state.persist.transfers.poll() {
+            self.answer_rdb_waiters(result);
+            self.freeze_access_bits_while_child_runs();
         }
     }
 

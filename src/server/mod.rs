@@ -358,6 +358,9 @@ impl Server {
             if self.state.persist.requested && !self.state.persist.in_progress() {
                 self.start_compaction();
             }
+            if self.state.persist.transfers.running() {
+                self.finish_transfer();
+            }
             if self.state.persist.transfers.due() {
                 self.start_transfer();
             }

@@ -4,7 +4,9 @@ For each kind of server (Efis, Redis), a primary loaded with ``--keys``
 keys (``SET key:%08d <16-byte value>``) and a replica of the same kind:
 
 1. Full resynchronization: the replica is told ``REPLICAOF`` the primary;
-   the time until it reports ``master_link_status:up`` with every key.
+   the time until it reports ``master_link_status:up`` with every key,
+   and the longest a ``PING`` sent to the primary in a loop meanwhile
+   waited for its reply (how long the primary's loop served nobody).
 2. Writes with a replica attached: ``redis-benchmark SET`` at ``-P 1``
    and ``-P 32`` against the primary, with the replica following it,
    next to the same run against a primary without a replica.
@@ -12,16 +14,19 @@ keys (``SET key:%08d <16-byte value>``) and a replica of the same kind:
    primary's (``master_repl_offset``).
 
 Both primaries sync their replicas the way each does it fastest here:
-Redis disk-less with ``repl-diskless-sync-delay 0``, Efis from its loop.
+Redis disk-less with ``repl-diskless-sync-delay 0``, Efis from a file a
+copy-on-write child writes.
 Persistence is off on Redis and ``APPENDFSYNC=no`` on Efis. Each figure
 is the median of ``rounds``.
 """
 
 import os
 import shutil
+import socket
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 
 import bench
@@ -59,13 +64,48 @@ def fill(port, source):
                        stdout=subprocess.DEVNULL, timeout=600)
 
 
+class Pinger:
+    """Sends PING to ``port`` in a loop on one connection, from a thread,
+    and keeps the longest wait for a reply."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection((bench.HOST, port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.worst = 0.0
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def loop(self):
+        while not self.stopped.is_set():
+            sent = time.perf_counter()
+            self.sock.sendall(b"PING\r\n")
+            reply = b""
+            while not reply.endswith(b"\r\n"):
+                chunk = self.sock.recv(64)
+                if not chunk:
+                    return
+                reply += chunk
+            self.worst = max(self.worst, time.perf_counter() - sent)
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join()
+        self.sock.close()
+        return self.worst
+
+
 def full_sync(replica, primary, keys, timeout=600):
+    """Seconds until the replica holds every key, and the longest PING
+    reply time of the primary meanwhile (seconds)."""
+    pinger = Pinger(primary)
     started = time.monotonic()
     cli(replica, "REPLICAOF", bench.HOST, str(primary))
     while time.monotonic() - started < timeout:
         if info(replica, "master_link_status") == "up" and bench.dbsize(replica) == keys:
-            return time.monotonic() - started
+            return time.monotonic() - started, pinger.stop()
         time.sleep(0.01)
+    pinger.stop()
     raise bench.SetupError(f"the replica on port {replica} did not sync {keys} keys in {timeout} s")
 
 
@@ -93,7 +133,7 @@ def set_rps(port, pipeline, n):
 def run(efis_bin, keys, rounds, quick):
     root = tempfile.mkdtemp(prefix="efis-bench-repl-")
     n = 200_000 if quick else 1_000_000
-    figures = {kind: {"sync": [], "alone1": [], "alone32": [], "with1": [], "with32": [], "lag1": [], "lag32": []}
+    figures = {kind: {"sync": [], "ping": [], "alone1": [], "alone32": [], "with1": [], "with32": [], "lag1": [], "lag32": []}
                for kind in ("redis", "efis")}
     try:
         source = os.path.join(root, "source.resp")
@@ -113,7 +153,9 @@ def run(efis_bin, keys, rounds, quick):
                     cli(primary, "FLUSHALL")
                     fill(primary, source)
                     replica, rproc = start(kind, efis_bin, replica_dir)
-                    figures[kind]["sync"].append(full_sync(replica, primary, keys))
+                    seconds, worst_ping = full_sync(replica, primary, keys)
+                    figures[kind]["sync"].append(seconds)
+                    figures[kind]["ping"].append(worst_ping * 1000)
                     for pipeline in (1, 32):
                         figures[kind][f"with{pipeline}"].append(set_rps(primary, pipeline, n))
                         figures[kind][f"lag{pipeline}"].append(catch_up(replica, primary))
@@ -131,6 +173,7 @@ def run(efis_bin, keys, rounds, quick):
     print(f"{'':40} {'redis':>12} {'efis':>12} {'efis/redis':>11}")
     rows = [
         ("full resync (s)", "sync"),
+        ("longest PING reply meanwhile (ms)", "ping"),
         ("SET -P 1 rps, no replica", "alone1"),
         ("SET -P 1 rps, one replica", "with1"),
         ("lag after -P 1 (s)", "lag1"),
