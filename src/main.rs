@@ -444,7 +444,7 @@ fn export_rdb(args: &[String]) -> ExitCode {
     }
     let functions: Vec<Vec<u8>> = state.persist.preamble.iter().filter_map(|command| command.get(2).cloned()).collect();
     let mut bytes = Vec::new();
-    let keys = efis::persist::rdb::file::write_file(&store, &functions, efis::clock::unix_ms(), &mut bytes);
+    let keys = efis::persist::rdb::file::write_file(&store, &functions, None, efis::clock::unix_ms(), &mut bytes);
     let temp = format!("{out}.tmp");
     let written = std::fs::write(&temp, &bytes).and_then(|()| std::fs::rename(&temp, out));
     // The process ends here: freeing the keyspace value by value would

@@ -5,10 +5,15 @@
 //! `INFO replication` ([`info_section`]) and the replica class of
 //! `client-output-buffer-limit` ([`output_limit_param`]).
 //!
-//! A replica's full resynchronization file carries the `repl-stream-db`
-//! aux field, as Redis's does: the database its primary's stream is in,
-//! which the stream it passes on does not say again until its next
-//! `SELECT` ([`stream_db_of`] reads it on the other side).
+//! A full resynchronization's file is never written here: [`attach`]
+//! registers the replica as waiting for a child process to write it
+//! (Redis's `wait_bgsave`), and the loop forks that child, sends
+//! `+FULLRESYNC` with the offset of the fork, then the file, then the
+//! stream held meanwhile (`server::full_sync`). A replica that asks
+//! while a child already writes a file for other replicas shares that
+//! file: it gets their offset and a copy of the stream they hold since
+//! the fork, as Redis does; otherwise it waits for the next child (a file
+//! already started would not match its offset).
 //!
 //! The state is `state::replication`; the sockets (the stream to each
 //! replica, a replica's link to its primary) are the loop's. A handler
@@ -23,7 +28,9 @@ use super::meta::arg;
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
 use crate::protocol::Args;
-use crate::state::replication::{new_replid, Failover, FailoverState, LinkState, PrimaryLink, Replica, Waiter};
+use crate::state::replication::{
+    new_replid, Failover, FailoverState, FullSync, LinkState, PrimaryLink, Replica, Waiter,
+};
 use crate::state::ServerState;
 
 const FOLLOW_ARGS: &[super::meta::Arg] = &[arg::oneof(
@@ -153,8 +160,10 @@ fn role(ctx: &mut Ctx<'_>, _args: Args<'_>) -> CmdResult {
     ctx.out.array(3);
     ctx.out.bulk(b"master");
     ctx.out.int(repl.offset as i64);
-    ctx.out.array(repl.replicas.len());
-    for replica in &repl.replicas {
+    // Redis lists only the replicas that are online.
+    let online: Vec<&Replica> = repl.replicas.iter().filter(|r| r.online()).collect();
+    ctx.out.array(online.len());
+    for replica in online {
         ctx.out.array(3);
         ctx.out.bulk(replica.ip.as_bytes());
         ctx.out.bulk_int(i64::from(replica.port));
@@ -199,9 +208,9 @@ fn wait(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
 /// `PSYNC replid offset` from a replica (not from an RDB reader, which
 /// `REPLCONF rdb-only 1` marks): `+CONTINUE <replid>` and the backlog's
 /// bytes from `offset` when the backlog holds them for that history,
-/// else `+FULLRESYNC <replid> <offset>` and an RDB file of the keyspace
-/// as it is now. Either way the connection becomes a replica that gets
-/// the stream from there on.
+/// and the connection is an online replica; else a full
+/// resynchronization: the replica waits for a child's RDB file (see the
+/// module doc) and gets the stream once that file is sent.
 pub fn attach(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
     let server = &mut *ctx.server;
     if server.session(ctx.client_key).replica {
@@ -232,11 +241,13 @@ pub fn attach(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         server.set_stream_tap(true);
     }
     let asked = String::from_utf8_lossy(args.get(1)).into_owned();
-    let from = parse_i64_opt(args.get(2)).unwrap_or(-1);
-    let continued = asked != "?" && from >= 0 && server.repl.can_continue(&asked, from as u64);
+    let asked_from = parse_i64_opt(args.get(2)).unwrap_or(-1);
+    let continued = asked != "?" && asked_from >= 0 && server.repl.can_continue(&asked, asked_from as u64);
     let start = ctx.out.buf.len();
+    // A continued stream goes on after the current offset.
+    let (mut from, mut sync, mut held) = (server.repl.offset, FullSync::Online, Vec::new());
     if continued {
-        let bytes = server.repl.backlog_from(from as u64).unwrap_or_default();
+        let bytes = server.repl.backlog_from(asked_from as u64).unwrap_or_default();
         server.repl.sync_partial_ok += 1;
         let header = format!("+CONTINUE {}\r\n", server.repl.replid);
         ctx.out.buf.extend_from_slice(header.as_bytes());
@@ -246,27 +257,22 @@ pub fn attach(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
             server.repl.sync_partial_err += 1;
         }
         server.repl.sync_full += 1;
-        let header = format!("+FULLRESYNC {} {}\r\n", server.repl.replid, server.repl.offset);
-        // A replica passes its primary's stream on as it is: the file
-        // names the database that stream is in (Redis's `repl-stream-db`).
-        let stream_db = server
-            .repl
-            .is_replica()
-            .then(|| server.clients.iter().find(|(_, c)| c.primary_link).map_or(0, |(_, c)| c.db));
-        ctx.out.buf.extend_from_slice(header.as_bytes());
-        let mark = ctx.out.buf.len();
-        super::replication::answer_rdb(ctx);
-        if let Some(db) = stream_db {
-            name_stream_db(ctx.out.buf, mark, db);
-        }
-        // The replica's stream starts in database 0.
-        if let Some(tap) = &mut ctx.server.persist.aof.tap {
-            tap.db = None;
+        match server.repl.replicas.iter().find(|r| r.sync == FullSync::WaitFile) {
+            Some(sharing) => {
+                // The file being written starts at its offset; what was
+                // streamed since is in its held bytes or still to come.
+                (from, sync, held) = (sharing.from, FullSync::WaitFile, sharing.held.clone());
+                let header = format!("+FULLRESYNC {} {from}\r\n", server.repl.replid);
+                ctx.out.buf.extend_from_slice(header.as_bytes());
+            }
+            None => {
+                (from, sync) = (u64::MAX, FullSync::WaitStart);
+                server.persist.transfers.replicas_waiting = true;
+            }
         }
     }
     let server = &mut *ctx.server;
     server.repl.output_bytes += (ctx.out.buf.len() - start) as u64;
-    let offset = server.repl.offset;
     let client = server.session_mut(ctx.client_key);
     client.replica = true;
     let ip = client
@@ -278,63 +284,19 @@ pub fn attach(ctx: &mut Ctx<'_>, args: Args<'_>) -> CmdResult {
         // The first PING a period from now.
         server.repl.last_ping_ms = ctx.now_ms;
     }
-    let ack_offset = if continued { from.max(1) as u64 - 1 } else { 0 };
+    let ack_offset = if continued { asked_from.max(1) as u64 - 1 } else { 0 };
     server.repl.replicas.push(Replica {
         client: ctx.client_key,
         ip,
         port,
         ack_offset,
         ack_ms: ctx.now_ms,
-        from: offset,
+        from,
         soft_since: None,
+        sync,
+        held,
     });
     Ok(())
-}
-
-/// The RDB aux field that names the stream's database.
-pub const STREAM_DB_AUX: &[u8] = b"repl-stream-db";
-
-/// Adds the `repl-stream-db` aux field to the `$<length>\r\n<file>`
-/// payload at `buf[mark..]`, right after the file's header, and
-/// recomputes the length and the checksum.
-fn name_stream_db(buf: &mut Vec<u8>, mark: usize, db: usize) {
-    let Some(line_end) = buf[mark..].windows(2).position(|w| w == b"\r\n").map(|p| mark + p + 2) else { return };
-    let file = &buf[line_end..];
-    if file.len() < 9 + 8 {
-        return;
-    }
-    let db = db.to_string();
-    let mut out = Vec::with_capacity(file.len() + 32);
-    out.extend_from_slice(&file[..9]);
-    out.push(0xfa);
-    for text in [STREAM_DB_AUX, db.as_bytes()] {
-        // Both are short: a one-byte length.
-        out.push(text.len() as u8);
-        out.extend_from_slice(text);
-    }
-    out.extend_from_slice(&file[9..file.len() - 8]);
-    let crc = crate::persist::rdb::crc64::crc64(0, &out);
-    out.extend_from_slice(&crc.to_le_bytes());
-    buf.truncate(mark);
-    buf.extend_from_slice(format!("${}\r\n", out.len()).as_bytes());
-    buf.extend_from_slice(&out);
-}
-
-/// The database a primary's file names for its stream (the
-/// `repl-stream-db` aux field), if any: the aux fields are read from the
-/// file's start.
-pub fn stream_db_of(file: &[u8]) -> Option<usize> {
-    let mut reader = crate::persist::rdb::read::Reader::new(file.get(9..)?);
-    let mut found = None;
-    while file.get(9 + reader.position()) == Some(&0xfa) {
-        reader.byte().ok()?;
-        let key = reader.string().ok()?;
-        let value = reader.string().ok()?;
-        if key.as_ref() == STREAM_DB_AUX {
-            found = std::str::from_utf8(&value).ok().and_then(|v| v.parse().ok());
-        }
-    }
-    found
 }
 
 /// `REPLCONF ACK <offset>` from a replica: no reply.
@@ -392,9 +354,14 @@ pub fn info_section(server: &ServerState, text: &mut String, now_ms: i64) {
     }
     line("connected_slaves", &repl.replicas.len());
     for (i, replica) in repl.replicas.iter().enumerate() {
-        let lag = (now_ms - replica.ack_ms).max(0) / 1000;
-        let value =
-            format!("ip={},port={},state=online,offset={},lag={lag}", replica.ip, replica.port, replica.ack_offset);
+        let lag = if replica.online() { (now_ms - replica.ack_ms).max(0) / 1000 } else { 0 };
+        let value = format!(
+            "ip={},port={},state={},offset={},lag={lag}",
+            replica.ip,
+            replica.port,
+            replica.sync.name(),
+            replica.ack_offset
+        );
         line(&format!("slave{i}"), &value);
     }
     line("master_failover_state", &Failover::state_name(repl.failover.as_ref()));
@@ -563,9 +530,11 @@ pub fn failover_step(server: &mut ServerState, now_ms: i64) {
             .replicas
             .iter()
             .find(|r| r.ip.eq_ignore_ascii_case(host) && r.port == *port)
-            .filter(|r| r.ack_offset == offset)
+            .filter(|r| r.online() && r.ack_offset == offset)
             .map(|r| (r.ip.clone(), r.port)),
-        None => server.repl.replicas.iter().find(|r| r.ack_offset == offset).map(|r| (r.ip.clone(), r.port)),
+        None => {
+            server.repl.replicas.iter().find(|r| r.online() && r.ack_offset == offset).map(|r| (r.ip.clone(), r.port))
+        }
     };
     if let Some((host, port)) = caught_up {
         log::info!("Failover target {host}:{port} is synced, failing over.");

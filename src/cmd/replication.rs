@@ -5,22 +5,20 @@
 //! `+FULLRESYNC <replid> <offset>`, then `$<length>\r\n` and the keyspace
 //! as an RDB version 10 file (no trailing CRLF, as Redis sends it).
 //!
-//! For `redis-cli --rdb` (after `REPLCONF rdb-only 1`) the file is
-//! written by a copy-on-write child process, so it is consistent and the
-//! loop keeps serving, and is sent from the file in chunks as the client
-//! reads it (`persist::transfer`); the client waits meanwhile, no command
-//! stream follows it, and the connection is an ordinary client again once
-//! the file is sent. Otherwise `PSYNC` attaches a replica (see
-//! `replicaof`), whose full resynchronization file is written in the loop
-//! from the live keyspace ([`answer_rdb`]) so that it matches the stream's
-//! offset exactly; `REPLCONF listening-port`, `ip-address` and `ACK` are
-//! what a replica tells its primary.
+//! Every such file is written by a copy-on-write child process, so it is
+//! consistent and the loop keeps serving, and is sent from the file in
+//! chunks as the client reads it (`persist::transfer`). For
+//! `redis-cli --rdb` (after `REPLCONF rdb-only 1`) the client waits
+//! meanwhile, no command stream follows the file, and the connection is
+//! an ordinary client again once it is sent. Otherwise `PSYNC` attaches a
+//! replica (see `replicaof`), whose `+FULLRESYNC` offset is the stream's
+//! offset when the child forked; `REPLCONF listening-port`, `ip-address`
+//! and `ACK` are what a replica tells its primary.
 
 use super::args::{is, parse_i64_opt};
 use super::meta::arg;
 use super::table::{CommandSpec, Flags, NO_KEYS};
 use super::{CmdError, CmdResult, Ctx};
-use crate::persist::rdb::file::write_file;
 use crate::protocol::Args;
 
 /// The replication ID Efis reports (as `INFO replication` does).
@@ -97,16 +95,4 @@ pub fn wait_for_rdb(ctx: &mut Ctx<'_>) {
     let (key, id) = (ctx.client_key, ctx.client().id);
     ctx.server.persist.transfers.waiters.push((key, id));
     ctx.client().blocked = true;
-}
-
-/// Appends the RDB payload, `$<length>\r\n<file>`, of the live keyspace
-/// to the reply: a replica's full resynchronization, in step with the
-/// replication offset at this instant.
-pub fn answer_rdb(ctx: &mut Ctx<'_>) {
-    let functions: Vec<Vec<u8>> =
-        ctx.server.persist.preamble.iter().filter_map(|command| command.get(2).cloned()).collect();
-    let mut file = Vec::new();
-    write_file(ctx.store, &functions, ctx.now_ms, &mut file);
-    ctx.out.buf.extend_from_slice(format!("${}\r\n", file.len()).as_bytes());
-    ctx.out.buf.extend_from_slice(&file);
 }

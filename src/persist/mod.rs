@@ -424,6 +424,13 @@ impl Persistence {
         self.running.is_some()
     }
 
+    /// True while any child shares the loop's heap: a snapshot's or one
+    /// writing an RDB file for a full resynchronization.
+    #[inline]
+    pub fn any_child_running(&self) -> bool {
+        self.running.is_some() || self.transfers.running()
+    }
+
     /// Checks on the child; returns how it ended once it has.
     pub fn poll(&mut self) -> Option<Finished> {
         let running = self.running.as_mut()?;

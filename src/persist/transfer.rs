@@ -1,17 +1,22 @@
-//! The RDB file `PSYNC`, and `SYNC` after `REPLCONF rdb-only 1`, send
-//! (`redis-cli --rdb`, `efis backup --format rdb`): written by a
-//! copy-on-write child process ([`super::child`]) into `BACKUP_PATH` as
-//! `sync-<ms>.rdb.tmp`, while the loop keeps serving; then each waiting
-//! connection gets `$<length>\r\n` and the file, read in chunks as its
-//! socket drains (see `server::conn`), so the loop never holds the whole
-//! file. The file is unlinked as soon as every waiter has opened it; a
-//! crash before that leaves it for start-up to remove
-//! ([`super::remove_obsolete`]).
+//! The RDB file of a full resynchronization: a replica's `PSYNC`, and
+//! `PSYNC` or `SYNC` after `REPLCONF rdb-only 1` (`redis-cli --rdb`,
+//! `efis backup --format rdb`). It is written by a copy-on-write child
+//! process ([`super::child`]) into `BACKUP_PATH` as `sync-<ms>.rdb.tmp`,
+//! while the loop keeps serving; then each waiting connection gets
+//! `$<length>\r\n` and the file, read in chunks as its socket drains (see
+//! `server::conn`), so the loop never holds the whole file. The file is
+//! unlinked as soon as every waiter has opened it; a crash before that
+//! leaves it for start-up to remove ([`super::remove_obsolete`]).
 //!
-//! Invariants: at most one such child runs; clients that ask while it
-//! runs get its file (consistent, if a little older than their request,
-//! as with the snapshot waiters of `SYNC`); a waiter whose connection
-//! went away meanwhile is skipped.
+//! This module knows the child and the RDB-only waiters; the replicas
+//! waiting for a file are `state::replication`'s, and only say here that
+//! they want a child ([`Transfers::replicas_waiting`]): the loop decides
+//! which of them the child serves (`server::full_sync`).
+//!
+//! Invariants: at most one such child runs; RDB-only clients that ask
+//! while it runs get its file (consistent, if a little older than their
+//! request, as with the snapshot waiters of `SYNC`); a waiter whose
+//! connection went away meanwhile is skipped.
 
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::path::{Path, PathBuf};
@@ -33,6 +38,9 @@ struct Running {
 pub struct Transfers {
     /// Connections waiting for the file: `(connection, client id)`.
     pub waiters: Vec<(usize, u64)>,
+    /// Replicas wait for a child to start (their file must begin at the
+    /// replication offset of its fork).
+    pub replicas_waiting: bool,
     running: Option<Running>,
 }
 
@@ -44,16 +52,23 @@ pub fn is_transfer_file(name: &str) -> bool {
 impl Transfers {
     /// Whether a child should start: someone waits and none runs.
     pub fn due(&self) -> bool {
-        !self.waiters.is_empty() && self.running.is_none()
+        (!self.waiters.is_empty() || self.replicas_waiting) && self.running.is_none()
+    }
+
+    /// Whether a child is writing a file.
+    pub fn running(&self) -> bool {
+        self.running.is_some()
     }
 
     /// Forks the child that writes the keyspace (and `functions`, the
-    /// libraries' code) as an RDB file in `dir`. The child closes its
-    /// copies of `sockets` first.
+    /// libraries' code, and `stream_db`, the `repl-stream-db` aux field)
+    /// as an RDB file in `dir`. The child closes its copies of `sockets`
+    /// first.
     pub fn start(
         &mut self,
         store: &Keyspace,
         functions: &[Vec<u8>],
+        stream_db: Option<usize>,
         dir: &Path,
         now_ms: i64,
         sockets: &[RawFd],
@@ -66,12 +81,12 @@ impl Transfers {
                 drop(unsafe { OwnedFd::from_raw_fd(fd) });
             }
             let mut bytes = Vec::new();
-            let keys = write_file(store, functions, now_ms, &mut bytes);
+            let keys = write_file(store, functions, stream_db, now_ms, &mut bytes);
             std::fs::write(&path, &bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
             Ok(format!("{} {keys}", bytes.len()))
         })
         .map_err(|e| format!("cannot fork: {e}"))?;
-        info!("RDB file for {} waiting clients started by process {}", self.waiters.len(), child.pid);
+        info!("RDB file for full resynchronizations started by process {}", child.pid);
         self.running = Some(Running { child, path });
         Ok(())
     }

@@ -1,6 +1,8 @@
 //! The loop's housekeeping and its end: the 100 ms tick (table resizes and
 //! active expiry within their budgets, persistence housekeeping),
-//! deadlines of blocked clients, starting and finishing snapshots, and
+//! deadlines of blocked clients, starting and finishing snapshots,
+//! finishing the child that writes the RDB file of full
+//! resynchronizations (started in `full_sync`) and sending its file, and
 //! the orderly shutdown.
 
 use std::time::{Duration, Instant};
@@ -40,7 +42,7 @@ impl Server {
     /// Every socket the loop holds (listeners, connections): a forked
     /// child closes its copies first, so that a server killed meanwhile
     /// can be restarted on its port at once.
-    fn socket_fds(&self) -> Vec<std::os::fd::RawFd> {
+    pub(super) fn socket_fds(&self) -> Vec<std::os::fd::RawFd> {
         self.listeners
             .iter()
             .map(std::os::fd::AsRawFd::as_raw_fd)
@@ -59,23 +61,11 @@ impl Server {
         self.freeze_access_bits_while_child_runs();
     }
 
-    /// Starts the child writing the RDB file `SYNC`/`PSYNC` clients wait
-    /// for (see `persist::transfer`).
-    pub(super) fn start_transfer(&mut self) {
-        let sockets = self.socket_fds();
-        let persist = &mut self.state.persist;
-        let functions: Vec<Vec<u8>> = persist.preamble.iter().filter_map(|command| command.get(2).cloned()).collect();
-        let dir = persist.dir().to_path_buf();
-        if let Err(why) = persist.transfers.start(&self.store, &functions, &dir, self.now_ms, &sockets) {
-            warn!("cannot write an RDB file: {why}");
-            self.answer_rdb_waiters(Err(why));
-        }
-    }
-
-    /// Gives each client waiting for an RDB file `$<length>\r\n` and the
-    /// file (or an error), then unlinks the file: the open handles keep
-    /// it readable.
-    fn answer_rdb_waiters(&mut self, result: Result<std::path::PathBuf, String>) {
+    /// Gives each client and replica waiting for an RDB file
+    /// `$<length>\r\n` and the file (or an error), then unlinks the file:
+    /// the open handles keep it readable.
+    pub(super) fn answer_rdb_waiters(&mut self, result: Result<std::path::PathBuf, String>) {
+        self.send_file_to_replicas(&result);
         let waiters = std::mem::take(&mut self.state.persist.transfers.waiters);
         // No CRLF after the file, as Redis sends it.
         self.send_file(waiters, &result, "RDB transfer failed", false);
@@ -130,9 +120,7 @@ impl Server {
     /// Persistence housekeeping: a finished snapshot child, the timer, and
     /// retrying a failing log (releasing the replies it held).
     fn persistence_tick(&mut self) {
-        if let Some(result) = self.state.persist.transfers.poll() {
-            self.answer_rdb_waiters(result);
-        }
+        self.finish_transfer();
         if let Some(finished) = self.state.persist.poll() {
             self.state.stats.snapshots += u64::from(finished.result.is_ok());
             self.answer_snapshot_waiters(finished.result);
@@ -152,10 +140,22 @@ impl Server {
         }
     }
 
-    /// While a snapshot child shares the heap, reads leave keys' access
-    /// bits alone (each write would copy a page), as in Redis.
+    /// Sends the file of an RDB child that has ended to the clients and
+    /// replicas waiting for it. Checked every round while such a child
+    /// runs (one `waitpid`), so that a replica's file goes out as soon as
+    /// it is written, not at the next tick.
+    pub(super) fn finish_transfer(&mut self) {
+        if let Some(result) = self.state.persist.transfers.poll() {
+            self.answer_rdb_waiters(result);
+            self.freeze_access_bits_while_child_runs();
+        }
+    }
+
+    /// While a child (a snapshot's, or an RDB file's for a full
+    /// resynchronization) shares the heap, reads leave keys' access bits
+    /// alone (each write would copy a page), as in Redis.
     pub(super) fn freeze_access_bits_while_child_runs(&mut self) {
-        let frozen = self.state.persist.child_running();
+        let frozen = self.state.persist.any_child_running();
         if self.store.tracking().frozen != frozen {
             self.store.set_tracking(self.state.eviction.tracking(frozen));
         }

@@ -13,6 +13,8 @@
 //! * `replication.rs`: the primary's side of replication: the stream to
 //!   the replicas, `PING`s, `WAIT` answers, output limits, `FAILOVER`'s
 //!   progress.
+//! * `full_sync.rs`: a replica's full resynchronization: the child that
+//!   writes its file, the file sent, the stream held meanwhile.
 //! * `replica_link.rs`: a replica's connection to its primary: the
 //!   handshake, the RDB file, the stream it applies as
 //!   `Caller::Primary`.
@@ -36,7 +38,8 @@
 //! After a poll round that served anything, the loop polls again without
 //! sleeping for up to 50 µs: under load the next request is usually that
 //! close, and on a virtual machine a sleep and wake-up costs more than the
-//! wait. While a snapshot child runs, the loop skips this busy-poll, so
+//! wait. While a child process runs (a snapshot's, or an RDB file's for a
+//! full resynchronization), the loop skips this busy-poll, so
 //! the child (at nice 19) gets the core whenever the loop waits.
 //!
 //! A command that `CLIENT PAUSE` holds (see `state::pause`) stays the
@@ -69,6 +72,7 @@
 mod busy;
 pub mod conn;
 mod delivery;
+mod full_sync;
 mod housekeeping;
 mod replica_link;
 mod replication;
@@ -298,10 +302,10 @@ impl Server {
                 Err(e) => return Err(e),
             }
             self.now_ms = unix_ms();
-            // Not while a snapshot child runs: it has the lowest priority
+            // Not while a child process runs: it has the lowest priority
             // and, on a server pinned to one core, gets that core only when
             // the loop sleeps.
-            if !events.is_empty() && !self.state.persist.child_running() {
+            if !events.is_empty() && !self.state.persist.any_child_running() {
                 spin_until = Some(Instant::now() + BUSY_POLL);
             }
             for event in events.iter() {
@@ -353,6 +357,9 @@ impl Server {
             }
             if self.state.persist.requested && !self.state.persist.in_progress() {
                 self.start_compaction();
+            }
+            if self.state.persist.transfers.running() {
+                self.finish_transfer();
             }
             if self.state.persist.transfers.due() {
                 self.start_transfer();
@@ -547,10 +554,13 @@ impl Server {
             self.streaming.push(key);
         }
         if conn.source_done {
-            // The file is sent: the client's next commands may run.
             conn.source_done = false;
-            self.state.clients[key].blocked = false;
-            self.resume.push(key);
+            // A replica's held stream follows its file; another client's
+            // next commands may run.
+            if !self.replica_file_sent(key) {
+                self.state.clients[key].blocked = false;
+                self.resume.push(key);
+            }
         }
         let conn = &self.conns[key];
         if conn.closing && conn.pending_output() == 0 && conn.source.is_none() {

@@ -527,7 +527,7 @@ impl Server {
         // The stream goes on in the database the file names, else in 0.
         if let Some(session) = self.state.clients.get_mut(key) {
             session.db =
-                crate::cmd::replicaof::stream_db_of(file).filter(|&db| db < self.store.db_count()).unwrap_or(0);
+                crate::persist::rdb::file::stream_db_of(file).filter(|&db| db < self.store.db_count()).unwrap_or(0);
         }
         info!(
             "loaded the primary's dataset: {} keys in {:.3} s",

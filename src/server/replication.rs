@@ -1,20 +1,23 @@
 //! The primary's side of replication in the loop: the stream bytes of
-//! each round go to every attached replica's output buffer, `PING`s go
-//! out every `repl-ping-replica-period` seconds, and clients blocked in
-//! `WAIT` are answered once enough replicas acknowledged, or at their
-//! timeout. What the bytes are and where a replica starts is
+//! each round go to every online replica's output buffer (to the held
+//! buffer of one whose full resynchronization file is still being written
+//! or sent, see `full_sync`), `PING`s go out every
+//! `repl-ping-replica-period` seconds, and clients blocked in `WAIT` are
+//! answered once enough replicas acknowledged, or at their timeout. What the bytes are and where a replica starts is
 //! `state::replication`'s business; this file only moves them.
 //!
 //! Once per round, before the log is written and the replies go out
 //! ([`Server::replication_round`]): the log's tap is absorbed into the
 //! stream, a `REPLCONF GETACK *` is added when a `WAIT` asked for one,
 //! and the outgoing bytes are copied to the replicas. A replica whose
-//! unsent output passes `client-output-buffer-limit replica` (256 MiB at
-//! once, or 64 MiB for 60 s, by default) is disconnected, as Redis does.
+//! unsent output (held bytes included) passes
+//! `client-output-buffer-limit replica` (256 MiB at once, or 64 MiB for
+//! 60 s, by default) is disconnected, as Redis does.
 
 use super::delivery::queue_write;
 use super::Server;
 use crate::protocol::Reply;
+use crate::state::replication::FullSync;
 
 impl Server {
     /// Hands this round's stream bytes to the replicas and answers the
@@ -32,20 +35,7 @@ impl Server {
             crate::cmd::replicaof::failover_step(&mut self.state, self.now_ms);
         }
         let (base, bytes) = self.state.repl.take_outgoing();
-        if !bytes.is_empty() {
-            let end = base + bytes.len() as u64;
-            for replica in &self.state.repl.replicas {
-                if replica.from >= end {
-                    continue;
-                }
-                let skip = replica.from.saturating_sub(base) as usize;
-                if let Some(conn) = self.conns.get_mut(replica.client) {
-                    conn.wbuf.extend_from_slice(&bytes[skip..]);
-                    self.state.repl.output_bytes += (bytes.len() - skip) as u64;
-                    queue_write(&mut self.conns, &mut self.write_queue, replica.client);
-                }
-            }
-        }
+        self.hand_out(base, &bytes);
         self.limit_replica_output();
         if std::mem::take(&mut self.state.repl.demoted) {
             self.release_blocked();
@@ -89,7 +79,7 @@ impl Server {
         for index in 0..self.state.repl.replicas.len() {
             let key = self.state.repl.replicas[index].client;
             let Some(conn) = self.conns.get(key) else { continue };
-            let pending = conn.pending_output() as u64;
+            let pending = (conn.pending_output() + self.state.repl.replicas[index].held.len()) as u64;
             if self.state.repl.over_output_limit(index, pending, now) {
                 if let Some(client) = self.state.clients.get_mut(key) {
                     if !client.killed {
@@ -108,14 +98,27 @@ impl Server {
     /// Sends what a resumed client just wrote (see `replication_round`).
     fn send_outgoing_again(&mut self) {
         let (base, bytes) = self.state.repl.take_outgoing();
-        for replica in &self.state.repl.replicas {
-            let skip = replica.from.saturating_sub(base) as usize;
-            if skip < bytes.len() {
-                if let Some(conn) = self.conns.get_mut(replica.client) {
-                    conn.wbuf.extend_from_slice(&bytes[skip..]);
-                    self.state.repl.output_bytes += (bytes.len() - skip) as u64;
-                    queue_write(&mut self.conns, &mut self.write_queue, replica.client);
-                }
+        self.hand_out(base, &bytes);
+    }
+
+    /// Gives each replica the part of `bytes` (the stream after position
+    /// `base`) that follows its `from`: into its output buffer when it is
+    /// online, into its held bytes while its file is written or sent.
+    fn hand_out(&mut self, base: u64, bytes: &[u8]) {
+        let end = base + bytes.len() as u64;
+        let repl = &mut self.state.repl;
+        for replica in &mut repl.replicas {
+            if replica.sync == FullSync::WaitStart || replica.from >= end {
+                continue;
+            }
+            let Some(conn) = self.conns.get_mut(replica.client) else { continue };
+            let part = &bytes[replica.from.saturating_sub(base) as usize..];
+            repl.output_bytes += part.len() as u64;
+            if replica.online() {
+                conn.wbuf.extend_from_slice(part);
+                queue_write(&mut self.conns, &mut self.write_queue, replica.client);
+            } else {
+                replica.held.extend_from_slice(part);
             }
         }
     }
@@ -172,7 +175,11 @@ impl Server {
                     if conn.flush().is_err() {
                         continue;
                     }
-                    pending |= conn.pending_output() > 0;
+                    if std::mem::take(&mut conn.source_done) {
+                        self.replica_file_sent(key);
+                    }
+                    let conn = &self.conns[key];
+                    pending |= conn.pending_output() > 0 || conn.source.is_some();
                 }
             }
             if !pending || std::time::Instant::now() >= deadline {
@@ -201,6 +208,7 @@ impl Server {
         }
         let limits = self.state.param("client-output-buffer-limit").unwrap_or_default().to_string();
         self.state.repl.set_output_limit(&limits);
+        self.keep_waiting_replicas_alive();
         self.link_tick();
     }
 }

@@ -22,6 +22,13 @@
 //! attachment ([`Replica::from`]): what came before is in the RDB file or
 //! the backlog bytes it was sent.
 //!
+//! A replica that resynchronizes in full gets the stream after the
+//! offset at which a child process forked to write its file
+//! ([`FullSync`]): until that file is sent, the stream's bytes wait in
+//! the replica's [`Replica::held`] buffer, and they follow the file.
+//! Only an online replica counts for `WAIT`, `min-replicas-to-write`,
+//! `FAILOVER` and `ROLE`, as in Redis.
+//!
 //! On a replica the stream is its primary's, byte for byte: what it
 //! applies is absorbed as it was received, so that its own replicas and
 //! its backlog hold the same bytes at the same offsets as its primary's
@@ -34,6 +41,9 @@
 //! * `backlog` holds the stream bytes at positions `offset - len + 1` to
 //!   `offset`.
 //! * Every replica in [`Replication::replicas`] is a live session.
+//! * A replica's `held` bytes are empty unless it waits for or receives
+//!   its file; at most one file is being written, and every replica in
+//!   [`FullSync::WaitFile`] waits for that one.
 
 use std::collections::VecDeque;
 
@@ -53,6 +63,31 @@ pub fn new_replid() -> String {
 /// The replication ID of "no ID" (`master_replid2` when there is none).
 pub const NO_REPLID: &str = "0000000000000000000000000000000000000000";
 
+/// Where a replica's full resynchronization stands (Redis's
+/// `SLAVE_STATE_*`; `INFO replication` shows [`FullSync::name`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FullSync {
+    /// Waits for the next child to fork: it has no offset yet and is sent
+    /// nothing.
+    WaitStart,
+    /// Got `+FULLRESYNC <replid> <from>`; the child writes its file.
+    WaitFile,
+    /// Its file is being sent.
+    SendFile,
+    /// Gets the stream as it comes (also after `+CONTINUE`).
+    Online,
+}
+
+impl FullSync {
+    pub fn name(self) -> &'static str {
+        match self {
+            FullSync::WaitStart | FullSync::WaitFile => "wait_bgsave",
+            FullSync::SendFile => "send_bulk",
+            FullSync::Online => "online",
+        }
+    }
+}
+
 /// One attached replica, as its primary sees it.
 #[derive(Debug, Clone)]
 pub struct Replica {
@@ -68,6 +103,16 @@ pub struct Replica {
     pub from: u64,
     /// Since when its unsent output is over the soft limit (Unix ms).
     pub soft_since: Option<i64>,
+    pub sync: FullSync,
+    /// The stream after `from`, kept while its file is written and sent
+    /// (it counts toward its output limit).
+    pub held: Vec<u8>,
+}
+
+impl Replica {
+    pub fn online(&self) -> bool {
+        self.sync == FullSync::Online
+    }
 }
 
 /// A client blocked in `WAIT`.
@@ -183,6 +228,9 @@ pub struct Replication {
     pub sync_partial_ok: u64,
     pub sync_partial_err: u64,
     pub last_ping_ms: i64,
+    /// The last newline sent to the replicas waiting for their file (a
+    /// keep-alive, once a second, as Redis sends it).
+    pub last_newline_ms: i64,
     /// `Some` on a replica.
     pub primary: Option<PrimaryLink>,
     /// `client-output-buffer-limit replica`: hard and soft limits in
@@ -218,6 +266,7 @@ impl Default for Replication {
             sync_partial_ok: 0,
             sync_partial_err: 0,
             last_ping_ms: 0,
+            last_newline_ms: 0,
             primary: None,
             output_limit: (256 << 20, 64 << 20, 60),
             failover: None,
@@ -333,9 +382,9 @@ impl Replication {
         self.replicas.iter_mut().find(|r| r.client == client)
     }
 
-    /// Replicas that acknowledged at least `offset`.
+    /// Online replicas that acknowledged at least `offset`.
     pub fn acked(&self, offset: u64) -> usize {
-        self.replicas.iter().filter(|r| r.ack_offset >= offset).count()
+        self.replicas.iter().filter(|r| r.online() && r.ack_offset >= offset).count()
     }
 
     /// A session is gone: it is no replica nor waiter any more.
@@ -389,7 +438,7 @@ impl Replication {
         if needed == 0 || max_lag == 0 || self.is_replica() {
             return true;
         }
-        let good = self.replicas.iter().filter(|r| (now_ms - r.ack_ms) / 1000 <= max_lag).count();
+        let good = self.replicas.iter().filter(|r| r.online() && (now_ms - r.ack_ms) / 1000 <= max_lag).count();
         good >= needed
     }
 

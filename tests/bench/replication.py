@@ -9,7 +9,10 @@ same kind:
    the primary's CPU time (user + system) per request.
 2. Full resynchronization: the first replica is told ``REPLICAOF`` the
    primary; the time until it reports ``master_link_status:up`` with every
-   key. Then the second replica, the same way.
+   key, and meanwhile the longest wait for a reply of a ``PING`` sent in a
+   loop to the primary, and of one sent to the replica (``-LOADING`` is a
+   reply): how long either loop served nobody. Then the second replica,
+   the same way.
 3. Writes with both replicas following: the same runs again. Meanwhile a
    probe writes ``SET lagprobe:<n> <n>`` to the primary every 10 ms and
    polls each replica with ``GET`` until the value is there: the time from
@@ -29,8 +32,8 @@ with / without" is CPU per request without replicas over CPU per request
 with them (1.0 = replicas cost the primary nothing).
 
 Both primaries sync their replicas the way each does it fastest here:
-Redis disk-less with ``repl-diskless-sync-delay 0``, Efis from a child
-process's file. Persistence is off on Redis and ``APPENDFSYNC=no`` on Efis
+Redis disk-less with ``repl-diskless-sync-delay 0``, Efis from a file a
+copy-on-write child writes. Persistence is off on Redis and ``APPENDFSYNC=no`` on Efis
 (which still writes its log). Each figure is the median of ``rounds``.
 """
 
@@ -78,13 +81,52 @@ def fill(port, source):
                        stdout=subprocess.DEVNULL, timeout=600)
 
 
+class Pinger:
+    """Sends PING to ``port`` in a loop on one connection, from a thread,
+    and keeps the longest wait for a reply."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection((bench.HOST, port))
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.worst = 0.0
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self.loop, daemon=True)
+        self.thread.start()
+
+    def loop(self):
+        while not self.stopped.is_set():
+            sent = time.perf_counter()
+            self.sock.sendall(b"PING\r\n")
+            reply = b""
+            while not reply.endswith(b"\r\n"):
+                chunk = self.sock.recv(256)
+                if not chunk:
+                    return
+                reply += chunk
+            self.worst = max(self.worst, time.perf_counter() - sent)
+            time.sleep(0.001)
+
+    def stop(self):
+        self.stopped.set()
+        self.thread.join()
+        self.sock.close()
+        return self.worst
+
+
 def full_sync(replica, primary, keys, timeout=600):
+    """Seconds until the replica holds every key, and the longest PING
+    reply times (seconds) of the primary and of the replica meanwhile."""
+    pingers = [Pinger(primary), Pinger(replica)]
     started = time.monotonic()
     cli(replica, "REPLICAOF", bench.HOST, str(primary))
-    while time.monotonic() - started < timeout:
-        if info(replica, "master_link_status") == "up" and bench.dbsize(replica) == keys:
-            return time.monotonic() - started
-        time.sleep(0.01)
+    try:
+        while time.monotonic() - started < timeout:
+            if info(replica, "master_link_status") == "up" and bench.dbsize(replica) == keys:
+                return time.monotonic() - started, pingers[0].worst, pingers[1].worst
+            time.sleep(0.01)
+    finally:
+        for pinger in pingers:
+            pinger.stop()
     raise bench.SetupError(f"the replica on port {replica} did not sync {keys} keys in {timeout} s")
 
 
@@ -230,7 +272,10 @@ def one_round(kind, efis_bin, root, source, keys, n, figures):
         for index, d in enumerate(dirs[1:], start=1):
             port, proc = start(kind, efis_bin, d, bench.CLIENT_CORE)
             procs.append(proc)
-            figures[f"sync{index}"].append(full_sync(port, primary, keys))
+            seconds, primary_ping, replica_ping = full_sync(port, primary, keys)
+            figures[f"sync{index}"].append(seconds)
+            figures[f"ping_primary{index}"].append(primary_ping * 1000)
+            figures[f"ping_replica{index}"].append(replica_ping * 1000)
             replicas.append(port)
         for pipeline in (1, 32):
             rps, cpu, lags = set_run(primary, pproc.pid, pipeline, n, replicas)
@@ -249,7 +294,7 @@ def one_round(kind, efis_bin, root, source, keys, n, figures):
 def run(efis_bin, keys, rounds, quick):
     root = tempfile.mkdtemp(prefix="efis-bench-repl-")
     n = 200_000 if quick else 1_000_000
-    names = ["sync1", "sync2"] + [f"{what}{p}" for p in (1, 32) for what in
+    names = ["sync1", "sync2", "ping_primary1", "ping_primary2", "ping_replica1", "ping_replica2"] + [f"{what}{p}" for p in (1, 32) for what in
                                   ("alone", "alone_cpu", "with", "with_cpu", "lag50_", "lag99_", "probes")]
     figures = {kind: {name: [] for name in names} for kind in ("redis", "efis")}
     try:
@@ -277,7 +322,11 @@ def run(efis_bin, keys, rounds, quick):
     print(f"{'':46} {'redis':>12} {'efis':>12} {'efis/redis':>11}")
     rows = [
         ("full resync, first replica (s)", "sync1", 3),
+        ("  longest PING reply, primary (ms)", "ping_primary1", 1),
+        ("  longest PING reply, replica (ms)", "ping_replica1", 1),
         ("full resync, second replica (s)", "sync2", 3),
+        ("  longest PING reply, primary (ms)", "ping_primary2", 1),
+        ("  longest PING reply, replica (ms)", "ping_replica2", 1),
     ]
     for p in (1, 32):
         rows += [

@@ -14,6 +14,12 @@
 //!        | type key value
 //! ```
 //!
+//! A replica's full resynchronization file also carries the
+//! `repl-stream-db` aux field, as Redis's does, when its primary is
+//! itself a replica ([`write_file`]'s `stream_db`): the database its
+//! primary's stream is in, which the stream it passes on does not say
+//! again until its next `SELECT` ([`stream_db_of`] reads it back).
+//!
 //! Reading builds each value completely before it enters the keyspace,
 //! skips keys already expired (as Redis does when it loads as a master),
 //! and refuses a module type with an error that names the key.
@@ -164,10 +170,20 @@ pub fn read_file(
     Ok(loaded)
 }
 
+/// The RDB aux field that names the replication stream's database.
+pub const STREAM_DB_AUX: &str = "repl-stream-db";
+
 /// Writes `store` as an RDB version 10 file (what `redis-server` 7.0
-/// loads): aux fields, each non-empty database with its resize hint, each
-/// live key with its expiry, the function libraries, EOF and the CRC.
-pub fn write_file(store: &Keyspace, functions: &[Vec<u8>], now_ms: i64, out: &mut Vec<u8>) -> u64 {
+/// loads): aux fields (with `repl-stream-db` when `stream_db` is given),
+/// each non-empty database with its resize hint, each live key with its
+/// expiry, the function libraries, EOF and the CRC.
+pub fn write_file(
+    store: &Keyspace,
+    functions: &[Vec<u8>],
+    stream_db: Option<usize>,
+    now_ms: i64,
+    out: &mut Vec<u8>,
+) -> u64 {
     out.extend_from_slice(format!("REDIS{RDB_VERSION:04}").as_bytes());
     let aux = [
         ("redis-ver", "7.0.15".to_string()),
@@ -176,7 +192,8 @@ pub fn write_file(store: &Keyspace, functions: &[Vec<u8>], now_ms: i64, out: &mu
         ("used-mem", crate::memory::used_bytes().to_string()),
         ("aof-base", "0".into()),
     ];
-    for (name, value) in aux {
+    let stream_db = stream_db.map(|db| (STREAM_DB_AUX, db.to_string()));
+    for (name, value) in aux.into_iter().chain(stream_db) {
         out.push(OP_AUX);
         write_string(out, name.as_bytes());
         write_string(out, value.as_bytes());
@@ -212,4 +229,21 @@ pub fn write_file(store: &Keyspace, functions: &[Vec<u8>], now_ms: i64, out: &mu
     let crc = crc64(0, out);
     out.extend_from_slice(&crc.to_le_bytes());
     keys
+}
+
+/// The database a primary's file names for its stream (the
+/// `repl-stream-db` aux field), if any: the aux fields are read from the
+/// file's start.
+pub fn stream_db_of(file: &[u8]) -> Option<usize> {
+    let mut reader = Reader::new(file.get(9..)?);
+    let mut found = None;
+    while file.get(9 + reader.position()) == Some(&OP_AUX) {
+        reader.byte().ok()?;
+        let key = reader.string().ok()?;
+        let value = reader.string().ok()?;
+        if key.as_ref() == STREAM_DB_AUX.as_bytes() {
+            found = std::str::from_utf8(&value).ok().and_then(|v| v.parse().ok());
+        }
+    }
+    found
 }

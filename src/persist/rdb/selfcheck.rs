@@ -77,7 +77,7 @@ pub fn check_rdb_file(data: &[u8]) {
             continue;
         }
         let mut written = Vec::new();
-        write_file(&store, &[], NOW_MS, &mut written);
+        write_file(&store, &[], None, NOW_MS, &mut written);
         let mut again = Keyspace::new(DATABASES);
         read_file(&written, &mut again, NOW_MS, |_| {}).expect("a written file reads back");
         assert!(contents(&store) == contents(&again), "a file changed on its round trip");

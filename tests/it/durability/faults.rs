@@ -19,7 +19,7 @@ use crate::common::{err_text, fresh_temp_dir, try_read_reply};
 
 /// The fault-injection library, built once per test run into `target/`;
 /// `None` (the test recorded as skipped) without a C compiler.
-pub(super) fn shim() -> Option<PathBuf> {
+pub(crate) fn shim() -> Option<PathBuf> {
     let cc = needs::tool(Need::Cc)?;
     static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
     let built = BUILT.get_or_init(|| {
@@ -45,7 +45,7 @@ pub(super) fn shim() -> Option<PathBuf> {
 
 /// A server running under the fault library, its faults read from a
 /// control file (see `tests/faults/shim.c`); empty at first.
-pub(super) struct Faulty {
+pub(crate) struct Faulty {
     pub srv: Server,
     control: PathBuf,
     root: PathBuf,

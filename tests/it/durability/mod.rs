@@ -20,7 +20,7 @@
 //! crash left), and `limits` (oversized frames, a panicking handler).
 
 mod damage;
-mod faults;
+pub(crate) mod faults;
 mod full_disk;
 mod leftovers;
 mod limits;

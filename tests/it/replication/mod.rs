@@ -8,6 +8,10 @@
 //!   resynchronization, then the continuation from the backlog.
 //!   A replica that does not read is disconnected at its output limit;
 //!   `min-replicas-to-write`; a replica's announced address; `PING`s.
+//! * `full_sync`: a full resynchronization of a large data set: the
+//!   primary answers meanwhile, the writes made during it reach the
+//!   replica, a second replica asking meanwhile gets everything too, and
+//!   a failed file makes the replica ask again.
 //! * `replica`: the server under test replicating from a live
 //!   `redis-server` (the migration path) and from itself, `-READONLY`,
 //!   a partial resynchronization after the link is killed, a promotion
@@ -24,6 +28,7 @@
 
 mod expiry;
 mod failover;
+mod full_sync;
 mod primary;
 mod replica;
 mod sentinel;
