@@ -134,10 +134,13 @@ impl Server {
         }
         if let Some(finished) = self.state.persist.poll() {
             self.state.stats.snapshots += u64::from(finished.result.is_ok());
+            self.full_sync_snapshot_finished(&finished.result);
             self.answer_snapshot_waiters(finished.result);
         }
+        self.full_sync_tick();
         self.freeze_access_bits_while_child_runs();
-        if self.state.persist.due() {
+        // Not while a replica loads its primary's file: half of it is in.
+        if self.state.loading.is_none() && self.state.persist.due() {
             self.start_compaction();
         }
         if self.state.persist.aof.error.is_some() || self.state.persist.aof.pending() > 0 {
@@ -176,8 +179,9 @@ impl Server {
         self.replication_tick();
         let started = Instant::now();
         while !self.store.finish_resizes_some(4096) && started.elapsed() < RESIZE_BUDGET {}
-        // A pause holds the expiry and the eviction of keys, as in Redis.
-        let paused = self.state.pause_at(self.now_ms).is_some();
+        // A pause holds the expiry and the eviction of keys, as in Redis;
+        // so does loading the primary's file.
+        let paused = self.state.pause_at(self.now_ms).is_some() || self.state.loading.is_some();
         if !paused {
             crate::cmd::evict::continue_evicting(&mut self.store, &mut self.state, self.now_ms);
         }
@@ -215,28 +219,36 @@ impl Server {
     pub(super) fn shutdown(&mut self) {
         crate::systemd::notify_stopping();
         info!("shutting down: {} clients connected", self.conns.len());
+        // Half of the primary's file in memory is no data set to save:
+        // the log says the data set is empty (see `full_sync`).
+        let loading = self.forget_full_sync();
+        if loading {
+            warn!("shutting down while loading the primary's dataset: the next start begins empty");
+        }
         let persist = &mut self.state.persist;
         let flushed = persist.aof.flush_and_sync();
         if !flushed {
             warn!("the append-only file could not be flushed before exit");
         }
-        // A replica notes how far it applied its primary's stream, for a
-        // partial resynchronization after the restart; only when the log
-        // holds all of it.
-        let repl = &self.state.repl;
-        if flushed && repl.primary.is_some() && repl.backlog_active() && persist.halted_reason().is_none() {
-            if let Err(e) = crate::persist::replica_state::save(persist.dir(), &repl.replid, repl.offset) {
-                warn!("cannot record the replication offset: {e}; the next start resynchronizes in full");
-            }
-        }
-        let save = self.state.shutdown.as_ref().and_then(|s| s.save) != Some(false);
+        let save = self.state.shutdown.as_ref().and_then(|s| s.save) != Some(false) && !loading;
+        let mut saved = false;
         if save {
             match persist.save_now(&self.store, unix_ms()) {
-                Ok(()) => {}
+                Ok(()) => saved = true,
                 Err(why) => warn!("final snapshot failed: {why}; the log holds every change"),
             }
         } else {
             persist.abort_running();
+        }
+        // A replica notes how far it applied its primary's stream, for a
+        // partial resynchronization after the restart; only when the files
+        // hold all of it (a loaded file is only in a snapshot).
+        let repl = &self.state.repl;
+        let on_disk = !loading && (self.pending_snapshot.is_none() || saved);
+        if flushed && on_disk && repl.primary.is_some() && repl.backlog_active() && persist.halted_reason().is_none() {
+            if let Err(e) = crate::persist::replica_state::save(persist.dir(), &repl.replid, repl.offset) {
+                warn!("cannot record the replication offset: {e}; the next start resynchronizes in full");
+            }
         }
         persist.transfers.abort();
         let durable = persist.aof.durable;

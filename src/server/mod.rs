@@ -16,6 +16,9 @@
 //! * `replica_link.rs`: a replica's connection to its primary: the
 //!   handshake, the RDB file, the stream it applies as
 //!   `Caller::Primary`.
+//! * `full_sync.rs`: a replica loading its primary's file a step per
+//!   round of the loop, and holding the stream until the loaded data set
+//!   is on disk.
 //! * `tls.rs`: a TLS connection's record I/O through rustls, into and out
 //!   of the same buffers.
 //!
@@ -69,6 +72,7 @@
 mod busy;
 pub mod conn;
 mod delivery;
+mod full_sync;
 mod housekeeping;
 mod replica_link;
 mod replication;
@@ -130,6 +134,9 @@ pub struct Server {
     streaming: Vec<usize>,
     /// A replica's connection to its primary (see `replica_link`).
     link: Option<replica_link::Link>,
+    /// The snapshot of a data set loaded from the primary, until it is
+    /// written (the primary's stream waits for it; see `full_sync`).
+    pending_snapshot: Option<full_sync::PendingSnapshot>,
 }
 
 impl Server {
@@ -185,6 +192,7 @@ impl Server {
             look_again: Vec::new(),
             streaming: Vec::new(),
             link: None,
+            pending_snapshot: None,
         })
     }
 
@@ -344,6 +352,9 @@ impl Server {
                 self.tick();
                 next_tick = Instant::now() + TICK;
             }
+            if self.state.loading.is_some() {
+                self.continue_full_sync();
+            }
             self.resume_unblocked();
             if self.state.tracking.has_pending() {
                 // BCAST invalidations go out once per round, as in Redis.
@@ -351,10 +362,12 @@ impl Server {
                 state.tracking.broadcast(&state.clients, &mut state.pubsub.outbox);
                 deliver_outbox(&mut self.conns, &mut self.state, &mut self.write_queue);
             }
-            if self.state.persist.requested && !self.state.persist.in_progress() {
+            // Not while loading: the data set is half there.
+            let loading = self.state.loading.is_some();
+            if self.state.persist.requested && !self.state.persist.in_progress() && !loading {
                 self.start_compaction();
             }
-            if self.state.persist.transfers.due() {
+            if self.state.persist.transfers.due() && !loading {
                 self.start_transfer();
             }
             self.flush_queued_writes();
@@ -696,7 +709,7 @@ impl Server {
     /// How long the loop may sleep: until the next tick, the nearest
     /// deadline of a blocked client, or the end of a pause clients wait on.
     fn poll_timeout(&self, next_tick: Instant) -> Duration {
-        if !self.streaming.is_empty() {
+        if !self.streaming.is_empty() || self.state.loading.is_some() {
             return Duration::ZERO;
         }
         let mut tick = next_tick.saturating_duration_since(Instant::now());
@@ -734,6 +747,9 @@ impl Server {
     fn close(&mut self, key: usize) {
         if !self.conns.contains(key) {
             return;
+        }
+        if self.is_link(key) {
+            self.abandon_full_sync();
         }
         let mut conn = self.conns.remove(key);
         tls::say_goodbye(&mut conn);

@@ -15,6 +15,10 @@
 //!   primary is written, a replica of a replica, `MASTERAUTH`, stale data, `PUBLISH` reaching a
 //!   replica's subscribers, and (Efis only) a replica that keeps its data
 //!   across a restart.
+//! * `loading`: a replica loading its primary's file while it answers
+//!   (`-LOADING`, `INFO` with `loading:1`), the primary's writes made
+//!   meanwhile, a crash right after the sync, and (Efis only) a load cut
+//!   short by the primary's death or by a stop.
 //! * `failover`: `FAILOVER` swaps a primary and its replica; its errors.
 //! * `sentinel`: three `redis-sentinel`s fail a killed primary over while
 //!   redis-py's Sentinel client keeps writing.
@@ -23,6 +27,7 @@
 //! asynchronous, so no test sleeps for a fixed time.
 
 mod failover;
+mod loading;
 mod primary;
 mod replica;
 mod sentinel;

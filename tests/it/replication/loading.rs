@@ -1,0 +1,217 @@
+//! A replica loading its primary's file after a full resynchronization:
+//! other clients get `-LOADING` for commands without the `loading` flag
+//! and `INFO` with `loading:1` meanwhile, then every key; the writes the
+//! primary takes during the load (held by the replica until the loaded
+//! data set is on disk) all arrive; a replica killed right after its
+//! sync comes back with the whole data set; one whose primary dies in
+//! the middle of the load is left empty, never half loaded.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::thread;
+
+use super::{info_field, quick_primary, wait_caught_up, wait_for, wait_link_up};
+use crate::common::{cmd, err_text, is_redis, ok_cmd, Server, Value};
+
+/// Keys of the large data set: enough that loading it takes many rounds
+/// of the replica's loop (and, against Redis, many of its event
+/// processing points, one per 2 MB of file).
+const LARGE: u64 = 1_000_000;
+/// Keys of the data set of the other tests: still many load steps.
+const MEDIUM: u64 = 300_000;
+
+/// A primary holding `keys` keys (`key:0`... `DEBUG POPULATE`).
+fn primary_with(keys: u64) -> Server {
+    let primary = Server::start();
+    quick_primary(&primary);
+    let mut p = primary.client();
+    ok_cmd(&mut p, &["DEBUG", "POPULATE", &keys.to_string()]);
+    primary
+}
+
+fn dbsize(server: &Server) -> i64 {
+    match ok_cmd(&mut server.client(), &["DBSIZE"]) {
+        Value::Int(n) => n,
+        other => panic!("DBSIZE answered {other:?}"),
+    }
+}
+
+/// Whether `INFO persistence` says the server is loading; `INFO` has the
+/// `loading` flag, so it is answered meanwhile.
+fn loading(con: &mut redis::Connection) -> bool {
+    let text: String = redis::cmd("INFO").arg("persistence").query(con).expect("INFO is answered while loading");
+    text.lines().any(|line| line == "loading:1\r" || line == "loading:1")
+}
+
+/// Makes `replica` follow `primary`; then polls the replica with `GET`
+/// and `INFO persistence` until both showed the load (`-LOADING`,
+/// `loading:1` with its `loading_*` fields), and returns once they did.
+/// Fails if the link comes up first.
+#[track_caller]
+fn follow_and_see_the_load(replica: &Server, primary: &Server) {
+    let mut r = replica.client();
+    let port = primary.port.to_string();
+    assert_eq!(ok_cmd(&mut r, &["REPLICAOF", "127.0.0.1", &port]), Value::Okay);
+    let (mut refused, mut reported) = (false, false);
+    wait_for("-LOADING and loading:1 on the replica", || {
+        match cmd(&mut r, &["GET", "key:1"]) {
+            Err(e) if err_text(&e) == "LOADING Redis is loading the dataset in memory" => refused = true,
+            Err(e) => panic!("GET answered {e}"),
+            Ok(_) => {}
+        }
+        if !reported {
+            let text: String = redis::cmd("INFO").arg("persistence").query(&mut r).unwrap();
+            if text.contains("loading:1\r\n") {
+                for field in [
+                    "loading_start_time:",
+                    "loading_total_bytes:",
+                    "loading_rdb_used_mem:",
+                    "loading_loaded_bytes:",
+                    "loading_loaded_perc:",
+                    "loading_eta_seconds:",
+                ] {
+                    assert!(text.contains(field), "INFO persistence lacks {field} while loading: {text}");
+                }
+                let replication: String = redis::cmd("INFO").arg("replication").query(&mut r).unwrap();
+                assert!(replication.contains("master_sync_in_progress:1\r\n"), "{replication}");
+                assert!(replication.contains("master_link_status:down\r\n"), "{replication}");
+                reported = true;
+            }
+        }
+        let up = info_field(replica, "replication", "master_link_status").as_deref() == Some("up");
+        assert!(!up || (refused && reported), "the link came up before the load was seen");
+        refused && reported
+    });
+}
+
+/// During the load of a large data set another client gets `-LOADING`
+/// for `GET` and `INFO` with `loading:1`; afterwards every key is there.
+/// Redis answers the same way while it loads the file it received, and
+/// its replica is checked too: the load of 1,000,000 keys spans many of
+/// its event processing points, and the test polls without pause.
+#[test]
+fn a_loading_replica_answers_loading() {
+    let primary = primary_with(LARGE);
+    let replica = Server::start();
+    follow_and_see_the_load(&replica, &primary);
+    wait_link_up(&replica);
+    assert_eq!(dbsize(&replica), LARGE as i64);
+    let mut r = replica.client();
+    assert_eq!(ok_cmd(&mut r, &["GET", "key:999999"]), Value::BulkString(b"value:999999".to_vec()));
+    assert!(!loading(&mut r));
+}
+
+/// The writes the primary takes while the replica loads (stream bytes the
+/// replica holds until the loaded data set is on disk) all arrive, in
+/// order, after the file's keys.
+#[test]
+fn writes_made_during_the_load_all_arrive() {
+    let primary = primary_with(MEDIUM);
+    let replica = Server::start();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let (stop, mut p) = (stop.clone(), primary.client());
+        thread::spawn(move || {
+            let mut written = 0u64;
+            while !stop.load(Ordering::Relaxed) || written < 100 {
+                ok_cmd(&mut p, &["SET", &format!("during:{written}"), &written.to_string()]);
+                ok_cmd(&mut p, &["INCR", "counter"]);
+                written += 1;
+            }
+            written
+        })
+    };
+    follow_and_see_the_load(&replica, &primary);
+    // Some writes after the load was seen, so some are held.
+    let mut p = primary.client();
+    for i in 0..100 {
+        ok_cmd(&mut p, &["RPUSH", "held", &i.to_string()]);
+    }
+    stop.store(true, Ordering::Relaxed);
+    let written = writer.join().unwrap();
+    ok_cmd(&mut p, &["DEL", "key:0"]);
+    wait_link_up(&replica);
+    wait_caught_up(&replica, &primary);
+    let mut r = replica.client();
+    assert_eq!(ok_cmd(&mut r, &["GET", "counter"]), Value::BulkString(written.to_string().into_bytes()));
+    assert_eq!(ok_cmd(&mut r, &["LLEN", "held"]), Value::Int(100));
+    assert_eq!(ok_cmd(&mut r, &["LINDEX", "held", "99"]), Value::BulkString(b"99".to_vec()));
+    assert_eq!(ok_cmd(&mut r, &["EXISTS", "key:0"]), Value::Int(0));
+    let last = format!("during:{}", written - 1);
+    assert_eq!(ok_cmd(&mut r, &["GET", &last]), Value::BulkString((written - 1).to_string().into_bytes()));
+    assert_eq!(dbsize(&replica), dbsize(&primary));
+}
+
+/// A replica killed (kill -9) as soon as its link is up comes back with
+/// the whole data set: the link goes up only once the snapshot of the
+/// loaded keys is written, since the log holds only the `FLUSHALL`.
+/// (Efis only: the reference Redis runs without persistence here.)
+#[test]
+fn a_replica_killed_right_after_its_sync_keeps_the_data() {
+    if is_redis() {
+        return;
+    }
+    let mut primary = primary_with(MEDIUM);
+    let mut replica = Server::start();
+    follow_and_see_the_load(&replica, &primary);
+    wait_link_up(&replica);
+    ok_cmd(&mut primary.client(), &["SET", "after", "1"]);
+    wait_caught_up(&replica, &primary);
+    primary.kill();
+    replica.crash_restart();
+    assert_eq!(dbsize(&replica), MEDIUM as i64 + 1);
+    let mut r = replica.client();
+    assert_eq!(ok_cmd(&mut r, &["GET", "after"]), Value::BulkString(b"1".to_vec()));
+    assert_eq!(ok_cmd(&mut r, &["GET", "key:7"]), Value::BulkString(b"value:7".to_vec()));
+}
+
+/// A primary killed while its replica loads: the replica abandons the
+/// load and empties its data set again (logged), so that neither it nor
+/// its restart after a crash or a clean stop ever holds part of the file.
+/// (Efis only: Redis's replica does not read its link while it loads.)
+#[test]
+fn a_load_cut_short_leaves_no_half_data_set() {
+    if is_redis() {
+        return;
+    }
+    let mut primary = primary_with(LARGE);
+    let mut replica = Server::start();
+    let mut r = replica.client();
+    ok_cmd(&mut r, &["SET", "old", "1"]);
+    let port = primary.port.to_string();
+    assert_eq!(ok_cmd(&mut r, &["REPLICAOF", "127.0.0.1", &port]), Value::Okay);
+    wait_for("the replica to load", || loading(&mut r));
+    primary.kill();
+    wait_for("the load to end", || !loading(&mut r));
+    // The load may have ended just before the primary went: then it is
+    // whole. Never in between.
+    let keys = dbsize(&replica);
+    let abandoned = replica.log().contains("abandoning the load");
+    assert_eq!(keys, if abandoned { 0 } else { LARGE as i64 }, "{}", replica.log());
+    replica.crash_restart();
+    let after_crash = dbsize(&replica);
+    assert!(after_crash == 0 || (!abandoned && after_crash == LARGE as i64), "{after_crash} keys after a crash");
+}
+
+/// A replica stopped cleanly while it loads writes neither a snapshot of
+/// the part loaded nor `replica-state` (a later start would ask to
+/// continue a stream it does not hold): it starts again empty. Had the
+/// load ended just before the stop, the whole data set and the offset are
+/// kept. (Efis only: the reference Redis runs without persistence here.)
+#[test]
+fn a_replica_stopped_while_loading_starts_empty() {
+    if is_redis() {
+        return;
+    }
+    let primary = primary_with(LARGE);
+    let mut replica = Server::start();
+    let mut r = replica.client();
+    let port = primary.port.to_string();
+    assert_eq!(ok_cmd(&mut r, &["REPLICAOF", "127.0.0.1", &port]), Value::Okay);
+    wait_for("the replica to load", || loading(&mut r));
+    assert!(replica.stop().success());
+    let interrupted = replica.log().contains("shutting down while loading");
+    assert_eq!(replica.dir.join("replica-state").exists(), !interrupted, "{}", replica.log());
+    replica.start_again();
+    assert_eq!(dbsize(&replica), if interrupted { 0 } else { LARGE as i64 });
+}
