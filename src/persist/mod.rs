@@ -378,7 +378,14 @@ impl Persistence {
     /// The child closes its copies of `sockets` (listeners, connections)
     /// first, so that a server killed meanwhile can be restarted on its
     /// port at once.
-    pub fn start_compaction(&mut self, store: &Keyspace, now_ms: i64, sockets: &[RawFd]) -> Result<(), String> {
+    /// The child runs at `priority` (see [`child`]).
+    pub fn start_compaction(
+        &mut self,
+        store: &Keyspace,
+        now_ms: i64,
+        sockets: &[RawFd],
+        priority: child::Priority,
+    ) -> Result<(), String> {
         self.requested = false;
         self.next_due = Instant::now() + self.interval;
         self.retry_after = Instant::now() + RETRY_DELAY;
@@ -395,7 +402,7 @@ impl Persistence {
         let generation = self.rotate(now_ms)?;
         let dir = self.dir.clone();
         let preamble = &self.preamble;
-        let child = child::spawn(|| {
+        let child = child::spawn(priority, || {
             for &fd in sockets {
                 // SAFETY: in the child, these descriptors are its own copies,
                 // which nothing else in the child uses.

@@ -59,7 +59,7 @@ impl Transfers {
         sockets: &[RawFd],
     ) -> Result<(), String> {
         let path = dir.join(format!("sync-{now_ms}.rdb.tmp"));
-        let child = child::spawn(|| {
+        let child = child::spawn(child::Priority::Background, || {
             for &fd in sockets {
                 // SAFETY: in the child, these descriptors are its own copies,
                 // which nothing else in the child uses.

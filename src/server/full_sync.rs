@@ -24,8 +24,10 @@
 //!    holds the loaded keys (the log holds only the `FLUSHALL`). Until it
 //!    is written the stream stays held, so that a crash recovers the
 //!    empty data set the log describes, never "empty, then later stream
-//!    commands". When it is written the link goes up and the held stream
-//!    is applied. A snapshot that fails is tried again a second later
+//!    commands". Its child keeps the loop's priority (not nice 19: the
+//!    link waits for it), and the loop looks for its end every few
+//!    milliseconds. When it is written the link goes up and the held
+//!    stream is applied. A snapshot that fails is tried again a second later
 //!    (the stream waits meanwhile, as Redis retries enabling its AOF after
 //!    a synchronization).
 //!
@@ -46,6 +48,7 @@ use std::time::{Duration, Instant};
 use log::{info, warn};
 
 use super::Server;
+use crate::persist::child::Priority;
 use crate::persist::rdb::file::FileLoader;
 use crate::state::replication::Loading;
 
@@ -157,7 +160,7 @@ impl Server {
         // A snapshot started before holds the data set the file replaced.
         self.state.persist.abort_running();
         self.pending_snapshot = Some(PendingSnapshot { last_attempt: Instant::now() });
-        self.start_compaction();
+        self.start_compaction_at(Priority::Urgent);
         self.link_up();
     }
 
@@ -187,7 +190,7 @@ impl Server {
             return;
         }
         pending.last_attempt = Instant::now();
-        self.start_compaction();
+        self.start_compaction_at(Priority::Urgent);
     }
 
     /// Whether the stream must wait for the snapshot of a loaded file.

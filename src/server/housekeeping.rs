@@ -10,6 +10,7 @@ use log::{info, warn};
 use super::delivery::{deliver_outbox, queue_write, serve_ready};
 use super::Server;
 use crate::clock::unix_ms;
+use crate::persist::child::Priority;
 use crate::protocol::Reply;
 use crate::pubsub::Own;
 
@@ -49,8 +50,13 @@ impl Server {
 
     /// Starts a background snapshot (timer, `BGSAVE`, `SYNC`).
     pub(super) fn start_compaction(&mut self) {
+        self.start_compaction_at(Priority::Background);
+    }
+
+    /// Starts a background snapshot whose child runs at `priority`.
+    pub(super) fn start_compaction_at(&mut self, priority: Priority) {
         let sockets = self.socket_fds();
-        if let Err(why) = self.state.persist.start_compaction(&self.store, self.now_ms, &sockets) {
+        if let Err(why) = self.state.persist.start_compaction(&self.store, self.now_ms, &sockets, priority) {
             warn!("cannot start a snapshot: {why}");
             self.state.persist.last_save_ok = false;
             self.answer_snapshot_waiters(Err(why));
@@ -132,11 +138,7 @@ impl Server {
         if let Some(result) = self.state.persist.transfers.poll() {
             self.answer_rdb_waiters(result);
         }
-        if let Some(finished) = self.state.persist.poll() {
-            self.state.stats.snapshots += u64::from(finished.result.is_ok());
-            self.full_sync_snapshot_finished(&finished.result);
-            self.answer_snapshot_waiters(finished.result);
-        }
+        self.finish_snapshot_if_done();
         self.full_sync_tick();
         self.freeze_access_bits_while_child_runs();
         // Not while a replica loads its primary's file: half of it is in.
@@ -151,6 +153,16 @@ impl Server {
             for key in std::mem::take(&mut self.held) {
                 queue_write(&mut self.conns, &mut self.write_queue, key);
             }
+        }
+    }
+
+    /// Acts on a snapshot child that has finished: counts it, lets a
+    /// replica's held stream go (see `full_sync`), answers `SYNC` clients.
+    pub(super) fn finish_snapshot_if_done(&mut self) {
+        if let Some(finished) = self.state.persist.poll() {
+            self.state.stats.snapshots += u64::from(finished.result.is_ok());
+            self.full_sync_snapshot_finished(&finished.result);
+            self.answer_snapshot_waiters(finished.result);
         }
     }
 

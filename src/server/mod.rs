@@ -109,6 +109,9 @@ const TICK: Duration = Duration::from_millis(100);
 /// How long the loop keeps polling without sleeping after it served
 /// something.
 const BUSY_POLL: Duration = Duration::from_micros(50);
+/// How often the loop looks for the end of the snapshot a replica's held
+/// stream waits for (see `full_sync`).
+const HELD_STREAM_POLL: Duration = Duration::from_millis(5);
 /// Listener tokens count down from here; connections use slab keys.
 const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
 
@@ -354,6 +357,9 @@ impl Server {
             }
             if self.state.loading.is_some() {
                 self.continue_full_sync();
+            } else if self.stream_held() {
+                // The held stream goes as soon as its snapshot is written.
+                self.finish_snapshot_if_done();
             }
             self.resume_unblocked();
             if self.state.tracking.has_pending() {
@@ -713,6 +719,9 @@ impl Server {
             return Duration::ZERO;
         }
         let mut tick = next_tick.saturating_duration_since(Instant::now());
+        if self.stream_held() {
+            tick = tick.min(HELD_STREAM_POLL);
+        }
         if let (Some(pause), false) = (self.state.pause, self.state.paused_clients.is_empty()) {
             tick = tick.min(Duration::from_millis((pause.until_ms - unix_ms()).max(0) as u64));
         }
