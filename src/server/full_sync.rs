@@ -3,17 +3,17 @@
 //! answering, and the primary's stream waits until the new data set is
 //! durable.
 //!
-//! 1. **Begin** ([`Server::begin_full_sync`]): the file's checksum is
-//!    verified first (a damaged file drops the link and leaves the data
-//!    set as it was). Then `FLUSHALL` runs through the command path in
-//!    the link's session and is logged (so `WATCH`, tracking and keyspace
-//!    events see it), this server's own replicas are disconnected and its
-//!    backlog dropped (its history is gone: nobody may continue it, and a
-//!    restart may not ask to continue it either), and `state.loading` is
-//!    set.
+//! 1. **Check** ([`Server::begin_full_sync`]): `state.loading` is set,
+//!    and the first steps verify the file's checksum (a damaged file
+//!    drops the link and leaves the data set as it was). Then `FLUSHALL`
+//!    runs through the command path in the link's session and is logged
+//!    (so `WATCH`, tracking and keyspace events see it), this server's own
+//!    replicas are disconnected and its backlog dropped (its history is
+//!    gone: nobody may continue it, and a restart may not ask to continue
+//!    it either).
 //! 2. **Load** ([`Server::continue_full_sync`]): each round of the loop
-//!    reads about [`STEP_TIME`] worth of the file into the keyspace (in
-//!    pieces of [`STEP_BYTES`]) and polls its sockets without sleeping in
+//!    verifies or reads about [`STEP_TIME`] worth of the file (in pieces
+//!    of [`STEP_BYTES`]) and polls its sockets without sleeping in
 //!    between. Commands run normally meanwhile; those without the
 //!    `loading` flag are refused with `-LOADING` (see `cmd::execute`),
 //!    active expiry, eviction and compaction do not start, and the bytes
@@ -34,8 +34,10 @@
 //! A load that fails (a structure error in a file without a checksum),
 //! a dropped link, `REPLICAOF NO ONE` or another `REPLICAOF` abandon the
 //! load: `FLUSHALL` again (logged), so the data set is empty, never half
-//! loaded, and the link connects again and asks for a full
-//! resynchronization. A shutdown during the load writes no snapshot (it
+//! loaded (while the file is still being checked, the old data set is
+//! simply kept), and the link connects again and asks for a full
+//! resynchronization. A link lost during the load abandons it although
+//! the whole file is there: the next connection resynchronizes in full. A shutdown during the load writes no snapshot (it
 //! would hold half the file) and no `replica-state`; `REPLICAOF NO ONE`
 //! while the snapshot is pending writes the snapshot in the loop before
 //! this server takes writes of its own.
@@ -70,6 +72,8 @@ pub(super) struct FullSync {
     /// The database the stream goes on in.
     stream_db: usize,
     started: Instant,
+    /// The file was verified and the old data set emptied.
+    flushed: bool,
 }
 
 /// The snapshot of a newly loaded data set, until it is written.
@@ -79,22 +83,14 @@ pub(super) struct PendingSnapshot {
 
 impl Server {
     /// Starts replacing the data set with `file`, announced by
-    /// `+FULLRESYNC <replid> <offset>` (see the module doc). Fails, with
-    /// the data set untouched, on a damaged file.
-    pub(super) fn begin_full_sync(
-        &mut self,
-        key: usize,
-        file: Vec<u8>,
-        replid: String,
-        offset: u64,
-    ) -> Result<(), String> {
+    /// `+FULLRESYNC <replid> <offset>` (see the module doc): the loading
+    /// state begins with the check of the file. Fails, with the data set
+    /// untouched, on a file that is not an RDB file.
+    pub(super) fn begin_full_sync(&mut self, file: Vec<u8>, replid: String, offset: u64) -> Result<(), String> {
         let loader = FileLoader::new(&file, self.store.db_count())
             .map_err(|e| format!("the primary's RDB file is damaged: {e}"))?;
         let stream_db =
             crate::cmd::replicaof::stream_db_of(&file).filter(|&db| db < self.store.db_count()).unwrap_or(0);
-        self.run_as_primary(key, &[b"FLUSHALL"]);
-        self.state.drop_replicas();
-        self.state.repl.drop_backlog();
         self.state.loading = Some(Loading {
             start_s: self.now_ms / 1000,
             total_bytes: file.len() as u64,
@@ -102,7 +98,7 @@ impl Server {
             rdb_used_mem: 0,
         });
         info!("loading the primary's dataset ({} bytes) while serving", file.len());
-        let sync = FullSync { file, loader, replid, offset, stream_db, started: Instant::now() };
+        let sync = FullSync { file, loader, replid, offset, stream_db, started: Instant::now(), flushed: false };
         self.set_link_loading(Box::new(sync));
         Ok(())
     }
@@ -112,9 +108,16 @@ impl Server {
     /// abandons it and drops the link.
     pub(super) fn continue_full_sync(&mut self) {
         let Some(sync) = self.link.as_mut().and_then(|link| link.load.as_deref_mut()) else { return };
+        if !sync.flushed && !sync.loader.checking() {
+            sync.flushed = true;
+            self.replace_data_set();
+            return;
+        }
         let started = Instant::now();
         let outcome = loop {
             match sync.loader.step(&sync.file, &mut self.store, self.now_ms, STEP_BYTES) {
+                // The old data set goes before the first key comes.
+                Ok(false) if !sync.flushed && !sync.loader.checking() => break Ok(false),
                 Ok(false) if started.elapsed() < STEP_TIME => {}
                 Ok(false) => break Ok(false),
                 Ok(true) => break Ok(true),
@@ -128,14 +131,22 @@ impl Server {
         match outcome {
             Ok(false) => {}
             Ok(true) => self.end_full_sync(),
-            Err(e) => self.drop_link(&format!("the primary's RDB file does not load: {e}")),
+            Err(e) => self.drop_link(&format!("the primary's RDB file is damaged: {e}")),
         }
+    }
+
+    /// The file is verified: the old data set and its history go.
+    fn replace_data_set(&mut self) {
+        let Some(key) = self.link.as_ref().map(|link| link.key) else { return };
+        self.run_as_primary(key, &[b"FLUSHALL"]);
+        self.state.drop_replicas();
+        self.state.repl.drop_backlog();
     }
 
     /// The file is in: functions, the primary's history, the snapshot.
     fn end_full_sync(&mut self) {
         let Some((key, sync)) = self.take_link_loading() else { return };
-        let FullSync { file, loader, replid, offset, stream_db, started } = *sync;
+        let FullSync { file, loader, replid, offset, stream_db, started, .. } = *sync;
         drop(file);
         let loaded = loader.finish();
         self.state.loading = None;
@@ -203,13 +214,17 @@ impl Server {
     /// (logged), never left half loaded.
     pub(super) fn abandon_full_sync(&mut self) {
         let Some((key, sync)) = self.take_link_loading() else { return };
+        self.state.loading = None;
+        if !sync.flushed {
+            warn!("abandoning the check of the primary's RDB file: the dataset is kept");
+            return;
+        }
         warn!(
             "abandoning the load of the primary's dataset at byte {} of {}: the dataset is emptied",
             sync.loader.position(),
             sync.file.len()
         );
         drop(sync);
-        self.state.loading = None;
         self.run_as_primary(key, &[b"FLUSHALL"]);
     }
 

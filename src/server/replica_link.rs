@@ -511,7 +511,7 @@ impl Server {
         conn.rlen = have - skip;
         file.truncate(end);
         let (replid, offset) = self.link.as_mut().and_then(|l| l.full.take()).unwrap_or_default();
-        self.begin_full_sync(key, file, replid, offset)?;
+        self.begin_full_sync(file, replid, offset)?;
         Ok(true)
     }
 

@@ -92,13 +92,18 @@ pub fn read_file(
 /// key inherits (database, expiry, access data); the caller keeps the
 /// bytes and passes the same ones to every step.
 ///
-/// The checksum is verified by [`FileLoader::new`], before any key enters
-/// the keyspace: a damaged file is refused without touching it. Only a
-/// file without a checksum (version 1 to 4, or written with checksums
-/// off) can fail halfway, on a structure error, leaving the keys read
-/// until then.
+/// From version 5 the first steps verify the checksum, and no key enters
+/// the keyspace before it matched ([`FileLoader::checking`] says when
+/// that is over): a damaged file is refused without touching the
+/// keyspace. When the file's last 8 bytes are not the checksum of the
+/// rest (a damaged or cut file, or bytes after the end), the file is
+/// first walked without keeping anything, to say what is wrong where, as
+/// reading it would. Only a file without a checksum (version 1 to 4, or
+/// written with checksums off) can fail halfway, on a structure error,
+/// leaving the keys read until then.
 #[derive(Debug)]
 pub struct FileLoader {
+    stage: Stage,
     /// Where the next item starts.
     position: usize,
     db: usize,
@@ -113,26 +118,47 @@ pub struct FileLoader {
     loaded: Loaded,
 }
 
+/// What the steps of a [`FileLoader`] do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    /// Checksum of the bytes before the last 8, so far.
+    Check {
+        crc: u64,
+        upto: usize,
+    },
+    /// Reading items without keeping them, to the end or the first error.
+    Walk,
+    Load,
+}
+
+/// Where items start: after `REDIS` and the version.
+const FIRST_ITEM: usize = 9;
+
 impl FileLoader {
-    /// Checks the signature, the version and (from version 5) the
-    /// checksum of `bytes`. When the last 8 bytes are not the checksum of
-    /// the rest (a damaged or cut file, or bytes after the end), the file
-    /// is walked once without keeping anything, to say what is wrong
-    /// where, as reading it would.
+    /// Checks the signature and the version of `bytes`; the steps do the
+    /// rest.
     pub fn new(bytes: &[u8], db_count: usize) -> Result<FileLoader, FileError> {
         let fail = |offset: usize, reason: String| FileError { offset, reason };
-        if bytes.len() < 9 || &bytes[..5] != b"REDIS" {
+        if bytes.len() < FIRST_ITEM || &bytes[..5] != b"REDIS" {
             return Err(fail(0, "not an RDB file (no REDIS signature)".into()));
         }
-        let version: u16 = std::str::from_utf8(&bytes[5..9])
+        let version: u16 = std::str::from_utf8(&bytes[5..FIRST_ITEM])
             .ok()
             .and_then(|v| v.parse().ok())
             .ok_or_else(|| fail(5, "bad RDB version field".into()))?;
         if !(1..=RDB_VERSION).contains(&version) {
             return Err(fail(5, format!("RDB version {version} is not supported (1 to {RDB_VERSION} are)")));
         }
-        let mut loader = FileLoader {
-            position: 9,
+        let stage = if version < 5 {
+            Stage::Load
+        } else if bytes.len() > FIRST_ITEM + 8 {
+            Stage::Check { crc: 0, upto: 0 }
+        } else {
+            Stage::Walk
+        };
+        Ok(FileLoader {
+            stage,
+            position: FIRST_ITEM,
             db: 0,
             db_count,
             expire: None,
@@ -141,33 +167,59 @@ impl FileLoader {
             verified: false,
             done: false,
             loaded: Loaded { version, ..Loaded::default() },
-        };
-        if version < 5 {
-            return Ok(loader);
-        }
-        if let Some(body_end) = bytes.len().checked_sub(8).filter(|&end| end > 9) {
-            let stored = u64::from_le_bytes(bytes[body_end..].try_into().expect("8 bytes"));
-            if stored == crc64(0, &bytes[..body_end]) {
-                loader.verified = true;
-                return Ok(loader);
-            }
-        }
-        // Find the end (and the first structure error) without loading.
-        let mut walk = FileLoader { loaded: Loaded { version, ..Loaded::default() }, ..loader };
-        while !walk.advance(bytes, None, 0, usize::MAX)? {}
-        Ok(FileLoader { verified: true, ..loader })
+        })
     }
 
-    /// Bytes of the file read so far.
+    /// Whether the steps are still verifying the file: nothing has
+    /// entered the keyspace yet.
+    pub fn checking(&self) -> bool {
+        self.stage != Stage::Load
+    }
+
+    /// Bytes of the file loaded so far (0 while checking).
     pub fn position(&self) -> usize {
-        self.position
+        if self.checking() {
+            0
+        } else {
+            self.position
+        }
     }
 
-    /// Reads items into `store` until about `budget` bytes more are read
-    /// or the file ends. True once the whole file is loaded; an error
-    /// leaves the keys loaded so far in `store`.
+    /// Verifies or reads about `budget` bytes more: items go into
+    /// `store` once the file is verified (a step never does both). True
+    /// once the whole file is loaded; an error leaves the keys loaded so
+    /// far in `store`.
     pub fn step(&mut self, bytes: &[u8], store: &mut Keyspace, now_ms: i64, budget: usize) -> Result<bool, FileError> {
-        self.advance(bytes, Some(store), now_ms, budget)
+        match self.stage {
+            Stage::Check { crc, upto } => {
+                let body_end = bytes.len() - 8;
+                // The checksum runs far faster than decoding.
+                let end = body_end.min(upto.saturating_add(budget.saturating_mul(16)));
+                let crc = crc64(crc, &bytes[upto..end]);
+                self.stage = Stage::Check { crc, upto: end };
+                if end == body_end {
+                    let stored = u64::from_le_bytes(bytes[body_end..].try_into().expect("8 bytes"));
+                    self.verified = stored == crc;
+                    self.stage = if self.verified { Stage::Load } else { Stage::Walk };
+                }
+                Ok(false)
+            }
+            Stage::Walk => {
+                if self.advance(bytes, None, now_ms, budget)? {
+                    // The checksum matched where the items end: load from
+                    // the start.
+                    let version = self.loaded.version;
+                    *self = FileLoader {
+                        stage: Stage::Load,
+                        verified: true,
+                        ..FileLoader::new(bytes, self.db_count).expect("checked before")
+                    };
+                    self.loaded.version = version;
+                }
+                Ok(false)
+            }
+            Stage::Load => self.advance(bytes, Some(store), now_ms, budget),
+        }
     }
 
     /// The `used-mem` the file announced so far (0: not said).

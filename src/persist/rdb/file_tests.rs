@@ -50,7 +50,10 @@ fn load_in_steps(bytes: &[u8], budget: usize, now_ms: i64) -> Result<(super::fil
     let mut steps = 0;
     while !loader.step(bytes, &mut store, now_ms, budget).map_err(|e| e.to_string())? {
         steps += 1;
-        assert!(steps <= bytes.len(), "every step moves on");
+        assert!(steps <= 2 * bytes.len(), "every step moves on");
+        if loader.checking() {
+            assert_eq!(store.total_keys(), 0, "no key before the checksum matched");
+        }
     }
     assert_eq!(loader.position(), bytes.len(), "the whole file was read");
     Ok((loader.finish(), store))
@@ -97,7 +100,18 @@ fn a_damaged_file_is_refused_before_any_key_is_loaded() {
     let error = read_file(&damaged, &mut store, NOW_MS, |_| {}).expect_err("refused");
     assert!(error.reason.contains("wrong checksum"), "{error}");
     assert_eq!(store.total_keys(), 0, "nothing entered the keyspace");
-    assert!(FileLoader::new(&damaged, DATABASES).is_err(), "refused before the first step");
+    // In steps: the error comes while checking, with nothing loaded.
+    let mut loader = FileLoader::new(&damaged, DATABASES).expect("the header is good");
+    let mut store = Keyspace::new(DATABASES);
+    let error = loop {
+        match loader.step(&damaged, &mut store, NOW_MS, 100) {
+            Ok(false) => assert_eq!(store.total_keys(), 0),
+            Ok(true) => panic!("a damaged file loaded"),
+            Err(e) => break e,
+        }
+    };
+    assert!(error.reason.contains("wrong checksum"), "{error}");
+    assert!(loader.checking() && store.total_keys() == 0);
 
     // Cut: the error says where the data ends, and nothing is loaded.
     let cut = &good[..middle];
@@ -113,8 +127,8 @@ fn a_damaged_file_is_refused_before_any_key_is_loaded() {
     fixed[body - 1] = 0x00; // EOF becomes a string key type, truncated.
     let crc = crc64(0, &fixed[..body]);
     fixed[body..].copy_from_slice(&crc.to_le_bytes());
-    assert!(FileLoader::new(&fixed, DATABASES).is_ok(), "the checksum matches");
-    assert!(load_in_steps(&fixed, 4096, NOW_MS).is_err());
+    let Err(error) = load_in_steps(&fixed, 4096, NOW_MS) else { panic!("the structure is damaged") };
+    assert!(error.contains("unexpected end"), "{error}");
 
     // Bytes after the checksum are accepted, as before.
     let mut trailing = good.clone();
