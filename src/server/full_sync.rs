@@ -242,10 +242,11 @@ impl Server {
 
     /// Shutdown during a load: the loaded part is forgotten without
     /// another `FLUSHALL` (the log already describes the empty data
-    /// set). Returns whether a load was in progress.
+    /// set). Returns whether the data set was half loaded (not while the
+    /// file was still being checked: the old data set is whole then).
     pub(super) fn forget_full_sync(&mut self) -> bool {
-        let loading = self.take_link_loading().is_some();
+        let replaced = self.take_link_loading().is_some_and(|(_, sync)| sync.flushed);
         self.state.loading = None;
-        loading
+        replaced
     }
 }

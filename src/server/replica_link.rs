@@ -29,7 +29,7 @@
 //!    then enter this server's own stream as they were received
 //!    (`state::replication`), and the offset advances by them.
 //!    `REPLCONF GETACK` is answered with `REPLCONF ACK <offset>`, which is
-//!    also sent every second.
+//!    also sent every second (a newline while the file loads).
 //!
 //! A failure anywhere (refused, closed, a bad reply, `repl-timeout`
 //! seconds without a byte) drops the connection; the tick connects again
@@ -136,6 +136,8 @@ impl Server {
         }
         if link.phase == Phase::Stream && now - link.last_ack_ms >= 1000 {
             self.send_ack();
+        } else if link.phase == Phase::Loading && now - link.last_ack_ms >= 1000 {
+            self.send_keepalive();
         }
     }
 
@@ -306,6 +308,19 @@ impl Server {
         link.last_ack_ms = self.now_ms;
         let conn = &mut self.conns[link.key];
         encode_command(&mut conn.wbuf, &[b"REPLCONF", b"ACK", offset.as_bytes()]);
+        if let Err(e) = conn.flush() {
+            self.drop_link(&format!("write error: {e}"));
+        }
+    }
+
+    /// A newline, once a second while the file loads: a Redis primary
+    /// takes it as a sign of life from a replica that cannot acknowledge
+    /// an offset yet (Redis's replicas send the same while they load).
+    fn send_keepalive(&mut self) {
+        let Some(link) = &mut self.link else { return };
+        link.last_ack_ms = self.now_ms;
+        let conn = &mut self.conns[link.key];
+        conn.wbuf.push(b'\n');
         if let Err(e) = conn.flush() {
             self.drop_link(&format!("write error: {e}"));
         }

@@ -193,8 +193,8 @@ impl FileLoader {
         match self.stage {
             Stage::Check { crc, upto } => {
                 let body_end = bytes.len() - 8;
-                // The checksum runs far faster than decoding.
-                let end = body_end.min(upto.saturating_add(budget.saturating_mul(16)));
+                // The checksum runs faster than decoding.
+                let end = body_end.min(upto.saturating_add(budget.saturating_mul(4)));
                 let crc = crc64(crc, &bytes[upto..end]);
                 self.stage = Stage::Check { crc, upto: end };
                 if end == body_end {

@@ -28,10 +28,18 @@ const SLOW_STEP: Duration = Duration::from_secs(180);
 
 /// Polls `check` until it is true; fails naming `what` after [`SLOW_STEP`].
 #[track_caller]
-fn wait_for(what: &str, mut check: impl FnMut() -> bool) {
+fn wait_for(what: &str, check: impl FnMut() -> bool) {
+    wait_showing(None, what, check);
+}
+
+/// [`wait_for`], showing `server`'s log if it times out.
+#[track_caller]
+fn wait_showing(server: Option<&Server>, what: &str, mut check: impl FnMut() -> bool) {
     let deadline = Instant::now() + SLOW_STEP;
     while !check() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        if Instant::now() > deadline {
+            panic!("timed out waiting for {what}; log:\n{}", server.map(Server::log).unwrap_or_default());
+        }
         thread::sleep(Duration::from_millis(5));
     }
 }
@@ -67,6 +75,14 @@ fn loading(con: &mut redis::Connection) -> bool {
     text.lines().any(|line| line == "loading:1\r" || line == "loading:1")
 }
 
+/// Whether the server is loading keys: `loading:1` and some bytes
+/// loaded (the file's checksum matched and the old data set is gone).
+fn loading_keys(con: &mut redis::Connection) -> bool {
+    let text: String = redis::cmd("INFO").arg("persistence").query(con).expect("INFO is answered while loading");
+    let loaded = text.lines().find_map(|l| l.strip_prefix("loading_loaded_bytes:")).map(str::trim);
+    loaded.is_some_and(|n| n.parse::<u64>().is_ok_and(|n| n > 0))
+}
+
 /// Makes `replica` follow `primary`; then polls the replica with `GET`
 /// and `INFO persistence` until both showed the load (`-LOADING`,
 /// `loading:1` with its `loading_*` fields), and returns once they did.
@@ -77,7 +93,7 @@ fn follow_and_see_the_load(replica: &Server, primary: &Server) {
     let port = primary.port.to_string();
     assert_eq!(ok_cmd(&mut r, &["REPLICAOF", "127.0.0.1", &port]), Value::Okay);
     let (mut refused, mut reported) = (false, false);
-    wait_for("-LOADING and loading:1 on the replica", || {
+    wait_showing(Some(replica), "-LOADING and loading:1 on the replica", || {
         match cmd(&mut r, &["GET", "key:1"]) {
             Err(e) if err_text(&e) == "LOADING Redis is loading the dataset in memory" => refused = true,
             Err(e) => panic!("GET answered {e}"),
@@ -204,7 +220,7 @@ fn a_load_cut_short_leaves_no_half_data_set() {
     ok_cmd(&mut r, &["SET", "old", "1"]);
     let port = primary.port.to_string();
     assert_eq!(ok_cmd(&mut r, &["REPLICAOF", "127.0.0.1", &port]), Value::Okay);
-    wait_for("the replica to load", || loading(&mut r));
+    wait_for("the replica to load keys", || loading_keys(&mut r));
     primary.kill();
     wait_for("the load to end", || !loading(&mut r));
     // Cut short while loading: empty. While the file was still being
@@ -241,7 +257,7 @@ fn a_replica_stopped_while_loading_starts_empty() {
     let mut r = replica.client();
     let port = primary.port.to_string();
     assert_eq!(ok_cmd(&mut r, &["REPLICAOF", "127.0.0.1", &port]), Value::Okay);
-    wait_for("the replica to load", || loading(&mut r));
+    wait_for("the replica to load keys", || loading_keys(&mut r));
     assert!(replica.stop().success());
     let interrupted = replica.log().contains("shutting down while loading");
     assert_eq!(replica.dir.join("replica-state").exists(), !interrupted, "{}", replica.log());
