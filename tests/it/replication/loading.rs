@@ -4,7 +4,9 @@
 //! primary takes during the load (held by the replica until the loaded
 //! data set is on disk) all arrive; a replica killed right after its
 //! sync comes back with the whole data set; one whose primary dies in
-//! the middle of the load is left empty, never half loaded.
+//! the middle of the load is left empty, never half loaded, and one
+//! stopped meanwhile starts again empty; a file with a wrong checksum
+//! (from a fake primary) leaves the data set as it was.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -263,4 +265,64 @@ fn a_replica_stopped_while_loading_starts_empty() {
     assert_eq!(replica.dir.join("replica-state").exists(), !interrupted, "{}", replica.log());
     replica.start_again();
     assert_eq!(dbsize(&replica), if interrupted { 0 } else { LARGE as i64 });
+}
+
+/// One command of the RESP array form off `reader` (`None` at the end).
+fn read_command(reader: &mut impl std::io::BufRead) -> Option<Vec<String>> {
+    let mut line = String::new();
+    let mut next = |line: &mut String| {
+        line.clear();
+        reader.read_line(line).ok().filter(|&n| n > 0).map(|_| line.trim_end().to_string())
+    };
+    let count: usize = next(&mut line)?.strip_prefix('*')?.parse().ok()?;
+    let mut args = Vec::new();
+    for _ in 0..count {
+        next(&mut line)?;
+        args.push(next(&mut line)?);
+    }
+    Some(args)
+}
+
+/// A primary whose file has a wrong checksum: the replica refuses the
+/// file before its data set is touched (still served, with its old keys)
+/// and connects again. (Efis only: Redis's replica empties its data set
+/// before it loads, and finds the checksum wrong at the end.)
+#[test]
+fn a_damaged_file_leaves_the_data_set_as_it_was() {
+    use std::io::{BufReader, Write};
+    if is_redis() {
+        return;
+    }
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port().to_string();
+    // "k" = "v" in database 0, then a checksum that does not match.
+    let mut file = b"REDIS0010\xfe\x00\xfb\x01\x00\x00\x01k\x01v\xff".to_vec();
+    file.extend_from_slice(&[0x11; 8]);
+    // Left running: it ends when the replica closes the link.
+    thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let mut reader = BufReader::new(stream.try_clone().unwrap());
+        let mut writer = stream;
+        while let Some(args) = read_command(&mut reader) {
+            let reply: Vec<u8> = match args[0].to_ascii_uppercase().as_str() {
+                "PING" => b"+PONG\r\n".to_vec(),
+                "PSYNC" => {
+                    let mut reply = format!("+FULLRESYNC {} 0\r\n${}\r\n", "a".repeat(40), file.len()).into_bytes();
+                    reply.extend_from_slice(&file);
+                    reply
+                }
+                _ => b"+OK\r\n".to_vec(),
+            };
+            writer.write_all(&reply).unwrap();
+        }
+    });
+    let replica = Server::start();
+    let mut r = replica.client();
+    ok_cmd(&mut r, &["SET", "old", "1"]);
+    assert_eq!(ok_cmd(&mut r, &["REPLICAOF", "127.0.0.1", &port]), Value::Okay);
+    wait_showing(Some(&replica), "the refusal in the log", || replica.log().contains("wrong checksum"));
+    assert!(!loading(&mut r));
+    assert_eq!(ok_cmd(&mut r, &["GET", "old"]), Value::BulkString(b"1".to_vec()));
+    assert_eq!(ok_cmd(&mut r, &["EXISTS", "k"]), Value::Int(0));
+    assert_eq!(dbsize(&replica), 1);
 }

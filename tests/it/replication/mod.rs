@@ -18,7 +18,7 @@
 //! * `loading`: a replica loading its primary's file while it answers
 //!   (`-LOADING`, `INFO` with `loading:1`), the primary's writes made
 //!   meanwhile, a crash right after the sync, and (Efis only) a load cut
-//!   short by the primary's death or by a stop.
+//!   short by the primary's death or by a stop, and a damaged file.
 //! * `failover`: `FAILOVER` swaps a primary and its replica; its errors.
 //! * `sentinel`: three `redis-sentinel`s fail a killed primary over while
 //!   redis-py's Sentinel client keeps writing.
