@@ -293,8 +293,10 @@ fn dispatch(ctx: &mut Ctx<'_>, args: Args<'_>) {
 }
 
 /// What a replica refuses to a client: writes while `replica-read-only`
-/// is on, and commands without the `stale` flag while the link to the
-/// primary is down and `replica-serve-stale-data` is off.
+/// is on, commands without the `stale` flag while the link to the
+/// primary is down and `replica-serve-stale-data` is off, and commands
+/// without the `loading` flag while it loads its primary's file (checked
+/// last, as Redis's `processCommand` does).
 #[cold]
 fn replica_refusal(server: &crate::state::ServerState, spec: &CommandSpec) -> Option<&'static str> {
     let linked =
@@ -304,6 +306,9 @@ fn replica_refusal(server: &crate::state::ServerState, spec: &CommandSpec) -> Op
     }
     if spec.is_write() && server.param("replica-read-only") != Some("no") {
         return Some("READONLY You can't write against a read only replica.");
+    }
+    if server.loading.is_some() && !spec.flags.contains(Flags::LOADING) {
+        return Some("LOADING Redis is loading the dataset in memory");
     }
     None
 }

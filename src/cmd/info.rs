@@ -206,7 +206,7 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             let p = &server.persist;
             let s = &server.stats;
             let status = |ok: bool| if ok { "ok" } else { "err" };
-            field(text, "loading", 0);
+            field(text, "loading", i32::from(server.loading.is_some()));
             field(text, "async_loading", 0);
             field(text, "current_cow_peak", 0);
             field(text, "current_cow_size", 0);
@@ -248,6 +248,9 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
             // Why write commands get -MISCONF (empty while they are served).
             let refused = p.refusing_writes().map(|e| e.trim_start_matches("MISCONF ").to_string());
             field(text, "writes_refused_reason", refused.unwrap_or_default());
+            if let Some(loading) = &server.loading {
+                loading_fields(text, loading, ctx.now_ms / 1000);
+            }
         }
         "stats" => {
             let s = &server.stats;
@@ -368,4 +371,19 @@ fn write_section(ctx: &mut Ctx<'_>, section: &str, text: &mut String) {
         }
         _ => {}
     }
+}
+
+/// Redis's `loading_*` fields: progress of a replica loading its
+/// primary's file, and Redis's estimate of the seconds left.
+fn loading_fields(text: &mut String, loading: &crate::state::replication::Loading, now_s: i64) {
+    let elapsed = (now_s - loading.start_s).max(0);
+    let left = loading.total_bytes.saturating_sub(loading.loaded_bytes);
+    let eta = if elapsed == 0 { 1 } else { (elapsed as u64 * left / (loading.loaded_bytes + 1)) as i64 };
+    let percent = loading.loaded_bytes as f64 / (loading.total_bytes as f64 + 1.0) * 100.0;
+    field(text, "loading_start_time", loading.start_s);
+    field(text, "loading_total_bytes", loading.total_bytes);
+    field(text, "loading_rdb_used_mem", loading.rdb_used_mem);
+    field(text, "loading_loaded_bytes", loading.loaded_bytes);
+    field(text, "loading_loaded_perc", format!("{percent:.2}"));
+    field(text, "loading_eta_seconds", eta);
 }

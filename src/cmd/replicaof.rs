@@ -9,7 +9,7 @@
 //! registers the replica as waiting for a child process to write it
 //! (Redis's `wait_bgsave`), and the loop forks that child, sends
 //! `+FULLRESYNC` with the offset of the fork, then the file, then the
-//! stream held meanwhile (`server::full_sync`). A replica that asks
+//! stream held meanwhile (`server::sync_send`). A replica that asks
 //! while a child already writes a file for other replicas shares that
 //! file: it gets their offset and a copy of the stream they hold since
 //! the fork, as Redis does; otherwise it waits for the next child (a file

@@ -32,6 +32,11 @@
 //! client overwriting random keys and about 1.95 times with fifty doing it
 //! as fast as they can: copy-on-write copies every page a write touches
 //! while the child runs. The measured runs are in `tests/bench/RESULTS.md`.
+//!
+//! A child something waits on ([`Priority::Urgent`]: the snapshot of a
+//! data set a replica just loaded, whose primary's stream waits for it)
+//! keeps the loop's priority instead: under a flood of requests the loop
+//! leaves a nice-19 child almost nothing, and with it the replica's link.
 
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
@@ -56,6 +61,15 @@ const PRIO_PROCESS: i32 = 0;
 const CHILD_NICENESS: i32 = 19;
 const SIGKILL: i32 = 9;
 
+/// How the child competes with the loop for the CPU.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    /// Nice 19: only what the loop leaves idle.
+    Background,
+    /// The loop's own priority: something waits for the child.
+    Urgent,
+}
+
 /// A running child and the parent's end of its report channel.
 pub struct Child {
     pub pid: i32,
@@ -72,7 +86,7 @@ pub enum Outcome {
 
 /// Forks; the child runs `work` and exits with its report. Returns the
 /// child in the parent.
-pub fn spawn(work: impl FnOnce() -> Result<String, String>) -> io::Result<Child> {
+pub fn spawn(priority: Priority, work: impl FnOnce() -> Result<String, String>) -> io::Result<Child> {
     let (parent_end, mut child_end) = UnixStream::pair()?;
     // SAFETY: the child only runs `work` (which reads memory it now owns
     // a private copy of, and writes files) and then `_exit`s; glibc makes
@@ -84,9 +98,11 @@ pub fn spawn(work: impl FnOnce() -> Result<String, String>) -> io::Result<Child>
     }
     if pid == 0 {
         drop(parent_end);
-        // SAFETY: plain system call on this process; failure only leaves
-        // the priority as it was.
-        unsafe { setpriority(PRIO_PROCESS, 0, CHILD_NICENESS) };
+        if priority == Priority::Background {
+            // SAFETY: plain system call on this process; failure only
+            // leaves the priority as it was.
+            unsafe { setpriority(PRIO_PROCESS, 0, CHILD_NICENESS) };
+        }
         // A panic must not unwind into the child's copy of the server.
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(work));
         let (line, code) = match outcome {

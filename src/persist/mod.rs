@@ -44,7 +44,10 @@
 //! last snapshot (as Redis rewrites its AOF at 100% growth past 64 MB, so
 //! that a busy server does not fill its disk between two timer ticks); and
 //! on `SAVE`, `BGSAVE`, `BGREWRITEAOF`, `SYNC` (a backup), `SHUTDOWN`,
-//! `SIGTERM` and `SIGINT`. The loop, between two commands:
+//! `SIGTERM` and `SIGINT`; and as soon as a replica has loaded its
+//! primary's file (the log holds none of its keys; that child runs at
+//! the loop's priority, see [`child`]). None starts while a replica
+//! loads. The loop, between two commands:
 //!
 //! 1. writes what the log has buffered, then starts log generation `G+1`
 //!    (a new file; from now on changes go there);
@@ -84,7 +87,8 @@
 //! # Shutdown
 //!
 //! `SIGTERM`, `SIGINT` and `SHUTDOWN` write and `fsync` the log, write a
-//! final snapshot (not with `SHUTDOWN NOSAVE`), and exit 0. A snapshot
+//! final snapshot (not with `SHUTDOWN NOSAVE`, nor while a replica is
+//! halfway through loading its primary's file), and exit 0. A snapshot
 //! still being written by a child is abandoned first.
 //!
 //! # What an operator sees
@@ -378,7 +382,14 @@ impl Persistence {
     /// The child closes its copies of `sockets` (listeners, connections)
     /// first, so that a server killed meanwhile can be restarted on its
     /// port at once.
-    pub fn start_compaction(&mut self, store: &Keyspace, now_ms: i64, sockets: &[RawFd]) -> Result<(), String> {
+    /// The child runs at `priority` (see [`child`]).
+    pub fn start_compaction(
+        &mut self,
+        store: &Keyspace,
+        now_ms: i64,
+        sockets: &[RawFd],
+        priority: child::Priority,
+    ) -> Result<(), String> {
         self.requested = false;
         self.next_due = Instant::now() + self.interval;
         self.retry_after = Instant::now() + RETRY_DELAY;
@@ -395,7 +406,7 @@ impl Persistence {
         let generation = self.rotate(now_ms)?;
         let dir = self.dir.clone();
         let preamble = &self.preamble;
-        let child = child::spawn(|| {
+        let child = child::spawn(priority, || {
             for &fd in sockets {
                 // SAFETY: in the child, these descriptors are its own copies,
                 // which nothing else in the child uses.

@@ -9,7 +9,10 @@
 //!
 //! * The file is written only by a clean shutdown, after the log was
 //!   flushed and synced: the data start-up recovers is exactly the stream
-//!   up to that offset.
+//!   up to that offset. Not while a replica is halfway through loading
+//!   its primary's file (it has no offset of that stream yet), nor after
+//!   a load whose snapshot is not written (the loaded keys are in no
+//!   file).
 //! * Start-up reads it once and deletes it before serving: a server that
 //!   then crashes has applied more of the stream than the file says, so
 //!   the file must not outlive the start that read it (the next start

@@ -11,7 +11,7 @@
 //! This module knows the child and the RDB-only waiters; the replicas
 //! waiting for a file are `state::replication`'s, and only say here that
 //! they want a child ([`Transfers::replicas_waiting`]): the loop decides
-//! which of them the child serves (`server::full_sync`).
+//! which of them the child serves (`server::sync_send`).
 //!
 //! Invariants: at most one such child runs; RDB-only clients that ask
 //! while it runs get its file (consistent, if a little older than their
@@ -74,7 +74,7 @@ impl Transfers {
         sockets: &[RawFd],
     ) -> Result<(), String> {
         let path = dir.join(format!("sync-{now_ms}.rdb.tmp"));
-        let child = child::spawn(|| {
+        let child = child::spawn(child::Priority::Background, || {
             for &fd in sockets {
                 // SAFETY: in the child, these descriptors are its own copies,
                 // which nothing else in the child uses.

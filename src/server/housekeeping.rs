@@ -2,7 +2,7 @@
 //! active expiry within their budgets, persistence housekeeping),
 //! deadlines of blocked clients, starting and finishing snapshots,
 //! finishing the child that writes the RDB file of full
-//! resynchronizations (started in `full_sync`) and sending its file, and
+//! resynchronizations (started in `sync_send`) and sending its file, and
 //! the orderly shutdown.
 
 use std::time::{Duration, Instant};
@@ -12,6 +12,7 @@ use log::{info, warn};
 use super::delivery::{deliver_outbox, queue_write, serve_ready};
 use super::Server;
 use crate::clock::unix_ms;
+use crate::persist::child::Priority;
 use crate::protocol::Reply;
 use crate::pubsub::Own;
 use crate::store::Expiry;
@@ -52,8 +53,13 @@ impl Server {
 
     /// Starts a background snapshot (timer, `BGSAVE`, `SYNC`).
     pub(super) fn start_compaction(&mut self) {
+        self.start_compaction_at(Priority::Background);
+    }
+
+    /// Starts a background snapshot whose child runs at `priority`.
+    pub(super) fn start_compaction_at(&mut self, priority: Priority) {
         let sockets = self.socket_fds();
-        if let Err(why) = self.state.persist.start_compaction(&self.store, self.now_ms, &sockets) {
+        if let Err(why) = self.state.persist.start_compaction(&self.store, self.now_ms, &sockets, priority) {
             warn!("cannot start a snapshot: {why}");
             self.state.persist.last_save_ok = false;
             self.answer_snapshot_waiters(Err(why));
@@ -121,12 +127,11 @@ impl Server {
     /// retrying a failing log (releasing the replies it held).
     fn persistence_tick(&mut self) {
         self.finish_transfer();
-        if let Some(finished) = self.state.persist.poll() {
-            self.state.stats.snapshots += u64::from(finished.result.is_ok());
-            self.answer_snapshot_waiters(finished.result);
-        }
+        self.finish_snapshot_if_done();
+        self.full_sync_tick();
         self.freeze_access_bits_while_child_runs();
-        if self.state.persist.due() {
+        // Not while a replica loads its primary's file: half of it is in.
+        if self.state.loading.is_none() && self.state.persist.due() {
             self.start_compaction();
         }
         if self.state.persist.aof.error.is_some() || self.state.persist.aof.pending() > 0 {
@@ -148,6 +153,16 @@ impl Server {
         if let Some(result) = self.state.persist.transfers.poll() {
             self.answer_rdb_waiters(result);
             self.freeze_access_bits_while_child_runs();
+        }
+    }
+
+    /// Acts on a snapshot child that has finished: counts it, lets a
+    /// replica's held stream go (see `sync_load`), answers `SYNC` clients.
+    pub(super) fn finish_snapshot_if_done(&mut self) {
+        if let Some(finished) = self.state.persist.poll() {
+            self.state.stats.snapshots += u64::from(finished.result.is_ok());
+            self.full_sync_snapshot_finished(&finished.result);
+            self.answer_snapshot_waiters(finished.result);
         }
     }
 
@@ -182,8 +197,9 @@ impl Server {
         if self.store.expiry() != expiry {
             self.store.set_expiry(expiry);
         }
-        // A pause holds the expiry and the eviction of keys, as in Redis.
-        let paused = self.state.pause_at(self.now_ms).is_some();
+        // A pause holds the expiry and the eviction of keys, as in Redis;
+        // so does loading the primary's file.
+        let paused = self.state.pause_at(self.now_ms).is_some() || self.state.loading.is_some();
         if !paused {
             crate::cmd::evict::continue_evicting(&mut self.store, &mut self.state, self.now_ms);
         }
@@ -221,28 +237,36 @@ impl Server {
     pub(super) fn shutdown(&mut self) {
         crate::systemd::notify_stopping();
         info!("shutting down: {} clients connected", self.conns.len());
+        // Half of the primary's file in memory is no data set to save:
+        // the log says the data set is empty (see `sync_load`).
+        let loading = self.forget_full_sync();
+        if loading {
+            warn!("shutting down while loading the primary's dataset: the next start begins empty");
+        }
         let persist = &mut self.state.persist;
         let flushed = persist.aof.flush_and_sync();
         if !flushed {
             warn!("the append-only file could not be flushed before exit");
         }
-        // A replica notes how far it applied its primary's stream, for a
-        // partial resynchronization after the restart; only when the log
-        // holds all of it.
-        let repl = &self.state.repl;
-        if flushed && repl.primary.is_some() && repl.backlog_active() && persist.halted_reason().is_none() {
-            if let Err(e) = crate::persist::replica_state::save(persist.dir(), &repl.replid, repl.offset) {
-                warn!("cannot record the replication offset: {e}; the next start resynchronizes in full");
-            }
-        }
-        let save = self.state.shutdown.as_ref().and_then(|s| s.save) != Some(false);
+        let save = self.state.shutdown.as_ref().and_then(|s| s.save) != Some(false) && !loading;
+        let mut saved = false;
         if save {
             match persist.save_now(&self.store, unix_ms()) {
-                Ok(()) => {}
+                Ok(()) => saved = true,
                 Err(why) => warn!("final snapshot failed: {why}; the log holds every change"),
             }
         } else {
             persist.abort_running();
+        }
+        // A replica notes how far it applied its primary's stream, for a
+        // partial resynchronization after the restart; only when the files
+        // hold all of it (a loaded file is only in a snapshot).
+        let repl = &self.state.repl;
+        let on_disk = !loading && (self.pending_snapshot.is_none() || saved);
+        if flushed && on_disk && repl.primary.is_some() && repl.backlog_active() && persist.halted_reason().is_none() {
+            if let Err(e) = crate::persist::replica_state::save(persist.dir(), &repl.replid, repl.offset) {
+                warn!("cannot record the replication offset: {e}; the next start resynchronizes in full");
+            }
         }
         persist.transfers.abort();
         let durable = persist.aof.durable;

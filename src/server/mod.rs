@@ -13,11 +13,15 @@
 //! * `replication.rs`: the primary's side of replication: the stream to
 //!   the replicas, `PING`s, `WAIT` answers, output limits, `FAILOVER`'s
 //!   progress.
-//! * `full_sync.rs`: a replica's full resynchronization: the child that
-//!   writes its file, the file sent, the stream held meanwhile.
+//! * `sync_send.rs`: a replica's full resynchronization, on the primary's
+//!   side: the child that writes its file, the file sent, the stream held
+//!   meanwhile.
 //! * `replica_link.rs`: a replica's connection to its primary: the
 //!   handshake, the RDB file, the stream it applies as
 //!   `Caller::Primary`.
+//! * `sync_load.rs`: a replica loading its primary's file a step per
+//!   round of the loop, and holding the stream until the loaded data set
+//!   is on disk.
 //! * `tls.rs`: a TLS connection's record I/O through rustls, into and out
 //!   of the same buffers.
 //!
@@ -72,10 +76,11 @@
 mod busy;
 pub mod conn;
 mod delivery;
-mod full_sync;
 mod housekeeping;
 mod replica_link;
 mod replication;
+mod sync_load;
+mod sync_send;
 mod tls;
 
 use std::io::{self, Write};
@@ -109,6 +114,9 @@ const TICK: Duration = Duration::from_millis(100);
 /// How long the loop keeps polling without sleeping after it served
 /// something.
 const BUSY_POLL: Duration = Duration::from_micros(50);
+/// How often the loop looks for the end of the snapshot a replica's held
+/// stream waits for (see `sync_load`).
+const HELD_STREAM_POLL: Duration = Duration::from_millis(5);
 /// Listener tokens count down from here; connections use slab keys.
 const LISTENER_TOKEN_BASE: usize = usize::MAX - 64;
 
@@ -134,6 +142,9 @@ pub struct Server {
     streaming: Vec<usize>,
     /// A replica's connection to its primary (see `replica_link`).
     link: Option<replica_link::Link>,
+    /// The snapshot of a data set loaded from the primary, until it is
+    /// written (the primary's stream waits for it; see `sync_load`).
+    pending_snapshot: Option<sync_load::PendingSnapshot>,
 }
 
 impl Server {
@@ -189,6 +200,7 @@ impl Server {
             look_again: Vec::new(),
             streaming: Vec::new(),
             link: None,
+            pending_snapshot: None,
         })
     }
 
@@ -348,6 +360,12 @@ impl Server {
                 self.tick();
                 next_tick = Instant::now() + TICK;
             }
+            if self.state.loading.is_some() {
+                self.continue_full_sync();
+            } else if self.stream_held() {
+                // The held stream goes as soon as its snapshot is written.
+                self.finish_snapshot_if_done();
+            }
             self.resume_unblocked();
             if self.state.tracking.has_pending() {
                 // BCAST invalidations go out once per round, as in Redis.
@@ -355,13 +373,15 @@ impl Server {
                 state.tracking.broadcast(&state.clients, &mut state.pubsub.outbox);
                 deliver_outbox(&mut self.conns, &mut self.state, &mut self.write_queue);
             }
-            if self.state.persist.requested && !self.state.persist.in_progress() {
+            // Not while loading: the data set is half there.
+            let loading = self.state.loading.is_some();
+            if self.state.persist.requested && !self.state.persist.in_progress() && !loading {
                 self.start_compaction();
             }
             if self.state.persist.transfers.running() {
                 self.finish_transfer();
             }
-            if self.state.persist.transfers.due() {
+            if self.state.persist.transfers.due() && !loading {
                 self.start_transfer();
             }
             self.flush_queued_writes();
@@ -706,10 +726,13 @@ impl Server {
     /// How long the loop may sleep: until the next tick, the nearest
     /// deadline of a blocked client, or the end of a pause clients wait on.
     fn poll_timeout(&self, next_tick: Instant) -> Duration {
-        if !self.streaming.is_empty() {
+        if !self.streaming.is_empty() || self.state.loading.is_some() {
             return Duration::ZERO;
         }
         let mut tick = next_tick.saturating_duration_since(Instant::now());
+        if self.stream_held() {
+            tick = tick.min(HELD_STREAM_POLL);
+        }
         if let (Some(pause), false) = (self.state.pause, self.state.paused_clients.is_empty()) {
             tick = tick.min(Duration::from_millis((pause.until_ms - unix_ms()).max(0) as u64));
         }
@@ -744,6 +767,9 @@ impl Server {
     fn close(&mut self, key: usize) {
         if !self.conns.contains(key) {
             return;
+        }
+        if self.is_link(key) {
+            self.abandon_full_sync();
         }
         let mut conn = self.conns.remove(key);
         tls::say_goodbye(&mut conn);

@@ -19,18 +19,17 @@
 //!    <offset>`: the RDB file follows, as `$<length>\r\n<bytes>` or, from
 //!    a disk-less primary, `$EOF:<40-byte mark>\r\n<bytes><mark>`
 //!    (newlines before it are the primary's keep-alives). The file
-//!    replaces the dataset: `FLUSHALL` is run and logged, the file is
-//!    read into the keyspace, its function libraries are loaded, and a
-//!    snapshot is written so that the log describes the new dataset. The
-//!    loop does all of that in one go and serves nobody meanwhile, like
-//!    Redis's replica loading an RDB file without `repl-diskless-load`;
+//!    replaces the dataset a step per round of the loop, which answers
+//!    `-LOADING` meanwhile to commands without the `loading` flag, and
+//!    the stream waits until a snapshot of the new dataset is written
+//!    (see `sync_load`);
 //! 4. the stream: each command runs through `cmd::execute` as
 //!    `Caller::Primary` in the link's session (replies dropped) and is
 //!    logged like any write, so a replica survives its restart; its bytes
 //!    then enter this server's own stream as they were received
 //!    (`state::replication`), and the offset advances by them.
 //!    `REPLCONF GETACK` is answered with `REPLCONF ACK <offset>`, which is
-//!    also sent every second.
+//!    also sent every second (a newline while the file loads).
 //!
 //! A failure anywhere (refused, closed, a bad reply, `repl-timeout`
 //! seconds without a byte) drops the connection; the tick connects again
@@ -47,6 +46,7 @@ use mio::{Interest, Token};
 
 use super::conn::Conn;
 use super::delivery::{deliver_outbox, serve_ready};
+use super::sync_load::SyncLoad;
 use super::Server;
 use crate::cmd::{self, Caller, Ctx};
 use crate::persist::aof::encode_command;
@@ -67,6 +67,8 @@ enum Phase {
     Psync,
     /// Receiving the RDB file: its form once the header is read.
     Rdb(Option<Payload>),
+    /// Loading the file (see `sync_load`); the stream waits.
+    Loading,
     Stream,
 }
 
@@ -83,6 +85,8 @@ pub(super) struct Link {
     /// What `+FULLRESYNC` announced.
     full: Option<(String, u64)>,
     last_ack_ms: i64,
+    /// The file being loaded.
+    pub(super) load: Option<Box<SyncLoad>>,
 }
 
 /// Why the link is dropped.
@@ -98,6 +102,7 @@ impl Server {
                 if self.link.is_some() {
                     self.drop_link("this server is a primary now");
                 }
+                self.settle_full_sync_on_promotion();
             }
             Some(true) => {
                 if self.link.is_some() {
@@ -132,6 +137,8 @@ impl Server {
         }
         if link.phase == Phase::Stream && now - link.last_ack_ms >= 1000 {
             self.send_ack();
+        } else if link.phase == Phase::Loading && now - link.last_ack_ms >= 1000 {
+            self.send_keepalive();
         }
     }
 
@@ -201,12 +208,13 @@ impl Server {
         self.state.next_client_id += 1;
         let session = self.state.clients.insert(client);
         debug_assert_eq!(session, key, "connection and session slabs move in step");
-        self.link = Some(Link { key, phase: Phase::Connecting, full: None, last_ack_ms: now });
+        self.link = Some(Link { key, phase: Phase::Connecting, full: None, last_ack_ms: now, load: None });
         info!("connecting to the primary {address}");
     }
 
     /// Closes the link (its session too); the tick connects again.
     pub(super) fn drop_link(&mut self, why: &str) {
+        self.abandon_full_sync();
         let Some(link) = self.link.take() else { return };
         warn!("link to the primary lost: {why}");
         self.close(link.key);
@@ -306,13 +314,26 @@ impl Server {
         }
     }
 
+    /// A newline, once a second while the file loads: a Redis primary
+    /// takes it as a sign of life from a replica that cannot acknowledge
+    /// an offset yet (Redis's replicas send the same while they load).
+    fn send_keepalive(&mut self) {
+        let Some(link) = &mut self.link else { return };
+        link.last_ack_ms = self.now_ms;
+        let conn = &mut self.conns[link.key];
+        conn.wbuf.push(b'\n');
+        if let Err(e) = conn.flush() {
+            self.drop_link(&format!("write error: {e}"));
+        }
+    }
+
     /// Consumes what the link has read, phase by phase.
     fn link_input(&mut self) -> Result<(), Failure> {
         loop {
             let Some(link) = &self.link else { return Ok(()) };
             let key = link.key;
             match link.phase {
-                Phase::Connecting => return Ok(()),
+                Phase::Connecting | Phase::Loading => return Ok(()),
                 Phase::Stream => return self.apply_stream(key),
                 Phase::Rdb(payload) => {
                     if !self.receive_rdb(key, payload)? {
@@ -439,20 +460,28 @@ impl Server {
         }
     }
 
-    /// The link carries the stream from now on.
-    fn link_up(&mut self) {
+    /// The link carries the stream from now on; while the snapshot of
+    /// a loaded file is pending, the link waits for it (see `sync_load`).
+    pub(super) fn link_up(&mut self) {
+        if let Some(link) = &mut self.link {
+            link.phase = Phase::Stream;
+        }
+        if self.stream_held() {
+            if let Some(primary) = &mut self.state.repl.primary {
+                primary.state = LinkState::Sync;
+            }
+            return;
+        }
         let offset = self.state.repl.offset;
         if let Some(primary) = &mut self.state.repl.primary {
             primary.state = LinkState::Connected;
             primary.read_offset = offset;
         }
-        if let Some(link) = &mut self.link {
-            link.phase = Phase::Stream;
-        }
         self.send_ack();
     }
 
-    /// Gathers the RDB file; true once it is loaded (the stream follows).
+    /// Gathers the RDB file; true once it is received and its load
+    /// begun (see `sync_load`).
     fn receive_rdb(&mut self, key: usize, payload: Option<Payload>) -> Result<bool, Failure> {
         let conn = &mut self.conns[key];
         let payload = match payload {
@@ -497,49 +526,32 @@ impl Server {
         conn.rbuf = file[skip..have].to_vec();
         conn.rlen = have - skip;
         file.truncate(end);
-        self.load_full_sync(&file)?;
+        let (replid, offset) = self.link.as_mut().and_then(|l| l.full.take()).unwrap_or_default();
+        self.begin_full_sync(file, replid, offset)?;
         Ok(true)
     }
 
-    /// Replaces the dataset with the primary's file (see the module doc).
-    fn load_full_sync(&mut self, file: &[u8]) -> Result<(), Failure> {
-        let (replid, offset) = self.link.as_mut().and_then(|l| l.full.take()).unwrap_or_default();
-        let key = self.link.as_ref().map(|l| l.key).unwrap_or_default();
-        let started = std::time::Instant::now();
-        self.run_as_primary(key, &[b"FLUSHALL"]);
-        let loaded = crate::persist::rdb::file::read_file(file, &mut self.store, self.now_ms, |_| {})
-            .map_err(|e| format!("the primary's RDB file is damaged: {e}"))?;
-        if !loaded.functions.is_empty() {
-            self.run_as_primary(key, &[b"FUNCTION", b"FLUSH"]);
-            for code in &loaded.functions {
-                self.run_as_primary(key, &[b"FUNCTION", b"LOAD", b"REPLACE", code]);
-            }
+    /// Puts the link in its loading phase with `sync`.
+    pub(super) fn set_link_loading(&mut self, sync: Box<SyncLoad>) {
+        if let Some(link) = &mut self.link {
+            link.phase = Phase::Loading;
+            link.load = Some(sync);
         }
-        self.state.persist.aof.flush();
-        self.state.persist.abort_running();
-        if let Err(why) = self.state.persist.save_now(&self.store, self.now_ms) {
-            warn!("cannot write a snapshot of the primary's dataset: {why}; the log still holds it");
-        }
-        self.state.repl.replid = replid;
-        self.state.repl.clear_replid2();
-        self.state.repl.reset_backlog(offset);
-        self.state.drop_replicas();
-        // The stream goes on in the database the file names, else in 0.
-        if let Some(session) = self.state.clients.get_mut(key) {
-            session.db =
-                crate::persist::rdb::file::stream_db_of(file).filter(|&db| db < self.store.db_count()).unwrap_or(0);
-        }
-        info!(
-            "loaded the primary's dataset: {} keys in {:.3} s",
-            self.store.total_keys(),
-            started.elapsed().as_secs_f64()
-        );
-        self.link_up();
-        Ok(())
+    }
+
+    /// Takes the load in progress off the link, with the link's key.
+    pub(super) fn take_link_loading(&mut self) -> Option<(usize, Box<SyncLoad>)> {
+        let link = self.link.as_mut()?;
+        Some((link.key, link.load.take()?))
+    }
+
+    /// Whether the link is in its stream phase.
+    pub(super) fn link_streaming(&self) -> bool {
+        self.link.as_ref().is_some_and(|l| l.phase == Phase::Stream)
     }
 
     /// Runs one command in the link's session, its reply dropped.
-    fn run_as_primary(&mut self, key: usize, args: &[&[u8]]) {
+    pub(super) fn run_as_primary(&mut self, key: usize, args: &[&[u8]]) {
         let command = crate::protocol::OwnedArgs::from_parts(args);
         self.execute_from_primary(key, command.args());
     }
@@ -581,6 +593,9 @@ impl Server {
     /// and the parser leave the connection while the commands run (an
     /// acknowledgement may be written meanwhile).
     fn apply_stream(&mut self, key: usize) -> Result<(), Failure> {
+        if self.stream_held() {
+            return Ok(());
+        }
         let conn = &mut self.conns[key];
         let (rbuf, mut parser, rlen) = (std::mem::take(&mut conn.rbuf), std::mem::take(&mut conn.parser), conn.rlen);
         let mut result = Ok(());

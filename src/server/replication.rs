@@ -1,7 +1,7 @@
 //! The primary's side of replication in the loop: the stream bytes of
 //! each round go to every online replica's output buffer (to the held
 //! buffer of one whose full resynchronization file is still being written
-//! or sent, see `full_sync`), `PING`s go out every
+//! or sent, see `sync_send`), `PING`s go out every
 //! `repl-ping-replica-period` seconds, and clients blocked in `WAIT` are
 //! answered once enough replicas acknowledged, or at their timeout. What the bytes are and where a replica starts is
 //! `state::replication`'s business; this file only moves them.

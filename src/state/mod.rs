@@ -116,6 +116,9 @@ pub struct ServerState {
     pub port: u16,
     /// Whether the active expiry cycle runs (`DEBUG SET-ACTIVE-EXPIRE`).
     pub active_expire: bool,
+    /// A replica loading its primary's file: commands without the
+    /// `loading` flag are refused meanwhile.
+    pub loading: Option<replication::Loading>,
     /// Clients in `MONITOR` mode.
     pub monitors: Vec<usize>,
     /// Set when some client was marked `killed`.
@@ -181,6 +184,7 @@ impl ServerState {
             blocked_clients: 0,
             port: 0,
             active_expire: true,
+            loading: None,
             monitors: Vec::new(),
             kill_pending: false,
             monitor_feed: Vec::new(),

@@ -152,6 +152,18 @@ impl LinkState {
     }
 }
 
+/// A replica loading its primary's file, for `INFO persistence`'s
+/// `loading_*` fields.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Loading {
+    /// Unix seconds.
+    pub start_s: i64,
+    pub total_bytes: u64,
+    pub loaded_bytes: u64,
+    /// The `used-mem` the file announces (0: not said).
+    pub rdb_used_mem: u64,
+}
+
 /// A replica's primary and its link.
 #[derive(Debug, Clone)]
 pub struct PrimaryLink {
@@ -310,6 +322,13 @@ impl Replication {
         self.offset = offset;
         self.outgoing.clear();
         self.backlog = Some(VecDeque::new());
+    }
+
+    /// Drops the backlog: the history it held is gone, nobody may
+    /// continue it (a replica beginning a full resynchronization).
+    pub fn drop_backlog(&mut self) {
+        self.outgoing.clear();
+        self.backlog = None;
     }
 
     /// `repl-backlog-size`, applied at once.

@@ -25,6 +25,8 @@
 pub mod crc64;
 pub mod dump;
 pub mod file;
+#[cfg(test)]
+mod file_tests;
 pub mod import;
 pub mod lzf;
 #[cfg(test)]

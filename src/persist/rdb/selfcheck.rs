@@ -54,10 +54,10 @@ fn canonical(value: &ValueRef<'_>) -> Vec<Vec<u8>> {
 }
 
 /// A key as the checks compare it: database, name, expiry, value.
-type KeyContents = (usize, Vec<u8>, Option<i64>, Vec<Vec<u8>>);
+pub(super) type KeyContents = (usize, Vec<u8>, Option<i64>, Vec<Vec<u8>>);
 
 /// Every key of `store` with its expiry and its value, in key order.
-fn contents(store: &Keyspace) -> Vec<KeyContents> {
+pub(super) fn contents(store: &Keyspace) -> Vec<KeyContents> {
     let mut out = Vec::new();
     for db in 0..store.db_count() {
         for entry in store.db_ref(db).iter() {

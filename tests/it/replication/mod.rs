@@ -19,6 +19,12 @@
 //!   primary is written, a replica of a replica, `MASTERAUTH`, stale data, `PUBLISH` reaching a
 //!   replica's subscribers, and (Efis only) a replica that keeps its data
 //!   across a restart.
+//! * `loading`: a replica loading its primary's file while it answers
+//!   (`-LOADING`, `INFO` with `loading:1`), the primary's writes made
+//!   meanwhile, a crash right after the sync, and (Efis only) a load cut
+//!   short by the primary's death or by a stop, and a damaged file.
+//! * `expiry`: a replica's clients see expired keys as absent while the
+//!   keys wait for the primary's `DEL`; a promoted replica expires them.
 //! * `failover`: `FAILOVER` swaps a primary and its replica; its errors.
 //! * `sentinel`: three `redis-sentinel`s fail a killed primary over while
 //!   redis-py's Sentinel client keeps writing.
@@ -29,6 +35,7 @@
 mod expiry;
 mod failover;
 mod full_sync;
+mod loading;
 mod primary;
 mod replica;
 mod sentinel;
