@@ -44,7 +44,9 @@
 //! close, and on a virtual machine a sleep and wake-up costs more than the
 //! wait. While a child process runs (a snapshot's, or an RDB file's for a
 //! full resynchronization), the loop skips this busy-poll, so
-//! the child (at nice 19) gets the core whenever the loop waits.
+//! the child (at nice 19) gets the core whenever the loop waits; so does a
+//! round that only applied its primary's stream (a replica's clients are
+//! not waiting for it).
 //!
 //! A command that `CLIENT PAUSE` holds (see `state::pause`) stays the
 //! parser's current command (`Conn::postponed`); the client is run again
@@ -317,7 +319,11 @@ impl Server {
             // Not while a child process runs: it has the lowest priority
             // and, on a server pinned to one core, gets that core only when
             // the loop sleeps.
-            if !events.is_empty() && !self.state.persist.any_child_running() {
+            // Nor for the stream from a primary alone: no client waits for
+            // what a replica applies, and on a shared core the spin would
+            // take the time of the processes that do have clients.
+            let clients_served = events.iter().any(|event| !self.is_link(event.token().0));
+            if clients_served && !self.state.persist.any_child_running() {
                 spin_until = Some(Instant::now() + BUSY_POLL);
             }
             for event in events.iter() {

@@ -37,10 +37,11 @@
 //! loaded (while the file is still being checked, the old data set is
 //! simply kept), and the link connects again and asks for a full
 //! resynchronization. A link lost during the load abandons it although
-//! the whole file is there: the next connection resynchronizes in full. A shutdown during the load writes no snapshot (it
-//! would hold half the file) and no `replica-state`; `REPLICAOF NO ONE`
-//! while the snapshot is pending writes the snapshot in the loop before
-//! this server takes writes of its own.
+//! the whole file is there: the next connection resynchronizes in full.
+//! A shutdown during the load writes no snapshot (it would hold half the
+//! file) and no `replica-state`; `REPLICAOF NO ONE` while the snapshot is
+//! pending writes the snapshot in the loop before this server takes
+//! writes of its own.
 //!
 //! Persistence cannot be turned off (`BACKUP_PATH` always holds a log),
 //! so the snapshot is always needed.

@@ -48,6 +48,7 @@ import time
 
 import bench
 import rdb
+import streams
 
 
 def cli(port, *args, timeout=60):
@@ -140,50 +141,10 @@ def catch_up(replicas, primary, timeout=120):
             time.sleep(0.005)
 
 
-class Resp:
-    """The few RESP calls the lag probe makes, on one connection."""
-
-    def __init__(self, port):
-        self.sock = socket.create_connection((bench.HOST, port), timeout=30)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.buf = b""
-
-    def call(self, *args):
-        out = [f"*{len(args)}\r\n".encode()]
-        for arg in args:
-            arg = arg if isinstance(arg, bytes) else str(arg).encode()
-            out.append(b"$%d\r\n%s\r\n" % (len(arg), arg))
-        self.sock.sendall(b"".join(out))
-        return self.reply()
-
-    def line(self):
-        while b"\r\n" not in self.buf:
-            chunk = self.sock.recv(65536)
-            if not chunk:
-                raise ConnectionError("closed")
-            self.buf += chunk
-        line, self.buf = self.buf.split(b"\r\n", 1)
-        return line
-
-    def reply(self):
-        line = self.line()
-        if line[:1] == b"$":
-            size = int(line[1:])
-            if size < 0:
-                return None
-            while len(self.buf) < size + 2:
-                chunk = self.sock.recv(65536)
-                if not chunk:
-                    raise ConnectionError("closed")
-                self.buf += chunk
-            value, self.buf = self.buf[:size], self.buf[size + 2:]
-            return value
-        if line[:1] == b"-":
-            raise RuntimeError(line.decode())
-        return line[1:]
-
-    def close(self):
-        self.sock.close()
+def call(conn, *args):
+    """One command on a ``streams.Conn`` (the benches' small RESP client)."""
+    conn.sock.sendall(streams.resp(*args))
+    return conn.read()
 
 
 class LagProbe(threading.Thread):
@@ -199,22 +160,22 @@ class LagProbe(threading.Thread):
 
     def run(self):
         try:
-            writer = Resp(self.primary)
-            readers = [Resp(port) for port in self.replicas]
+            writer = streams.Conn(self.primary)
+            readers = [streams.Conn(port) for port in self.replicas]
             n = 0
             while not self.stop.is_set():
                 n += 1
                 key = f"lagprobe:{n}"
-                writer.call("SET", key, n)
+                call(writer, "SET", key, n)
                 written = time.monotonic()
                 for reader in readers:
-                    while reader.call("GET", key) is None:
+                    while call(reader, "GET", key) is None:
                         if time.monotonic() - written > self.give_up:
                             raise bench.SetupError(f"a replica did not get {key} in {self.give_up} s")
                         time.sleep(0.0002)
                     self.lags.append(time.monotonic() - written)
                 time.sleep(self.every)
-            writer.call("DEL", *[f"lagprobe:{i}" for i in range(1, n + 1)])
+            call(writer, "DEL", *[f"lagprobe:{i}" for i in range(1, n + 1)])
         except Exception as e:  # reported by the caller
             self.error = e
 
