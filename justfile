@@ -27,7 +27,7 @@ test:
 run *ARGS:
     cargo run --release -- "$@"
 
-# Benchmark Efis against redis-server side by side (throughput, p99, memory); saves tests/bench/last-run.json and chart.svg; e.g. just bench --quick; just bench --scripts for Lua scripts (EVALSHA) only; just bench --streams for streams only; just bench --tls for TLS; just bench --cache for cache mode; just bench --rdb for loading and writing dump.rdb; just bench --replication for a full resync, writes with a replica and its lag
+# Benchmark Efis against redis-server side by side (throughput, p99, memory); saves tests/bench/last-run.json and chart.svg; e.g. just bench --quick; just bench --scripts for Lua scripts (EVALSHA) only; just bench --streams for streams only; just bench --tls for TLS; just bench --cache for cache mode; just bench --rdb for loading and writing dump.rdb; just bench --replication for full resyncs, writes with two replicas, their lag and the primary's cost
 bench *ARGS:
     python3 tests/bench/bench.py "$@"
 

@@ -1021,8 +1021,9 @@ def main(argv=None):
                     help="only the RDB part: loading a dump.rdb written by redis-server and writing one, "
                          "Efis against redis-server, with --keys keys (see tests/bench/rdb.py)")
     ap.add_argument("--replication", action="store_true",
-                    help="only the replication part: full resync of --keys keys, SET throughput with and "
-                         "without a replica, and the replica's lag (see tests/bench/replication.py)")
+                    help="only the replication part: full resyncs of --keys keys, SET throughput with and "
+                         "without two replicas, their lag, and the primary's cost of them in CPU time and "
+                         "instructions (see tests/bench/replication.py)")
     ap.add_argument("--durability", action="store_true",
                     help="only the durability part: start-up time and a snapshot under write load "
                          "with --keys keys (see tests/bench/durability.py)")
