@@ -66,7 +66,9 @@
 //!   without bound; TCP flow control pushes back on it.
 //! * A subscriber cannot be held back that way (the messages come from
 //!   others), so one whose unsent output passes 32 MiB, or stays over
-//!   8 MiB for 60 s, is disconnected (see `delivery.rs`).
+//!   8 MiB for 60 s, is disconnected (see `delivery.rs`); nor a replica
+//!   (its output is the stream), whose limit is `client-output-buffer-limit
+//!   replica` (see `replication.rs`).
 //!
 //! # Invariants
 //!
@@ -610,7 +612,10 @@ impl Server {
             if conn.closing || blocked {
                 break;
             }
-            if conn.pending_output() > OUTPUT_PAUSE_LIMIT {
+            // A replica's output is the stream, not its replies: its
+            // acknowledgements are read however far behind it is (its
+            // output limit is `client-output-buffer-limit replica`).
+            if conn.pending_output() > OUTPUT_PAUSE_LIMIT && !state.clients[key].replica {
                 conn.read_paused = true;
                 break;
             }

@@ -385,3 +385,33 @@ fn wait_ends_when_the_primary_becomes_a_replica() {
         assert!(crate::common::is_closed(client));
     }
 }
+
+/// A replica far behind (more unsent stream than a normal client may
+/// have unsent replies before it is no longer read) still has its
+/// `REPLCONF ACK`s read: `INFO replication` shows the offset it sent.
+#[test]
+fn a_replica_far_behind_is_still_heard() {
+    let primary = Server::start();
+    quick_primary(&primary);
+    let mut p = primary.client();
+    let mut replica = primary.raw();
+    replica.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    send(&mut replica, &resp(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
+    assert_eq!(read_reply(&mut replica), b"+OK\r\n");
+    send(&mut replica, &resp(&["PSYNC", "?", "-1"]));
+    assert!(read_line(&mut replica).starts_with("+FULLRESYNC "));
+    read_payload(&mut replica);
+    wait_for("the replica to be online", || {
+        info_field(&primary, "replication", "slave0").is_some_and(|s| s.contains("state=online"))
+    });
+    // 40 MiB of stream the replica does not read: far more than the
+    // kernel's buffers hold, well under the replica output limit.
+    let value = "v".repeat(1024 * 1024);
+    for i in 0..40 {
+        ok_cmd(&mut p, &["SET", &format!("big{i}"), &value]);
+    }
+    send(&mut replica, &resp(&["REPLCONF", "ACK", "12345"]));
+    wait_for("the acknowledged offset to show", || {
+        info_field(&primary, "replication", "slave0").is_some_and(|s| s.contains("offset=12345,"))
+    });
+}
