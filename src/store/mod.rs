@@ -160,7 +160,7 @@ impl Db {
     #[inline]
     fn find_live(&mut self, key: &[u8], now_ms: i64) -> Option<usize> {
         let slot = self.table.find(key)?;
-        if self.table.slot_expires(slot) && self.table.at(slot).expire().is_some_and(|t| t <= now_ms) {
+        if self.expired(slot, now_ms) {
             match self.expiry {
                 Expiry::Remove => self.remove_expired_at(slot),
                 Expiry::Hide => return None,
@@ -171,13 +171,19 @@ impl Db {
         Some(slot)
     }
 
+    /// Whether the key in `slot` has passed its expiry time.
+    #[inline]
+    fn expired(&self, slot: usize, now_ms: i64) -> bool {
+        self.table.slot_expires(slot) && self.table.at(slot).expire().is_some_and(|t| t <= now_ms)
+    }
+
     /// [`Db::find_live`] for a write that stores a new entry: a hidden
     /// expired key (on a replica) goes first, so the new one replaces it.
     #[inline]
     fn find_for_write(&mut self, key: &[u8], now_ms: i64) -> Option<usize> {
         if self.expiry == Expiry::Hide {
             let slot = self.table.find(key)?;
-            if self.table.slot_expires(slot) && self.table.at(slot).expire().is_some_and(|t| t <= now_ms) {
+            if self.expired(slot, now_ms) {
                 let entry = self.table.remove_at(slot);
                 self.volatile -= entry.has_expire() as usize;
                 return None;
@@ -264,8 +270,7 @@ impl Db {
     pub fn peek(&self, key: &[u8], now_ms: i64) -> Option<&Entry> {
         let slot = self.table.find(key)?;
         let entry = self.table.at(slot);
-        let expired = self.table.slot_expires(slot) && entry.expire().is_some_and(|t| t <= now_ms);
-        if expired && self.expiry != Expiry::Ignore {
+        if self.expired(slot, now_ms) && self.expiry != Expiry::Ignore {
             return None;
         }
         Some(entry)
@@ -429,7 +434,7 @@ impl Db {
             if slot >= self.table.capacity() {
                 slot = 0;
             }
-            if self.table.slot_expires(slot) && self.table.at(slot).expire().is_some_and(|t| t <= now_ms) {
+            if self.expired(slot, now_ms) {
                 // Removal may shift a later entry into this slot: look at
                 // the same slot again.
                 self.remove_expired_at(slot);
