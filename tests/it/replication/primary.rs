@@ -153,6 +153,22 @@ fn read_payload(stream: &mut TcpStream) -> Vec<u8> {
     file
 }
 
+/// A replica spoken on a raw socket: a full resynchronization (its file
+/// read and dropped), then online; the stream is the caller's to read.
+fn raw_replica(primary: &Server) -> TcpStream {
+    let mut replica = primary.raw();
+    replica.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    send(&mut replica, &resp(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
+    assert_eq!(read_reply(&mut replica), b"+OK\r\n");
+    send(&mut replica, &resp(&["PSYNC", "?", "-1"]));
+    assert!(read_line(&mut replica).starts_with("+FULLRESYNC "));
+    read_payload(&mut replica);
+    wait_for("the replica to be online", || {
+        info_field(primary, "replication", "slave0").is_some_and(|s| s.contains("state=online"))
+    });
+    replica
+}
+
 /// Reads stream commands until `want` bytes came.
 fn read_stream(stream: &mut TcpStream, want: usize) -> Vec<u8> {
     let mut out = Vec::new();
@@ -242,16 +258,7 @@ fn a_replica_that_does_not_read_is_disconnected() {
     );
     let err = crate::common::err_cmd(&mut p, &["CONFIG", "SET", "client-output-buffer-limit", "replica 1mb"]);
     assert!(err.contains("Wrong number of arguments in buffer limit configuration."), "{err}");
-    let mut idle = primary.raw();
-    idle.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    send(&mut idle, &resp(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
-    assert_eq!(read_reply(&mut idle), b"+OK\r\n");
-    send(&mut idle, &resp(&["PSYNC", "?", "-1"]));
-    assert!(read_line(&mut idle).starts_with("+FULLRESYNC "));
-    read_payload(&mut idle);
-    wait_for("the replica to be online", || {
-        info_field(&primary, "replication", "slave0").is_some_and(|s| s.contains("state=online"))
-    });
+    let mut idle = raw_replica(&primary);
     send(&mut idle, &resp(&["REPLCONF", "ACK", "0"]));
     let value = "x".repeat(1 << 20);
     for i in 0..40 {
@@ -394,16 +401,7 @@ fn a_replica_far_behind_is_still_heard() {
     let primary = Server::start();
     quick_primary(&primary);
     let mut p = primary.client();
-    let mut replica = primary.raw();
-    replica.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
-    send(&mut replica, &resp(&["REPLCONF", "capa", "eof", "capa", "psync2"]));
-    assert_eq!(read_reply(&mut replica), b"+OK\r\n");
-    send(&mut replica, &resp(&["PSYNC", "?", "-1"]));
-    assert!(read_line(&mut replica).starts_with("+FULLRESYNC "));
-    read_payload(&mut replica);
-    wait_for("the replica to be online", || {
-        info_field(&primary, "replication", "slave0").is_some_and(|s| s.contains("state=online"))
-    });
+    let mut replica = raw_replica(&primary);
     // 40 MiB of stream the replica does not read: far more than the
     // kernel's buffers hold, well under the replica output limit.
     let value = "v".repeat(1024 * 1024);
